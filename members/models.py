@@ -1,0 +1,88 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MODERATORS_GROUP = "moderators"
+
+
+class User(AbstractUser):
+    """A community member. The profile lives on the user: every page that shows a person needs it."""
+
+    display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    bio = models.TextField(_("self-introduction"), max_length=2000, blank=True)
+    interests = models.JSONField(
+        _("interests"), default=list, blank=True, help_text=_("Themes you care about.")
+    )
+    skills = models.CharField(_("skills"), max_length=300, blank=True)
+    availability = models.CharField(
+        _("availability"),
+        max_length=200,
+        blank=True,
+        help_text=_("In your own words, e.g. “weekends, about 2 h a week”."),
+    )
+    slack_user_id = models.CharField(_("Slack user id"), max_length=32, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+
+    def __str__(self) -> str:
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_moderator(self) -> bool:
+        # Cached per instance: permission checks ask this many times per page.
+        if not hasattr(self, "_is_moderator"):
+            self._is_moderator = (
+                self.is_superuser or self.groups.filter(name=MODERATORS_GROUP).exists()
+            )
+        return self._is_moderator
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def for_raw(self, raw: str):
+        return self.filter(key_hash=_hash_token(raw)).select_related("user")
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its hash is stored; the raw token is shown once."""
+
+    PREFIX = "inc_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name}"
+
+    @classmethod
+    def new_raw_token(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return _hash_token(raw)

@@ -1,0 +1,320 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from . import permissions
+from .choices import ACTIVE_STATUSES, PROPOSER_ROLE, MembershipStatus, Status
+from .markdown import render_markdown
+
+TITLE_MAX = 120
+SUMMARY_MAX = 280
+BODY_MAX = 20_000
+COMMENT_MAX = 10_000
+NOTE_MAX = 2_000
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    suggested = models.BooleanField(_("suggested on the form"), default=False)
+
+    class Meta:
+        ordering = ["-suggested", "name"]
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Guards: pure functions of the proposal (ARCHITECTURE §2).
+def has_roles_wanted(proposal: "Proposal") -> bool:
+    return proposal.roles_wanted.exists()
+
+
+def has_min_team(proposal: "Proposal") -> bool:
+    return proposal.member_count >= settings.MIN_TEAM_SIZE
+
+
+class ProposalQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def involving(self, user):
+        """Proposed by the user or joined by them."""
+        return self.filter(
+            models.Q(proposer=user)
+            | models.Q(memberships__user=user, memberships__status=MembershipStatus.ACCEPTED)
+        ).distinct()
+
+
+class Proposal(FSMModelMixin, models.Model):
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    summary = models.CharField(_("one-line summary"), max_length=SUMMARY_MAX)
+    body = models.TextField(_("what I want to try and why"), max_length=BODY_MAX, blank=True)
+    body_html = models.TextField(editable=False, blank=True)
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals"
+    )
+    status = FSMField(
+        _("stage"), default=Status.IDEA, choices=Status.choices, protected=True, db_index=True
+    )
+    tags = models.ManyToManyField(
+        Tag, blank=True, related_name="proposals", verbose_name=_("themes")
+    )
+    outcome_note = models.TextField(_("outcome"), max_length=NOTE_MAX, blank=True)
+    archive_reason = models.TextField(_("reason for pausing"), max_length=NOTE_MAX, blank=True)
+    # Denormalised counts, kept by the services under the proposal's row lock.
+    member_count = models.PositiveIntegerField(default=1)
+    cheer_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    # Lets a double-clicked submit create one proposal.
+    submission_key = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_activity_at", "-id"]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposer", "submission_key"],
+                condition=~models.Q(submission_key=""),
+                name="proposal_unique_submission_key",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "-last_activity_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("proposals:detail", args=[self.pk])
+
+    def render(self) -> None:
+        self.body_html = render_markdown(self.body)
+
+    # The lifecycle (ARCHITECTURE §2). Transitions change only this row's own fields;
+    # proposals.services.proposal_transition is the only caller.
+    @transition(
+        field=status,
+        source=Status.IDEA,
+        target=Status.DISCUSSION,
+        permission=permissions.can_transition,
+    )
+    def open_discussion(self, note: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=Status.DISCUSSION,
+        target=Status.TEAM_FORMING,
+        permission=permissions.can_transition,
+        conditions=[has_roles_wanted],
+    )
+    def start_team_forming(self, note: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=Status.TEAM_FORMING,
+        target=Status.RUNNING,
+        permission=permissions.can_transition,
+        conditions=[has_min_team],
+    )
+    def launch(self, note: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=Status.RUNNING,
+        target=Status.DONE,
+        permission=permissions.can_transition,
+    )
+    def complete(self, note: str = "") -> None:
+        self.outcome_note = note
+
+    @transition(
+        field=status,
+        source=Status.TEAM_FORMING,
+        target=Status.DISCUSSION,
+        permission=permissions.can_transition,
+    )
+    def back_to_discussion(self, note: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=Status.RUNNING,
+        target=Status.TEAM_FORMING,
+        permission=permissions.can_transition,
+    )
+    def recruit_more(self, note: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=list(ACTIVE_STATUSES),
+        target=Status.ARCHIVED,
+        permission=permissions.can_transition,
+    )
+    def archive(self, note: str = "") -> None:
+        self.archive_reason = note
+
+    @transition(
+        field=status,
+        source=Status.ARCHIVED,
+        target=Status.IDEA,
+        permission=permissions.can_transition,
+    )
+    def reopen(self, note: str = "") -> None:
+        self.archive_reason = ""
+
+
+class RoleWanted(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="roles_wanted")
+    name = models.CharField(_("role"), max_length=60)
+    count = models.PositiveSmallIntegerField(
+        _("how many"), default=1, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    pace = models.CharField(_("expected pace"), max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("role wanted")
+        verbose_name_plural = _("roles wanted")
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "name"], name="role_wanted_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ×{self.count}"
+
+
+class Membership(models.Model):
+    """A person's place on a proposal's team: requested, then accepted or declined; later left."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=60)
+    availability = models.CharField(_("availability"), max_length=200, blank=True)
+    message = models.TextField(_("message"), max_length=NOTE_MAX, blank=True)
+    status = models.CharField(
+        max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.REQUESTED
+    )
+    response = models.TextField(_("response"), max_length=NOTE_MAX, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "user"], name="membership_unique_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.role} ({self.status})"
+
+    @property
+    def is_proposer(self) -> bool:
+        return self.role == PROPOSER_ROLE
+
+
+class Comment(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    body = models.TextField(_("comment"), max_length=COMMENT_MAX)
+    body_html = models.TextField(editable=False, blank=True)
+    is_hidden = models.BooleanField(default=False)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        indexes = [models.Index(fields=["proposal", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.body[:40]}"
+
+
+class Cheer(models.Model):
+    """応援: a light 'I'm rooting for you'. Cheering also follows the proposal."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="cheers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["proposal", "user"], name="cheer_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.proposal_id}"
+
+
+class Follow(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["proposal", "user"], name="follow_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.proposal_id}"
+
+
+class TransitionLog(models.Model):
+    """Who moved a proposal, when, from where to where, and why. Time-in-state is computed from it."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="transitions")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    name = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=16, choices=Status.choices)
+    to_status = models.CharField(max_length=16, choices=Status.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("transition")
+        verbose_name_plural = _("transitions")
+        indexes = [models.Index(fields=["proposal", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}: {self.from_status} → {self.to_status}"

@@ -1,0 +1,41 @@
+"""Pure predicates: who may do what. No queries beyond the user's own moderator flag (cached)."""
+
+from .choices import ACTIVE_STATUSES
+
+
+def is_moderator(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_moderator)
+
+
+def is_owner(user, proposal) -> bool:
+    return bool(user and user.is_authenticated and proposal.proposer_id == user.pk)
+
+
+def can_steer(user, proposal) -> bool:
+    """Proposer-level rights: edit, move through the lifecycle, decide on join requests."""
+    return is_owner(user, proposal) or is_moderator(user)
+
+
+def can_transition(proposal, user) -> bool:
+    """django-fsm-2 calls permission callables as (instance, user)."""
+    return can_steer(user, proposal)
+
+
+def can_request_to_join(user, proposal) -> bool:
+    return (
+        bool(user and user.is_authenticated)
+        and not is_owner(user, proposal)
+        and proposal.status in ACTIVE_STATUSES
+    )
+
+
+def can_edit_comment(user, comment) -> bool:
+    return bool(user and user.is_authenticated and comment.author_id == user.pk)
+
+
+def can_delete_comment(user, comment) -> bool:
+    return can_edit_comment(user, comment)
+
+
+def can_hide_comment(user, comment) -> bool:
+    return is_moderator(user)

@@ -1,0 +1,431 @@
+"""Every write to the domain. Each service validates, checks permission, locks, then saves."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import permissions
+from .choices import PROPOSER_ROLE, MembershipStatus, Status
+from .errors import ActionConflict, ActionNotPermitted
+from .lifecycle import guard_failure, spec_for, targets_from
+from .markdown import render_markdown
+from .models import (
+    COMMENT_MAX,
+    NOTE_MAX,
+    Cheer,
+    Comment,
+    Follow,
+    Membership,
+    Proposal,
+    RoleWanted,
+    Tag,
+    TransitionLog,
+)
+
+MAX_TAGS = 10
+MAX_ROLES = 10
+
+
+@dataclass(frozen=True)
+class RoleInput:
+    name: str
+    count: int = 1
+    pace: str = ""
+
+
+def _lock(proposal: Proposal) -> Proposal:
+    return Proposal.objects.select_for_update().get(pk=proposal.pk)
+
+
+def _clean_tags(names: Iterable[str]) -> list[str]:
+    cleaned: list[str] = []
+    for raw in names:
+        name = " ".join(str(raw).split()).lstrip("#")
+        if not name:
+            continue
+        if len(name) > 40:
+            raise ValidationError({"tags": _("A theme can be at most 40 characters.")})
+        if name not in cleaned:
+            cleaned.append(name)
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError({"tags": _("At most %(n)d themes, please.") % {"n": MAX_TAGS}})
+    return cleaned
+
+
+def _clean_roles(roles: Iterable[RoleInput]) -> list[RoleInput]:
+    cleaned: dict[str, RoleInput] = {}
+    for role in roles:
+        name = " ".join(role.name.split())
+        if not name:
+            continue
+        if name == PROPOSER_ROLE:
+            raise ValidationError({"roles": _("“proposer” is taken by the proposer.")})
+        candidate = RoleInput(name=name, count=role.count, pace=role.pace.strip())
+        RoleWanted(name=candidate.name, count=candidate.count, pace=candidate.pace).clean_fields(
+            exclude=["proposal"]
+        )
+        cleaned[name] = candidate
+    if len(cleaned) > MAX_ROLES:
+        raise ValidationError({"roles": _("At most %(n)d roles, please.") % {"n": MAX_ROLES}})
+    return list(cleaned.values())
+
+
+def _set_tags(proposal: Proposal, names: list[str]) -> None:
+    Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+    proposal.tags.set(Tag.objects.filter(name__in=names))
+
+
+def _set_roles(proposal: Proposal, roles: list[RoleInput]) -> None:
+    keep = [role.name for role in roles]
+    proposal.roles_wanted.exclude(name__in=keep).delete()
+    for role in roles:
+        RoleWanted.objects.update_or_create(
+            proposal=proposal, name=role.name, defaults={"count": role.count, "pace": role.pace}
+        )
+
+
+def proposal_submit(
+    *,
+    proposer,
+    title: str,
+    summary: str,
+    body: str = "",
+    tags: Iterable[str] = (),
+    roles: Iterable[RoleInput] = (),
+    submission_key: str = "",
+) -> Proposal:
+    """Create an idea. Only a title and a one-line summary are needed; a repeated key returns the first."""
+    if submission_key:
+        existing = Proposal.objects.filter(proposer=proposer, submission_key=submission_key).first()
+        if existing:
+            return existing
+    proposal = Proposal(
+        proposer=proposer,
+        title=title.strip(),
+        summary=summary.strip(),
+        body=body,
+        submission_key=submission_key[:64],
+    )
+    proposal.render()
+    proposal.full_clean(exclude=["proposer", "status", "tags"])
+    tag_names = _clean_tags(tags)
+    role_inputs = _clean_roles(roles)
+    try:
+        with transaction.atomic():
+            proposal.save()
+            _set_tags(proposal, tag_names)
+            _set_roles(proposal, role_inputs)
+            Membership.objects.create(
+                proposal=proposal,
+                user=proposer,
+                role=PROPOSER_ROLE,
+                status=MembershipStatus.ACCEPTED,
+                decided_by=proposer,
+                decided_at=proposal.created_at,
+            )
+            Follow.objects.create(proposal=proposal, user=proposer)
+    except IntegrityError:
+        existing = Proposal.objects.filter(proposer=proposer, submission_key=submission_key).first()
+        if submission_key and existing:
+            return existing
+        raise
+    return proposal
+
+
+def proposal_update(
+    *,
+    proposal: Proposal,
+    by,
+    title: str | None = None,
+    summary: str | None = None,
+    body: str | None = None,
+    tags: Iterable[str] | None = None,
+    roles: Iterable[RoleInput] | None = None,
+) -> Proposal:
+    if not permissions.can_steer(by, proposal):
+        raise ActionNotPermitted(_("Only the proposer or a moderator can edit this proposal."))
+    tag_names = _clean_tags(tags) if tags is not None else None
+    role_inputs = _clean_roles(roles) if roles is not None else None
+    with transaction.atomic():
+        locked = _lock(proposal)
+        if title is not None:
+            locked.title = title.strip()
+        if summary is not None:
+            locked.summary = summary.strip()
+        if body is not None:
+            locked.body = body
+            locked.render()
+        locked.full_clean(exclude=["proposer", "status", "tags"])
+        locked.save()
+        if tag_names is not None:
+            _set_tags(locked, tag_names)
+        if role_inputs is not None:
+            _set_roles(locked, role_inputs)
+    return locked
+
+
+def proposal_transition(*, proposal: Proposal, to: str, by, note: str = "") -> Proposal:
+    """The only door through the lifecycle: lock, check permission and guard, apply, log.
+
+    `proposal` is the instance the caller saw; if the stored stage differs, someone else moved it
+    first and the caller gets a conflict instead of an unexpected second move.
+    """
+    note = (note or "").strip()
+    if to not in Status.values:
+        raise ValidationError({"to": _("“%(to)s” is not a stage.") % {"to": to}})
+    if len(note) > NOTE_MAX:
+        raise ValidationError(
+            {"note": _("The note can be at most %(n)d characters.") % {"n": NOTE_MAX}}
+        )
+    with transaction.atomic():
+        locked = _lock(proposal)
+        if not permissions.can_steer(by, locked):
+            raise ActionNotPermitted(_("Only the proposer or a moderator can move this proposal."))
+        allowed = [spec.target for spec in targets_from(locked.status)]
+        if locked.status != proposal.status:
+            raise ActionConflict(
+                _(
+                    "Someone else just moved this proposal to “%(status)s”. Have a look and try again."
+                )
+                % {"status": Status(locked.status).label},
+                allowed=allowed,
+            )
+        spec = spec_for(locked.status, to)
+        if spec is None:
+            raise ActionConflict(
+                _("A proposal can't go from “%(source)s” to “%(target)s”.")
+                % {"source": Status(locked.status).label, "target": Status(to).label},
+                allowed=allowed,
+            )
+        if spec.note_required and not note:
+            raise ValidationError(
+                {"note": _("Please add a few words: %(what)s") % {"what": spec.note_label}}
+            )
+        reason = guard_failure(locked, spec)
+        if reason:
+            raise ActionConflict(reason, allowed=allowed)
+        source = locked.status
+        getattr(locked, spec.name)(note=note)
+        now = timezone.now()
+        locked.status_changed_at = now
+        locked.last_activity_at = now
+        locked.save()
+        TransitionLog.objects.create(
+            proposal=locked,
+            actor=by,
+            name=spec.name,
+            from_status=source,
+            to_status=locked.status,
+            note=note,
+            created_at=now,
+        )
+    return locked
+
+
+def _touch(proposal: Proposal, **counts) -> None:
+    Proposal.objects.filter(pk=proposal.pk).update(last_activity_at=timezone.now(), **counts)
+
+
+def _recount_members(proposal: Proposal) -> int:
+    count = proposal.memberships.filter(status=MembershipStatus.ACCEPTED).count()
+    _touch(proposal, member_count=count)
+    proposal.member_count = count
+    return count
+
+
+def _validate_lengths(**fields: tuple[str, int]) -> None:
+    errors = {
+        name: _("At most %(n)d characters, please.") % {"n": limit}
+        for name, (value, limit) in fields.items()
+        if len(value) > limit
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
+def membership_request(
+    *, proposal: Proposal, user, role: str, availability: str = "", message: str = ""
+) -> Membership:
+    """'I'd like to join': a request with a role, availability and a message."""
+    role = " ".join((role or "").split())
+    if not role:
+        raise ValidationError({"role": _("Which role would you like to take?")})
+    if role == PROPOSER_ROLE:
+        raise ValidationError({"role": _("“proposer” is taken by the proposer.")})
+    _validate_lengths(
+        role=(role, 60), availability=(availability, 200), message=(message, NOTE_MAX)
+    )
+    with transaction.atomic():
+        locked = _lock(proposal)
+        if permissions.is_owner(user, locked):
+            raise ActionConflict(_("You are the proposer: you are already on the team."))
+        if not permissions.can_request_to_join(user, locked):
+            raise ActionConflict(_("This proposal is not taking new members right now."))
+        membership = Membership.objects.filter(proposal=locked, user=user).first()
+        if membership and membership.status == MembershipStatus.ACCEPTED:
+            raise ActionConflict(_("You are already on this team."))
+        if membership and membership.status == MembershipStatus.REQUESTED:
+            raise ActionConflict(_("You have already asked to join; the proposer will answer."))
+        membership = membership or Membership(proposal=locked, user=user)
+        membership.role = role
+        membership.availability = availability.strip()
+        membership.message = message.strip()
+        membership.status = MembershipStatus.REQUESTED
+        membership.response = ""
+        membership.decided_by = None
+        membership.decided_at = None
+        membership.created_at = timezone.now()
+        membership.save()
+        Follow.objects.get_or_create(proposal=locked, user=user)
+        _touch(locked)
+    return membership
+
+
+def _decide(membership: Membership, by, status: str, response: str) -> Membership:
+    _validate_lengths(response=(response, NOTE_MAX))
+    with transaction.atomic():
+        proposal = _lock(membership.proposal)
+        if not permissions.can_steer(by, proposal):
+            raise ActionNotPermitted(
+                _("Only the proposer or a moderator can answer join requests.")
+            )
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.status != MembershipStatus.REQUESTED:
+            raise ActionConflict(_("This request has already been answered or withdrawn."))
+        locked.status = status
+        locked.response = response.strip()
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.save()
+        _recount_members(proposal)
+    return locked
+
+
+def membership_accept(*, membership: Membership, by, response: str = "") -> Membership:
+    return _decide(
+        membership,
+        by,
+        MembershipStatus.ACCEPTED,
+        response or _("Welcome to the team! Let's do this together at a pace that suits you."),
+    )
+
+
+def membership_decline(*, membership: Membership, by, response: str = "") -> Membership:
+    return _decide(
+        membership,
+        by,
+        MembershipStatus.DECLINED,
+        response
+        or _(
+            "Thank you so much for offering. It doesn't fit this time, "
+            "but we'd love to try something together another time."
+        ),
+    )
+
+
+def membership_leave(*, proposal: Proposal, user) -> Membership:
+    """Leave a team (or withdraw a request). Stepping back is normal here."""
+    with transaction.atomic():
+        locked = _lock(proposal)
+        membership = (
+            Membership.objects.select_for_update().filter(proposal=locked, user=user).first()
+        )
+        if membership is None or membership.status not in (
+            MembershipStatus.ACCEPTED,
+            MembershipStatus.REQUESTED,
+        ):
+            raise ActionConflict(_("You are not on this team."))
+        if membership.is_proposer:
+            raise ActionConflict(
+                _("As the proposer you stay on the team; you can pause (archive) the proposal.")
+            )
+        was_member = membership.status == MembershipStatus.ACCEPTED
+        membership.status = MembershipStatus.LEFT if was_member else MembershipStatus.WITHDRAWN
+        membership.save(update_fields=["status", "updated_at"])
+        if was_member:
+            _recount_members(locked)
+    return membership
+
+
+def _recount_comments(proposal: Proposal) -> None:
+    _touch(proposal, comment_count=proposal.comments.filter(is_hidden=False).count())
+
+
+def _clean_comment_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("The comment is empty.")})
+    if len(body) > COMMENT_MAX:
+        raise ValidationError(
+            {"body": _("A comment can be at most %(n)d characters.") % {"n": COMMENT_MAX}}
+        )
+    return body
+
+
+def comment_create(*, proposal: Proposal, author, body: str) -> Comment:
+    body = _clean_comment_body(body)
+    comment = Comment(proposal=proposal, author=author, body=body)
+    comment.body_html = render_markdown(body)
+    with transaction.atomic():
+        _lock(proposal)
+        comment.save()
+        Follow.objects.get_or_create(proposal=proposal, user=author)
+        _recount_comments(proposal)
+    return comment
+
+
+def comment_update(*, comment: Comment, by, body: str) -> Comment:
+    if not permissions.can_edit_comment(by, comment):
+        raise ActionNotPermitted(_("Only the author can edit this comment."))
+    comment.body = _clean_comment_body(body)
+    comment.body_html = render_markdown(comment.body)
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
+
+
+def comment_delete(*, comment: Comment, by) -> None:
+    if not permissions.can_delete_comment(by, comment):
+        raise ActionNotPermitted(_("Only the author can delete this comment."))
+    with transaction.atomic():
+        proposal = _lock(comment.proposal)
+        comment.delete()
+        _recount_comments(proposal)
+
+
+def comment_set_hidden(*, comment: Comment, by, hidden: bool) -> Comment:
+    if not permissions.can_hide_comment(by, comment):
+        raise ActionNotPermitted(_("Only moderators can hide comments."))
+    with transaction.atomic():
+        proposal = _lock(comment.proposal)
+        comment.is_hidden = hidden
+        comment.hidden_by = by if hidden else None
+        comment.save(update_fields=["is_hidden", "hidden_by"])
+        _recount_comments(proposal)
+    return comment
+
+
+def cheer_toggle(*, proposal: Proposal, user) -> bool:
+    """Cheer (応援) or take the cheer back. Cheering also follows. Returns whether it is cheered now."""
+    with transaction.atomic():
+        locked = _lock(proposal)
+        deleted, _unused = Cheer.objects.filter(proposal=locked, user=user).delete()
+        cheered = not deleted
+        if cheered:
+            Cheer.objects.create(proposal=locked, user=user)
+            Follow.objects.get_or_create(proposal=locked, user=user)
+        locked.cheer_count = Cheer.objects.filter(proposal=locked).count()
+        Proposal.objects.filter(pk=locked.pk).update(cheer_count=locked.cheer_count)
+    return cheered
+
+
+def follow_set(*, proposal: Proposal, user, following: bool) -> bool:
+    if following:
+        Follow.objects.get_or_create(proposal=proposal, user=user)
+    else:
+        Follow.objects.filter(proposal=proposal, user=user).delete()
+    return following
