@@ -9,3 +9,5 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
 )
+api.add_router("/v1", "proposals.api.router")
+api.add_router("/v1", "proposals.board_api.router")
