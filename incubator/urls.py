@@ -18,5 +18,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("members/", include("members.urls")),
+    path("notifications/", include("workers.urls")),
     path("", include("proposals.urls")),
 ]
