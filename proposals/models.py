@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +53,12 @@ class ProposalQuerySet(models.QuerySet):
 class Proposal(FSMModelMixin, models.Model):
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     summary = models.CharField(_("one-line summary"), max_length=SUMMARY_MAX)
-    body = models.TextField(_("what I want to try and why"), max_length=BODY_MAX, blank=True)
+    body = models.TextField(
+        _("what I want to try and why"),
+        max_length=BODY_MAX,
+        blank=True,
+        validators=[MaxLengthValidator(BODY_MAX)],
+    )
     body_html = models.TextField(editable=False, blank=True)
     proposer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals"
@@ -246,7 +251,9 @@ class Comment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
     )
-    body = models.TextField(_("comment"), max_length=COMMENT_MAX)
+    body = models.TextField(
+        _("comment"), max_length=COMMENT_MAX, validators=[MaxLengthValidator(COMMENT_MAX)]
+    )
     body_html = models.TextField(editable=False, blank=True)
     is_hidden = models.BooleanField(default=False)
     hidden_by = models.ForeignKey(
