@@ -5,5 +5,8 @@ from . import views
 app_name = "members"
 
 urlpatterns = [
+    path("settings/", views.settings_page, name="settings"),
+    path("settings/tokens/", views.api_token_create, name="token_create"),
+    path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="token_revoke"),
     path("<str:username>/", views.profile, name="profile"),
 ]

@@ -8,5 +8,29 @@ urlpatterns = [
     # The kanban board is a signed-in member's home page (issue: the kanban board).
     path("", board_views.board, name="board"),
     path("proposals/", views.proposal_list, name="list"),
+    path("proposals/new/", views.proposal_create, name="create"),
+    path("proposals/preview/", views.markdown_preview, name="preview"),
     path("proposals/<int:pk>/", views.proposal_detail, name="detail"),
+    path("proposals/<int:pk>/edit/", views.proposal_edit, name="edit"),
+    path("proposals/<int:pk>/move/", views.proposal_transition, name="transition"),
+    path("proposals/<int:pk>/join/", views.membership_request, name="join"),
+    path("proposals/<int:pk>/leave/", views.membership_leave, name="leave"),
+    path("proposals/<int:pk>/comments/", views.comment_create, name="comment_create"),
+    path("proposals/<int:pk>/cheer/", views.cheer_toggle, name="cheer"),
+    path("proposals/<int:pk>/follow/", views.follow_set, name="follow"),
+    path(
+        "proposals/join-requests/<int:membership_id>/accept/",
+        views.membership_accept,
+        name="membership_accept",
+    ),
+    path(
+        "proposals/join-requests/<int:membership_id>/decline/",
+        views.membership_decline,
+        name="membership_decline",
+    ),
+    path("proposals/comments/<int:comment_id>/edit/", views.comment_edit, name="comment_edit"),
+    path(
+        "proposals/comments/<int:comment_id>/delete/", views.comment_delete, name="comment_delete"
+    ),
+    path("proposals/comments/<int:comment_id>/hide/", views.comment_hide, name="comment_hide"),
 ]

@@ -1,24 +1,457 @@
+"""Proposal pages. Thin: parse a form, call a service or selector, render; htmx gets a partial."""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
-from . import selectors
-from .models import Proposal
+from . import permissions, selectors, services
+from .choices import Status
+from .errors import ActionConflict, ActionNotPermitted
+from .forms import (
+    CommentForm,
+    DecisionForm,
+    JoinForm,
+    ListFilterForm,
+    PreviewForm,
+    ProposalForm,
+    RoleFormSet,
+    TransitionForm,
+    apply_service_errors,
+)
+from .markdown import render_markdown
+from .models import Comment, Membership, Proposal, Tag
+
+PROPOSAL_FIELDS = {"tags": "free_themes", "roles": "free_themes"}
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _back_to(request: HtmxHttpRequest, proposal_id: int, anchor: str = "") -> HttpResponse:
+    url = reverse("proposals:detail", args=[proposal_id]) + (f"#{anchor}" if anchor else "")
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def domain_errors(view):
+    """Refusals become a 403 page; conflicts go back to the proposal, which shows the truth."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ActionNotPermitted as error:
+            return forbidden(request, error.message)
+        except ActionConflict as error:
+            messages.warning(request, error.message)
+            if "pk" not in kwargs:
+                return redirect("proposals:list")
+            return _back_to(request, kwargs["pk"])
+
+    return wrapper
+
+
+def _suggested_themes() -> list[str]:
+    return list(Tag.objects.filter(suggested=True).values_list("name", flat=True))
+
+
+# The list
 
 
 @login_required
 @require_GET
-def proposal_list(request):
-    proposals = selectors.proposal_list(user=request.user)[:20]
-    return render(request, "proposals/list.html", {"proposals": proposals})
+def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
+    filter_form = ListFilterForm(request.GET)
+    proposals = selectors.proposal_list(user=request.user, **filter_form.filters)
+    page = Paginator(proposals, settings.PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
+    cards = [
+        (proposal, [role for role in selectors.open_roles(proposal) if role.open])
+        for proposal in page.object_list
+    ]
+    context = {
+        "filter_form": filter_form,
+        "page": page,
+        "cards": cards,
+        "themes": _suggested_themes(),
+        "is_filtered": any(filter_form.filters.values()),
+    }
+    template = "proposals/list.html#results" if request.htmx else "proposals/list.html"
+    return render(request, template, context)
+
+
+# Submit and edit
+
+
+def _render_form(request, form, roles, *, proposal=None, preview=None, status=200):
+    context = {"form": form, "roles": roles, "proposal": proposal, "preview": preview}
+    return render(request, "proposals/form.html", context, status=status)
 
 
 @login_required
-@require_GET
-def proposal_detail(request, pk: int):
+@require_http_methods(["GET", "POST"])
+def proposal_create(request: HtmxHttpRequest) -> HttpResponse:
+    themes = _suggested_themes()
+    if request.method == "GET":
+        return _render_form(request, ProposalForm(suggested_themes=themes), RoleFormSet())
+    form = ProposalForm(request.POST, suggested_themes=themes)
+    roles = RoleFormSet(request.POST)
+    if "preview" in request.POST:
+        return _render_form(
+            request, form, roles, preview=render_markdown(request.POST.get("body", ""))
+        )
+    if form.is_valid() and roles.is_valid():
+        try:
+            proposal = services.proposal_submit(
+                proposer=request.user,
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
+                body=form.cleaned_data["body"],
+                tags=form.theme_names,
+                roles=roles.roles,
+                submission_key=form.cleaned_data["submission_key"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error, PROPOSAL_FIELDS)
+        else:
+            messages.success(request, _("Your idea is posted. Thank you for sharing it!"))
+            return redirect(proposal)
+    return _render_form(request, form, roles, status=400)
+
+
+def _edit_initial(proposal: Proposal, themes: list[str]) -> tuple[dict, list[dict]]:
+    tag_names = [tag.name for tag in proposal.tags.all()]
+    initial = {
+        "title": proposal.title,
+        "summary": proposal.summary,
+        "body": proposal.body,
+        "themes": [name for name in tag_names if name in themes],
+        "free_themes": ", ".join(name for name in tag_names if name not in themes),
+    }
+    roles = [
+        {"name": role.name, "count": role.count, "pace": role.pace}
+        for role in proposal.roles_wanted.all()
+    ]
+    return initial, roles
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors
+def proposal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(Proposal.objects.prefetch_related("tags", "roles_wanted"), pk=pk)
+    if not permissions.can_steer(request.user, proposal):
+        return forbidden(request, _("Only the proposer or a moderator can edit this proposal."))
+    themes = _suggested_themes()
+    if request.method == "GET":
+        initial, role_rows = _edit_initial(proposal, themes)
+        form = ProposalForm(initial=initial, suggested_themes=themes)
+        return _render_form(request, form, RoleFormSet(initial=role_rows), proposal=proposal)
+    form = ProposalForm(request.POST, suggested_themes=themes)
+    roles = RoleFormSet(request.POST)
+    if "preview" in request.POST:
+        preview = render_markdown(request.POST.get("body", ""))
+        return _render_form(request, form, roles, proposal=proposal, preview=preview)
+    if form.is_valid() and roles.is_valid():
+        try:
+            services.proposal_update(
+                proposal=proposal,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
+                body=form.cleaned_data["body"],
+                tags=form.theme_names,
+                roles=roles.roles,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error, PROPOSAL_FIELDS)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(proposal)
+    return _render_form(request, form, roles, proposal=proposal, status=400)
+
+
+@login_required
+@require_POST
+def markdown_preview(request: HtmxHttpRequest) -> HttpResponse:
+    form = PreviewForm(request.POST)
+    html = render_markdown(form.cleaned_data["body"]) if form.is_valid() else ""
+    return render(request, "proposals/form.html#preview", {"preview": html, "previewing": True})
+
+
+# The detail page
+
+
+@dataclass(frozen=True)
+class CommentView:
+    comment: Comment
+    can_edit: bool
+    can_hide: bool
+
+
+def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
+    user = request.user
+    can_steer = permissions.can_steer(user, proposal)
+    is_moderator = permissions.is_moderator(user)
+    viewer = selectors.viewer_state(proposal=proposal, user=user)
+    roles = selectors.open_roles(proposal)
+    active_membership = viewer.membership is not None
+    comments = [
+        CommentView(
+            comment=comment,
+            can_edit=permissions.can_edit_comment(user, comment),
+            can_hide=permissions.can_hide_comment(user, comment),
+        )
+        for comment in proposal.all_comments
+        if is_moderator or not comment.is_hidden or comment.author_id == user.pk
+    ]
+    spent = selectors.time_in_state(proposal=proposal)
+    return {
+        "proposal": proposal,
+        "viewer": viewer,
+        "can_steer": can_steer,
+        "options": selectors.transition_options(proposal=proposal, user=user),
+        "team": selectors.accepted_members(proposal),
+        "open_roles": roles,
+        "pending": selectors.pending_requests(proposal) if can_steer else [],
+        "timeline": selectors.proposal_timeline(proposal=proposal),
+        "time_in_state": [(Status(s).label, spent[s]) for s in Status.values if s in spent],
+        "time_in_current": spent.get(proposal.status),
+        "comments": comments,
+        "can_join": permissions.can_request_to_join(user, proposal) and not active_membership,
+        "join_form": forms.get("join_form")
+        or JoinForm(role_names=[role.name for role in roles if role.open]),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+        "transition_form": forms.get("transition_form"),
+        "decision_form": DecisionForm(),
+    }
+
+
+def _load(pk: int) -> Proposal:
     try:
-        proposal = selectors.proposal_detail(pk=pk)
+        return selectors.proposal_detail(pk=pk)
     except Proposal.DoesNotExist as exc:
         raise Http404 from exc
-    return render(request, "proposals/detail.html", {"proposal": proposal})
+
+
+def _render_detail(request, pk: int, *, status: int = 200, **forms) -> HttpResponse:
+    context = _detail_context(request, _load(pk), **forms)
+    return render(request, "proposals/detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def proposal_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, pk)
+
+
+@login_required
+@require_POST
+@domain_errors
+def proposal_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, pk=pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.warning(request, _("That move is not possible. Please have a look and try again."))
+        return _back_to(request, pk)
+    # The stage the person saw: if someone moved the proposal since, the service says so.
+    seen = Proposal(pk=proposal.pk, status=form.cleaned_data["seen_status"])
+    try:
+        moved = services.proposal_transition(
+            proposal=seen,
+            to=form.cleaned_data["to"],
+            by=request.user,
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as error:
+        apply_service_errors(form, error, {})
+        return _render_detail(request, pk, status=400, transition_form=form)
+    messages.success(request, _("Moved to “%(stage)s”.") % {"stage": moved.get_status_display()})
+    return _back_to(request, pk)
+
+
+# Teams
+
+
+@login_required
+@require_POST
+@domain_errors
+def membership_request(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    proposal = _load(pk)
+    roles = selectors.open_roles(proposal)
+    form = JoinForm(request.POST, role_names=[role.name for role in roles if role.open])
+    if form.is_valid():
+        try:
+            services.membership_request(
+                proposal=proposal,
+                user=request.user,
+                role=form.cleaned_data["role"],
+                availability=form.cleaned_data["availability"],
+                message=form.cleaned_data["message"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error, {"role": "role_other"})
+        else:
+            messages.success(
+                request, _("Thank you! Your request is sent; the proposer will answer soon.")
+            )
+            return _back_to(request, pk, "team")
+    return _render_detail(request, pk, status=400, join_form=form)
+
+
+def _decide(request: HtmxHttpRequest, membership_id: int, service, done: str) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.select_related("proposal"), pk=membership_id)
+    form = DecisionForm(request.POST)
+    response = form.cleaned_data["response"] if form.is_valid() else ""
+    try:
+        service(membership=membership, by=request.user, response=response)
+    except ActionConflict as error:
+        messages.warning(request, error.message)
+        return _back_to(request, membership.proposal_id, "team")
+    messages.success(request, done % {"name": membership.user.public_name})
+    return _back_to(request, membership.proposal_id, "team")
+
+
+@login_required
+@require_POST
+@domain_errors
+def membership_accept(request: HtmxHttpRequest, membership_id: int) -> HttpResponse:
+    return _decide(
+        request, membership_id, services.membership_accept, _("%(name)s is on the team now.")
+    )
+
+
+@login_required
+@require_POST
+@domain_errors
+def membership_decline(request: HtmxHttpRequest, membership_id: int) -> HttpResponse:
+    return _decide(
+        request, membership_id, services.membership_decline, _("You answered %(name)s kindly.")
+    )
+
+
+@login_required
+@require_POST
+@domain_errors
+def membership_leave(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, pk=pk)
+    services.membership_leave(proposal=proposal, user=request.user)
+    messages.success(request, _("Done. Thank you for your time; you are welcome back any time."))
+    return _back_to(request, pk)
+
+
+# Discussion
+
+
+@login_required
+@require_POST
+@domain_errors
+def comment_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, pk=pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment = services.comment_create(
+                proposal=proposal, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error, {})
+        else:
+            return _back_to(request, pk, f"comment-{comment.pk}")
+    return _render_detail(request, pk, status=400, comment_form=form)
+
+
+def _own_comment(comment_id: int) -> Comment:
+    return get_object_or_404(Comment.objects.select_related("author", "proposal"), pk=comment_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors
+def comment_edit(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
+    comment = _own_comment(comment_id)
+    if not permissions.can_edit_comment(request.user, comment):
+        return forbidden(request, _("Only the author can edit this comment."))
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_update(
+                comment=comment, by=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error, {})
+        else:
+            return _back_to(request, comment.proposal_id, f"comment-{comment.pk}")
+    status = 400 if request.method == "POST" else 200
+    context = {"comment": comment, "form": form}
+    return render(request, "proposals/comment_edit.html", context, status=status)
+
+
+@login_required
+@require_POST
+@domain_errors
+def comment_delete(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
+    comment = _own_comment(comment_id)
+    proposal_id = comment.proposal_id
+    services.comment_delete(comment=comment, by=request.user)
+    messages.success(request, _("Your comment is deleted."))
+    return _back_to(request, proposal_id, "discussion")
+
+
+@login_required
+@require_POST
+@domain_errors
+def comment_hide(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
+    comment = _own_comment(comment_id)
+    hidden = request.POST.get("hidden") == "1"
+    services.comment_set_hidden(comment=comment, by=request.user, hidden=hidden)
+    return _back_to(request, comment.proposal_id, f"comment-{comment.pk}")
+
+
+# Cheer and follow: htmx swaps the buttons; without JavaScript the page reloads.
+
+
+def _reactions(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    if not request.htmx:
+        return redirect("proposals:detail", pk=pk)
+    proposal = _load(pk)
+    context = {
+        "proposal": proposal,
+        "viewer": selectors.viewer_state(proposal=proposal, user=request.user),
+    }
+    return render(request, "proposals/detail.html#reactions", context)
+
+
+@login_required
+@require_POST
+def cheer_toggle(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, pk=pk)
+    services.cheer_toggle(proposal=proposal, user=request.user)
+    return _reactions(request, pk)
+
+
+@login_required
+@require_POST
+def follow_set(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, pk=pk)
+    services.follow_set(
+        proposal=proposal, user=request.user, following=request.POST.get("following") == "1"
+    )
+    return _reactions(request, pk)

@@ -1,0 +1,206 @@
+"""Forms parse and check what a person typed; the services decide and write."""
+
+import re
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Status
+from .models import BODY_MAX, COMMENT_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
+from .services import MAX_ROLES, RoleInput
+
+THEME_SEPARATORS = re.compile(r"[,、，#\n]+")
+OTHER_ROLE = "__other__"
+
+
+def split_themes(text: str) -> list[str]:
+    return [part.strip() for part in THEME_SEPARATORS.split(text or "") if part.strip()]
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError, fields: dict[str, str]) -> None:
+    """Show a service's ValidationError next to the matching field (or above the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for key, messages in error.message_dict.items():
+        field = fields.get(key, key)
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class ProposalForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=TITLE_MAX,
+        help_text=_("A few words are enough."),
+    )
+    summary = forms.CharField(
+        label=_("In one line"),
+        max_length=SUMMARY_MAX,
+        help_text=_("What would you like to try? One sentence is plenty."),
+    )
+    body = forms.CharField(
+        label=_("What I want to try, and why (optional)"),
+        max_length=BODY_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_(
+            "Markdown works: **bold**, lists, links. Write as much or as little as you like."
+        ),
+    )
+    themes = forms.MultipleChoiceField(
+        label=_("Themes"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    free_themes = forms.CharField(
+        label=_("Other themes"),
+        required=False,
+        max_length=400,
+        help_text=_("Separate them with commas."),
+    )
+    submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, suggested_themes: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["themes"].choices = [(name, name) for name in suggested_themes]
+        if not self.is_bound and not self.initial.get("submission_key"):
+            self.initial["submission_key"] = uuid.uuid4().hex
+
+    @property
+    def theme_names(self) -> list[str]:
+        return [*self.cleaned_data["themes"], *split_themes(self.cleaned_data["free_themes"])]
+
+
+class RoleForm(forms.Form):
+    name = forms.CharField(label=_("Role"), max_length=60, required=False)
+    count = forms.IntegerField(label=_("How many"), min_value=1, max_value=50, initial=1)
+    pace = forms.CharField(label=_("Expected pace"), max_length=80, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["placeholder"] = _("e.g. designer")
+        self.fields["pace"].widget.attrs["placeholder"] = _("e.g. 2 h a week")
+
+    def has_changed(self) -> bool:
+        # An untouched row with only the default count is not a role.
+        return bool(self.data.get(self.add_prefix("name"), "").strip())
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("name") and cleaned.get("pace"):
+            self.add_error("name", _("Please name the role too."))
+        return cleaned
+
+
+class BaseRoleFormSet(forms.BaseFormSet):
+    @property
+    def roles(self) -> list[RoleInput]:
+        return [
+            RoleInput(
+                name=form.cleaned_data["name"],
+                count=form.cleaned_data.get("count") or 1,
+                pace=form.cleaned_data.get("pace", ""),
+            )
+            for form in self.forms
+            if form.cleaned_data.get("name")
+        ]
+
+
+RoleFormSet = forms.formset_factory(
+    RoleForm, formset=BaseRoleFormSet, extra=3, max_num=MAX_ROLES, absolute_max=MAX_ROLES
+)
+
+
+class PreviewForm(forms.Form):
+    body = forms.CharField(required=False, max_length=BODY_MAX)
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=Status.choices)
+    seen_status = forms.ChoiceField(choices=Status.choices)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class JoinForm(forms.Form):
+    role_choice = forms.ChoiceField(label=_("Role"), required=False)
+    role_other = forms.CharField(
+        label=_("Or in your own words"),
+        max_length=60,
+        required=False,
+        help_text=_("Any way of helping is welcome."),
+    )
+    availability = forms.CharField(
+        label=_("Availability"),
+        max_length=200,
+        required=False,
+        help_text=_("In your own words, e.g. “weekends, about 2 h a week”."),
+    )
+    message = forms.CharField(
+        label=_("A message to the proposer (optional)"),
+        max_length=NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, role_names: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role_choice"].choices = [
+            *[(name, name) for name in role_names],
+            (OTHER_ROLE, _("Something else (write it below)")),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        other = (cleaned.get("role_other") or "").strip()
+        choice = cleaned.get("role_choice")
+        cleaned["role"] = other if other or choice == OTHER_ROLE else choice
+        if not cleaned["role"]:
+            self.add_error("role_other", _("Which role would you like to take?"))
+        return cleaned
+
+
+class DecisionForm(forms.Form):
+    response = forms.CharField(
+        label=_("A few words (optional)"),
+        max_length=NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Comment"),
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Markdown works. Questions, ideas and “I could help with…” are all welcome."),
+    )
+
+
+class ListFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Stage"), required=False)
+    tag = forms.CharField(label=_("Theme"), required=False, max_length=40)
+    mine = forms.BooleanField(label=_("Only mine"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All stages")), *Status.choices]
+
+    @property
+    def filters(self) -> dict:
+        self.is_valid()  # a malformed filter is dropped; the valid ones still apply
+        data = self.cleaned_data
+        return {
+            "status": data.get("status") or None,
+            "tag": (data.get("tag") or "").strip() or None,
+            "q": (data.get("q") or "").strip() or None,
+            "mine": bool(data.get("mine")),
+        }
