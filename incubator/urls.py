@@ -3,6 +3,8 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
+from workers import slack_inbound
+
 from .api import api
 
 
@@ -17,6 +19,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
+    path("slack/commands", slack_inbound.slash_command, name="slack_commands"),
+    path("slack/interactions", slack_inbound.interaction, name="slack_interactions"),
     path("members/", include("members.urls")),
     path("notifications/", include("workers.urls")),
     path("", include("proposals.urls")),

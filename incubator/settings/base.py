@@ -165,3 +165,50 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Acting from Slack and signing in with Slack (workers/slack_inbound.py, members/slack_login.py)
+SLACK_TEAM_ID = env("SLACK_TEAM_ID", default="")  # the one workspace we accept
+SLACK_APP_ID = env("SLACK_APP_ID", default="")  # the one app we accept
+SLACK_COMMAND = env("SLACK_COMMAND", default="/yattemitai")
+SLACK_COMMAND_RATE_PER_MINUTE = env.int("SLACK_COMMAND_RATE_PER_MINUTE", default=10)
+SLACK_CLIENT_ID = env("SLACK_CLIENT_ID", default="")
+SLACK_CLIENT_SECRET = env("SLACK_CLIENT_SECRET", default="")
+SLACK_OIDC_URL = env("SLACK_OIDC_URL", default="https://slack.com")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+INSTALLED_APPS += ["allauth.socialaccount", "allauth.socialaccount.providers.openid_connect"]
+SOCIALACCOUNT_ADAPTER = "members.slack_login.SlackAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "APPS": (
+            [
+                {
+                    "provider_id": "slack",
+                    "name": "Slack",
+                    "client_id": SLACK_CLIENT_ID,
+                    "secret": SLACK_CLIENT_SECRET,
+                    "settings": {
+                        "server_url": SLACK_OIDC_URL,
+                        "scope": ["openid", "profile", "email"],
+                        "auth_params": {"team": SLACK_TEAM_ID} if SLACK_TEAM_ID else {},
+                    },
+                }
+            ]
+            if SLACK_CLIENT_ID
+            else []
+        )
+    }
+}
+CELERY_IMPORTS = ["workers.slack_inbound"]
+# A cache shared by every process: Slack command rate limits.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    )
+}

@@ -9,3 +9,8 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SLACK_SIGNING_SECRET = "test-signing-secret"
+SLACK_TEAM_ID = "T0COMMUNITY"
+SLACK_APP_ID = "A0INCUBATOR"
+SITE_URL = "http://testserver"

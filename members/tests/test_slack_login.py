@@ -1,0 +1,162 @@
+"""Sign in with Slack against a local fake OpenID Connect provider (discovery, token, userinfo)."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+
+from members.models import User
+from members.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+OUR_TEAM = "T0COMMUNITY"
+
+
+class FakeSlackOIDC:
+    """Slack's OpenID Connect endpoints on 127.0.0.1; each code maps to the identity it yields."""
+
+    def __init__(self):
+        self.identities: dict[str, dict] = {}
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _json(self, payload: dict, status: int = 200):
+                body = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                if self.path == "/.well-known/openid-configuration":
+                    base = fake.url
+                    return self._json(
+                        {
+                            "issuer": base,
+                            "authorization_endpoint": f"{base}/openid/connect/authorize",
+                            "token_endpoint": f"{base}/api/openid.connect.token",
+                            "userinfo_endpoint": f"{base}/api/openid.connect.userInfo",
+                            "jwks_uri": f"{base}/openid/connect/keys",
+                            "token_endpoint_auth_methods_supported": ["client_secret_post"],
+                        }
+                    )
+                if self.path.startswith("/api/openid.connect.userInfo"):
+                    token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                    identity = fake.identities.get(token.removeprefix("access-"))
+                    if identity is None:
+                        return self._json({"ok": False, "error": "invalid_auth"}, status=401)
+                    return self._json({"ok": True, **identity})
+                return self._json({"error": "not_found"}, status=404)
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                form = parse_qs(self.rfile.read(length).decode())
+                if self.path.startswith("/api/openid.connect.token"):
+                    code = form.get("code", [""])[0]
+                    if code not in fake.identities:
+                        return self._json({"error": "invalid_code"}, status=400)
+                    return self._json(
+                        {"ok": True, "access_token": f"access-{code}", "token_type": "Bearer"}
+                    )
+                return self._json({"error": "not_found"}, status=404)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def identity(self, code: str, *, team: str, user: str, email: str, name: str = "Aiko"):
+        self.identities[code] = {
+            "sub": user,
+            "https://slack.com/user_id": user,
+            "https://slack.com/team_id": team,
+            "email": email,
+            "email_verified": True,
+            "name": name,
+        }
+
+
+@pytest.fixture
+def fake_slack(settings):
+    fake = FakeSlackOIDC()
+    fake.thread.start()
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "slack",
+                    "name": "Slack",
+                    "client_id": "client-id",
+                    "secret": "client-secret",
+                    "settings": {"server_url": fake.url, "auth_params": {"team": OUR_TEAM}},
+                }
+            ]
+        }
+    }
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+
+
+def sign_in(client, code: str, *, process: str = "login"):
+    start = client.post(f"/accounts/oidc/slack/login/?process={process}")
+    assert start.status_code == 302
+    authorize = urlparse(start["Location"])
+    query = parse_qs(authorize.query)
+    assert query["team"] == [OUR_TEAM]  # the workspace is pre-selected in Slack's UI
+    return client.get(
+        "/accounts/oidc/slack/login/callback/", {"code": code, "state": query["state"][0]}
+    )
+
+
+def test_a_member_of_our_workspace_signs_up_and_is_linked(client, fake_slack):
+    fake_slack.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
+    response = sign_in(client, "good")
+    assert response.status_code == 302
+    user = User.objects.get(email="aiko@example.org")
+    assert user.slack_user_id == "U0AIKO"
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_an_existing_slack_login_logs_in(client, fake_slack):
+    fake_slack.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
+    sign_in(client, "good")
+    client.logout()
+    sign_in(client, "good")
+    assert User.objects.count() == 1
+    assert client.session["_auth_user_id"] == str(User.objects.get().pk)
+
+
+def test_another_workspace_is_refused(client, fake_slack):
+    fake_slack.identity("foreign", team="T0OTHER", user="U0EVE", email="eve@example.org")
+    response = sign_in(client, "foreign")
+    assert response.status_code == 302
+    assert response["Location"].endswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
+    assert not User.objects.filter(email="eve@example.org").exists()
+    assert not SocialAccount.objects.exists()
+
+
+def test_an_existing_member_connects_slack_from_settings(client, fake_slack):
+    member = UserFactory(email="ken@example.org", slack_user_id="")
+    client.force_login(member)
+    fake_slack.identity("ken", team=OUR_TEAM, user="U0KEN", email="ken@example.org")
+    sign_in(client, "ken", process="connect")
+    member.refresh_from_db()
+    assert member.slack_user_id == "U0KEN"
+    assert SocialAccount.objects.get(user=member).uid == "U0KEN"
+
+
+def test_invite_only_still_holds_for_slack(client, fake_slack, settings):
+    settings.INVITE_ONLY = True
+    fake_slack.identity("new", team=OUR_TEAM, user="U0NEW", email="new@example.org")
+    sign_in(client, "new")
+    assert not User.objects.filter(email="new@example.org").exists()
+    assert "_auth_user_id" not in client.session

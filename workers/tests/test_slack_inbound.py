@@ -1,0 +1,316 @@
+"""Acting from Slack: signed slash commands and button presses, checked and delegated to the services."""
+
+import hashlib
+import hmac
+import json
+import time
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from members.tests.factories import UserFactory
+from proposals import services
+from proposals.choices import MembershipStatus, Status
+from proposals.models import Cheer, Membership, Proposal
+from proposals.tests.factories import make_proposal
+from workers import slack_inbound
+
+pytestmark = pytest.mark.django_db
+
+TEAM = "T0COMMUNITY"
+APP = "A0INCUBATOR"
+
+
+def sign(body: bytes, *, timestamp: str | None = None, secret: str | None = None) -> dict:
+    timestamp = timestamp if timestamp is not None else str(int(time.time()))
+    secret = secret if secret is not None else settings.SLACK_SIGNING_SECRET
+    digest = hmac.new(
+        secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256
+    ).hexdigest()
+    return {"HTTP_X_SLACK_REQUEST_TIMESTAMP": timestamp, "HTTP_X_SLACK_SIGNATURE": f"v0={digest}"}
+
+
+def command_body(user_id: str, text: str, *, team: str = TEAM, trigger: str = "13345.1") -> bytes:
+    return urlencode(
+        {
+            "team_id": team,
+            "api_app_id": APP,
+            "user_id": user_id,
+            "command": "/yattemitai",
+            "text": text,
+            "trigger_id": trigger,
+            "response_url": "http://127.0.0.1:9/hooks/x",
+        }
+    ).encode()
+
+
+def interaction_body(user_id: str, payload: dict, *, team: str = TEAM) -> bytes:
+    payload = {
+        "team": {"id": team},
+        "user": {"id": user_id},
+        "api_app_id": APP,
+        "trigger_id": "trigger-1",
+        **payload,
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def post(client, path: str, body: bytes, headers: dict | None = None):
+    headers = sign(body) if headers is None else headers
+    return client.post(path, data=body, content_type="application/x-www-form-urlencoded", **headers)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()
+
+
+@pytest.fixture
+def slack_member():
+    return UserFactory(slack_user_id="U0AIKO", preferred_language="en")
+
+
+def test_a_command_posts_an_idea_and_answers_privately(client, slack_member):
+    response = post(
+        client, "/slack/commands", command_body("U0AIKO", "子ども食堂 | 月1回の配膳を手伝いたい")
+    )
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["response_type"] == "ephemeral"
+    proposal = Proposal.objects.get()
+    assert (proposal.title, proposal.summary, proposal.proposer) == (
+        "子ども食堂",
+        "月1回の配膳を手伝いたい",
+        slack_member,
+    )
+    assert proposal.status == Status.IDEA
+    assert f"http://testserver/proposals/{proposal.pk}/" in answer["text"]
+
+
+def test_one_line_is_a_whole_idea(client, slack_member):
+    post(client, "/slack/commands", command_body("U0AIKO", "読書会をひらきたい"))
+    proposal = Proposal.objects.get()
+    assert proposal.title == proposal.summary == "読書会をひらきたい"
+
+
+def test_a_replayed_command_creates_one_proposal(client, slack_member):
+    body = command_body("U0AIKO", "読書会 | 月1で")
+    headers = sign(body)
+    first = post(client, "/slack/commands", body, headers)
+    second = post(client, "/slack/commands", body, headers)
+    assert first.status_code == second.status_code == 200
+    assert Proposal.objects.count() == 1
+
+
+def test_a_too_long_title_gets_a_clear_answer_and_nothing_is_saved(client, slack_member):
+    response = post(client, "/slack/commands", command_body("U0AIKO", "x" * 200 + " | ok"))
+    assert response.status_code == 200
+    assert "120" in response.json()["text"]
+    assert not Proposal.objects.exists()
+
+
+def _mutations():
+    body = command_body("U0AIKO", "読書会 | 月1で")
+    now = int(time.time())
+    return {
+        "wrong secret": (body, sign(body, secret="not-the-secret")),
+        "tampered body": (body.replace(b"%E8%AA%AD", b"%E6%9B%B8"), sign(body)),
+        "301 seconds old": (body, sign(body, timestamp=str(now - 301))),
+        "from the future": (body, sign(body, timestamp=str(now + 301))),
+        "non-numeric timestamp": (body, sign(body, timestamp="abc")),
+        "fractional timestamp": (body, sign(body, timestamp=f"{now}.5")),
+        "missing headers": (body, {}),
+        "missing signature": (body, {"HTTP_X_SLACK_REQUEST_TIMESTAMP": str(now)}),
+        "garbage signature": (
+            body,
+            {"HTTP_X_SLACK_REQUEST_TIMESTAMP": str(now), "HTTP_X_SLACK_SIGNATURE": "v0=zz"},
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", list(_mutations()))
+@pytest.mark.parametrize("path", ["/slack/commands", "/slack/interactions"])
+def test_bad_signatures_are_refused_and_nothing_is_written(client, slack_member, case, path):
+    body, headers = _mutations()[case]
+    response = post(client, path, body, headers)
+    assert response.status_code == 401
+    assert not Proposal.objects.exists()
+
+
+def test_an_unlinked_slack_user_is_asked_to_connect(client):
+    response = post(client, "/slack/commands", command_body("U0STRANGER", "読書会 | 月1で"))
+    answer = response.json()
+    assert answer["response_type"] == "ephemeral"
+    assert "http://testserver/members/settings/" in answer["text"]
+    assert not Proposal.objects.exists()
+
+
+def test_another_workspace_is_refused(client, slack_member):
+    response = post(
+        client, "/slack/commands", command_body("U0AIKO", "読書会 | 月1で", team="T0OTHER")
+    )
+    assert response.json()["response_type"] == "ephemeral"
+    assert "workspace" in response.json()["text"]
+    assert not Proposal.objects.exists()
+
+
+def test_help_and_list(client, slack_member):
+    looking = make_proposal(title="防災マップづくり", status=Status.TEAM_FORMING)
+    make_proposal(title="まだアイデア", status=Status.IDEA)
+    help_text = post(client, "/slack/commands", command_body("U0AIKO", "help")).json()["text"]
+    assert "/yattemitai" in help_text
+    listing = post(client, "/slack/commands", command_body("U0AIKO", "list")).json()["text"]
+    assert looking.title in listing
+    assert "designer ×2" in listing
+    assert "まだアイデア" not in listing
+
+
+def test_the_command_is_rate_limited_kindly(client, slack_member, settings):
+    settings.SLACK_COMMAND_RATE_PER_MINUTE = 3
+    for n in range(3):
+        post(client, "/slack/commands", command_body("U0AIKO", f"idea {n}", trigger=f"t{n}"))
+    response = post(client, "/slack/commands", command_body("U0AIKO", "one more", trigger="t9"))
+    assert "minute" in response.json()["text"]
+    assert Proposal.objects.count() == 3
+
+
+def test_no_text_opens_the_idea_form_after_the_answer(
+    client, slack_member, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = post(client, "/slack/commands", command_body("U0AIKO", ""))
+    assert response.status_code == 200
+    assert response.content == b""
+    assert len(callbacks) == 1  # views.open runs in a worker, never inside the request
+    assert not Proposal.objects.exists()
+
+
+def test_the_idea_form_creates_a_proposal_with_roles_and_themes(client, slack_member):
+    view = {
+        "id": "V1",
+        "callback_id": "idea_submit",
+        "state": {
+            "values": {
+                "title": {"value": {"value": "防災マップ"}},
+                "summary": {"value": {"value": "地域の防災マップを作りたい"}},
+                "themes": {"value": {"value": "防災, 地域づくり"}},
+                "roles": {"value": {"value": "デザイナー\n調査係"}},
+            }
+        },
+    }
+    body = interaction_body("U0AIKO", {"type": "view_submission", "view": view})
+    assert post(client, "/slack/interactions", body).status_code == 200
+    proposal = Proposal.objects.get()
+    assert sorted(proposal.tags.values_list("name", flat=True)) == ["地域づくり", "防災"]
+    assert list(proposal.roles_wanted.values_list("name", flat=True)) == ["デザイナー", "調査係"]
+
+
+def test_the_idea_form_reports_field_errors(client, slack_member):
+    view = {
+        "id": "V2",
+        "callback_id": "idea_submit",
+        "state": {"values": {"title": {"value": {"value": ""}}}},
+    }
+    body = interaction_body("U0AIKO", {"type": "view_submission", "view": view})
+    answer = post(client, "/slack/interactions", body).json()
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) >= {"title", "summary"}
+    assert not Proposal.objects.exists()
+
+
+def _join_view(proposal, role="designer"):
+    return {
+        "id": "V9",
+        "callback_id": "join_request",
+        "private_metadata": str(proposal.pk),
+        "state": {
+            "values": {
+                "role": {"value": {"value": role}},
+                "availability": {"value": {"value": "週末2h"}},
+                "message": {"value": {"value": "デザインならお手伝いできます"}},
+            }
+        },
+    }
+
+
+def test_join_from_slack_then_replayed_is_still_one_request(client, slack_member):
+    proposal = make_proposal(status=Status.TEAM_FORMING)
+    body = interaction_body("U0AIKO", {"type": "view_submission", "view": _join_view(proposal)})
+    headers = sign(body)
+    assert post(client, "/slack/interactions", body, headers).status_code == 200
+    replay = post(client, "/slack/interactions", body, headers)
+    assert replay.json()["response_action"] == "errors"
+    request = Membership.objects.get(proposal=proposal, user=slack_member)
+    assert (request.status, request.availability) == (MembershipStatus.REQUESTED, "週末2h")
+    assert Membership.objects.filter(proposal=proposal).count() == 2  # proposer + request
+
+
+def test_the_join_button_opens_a_form(client, slack_member, django_capture_on_commit_callbacks):
+    proposal = make_proposal(status=Status.TEAM_FORMING)
+    action = {"action_id": "proposal_join", "value": str(proposal.pk)}
+    body = interaction_body("U0AIKO", {"type": "block_actions", "actions": [action]})
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert post(client, "/slack/interactions", body).status_code == 200
+    assert len(callbacks) == 1
+    assert not Membership.objects.filter(user=slack_member).exists()
+
+
+def test_accept_from_slack_adds_the_member(client):
+    proposer = UserFactory(slack_user_id="U0PROPOSER")
+    proposal = make_proposal(proposer=proposer, status=Status.TEAM_FORMING)
+    applicant = UserFactory()
+    request = services.membership_request(proposal=proposal, user=applicant, role="designer")
+    action = {"action_id": "membership_accept", "value": str(request.pk)}
+    body = interaction_body("U0PROPOSER", {"type": "block_actions", "actions": [action]})
+    assert post(client, "/slack/interactions", body).status_code == 200
+    assert Membership.objects.get(pk=request.pk).status == MembershipStatus.ACCEPTED
+    assert Proposal.objects.get(pk=proposal.pk).member_count == 2
+
+
+def test_someone_else_cannot_accept_from_slack(client, slack_member):
+    proposal = make_proposal(status=Status.TEAM_FORMING)
+    request = services.membership_request(proposal=proposal, user=UserFactory(), role="designer")
+    action = {"action_id": "membership_accept", "value": str(request.pk)}
+    body = interaction_body("U0AIKO", {"type": "block_actions", "actions": [action]})
+    answer = slack_inbound._decide(
+        slack_member, Membership.objects.get(pk=request.pk), "membership_accept"
+    )
+    assert "proposer" in answer
+    assert post(client, "/slack/interactions", body).status_code == 200
+    assert Membership.objects.get(pk=request.pk).status == MembershipStatus.REQUESTED
+
+
+def test_cheer_from_slack_is_idempotent(client, slack_member):
+    proposal = make_proposal()
+    action = {"action_id": "proposal_cheer", "value": str(proposal.pk)}
+    body = interaction_body("U0AIKO", {"type": "block_actions", "actions": [action]})
+    headers = sign(body)
+    post(client, "/slack/interactions", body, headers)
+    post(client, "/slack/interactions", body, headers)
+    assert Cheer.objects.filter(proposal=proposal, user=slack_member).count() == 1
+    assert Proposal.objects.get(pk=proposal.pk).cheer_count == 1
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "not json",
+        json.dumps(["a", "list"]),
+        json.dumps({"type": "block_actions", "team": {"id": TEAM}, "user": {"id": "U0AIKO"}}),
+        json.dumps(
+            {
+                "type": "block_actions",
+                "team": {"id": TEAM},
+                "user": {"id": "U0AIKO"},
+                "actions": [{"action_id": "proposal_cheer", "value": "99999999999999999999999"}],
+            }
+        ),
+    ],
+)
+def test_odd_payloads_never_fail(client, slack_member, payload):
+    body = urlencode({"payload": payload}).encode()
+    response = post(client, "/slack/interactions", body)
+    assert response.status_code in (200, 400)
+    assert not Cheer.objects.exists()
