@@ -1,10 +1,154 @@
+"""The kanban board: a signed-in member's home page, its htmx partials and the drop endpoint."""
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
-from django.views.decorators.http import require_GET
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from . import selectors, services
+from .choices import Status
+from .errors import ActionConflict, ActionNotPermitted
+from .models import Proposal
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _board_context(request: HttpRequest, filters: selectors.BoardFilters, summary=None) -> dict:
+    summary = summary or selectors.board_summary(user=request.user, filters=filters)
+    return {
+        "columns": selectors.board_columns(user=request.user, filters=filters, summary=summary),
+        "filters": filters,
+        "filter_query": urlencode(filters.as_params()),
+        "columns_etag": summary.version(user=request.user, filters=filters, kind="columns"),
+        "poll_seconds": getattr(settings, "BOARD_POLL_SECONDS", 15),
+    }
+
+
+def _not_modified(request: HttpRequest, etag: str) -> bool:
+    wanted = request.headers.get("If-None-Match", "")
+    return any(tag.strip().removeprefix("W/") == f'"{etag}"' for tag in wanted.split(","))
+
+
+def _conditional(response: HttpResponse, etag: str) -> HttpResponse:
+    response["ETag"] = f'"{etag}"'
+    # Always revalidate: the board changes whenever someone moves a card.
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["HX-Request", "Cookie", "Accept-Language"])
+    return response
 
 
 @login_required
 @require_GET
-def board(request):
-    """Until the board lands, the home page is the proposal list."""
-    return redirect("proposals:list")
+def board(request: HtmxHttpRequest) -> HttpResponse:
+    """The whole board, or only its columns for htmx (filters) and for the poll.
+
+    An unchanged board answers 304 from one aggregate query, before anything is rendered.
+    """
+    filters = selectors.BoardFilters.from_params(request.GET)
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    kind = "columns" if partial else "page"
+    summary = selectors.board_summary(user=request.user, filters=filters)
+    etag = summary.version(user=request.user, filters=filters, kind=kind)
+    if _not_modified(request, etag):
+        return _conditional(HttpResponse(status=304), etag)
+    context = _board_context(request, filters, summary)
+    if partial:
+        response = render(request, "board/_columns.html", context)
+    else:
+        context["themes"] = selectors.board_themes()
+        response = render(request, "board/board.html", context)
+    return _conditional(response, etag)
+
+
+@login_required
+@require_GET
+def board_more(request: HtmxHttpRequest) -> HttpResponse:
+    """The next cards of one column ("show more"), appended in place."""
+    filters = selectors.BoardFilters.from_params(request.GET)
+    status = request.GET.get("status", "")
+    try:
+        offset = max(0, int(request.GET.get("offset", "0")))
+    except ValueError:
+        return HttpResponseBadRequest(_("“offset” must be a number."))
+    if status not in filters.statuses:
+        return HttpResponseBadRequest(_("There is no such column on the board."))
+    page_size = selectors.BOARD_PAGE_SIZE
+    cards = selectors.board_cards(
+        user=request.user, filters=filters, status=status, offset=offset, limit=page_size + 1
+    )
+    has_more, cards = len(cards) > page_size, cards[:page_size]
+    return render(
+        request,
+        "board/_more.html",
+        {
+            "cards": cards,
+            "status": status,
+            "next_offset": offset + len(cards),
+            "has_more": has_more,
+            "filters": filters,
+            "filter_query": urlencode(filters.as_params()),
+        },
+    )
+
+
+def _as_seen(proposal: Proposal, seen_status: str) -> Proposal:
+    """The proposal as the viewer's board showed it: a stale board then gets a conflict."""
+    if seen_status not in Status.values or seen_status == proposal.status:
+        return proposal
+    fields = {field.attname: getattr(proposal, field.attname) for field in Proposal._meta.fields}
+    fields["status"] = seen_status
+    return Proposal(**fields)
+
+
+@login_required
+@require_POST
+def board_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A drop or a "move to…" choice. Answers with the board's truth and a message in plain words."""
+    proposal = get_object_or_404(Proposal, pk=pk)
+    filters = selectors.BoardFilters.from_params(request.POST)
+    target = request.POST.get("to", "")
+    status_code = 200
+    try:
+        moved = services.proposal_transition(
+            proposal=_as_seen(proposal, request.POST.get("from", "")),
+            to=target,
+            by=request.user,
+            note=request.POST.get("note", ""),
+        )
+    except ActionNotPermitted as error:
+        message, status_code = error.message, 403
+    except ActionConflict as error:
+        message, status_code = error.message, 409
+    except ValidationError as error:
+        message, status_code = " ".join(error.messages), 400
+    else:
+        message = _("“%(title)s” moved to %(stage)s.") % {
+            "title": moved.title,
+            "stage": Status(moved.status).label,
+        }
+    if not request.headers.get("Accept", "").startswith("application/json"):
+        # Without JavaScript the "move to…" menu is a plain form: back to the board with the message.
+        (messages.success if status_code == 200 else messages.warning)(request, message)
+        query = urlencode(filters.as_params())
+        return redirect(reverse("proposals:board") + (f"?{query}" if query else ""))
+    context = _board_context(request, filters)
+    return JsonResponse(
+        {
+            "ok": status_code == 200,
+            "message": message,
+            "card": f"card-{proposal.pk}",
+            "columns_html": render_to_string("board/_columns.html", context, request=request),
+        },
+        status=status_code,
+    )

@@ -1,16 +1,28 @@
 """Every non-trivial read. Each selector runs a fixed number of queries, whatever the data size."""
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _lazy
 
 from . import permissions
-from .choices import MembershipStatus, Status
+from .choices import ACTIVE_STATUSES, MembershipStatus, Status
 from .lifecycle import guard_failure, targets_from
-from .models import Cheer, Comment, Follow, Membership, Proposal, TransitionLog
+from .models import (
+    Cheer,
+    Comment,
+    Follow,
+    Membership,
+    Proposal,
+    RoleWanted,
+    Tag,
+    TransitionLog,
+)
 
 
 def proposal_list(
@@ -204,3 +216,292 @@ def viewer_state(*, proposal: Proposal, user) -> ViewerState:
         following=Follow.objects.filter(proposal=proposal, user=user).exists(),
         membership=membership,
     )
+
+
+# The kanban board (issue 3). One selector builds the page, the htmx partials and GET /api/v1/board.
+
+BOARD_PAGE_SIZE = 20
+BOARD_STATUSES = (Status.IDEA, Status.DISCUSSION, Status.TEAM_FORMING, Status.RUNNING, Status.DONE)
+# After this long without activity a card shows a gentle "quiet for N days" hint, never a warning.
+BOARD_QUIET_AFTER = timedelta(days=30)
+
+STAGE_EXPLANATIONS = {
+    Status.IDEA: _lazy("A “want to try” in a line or two. No plan needed yet."),
+    Status.DISCUSSION: _lazy(
+        "Thinking it over together. Questions and half-formed thoughts welcome."
+    ),
+    Status.TEAM_FORMING: _lazy("Looking for companions, each joining at their own pace."),
+    Status.RUNNING: _lazy("Trying it out, one step at a time."),
+    Status.DONE: _lazy("Tried it! What happened and what we learned."),
+    Status.ARCHIVED: _lazy("Resting for now. It can come back whenever the time is right."),
+}
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    theme: str = ""
+    q: str = ""
+    mine: bool = False
+    looking: bool = False
+    interests: bool = False
+    archived: bool = False
+
+    @classmethod
+    def from_params(cls, params) -> "BoardFilters":
+        def flag(name: str) -> bool:
+            return str(params.get(name) or "").lower() in ("1", "on", "true", "yes")
+
+        return cls(
+            theme=" ".join(str(params.get("theme") or "").split())[:40],
+            q=" ".join(str(params.get("q") or "").split())[:100],
+            mine=flag("mine"),
+            looking=flag("looking"),
+            interests=flag("interests"),
+            archived=flag("archived"),
+        )
+
+    def as_params(self) -> dict[str, str]:
+        """Only the filters that are set, as they appear in the URL."""
+        params = {"theme": self.theme, "q": self.q}
+        params |= {
+            name: "1"
+            for name in ("mine", "looking", "interests", "archived")
+            if getattr(self, name)
+        }
+        return {name: value for name, value in params.items() if value}
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        return (*BOARD_STATUSES, Status.ARCHIVED) if self.archived else BOARD_STATUSES
+
+
+def _open_role_exists():
+    """A wanted role with fewer accepted members than it asks for."""
+    filled = (
+        Membership.objects.filter(
+            proposal=OuterRef("proposal"), role=OuterRef("name"), status=MembershipStatus.ACCEPTED
+        )
+        .order_by()
+        .values("proposal")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Exists(
+        RoleWanted.objects.filter(proposal=OuterRef("pk")).filter(
+            count__gt=Coalesce(Subquery(filled), 0)
+        )
+    )
+
+
+def board_queryset(*, user, filters: BoardFilters) -> QuerySet[Proposal]:
+    """The proposals the board shows for these filters, unordered and without relations."""
+    proposals = Proposal.objects.filter(status__in=filters.statuses)
+    tagged = Proposal.tags.through.objects
+    if filters.theme:
+        proposals = proposals.filter(
+            pk__in=tagged.filter(tag__name=filters.theme).values("proposal_id")
+        )
+    for word in filters.q.split()[:5]:
+        proposals = proposals.filter(Q(title__icontains=word) | Q(summary__icontains=word))
+    if filters.mine:
+        proposals = proposals.filter(
+            Q(proposer_id=user.pk)
+            | Q(
+                pk__in=Membership.objects.filter(
+                    user_id=user.pk, status=MembershipStatus.ACCEPTED
+                ).values("proposal_id")
+            )
+        )
+    if filters.looking:
+        proposals = proposals.filter(status=Status.TEAM_FORMING).filter(_open_role_exists())
+    if filters.interests:
+        proposals = proposals.filter(
+            pk__in=tagged.filter(tag__name__in=list(user.interests or [])).values("proposal_id")
+        )
+    return proposals.order_by()
+
+
+@dataclass(frozen=True)
+class BoardSummary:
+    """Per-stage counts and change markers of the filtered set: one cheap aggregate query."""
+
+    counts: dict[str, int]
+    marker: str
+
+    def version(self, *, user, filters: BoardFilters, kind: str) -> str:
+        """A validator for the rendered board: changes when a card, the viewer, the language or the day does."""
+        raw = "|".join(
+            [
+                kind,
+                self.marker,
+                str(user.pk),
+                translation.get_language() or "",
+                timezone.localdate().isoformat(),
+                repr(sorted(filters.as_params().items())),
+            ]
+        )
+        return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+
+def board_summary(*, user, filters: BoardFilters) -> BoardSummary:
+    rows = (
+        board_queryset(user=user, filters=filters)
+        .values("status")
+        .annotate(
+            n=Count("pk"),
+            updated=Max("updated_at"),
+            active=Max("last_activity_at"),
+            cheers=Sum("cheer_count"),
+        )
+        .order_by("status")
+    )
+    counts = dict.fromkeys(filters.statuses, 0)
+    markers = []
+    for row in rows:
+        counts[row["status"]] = row["n"]
+        markers.append(
+            f"{row['status']}:{row['n']}:{row['updated'].isoformat()}:"
+            f"{row['active'].isoformat()}:{row['cheers']}"
+        )
+    return BoardSummary(counts=counts, marker=";".join(markers))
+
+
+def _board_order(status: str) -> list:
+    # "Recently active" first; the done column shows the most recently finished first.
+    if status == Status.DONE:
+        return ["-status_changed_at", "-pk"]
+    return ["-last_activity_at", "-pk"]
+
+
+@dataclass(frozen=True)
+class BoardCard:
+    proposal: Proposal
+    open_roles: list[OpenRole]
+    moves: list[TransitionOption]
+    quiet_days: int | None
+
+    @property
+    def movable(self) -> bool:
+        return any(move.allowed for move in self.moves)
+
+    @property
+    def targets(self) -> list[str]:
+        return [move.target for move in self.moves if move.allowed]
+
+
+def _card_relations(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    return proposals.select_related("proposer").prefetch_related(
+        "tags",
+        "roles_wanted",
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.filter(status=MembershipStatus.ACCEPTED).only(
+                "pk", "proposal_id", "role", "status"
+            ),
+            to_attr="accepted_memberships",
+        ),
+    )
+
+
+def _board_card(proposal: Proposal, *, user, now: datetime) -> BoardCard:
+    quiet = now - proposal.last_activity_at
+    return BoardCard(
+        proposal=proposal,
+        open_roles=[role for role in open_roles(proposal) if role.open],
+        moves=transition_options(proposal=proposal, user=user),
+        quiet_days=quiet.days
+        if quiet >= BOARD_QUIET_AFTER and proposal.status in ACTIVE_STATUSES
+        else None,
+    )
+
+
+def board_cards(
+    *, user, filters: BoardFilters, status: str, offset: int = 0, limit: int = BOARD_PAGE_SIZE
+) -> list[BoardCard]:
+    """One column's cards from `offset` ("show more")."""
+    if status not in filters.statuses:
+        return []
+    proposals = _card_relations(
+        board_queryset(user=user, filters=filters)
+        .filter(status=status)
+        .order_by(*_board_order(status))[offset : offset + limit]
+    )
+    now = timezone.now()
+    return [_board_card(proposal, user=user, now=now) for proposal in proposals]
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    status: str
+    label: str
+    explanation: str
+    count: int
+    cards: list[BoardCard]
+
+    @property
+    def has_more(self) -> bool:
+        return self.count > len(self.cards)
+
+
+def board_columns(
+    *, user, filters: BoardFilters, summary: BoardSummary | None = None
+) -> list[BoardColumn]:
+    """Every column with its count and first page of cards, in a fixed number of queries."""
+    summary = summary or board_summary(user=user, filters=filters)
+    base = board_queryset(user=user, filters=filters)
+    first_pages = Q()
+    for status in filters.statuses:
+        first_pages |= Q(
+            pk__in=base.filter(status=status)
+            .order_by(*_board_order(status))
+            .values("pk")[:BOARD_PAGE_SIZE]
+        )
+    by_status: dict[str, list[Proposal]] = defaultdict(list)
+    for proposal in _card_relations(Proposal.objects.filter(first_pages)):
+        by_status[proposal.status].append(proposal)
+    now = timezone.now()
+    columns = []
+    for status in filters.statuses:
+        ordered = sorted(
+            by_status[status],
+            key=lambda p: (
+                p.status_changed_at if status == Status.DONE else p.last_activity_at,
+                p.pk,
+            ),
+            reverse=True,
+        )
+        columns.append(
+            BoardColumn(
+                status=status,
+                label=str(Status(status).label),
+                explanation=str(STAGE_EXPLANATIONS[status]),
+                count=summary.counts.get(status, 0),
+                cards=[_board_card(proposal, user=user, now=now) for proposal in ordered],
+            )
+        )
+    return columns
+
+
+def board_themes() -> list[str]:
+    """Themes offered by the board's filter: the suggested ones, then those in use."""
+    return list(Tag.objects.order_by("-suggested", "name").values_list("name", flat=True)[:100])
+
+
+def member_proposals(*, member) -> QuerySet[Proposal]:
+    """What a member has proposed, newest activity first (their profile page)."""
+    return Proposal.objects.filter(proposer=member).prefetch_related("tags")
+
+
+def member_teams(*, member) -> QuerySet[Membership]:
+    """The teams a member has joined (other than as proposer), for their profile page."""
+    return (
+        Membership.objects.filter(user=member, status=MembershipStatus.ACCEPTED)
+        .exclude(proposal__proposer=member)
+        .select_related("proposal")
+        .order_by("-decided_at")
+    )
+
+
+def visible_comments(*, proposal: Proposal) -> QuerySet[Comment]:
+    """The discussion as members see it: oldest first, hidden comments left out."""
+    return Comment.objects.filter(proposal=proposal, is_hidden=False).select_related("author")

@@ -1,0 +1,339 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from members.tests.factories import UserFactory
+from proposals import services
+from proposals.choices import Status
+from proposals.models import Proposal, TransitionLog
+from proposals.tests.factories import add_member, make_proposal
+
+from .conftest import bulk_proposals
+
+pytestmark = pytest.mark.django_db
+
+BOARD = reverse("proposals:board")
+
+
+def _queries(client, url, **headers) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def _card_ids(html: str, status: str) -> list[int]:
+    """Card ids in one column, in order, read from the rendered board."""
+    column = html.split(f'id="cards-{status}"', 1)[1].split("</ol>", 1)[0]
+    return [int(part.split('"', 1)[0]) for part in column.split('data-id="')[1:]]
+
+
+def test_columns_show_counts_explanations_and_cards(member_client, member):
+    mine = make_proposal(proposer=member, title="公園の清掃をしたい")
+    make_proposal(status=Status.RUNNING, title="オンライン勉強会")
+    make_proposal(status=Status.ARCHIVED, title="休憩中の企画")
+
+    response = member_client.get(BOARD)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    for status in ("idea", "discussion", "team_forming", "running", "done"):
+        assert f'data-status="{status}"' in html
+    assert 'id="cards-archived"' not in html
+    assert "No plan needed yet." in html
+    assert "公園の清掃をしたい" in html and "オンライン勉強会" in html
+    assert "休憩中の企画" not in html
+    assert _card_ids(html, "idea") == [mine.pk]
+    assert response["ETag"]
+
+
+def test_archived_column_is_behind_a_toggle(member_client):
+    make_proposal(status=Status.ARCHIVED, title="休憩中の企画")
+
+    html = member_client.get(BOARD, {"archived": "1"}).content.decode()
+
+    assert 'id="cards-archived"' in html
+    assert "休憩中の企画" in html
+
+
+def test_card_shows_open_roles_team_time_and_a_gentle_quiet_hint(member_client):
+    proposal = make_proposal(status=Status.TEAM_FORMING, roles=("デザイナー",))
+    add_member(proposal, role="デザイナー")
+    Proposal.objects.filter(pk=proposal.pk).update(
+        last_activity_at=timezone.now() - timezone.timedelta(days=40), cheer_count=3
+    )
+
+    html = member_client.get(BOARD).content.decode()
+
+    assert "Looking for:" in html
+    assert "デザイナー ×1 · 週2h" in html
+    assert "team of 2" in html
+    assert "3 cheers" in html
+    assert "In this stage for" in html
+    assert "Quiet for 40 days" in html
+
+
+def test_recently_active_first_and_done_most_recently_finished_first(member_client):
+    now = timezone.now()
+    older, newer = make_proposal(), make_proposal()
+    Proposal.objects.filter(pk=older.pk).update(last_activity_at=now - timezone.timedelta(days=2))
+    finished_long_ago = make_proposal(status=Status.DONE)
+    finished_now = make_proposal(status=Status.DONE)
+    Proposal.objects.filter(pk=finished_long_ago.pk).update(
+        status_changed_at=now - timezone.timedelta(days=30), last_activity_at=now
+    )
+    Proposal.objects.filter(pk=finished_now.pk).update(
+        status_changed_at=now, last_activity_at=now - timezone.timedelta(days=9)
+    )
+
+    html = member_client.get(BOARD).content.decode()
+
+    assert _card_ids(html, "idea") == [newer.pk, older.pk]
+    assert _card_ids(html, "done") == [finished_now.pk, finished_long_ago.pk]
+
+
+@pytest.mark.parametrize("url", [BOARD, "/api/v1/board"])
+def test_constant_number_of_queries_with_5_and_500_proposals(member_client, member, url):
+    bulk_proposals(5)
+    make_proposal(proposer=member, status=Status.TEAM_FORMING)
+    few = _queries(member_client, url)
+
+    bulk_proposals(495)
+    many = _queries(member_client, url)
+
+    assert few == many
+    assert many <= 10
+
+
+def test_constant_number_of_queries_for_filters_and_htmx(member_client, member):
+    bulk_proposals(5)
+    url = f"{BOARD}?theme=環境&q=Bulk&mine=1&looking=1&interests=1&archived=1"
+    few = _queries(member_client, url, HX_Request="true")
+    bulk_proposals(495)
+    assert _queries(member_client, url, HX_Request="true") == few <= 10
+
+
+def test_unchanged_poll_answers_304_without_rendering(member_client):
+    make_proposal()
+    first = member_client.get(BOARD, headers={"HX-Request": "true"})
+    etag = first["ETag"]
+
+    with CaptureQueriesContext(connection) as captured:
+        again = member_client.get(BOARD, headers={"HX-Request": "true", "If-None-Match": etag})
+
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.templates == []
+    assert len(captured) <= 3  # session, user, one aggregate
+
+
+def test_poll_sees_a_change_made_elsewhere(member_client):
+    proposal = make_proposal()
+    etag = member_client.get(BOARD, headers={"HX-Request": "true"})["ETag"]
+
+    services.proposal_transition(proposal=proposal, to=Status.DISCUSSION, by=proposal.proposer)
+    response = member_client.get(BOARD, headers={"HX-Request": "true", "If-None-Match": etag})
+
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+    assert _card_ids(response.content.decode(), "discussion") == [proposal.pk]
+
+
+def test_page_and_partial_have_different_etags(member_client):
+    make_proposal()
+    page = member_client.get(BOARD)
+    partial = member_client.get(BOARD, headers={"HX-Request": "true"})
+    assert page["ETag"] != partial["ETag"]
+    assert "<html" in page.content.decode()
+    assert "<html" not in partial.content.decode()
+    assert 'id="board-columns"' in partial.content.decode()
+
+
+def test_history_restore_gets_the_whole_page(member_client):
+    response = member_client.get(
+        BOARD, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in response.content.decode()
+
+
+class TestFilters:
+    def test_theme(self, member_client):
+        green = make_proposal(tags=["環境"], title="川辺の清掃")
+        make_proposal(tags=["福祉"], title="見守り活動")
+        html = member_client.get(BOARD, {"theme": "環境"}).content.decode()
+        assert _card_ids(html, "idea") == [green.pk]
+
+    def test_free_text(self, member_client):
+        make_proposal(title="川辺の清掃", summary="月1回")
+        wanted = make_proposal(title="読書会", summary="子どもと絵本を読む")
+        html = member_client.get(BOARD, {"q": "絵本"}).content.decode()
+        assert _card_ids(html, "idea") == [wanted.pk]
+
+    def test_mine_means_proposed_or_joined(self, member_client, member):
+        proposed = make_proposal(proposer=member)
+        joined = make_proposal(status=Status.TEAM_FORMING)
+        add_member(joined, user=member)
+        make_proposal()
+        html = member_client.get(BOARD, {"mine": "1"}).content.decode()
+        assert _card_ids(html, "idea") == [proposed.pk]
+        assert _card_ids(html, "team_forming") == [joined.pk]
+
+    def test_looking_for_people_is_team_forming_with_open_roles(self, member_client):
+        open_team = make_proposal(status=Status.TEAM_FORMING, roles=("designer",))
+        full_team = make_proposal(status=Status.TEAM_FORMING, roles=("designer",))
+        add_member(full_team, role="designer")
+        add_member(full_team, role="designer")
+        make_proposal(status=Status.DISCUSSION, roles=("designer",))
+        html = member_client.get(BOARD, {"looking": "1"}).content.decode()
+        assert _card_ids(html, "team_forming") == [open_team.pk]
+        assert _card_ids(html, "discussion") == []
+
+    def test_matches_my_interests(self, member_client):
+        matching = make_proposal(tags=["福祉"])
+        make_proposal(tags=["環境"])
+        html = member_client.get(BOARD, {"interests": "1"}).content.decode()
+        assert _card_ids(html, "idea") == [matching.pk]
+
+    def test_filters_are_kept_in_the_form(self, member_client):
+        make_proposal(tags=["環境"])
+        html = member_client.get(
+            BOARD, {"theme": "環境", "q": "清掃", "mine": "1"}
+        ).content.decode()
+        assert 'value="清掃"' in html
+        assert '<option value="環境" selected>' in html
+        assert 'name="mine" value="1" checked' in html
+
+
+def test_show_more_loads_the_next_twenty(member_client):
+    proposals = bulk_proposals(45, status=Status.IDEA)
+    newest_first = [p.pk for p in proposals]
+
+    html = member_client.get(BOARD).content.decode()
+    assert _card_ids(html, "idea") == newest_first[:20]
+    assert "offset=20" in html
+
+    more = member_client.get(reverse("board:more"), {"status": "idea", "offset": 20})
+    more_html = more.content.decode()
+    assert [int(p.split('"', 1)[0]) for p in more_html.split('data-id="')[1:]] == newest_first[
+        20:40
+    ]
+    assert 'hx-swap-oob="true"' in more_html and "offset=40" in more_html
+
+    last = member_client.get(reverse("board:more"), {"status": "idea", "offset": 40}).content
+    assert last.decode().count('data-id="') == 5
+    assert "Show more" not in last.decode()
+
+
+def test_show_more_keeps_the_filters(member_client):
+    bulk_proposals(25, status=Status.IDEA, title="Bulk")
+    bulk_proposals(25, status=Status.IDEA, title="Other")
+    html = member_client.get(BOARD, {"q": "Other"}).content.decode()
+    assert "offset=20&amp;q=Other" in html
+    more = member_client.get(reverse("board:more"), {"status": "idea", "offset": 20, "q": "Other"})
+    assert more.content.decode().count("Other ") == 5
+
+
+def test_show_more_refuses_nonsense(member_client):
+    more = reverse("board:more")
+    assert member_client.get(more, {"status": "nope"}).status_code == 400
+    assert member_client.get(more, {"status": "idea", "offset": "x"}).status_code == 400
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    assert client.get(BOARD).status_code == 302
+    assert client.post(reverse("board:move", args=[1])).status_code == 302
+
+
+class TestMoving:
+    def move(self, client, proposal, to, *, seen=None, note="", json=True):
+        headers = {"Accept": "application/json"} if json else {}
+        return client.post(
+            reverse("board:move", args=[proposal.pk]),
+            {"to": to, "from": seen or proposal.status, "note": note},
+            headers=headers,
+        )
+
+    def test_own_card_is_draggable_with_its_allowed_targets(self, member_client, member):
+        proposal = make_proposal(proposer=member)
+        html = member_client.get(BOARD).content.decode()
+        card = html.split(f'id="card-{proposal.pk}"', 1)[1].split("\n</li>", 1)[0]
+        assert 'data-movable="true"' in card
+        assert 'data-targets="discussion archived"' in card
+        assert 'data-move-to="discussion"' in card and 'data-move-to="archived"' in card
+        assert 'data-move-to="running"' not in card
+
+    def test_another_members_card_is_not_draggable_and_has_no_menu(self, member_client):
+        other = make_proposal()
+        html = member_client.get(BOARD).content.decode()
+        card = html.split(f'id="card-{other.pk}"', 1)[1].split("\n</li>", 1)[0]
+        assert "data-movable" not in card
+        assert "move-menu" not in card
+
+    def test_moving_another_members_card_is_refused(self, member_client):
+        other = make_proposal()
+        response = self.move(member_client, other, Status.DISCUSSION)
+        assert response.status_code == 403
+        assert "Only the proposer or a moderator" in response.json()["message"]
+        other.refresh_from_db()
+        assert other.status == Status.IDEA
+
+    def test_a_drop_moves_the_card_and_returns_the_board(self, member_client, member):
+        proposal = make_proposal(proposer=member, title="駅前の花壇づくり")
+        response = self.move(member_client, proposal, Status.DISCUSSION)
+        body = response.json()
+        assert response.status_code == 200
+        assert body["ok"] is True
+        assert body["message"] == "“駅前の花壇づくり” moved to Discussion."
+        assert body["card"] == f"card-{proposal.pk}"
+        assert _card_ids(body["columns_html"], "discussion") == [proposal.pk]
+        proposal.refresh_from_db()
+        assert proposal.status == Status.DISCUSSION
+        assert TransitionLog.objects.filter(proposal=proposal).count() == 1
+
+    def test_a_move_the_lifecycle_does_not_allow_snaps_back_with_a_reason(
+        self, member_client, member
+    ):
+        proposal = make_proposal(proposer=member)
+        response = self.move(member_client, proposal, Status.RUNNING)
+        body = response.json()
+        assert response.status_code == 409
+        assert body["message"] == "A proposal can't go from “Idea” to “Running”."
+        assert _card_ids(body["columns_html"], "idea") == [proposal.pk]
+
+    def test_a_stale_board_gets_a_conflict(self, member_client, member):
+        proposal = make_proposal(proposer=member)
+        services.proposal_transition(proposal=proposal, to=Status.DISCUSSION, by=member)
+        response = self.move(member_client, proposal, Status.ARCHIVED, seen=Status.IDEA, note="x")
+        assert response.status_code == 409
+        assert "Someone else just moved this proposal" in response.json()["message"]
+        assert TransitionLog.objects.filter(proposal=proposal).count() == 1
+
+    def test_complete_needs_an_outcome_note(self, member_client, member):
+        proposal = make_proposal(proposer=member, status=Status.RUNNING)
+        refused = self.move(member_client, proposal, Status.DONE)
+        assert refused.status_code == 400
+        assert "Outcome" in refused.json()["message"]
+
+        done = self.move(member_client, proposal, Status.DONE, note="20人が参加。次は夏に。")
+        assert done.status_code == 200
+        proposal.refresh_from_db()
+        assert proposal.status == Status.DONE
+        assert proposal.outcome_note == "20人が参加。次は夏に。"
+
+    def test_without_javascript_the_menu_posts_and_comes_back(self, member_client, member):
+        proposal = make_proposal(proposer=member)
+        response = self.move(member_client, proposal, Status.DISCUSSION, json=False)
+        assert response.status_code == 302
+        assert response["Location"] == BOARD
+        proposal.refresh_from_db()
+        assert proposal.status == Status.DISCUSSION
+
+    def test_a_moderator_may_move_anyones_card(self, client):
+        moderator = UserFactory(moderator=True)
+        client.force_login(moderator)
+        proposal = make_proposal()
+        html = client.get(BOARD).content.decode()
+        assert f'id="card-{proposal.pk}"' in html and 'data-movable="true"' in html
+        assert self.move(client, proposal, Status.DISCUSSION).status_code == 200

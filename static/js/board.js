@@ -1,0 +1,260 @@
+// The kanban board: drag and drop (SortableJS), the "move to…" menu, the note dialog and a cheap
+// conditional poll. The server always answers with the board's truth; this file only asks and shows.
+(() => {
+  "use strict";
+  if (window.incubatorBoard) return;
+
+  const state = { dragging: false, busy: false };
+  const phone = window.matchMedia("(max-width: 40rem), (pointer: coarse)");
+  const board = () => document.getElementById("board");
+  const columns = () => document.getElementById("board-columns");
+  const dialog = () => document.getElementById("board-note-dialog");
+
+  function announce(message, ok = true) {
+    const region = document.getElementById("board-status");
+    if (!region) return;
+    region.classList.toggle("is-refused", !ok);
+    // Clear first so that the same message twice is announced twice.
+    region.textContent = "";
+    window.requestAnimationFrame(() => {
+      region.textContent = message;
+    });
+  }
+
+  function swapColumns(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    const fresh = template.content.firstElementChild;
+    columns().replaceWith(fresh);
+    htmx.process(fresh);
+    initSortables();
+  }
+
+  function focusAfterMove(cardId, status) {
+    const card = document.getElementById(cardId);
+    const target = card?.querySelector(".move-menu summary") || card?.querySelector("a");
+    const fallback = document.getElementById(`column-${status}`);
+    (target || fallback)?.focus();
+  }
+
+  // Highlight only the columns this person may move the card to.
+  function highlightTargets(card) {
+    const allowed = (card.dataset.targets || "").split(" ");
+    columns()
+      .querySelectorAll(".board-column")
+      .forEach((column) => {
+        const status = column.dataset.status;
+        if (status === card.dataset.status) return;
+        column.classList.add(allowed.includes(status) ? "is-drop-target" : "is-not-target");
+      });
+  }
+
+  function clearHighlights() {
+    columns()
+      ?.querySelectorAll(".is-drop-target, .is-not-target")
+      .forEach((column) => column.classList.remove("is-drop-target", "is-not-target"));
+  }
+
+  function askForNote(card, to) {
+    const label = card.dataset[`note${to.charAt(0).toUpperCase()}${to.slice(1)}`];
+    if (!label) return Promise.resolve("");
+    const modal = dialog();
+    const title = card.querySelector(".card-title")?.textContent.trim() || "";
+    const action = card.dataset[`label${to.charAt(0).toUpperCase()}${to.slice(1)}`] || "";
+    modal.querySelector("#board-note-title").textContent = `${action}: ${title}`;
+    modal.querySelector("#board-note-label").textContent = label;
+    const note = modal.querySelector("#board-note");
+    note.value = "";
+    return new Promise((resolve) => {
+      const form = modal.querySelector("form");
+      const finish = (value) => {
+        form.removeEventListener("submit", onSubmit);
+        modal.removeEventListener("close", onClose);
+        cancel.removeEventListener("click", onCancel);
+        resolve(value);
+      };
+      const onSubmit = (event) => {
+        event.preventDefault();
+        if (!note.value.trim()) {
+          note.focus();
+          return;
+        }
+        const value = note.value.trim();
+        finish(value);
+        modal.close();
+      };
+      const onClose = () => finish(null);
+      const cancel = modal.querySelector("[data-dialog-cancel]");
+      const onCancel = () => modal.close();
+      form.addEventListener("submit", onSubmit);
+      modal.addEventListener("close", onClose);
+      cancel.addEventListener("click", onCancel);
+      modal.showModal();
+      note.focus();
+    });
+  }
+
+  async function move(card, to, revert) {
+    const form = card.querySelector(".move-form");
+    if (!form || state.busy) {
+      revert();
+      return;
+    }
+    const note = await askForNote(card, to);
+    if (note === null) {
+      revert();
+      announce(board().dataset.msgCancelled, true);
+      focusAfterMove(card.id, card.dataset.status);
+      return;
+    }
+    const body = new FormData(form);
+    body.set("to", to);
+    body.set("note", note);
+    state.busy = true;
+    card.setAttribute("aria-busy", "true");
+    try {
+      const response = await fetch(form.action, {
+        method: "POST",
+        body,
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      const result = await response.json();
+      swapColumns(result.columns_html);
+      announce(result.message, result.ok);
+      focusAfterMove(result.card, result.ok ? to : card.dataset.status);
+    } catch {
+      revert();
+      card.removeAttribute("aria-busy");
+      announce(board().dataset.msgFailed, false);
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  function initSortables() {
+    const container = columns();
+    if (!container || typeof Sortable === "undefined") return;
+    container.querySelectorAll(".board-cards").forEach((list) => {
+      if (Sortable.get(list)) return;
+      Sortable.create(list, {
+        group: "board",
+        sort: false,
+        draggable: '.card[data-movable="true"]',
+        filter: ".move-menu, a",
+        preventOnFilter: false,
+        forceFallback: true,
+        fallbackTolerance: 4,
+        animation: 150,
+        disabled: phone.matches,
+        ghostClass: "card-ghost",
+        chosenClass: "card-chosen",
+        onStart(event) {
+          state.dragging = true;
+          highlightTargets(event.item);
+        },
+        onEnd(event) {
+          state.dragging = false;
+          clearHighlights();
+          if (event.to === event.from) return;
+          const from = event.from;
+          const index = event.oldIndex;
+          const revert = () => from.insertBefore(event.item, from.children[index] || null);
+          move(event.item, event.to.dataset.status, revert);
+        },
+      });
+    });
+  }
+
+  phone.addEventListener("change", () => {
+    document.querySelectorAll(".board-cards").forEach((list) => {
+      Sortable.get(list)?.option("disabled", phone.matches);
+    });
+  });
+
+  // The keyboard (and phone) way: the "move to…" menu lists exactly the allowed moves.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-move-to]");
+    if (!button || !board()) return;
+    event.preventDefault();
+    const card = button.closest(".card");
+    button.closest("details")?.removeAttribute("open");
+    move(card, button.dataset.moveTo, () => {});
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const menu = event.target.closest?.(".move-menu[open]");
+    if (!menu) return;
+    menu.removeAttribute("open");
+    menu.querySelector("summary").focus();
+  });
+
+  // Filters live in the URL; after back/forward make the form say what the URL says.
+  function syncFiltersFromUrl() {
+    const form = document.getElementById("board-filters");
+    if (!form) return;
+    const params = new URLSearchParams(window.location.search);
+    form.querySelectorAll("input, select").forEach((field) => {
+      if (field.type === "checkbox") field.checked = params.get(field.name) === "1";
+      else field.value = params.get(field.name) || "";
+    });
+  }
+
+  // Staying current: ask with the last ETag; the server answers 304 when nothing changed.
+  async function poll() {
+    const current = columns();
+    const busy =
+      state.dragging ||
+      state.busy ||
+      document.hidden ||
+      dialog()?.open ||
+      document.querySelector(".move-menu[open]") ||
+      document.querySelector(".htmx-request");
+    if (!current || busy) return;
+    try {
+      const response = await fetch(window.location.pathname + window.location.search, {
+        headers: { "HX-Request": "true", "If-None-Match": `"${current.dataset.etag}"` },
+        cache: "no-store",
+        credentials: "same-origin",
+      });
+      if (response.status !== 200 || state.dragging || state.busy || dialog()?.open) return;
+      const html = await response.text();
+      const focusedId = document.activeElement?.closest(".card")?.id;
+      const focusedMenu = document.activeElement?.matches(".move-menu summary");
+      swapColumns(html);
+      if (focusedId) {
+        const card = document.getElementById(focusedId);
+        (focusedMenu ? card?.querySelector(".move-menu summary") : card?.querySelector("a"))?.focus();
+      }
+    } catch {
+      // Offline for a moment: the next poll tries again.
+    }
+  }
+
+  function start() {
+    if (!board()) return;
+    initSortables();
+    const seconds = Number(board().dataset.pollSeconds) || 15;
+    window.setInterval(poll, seconds * 1000);
+  }
+
+  document.addEventListener("htmx:load", initSortables);
+  document.addEventListener("htmx:historyRestore", () => {
+    syncFiltersFromUrl();
+    initSortables();
+    poll();
+  });
+  document.addEventListener("htmx:afterSwap", (event) => {
+    // "Show more": move focus to the first new card so keyboard users continue from there.
+    const trigger = event.detail.requestConfig?.elt;
+    if (!trigger?.classList.contains("board-more-button")) return;
+    const list = event.detail.target;
+    const offset = Number(new URL(trigger.getAttribute("hx-get"), window.location.href).searchParams.get("offset"));
+    list.children[offset]?.querySelector("a")?.focus();
+  });
+
+  window.incubatorBoard = { poll };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
