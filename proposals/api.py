@@ -1,3 +1,379 @@
-from ninja import Router
+"""The proposals part of the JSON API v1. Thin: parse, call a service or selector, serialise."""
+
+from typing import Annotated
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from ninja import Header, Path, Query, Router, Status
+from pydantic import StringConstraints
+
+from . import permissions, selectors, services
+from .choices import MembershipStatus
+from .models import Comment, Membership, Proposal
+from .schemas import (
+    NO_NUL,
+    CheerOut,
+    CommentIn,
+    CommentOut,
+    CommentPage,
+    ConflictOut,
+    DecisionIn,
+    ErrorOut,
+    JoinRequestIn,
+    MembershipOut,
+    MeOut,
+    ProposalIn,
+    ProposalOut,
+    ProposalPage,
+    ProposalPatch,
+    StatusValue,
+    TransitionIn,
+)
 
 router = Router(tags=["proposals"])
+
+MAX_ID = 2**63 - 1
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PageNumber = Annotated[int, Query(ge=1, le=100_000)]
+PageSize = Annotated[int, Query(ge=1, le=100)]
+QueryText = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
+
+READ = {200: ProposalOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut}
+WRITE = {**READ, 403: ErrorOut, 409: ConflictOut}
+
+
+# Serialisers -----------------------------------------------------------------------------------
+
+
+def _person(user) -> dict:
+    return {"id": user.pk, "username": user.username, "display_name": user.public_name}
+
+
+def _summary(proposal: Proposal) -> dict:
+    return {
+        "id": proposal.pk,
+        "title": proposal.title,
+        "summary": proposal.summary,
+        "status": proposal.status,
+        "status_label": proposal.get_status_display(),
+        "proposer": _person(proposal.proposer),
+        "tags": [tag.name for tag in proposal.tags.all()],
+        "open_roles": [
+            {
+                "name": role.name,
+                "wanted": role.wanted,
+                "filled": role.filled,
+                "open": role.open,
+                "pace": role.pace,
+            }
+            for role in selectors.open_roles(proposal)
+        ],
+        "member_count": proposal.member_count,
+        "cheer_count": proposal.cheer_count,
+        "comment_count": proposal.comment_count,
+        "created_at": proposal.created_at,
+        "last_activity_at": proposal.last_activity_at,
+    }
+
+
+def _membership(membership: Membership) -> dict:
+    return {
+        "id": membership.pk,
+        "proposal_id": membership.proposal_id,
+        "person": _person(membership.user),
+        "role": membership.role,
+        "availability": membership.availability,
+        "message": membership.message,
+        "status": membership.status,
+        "response": membership.response,
+        "created_at": membership.created_at,
+        "decided_at": membership.decided_at,
+    }
+
+
+def _comment(comment: Comment) -> dict:
+    return {
+        "id": comment.pk,
+        "author": _person(comment.author),
+        "body": comment.body,
+        "body_html": comment.body_html,
+        "created_at": comment.created_at,
+        "edited_at": comment.edited_at,
+    }
+
+
+def _option(option: selectors.TransitionOption) -> dict:
+    return {
+        "name": option.name,
+        "to": option.target,
+        "label": option.label,
+        "note_required": option.note_required,
+        "note_label": option.note_label,
+        "reason": option.blocked_reason or "",
+    }
+
+
+def _detail(pk: int, user) -> dict:
+    proposal = selectors.proposal_detail(pk=pk)
+    options = selectors.transition_options(proposal=proposal, user=user)
+    viewer = selectors.viewer_state(proposal=proposal, user=user)
+    membership_status = viewer.membership.status if viewer.membership else None
+    steers = permissions.can_steer(user, proposal)
+    return {
+        **_summary(proposal),
+        "body": proposal.body,
+        "body_html": proposal.body_html,
+        "outcome_note": proposal.outcome_note,
+        "archive_reason": proposal.archive_reason,
+        "updated_at": proposal.updated_at,
+        "status_changed_at": proposal.status_changed_at,
+        "available_transitions": [_option(option) for option in options if option.allowed],
+        "blocked_transitions": [_option(option) for option in options if not option.allowed],
+        "members": [
+            {
+                "membership_id": membership.pk,
+                "person": _person(membership.user),
+                "role": membership.role,
+                "joined_at": membership.decided_at,
+            }
+            for membership in selectors.accepted_members(proposal)
+        ],
+        "join_requests": (
+            [_membership(m) for m in selectors.pending_requests(proposal)] if steers else []
+        ),
+        "history": [
+            {
+                "name": entry.name,
+                "from_status": entry.from_status,
+                "to_status": entry.to_status,
+                "note": entry.note,
+                "actor": _person(entry.actor) if entry.actor else None,
+                "at": entry.created_at,
+            }
+            for entry in proposal.history
+        ],
+        "viewer": {
+            "can_edit": steers,
+            "can_join": permissions.can_request_to_join(user, proposal)
+            and membership_status not in (MembershipStatus.ACCEPTED, MembershipStatus.REQUESTED),
+            "cheered": viewer.cheered,
+            "following": viewer.following,
+            "membership_status": membership_status,
+        },
+    }
+
+
+def _page(queryset: QuerySet, page: int, page_size: int) -> tuple[list, dict]:
+    start = (page - 1) * page_size
+    items = list(queryset[start : start + page_size])
+    return items, {"count": queryset.count(), "page": page, "page_size": page_size}
+
+
+def _proposal(pk: int) -> Proposal:
+    proposal = Proposal.objects.filter(pk=pk).first()
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+def _join_request(pk: int) -> Membership:
+    membership = Membership.objects.select_related("proposal").filter(pk=pk).first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+# Endpoints -------------------------------------------------------------------------------------
+
+
+@router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="Who I am")
+def me(request: HttpRequest):
+    user = request.auth
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "display_name": user.display_name,
+        "public_name": user.public_name,
+        "bio": user.bio,
+        "interests": [str(interest) for interest in user.interests or []],
+        "skills": user.skills,
+        "availability": user.availability,
+        "preferred_language": user.preferred_language,
+        "is_moderator": user.is_moderator,
+    }
+
+
+@router.get(
+    "/proposals",
+    response={200: ProposalPage, 400: ErrorOut, 401: ErrorOut},
+    summary="List proposals",
+)
+def proposal_list(
+    request: HttpRequest,
+    status: StatusValue | None = None,
+    tag: Annotated[str, StringConstraints(max_length=40, pattern=NO_NUL)] | None = None,
+    q: QueryText | None = None,
+    mine: bool = False,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
+):
+    """Newest activity first. `q` matches words in the title, summary and body; `mine` keeps the
+    proposals I proposed or joined."""
+    proposals = selectors.proposal_list(user=request.auth, status=status, tag=tag, q=q, mine=mine)
+    items, meta = _page(proposals, page, page_size)
+    return {"items": [_summary(proposal) for proposal in items], **meta}
+
+
+@router.post(
+    "/proposals",
+    response={201: ProposalOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Submit a proposal",
+)
+def proposal_create(
+    request: HttpRequest,
+    payload: ProposalIn,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=64,
+            description="Repeating a request with the same key returns the first proposal.",
+        ),
+    ] = None,
+):
+    proposal = services.proposal_submit(
+        proposer=request.auth,
+        title=payload.title,
+        summary=payload.summary,
+        body=payload.body,
+        tags=payload.tags,
+        roles=[services.RoleInput(**role.dict()) for role in payload.roles],
+        submission_key=idempotency_key or "",
+    )
+    return Status(201, _detail(proposal.pk, request.auth))
+
+
+@router.get("/proposals/{id}", response=READ, summary="A proposal with its team and history")
+def proposal_get(request: HttpRequest, id: ObjectId):
+    try:
+        return _detail(id, request.auth)
+    except Proposal.DoesNotExist:
+        raise Http404 from None
+
+
+@router.patch("/proposals/{id}", response=WRITE, summary="Edit a proposal")
+def proposal_edit(request: HttpRequest, id: ObjectId, payload: ProposalPatch):
+    roles = payload.roles
+    services.proposal_update(
+        proposal=_proposal(id),
+        by=request.auth,
+        title=payload.title,
+        summary=payload.summary,
+        body=payload.body,
+        tags=payload.tags,
+        roles=None if roles is None else [services.RoleInput(**r.dict()) for r in roles],
+    )
+    return _detail(id, request.auth)
+
+
+@router.post(
+    "/proposals/{id}/transitions", response=WRITE, summary="Move a proposal to another stage"
+)
+def proposal_transition(request: HttpRequest, id: ObjectId, payload: TransitionIn):
+    """403 when the caller may not move it; 409 (with the stages it can go to) when the move is not
+    possible from where it is now, or someone else moved it first."""
+    services.proposal_transition(
+        proposal=_proposal(id), to=payload.to, by=request.auth, note=payload.note
+    )
+    return _detail(id, request.auth)
+
+
+MEMBERSHIP_WRITE = {
+    200: MembershipOut,
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ConflictOut,
+}
+
+
+@router.post(
+    "/proposals/{id}/join-requests",
+    response={**MEMBERSHIP_WRITE, 201: MembershipOut},
+    summary="Ask to join the team",
+)
+def join_request_create(request: HttpRequest, id: ObjectId, payload: JoinRequestIn):
+    membership = services.membership_request(
+        proposal=_proposal(id),
+        user=request.auth,
+        role=payload.role,
+        availability=payload.availability,
+        message=payload.message,
+    )
+    membership.user = request.auth
+    return Status(201, _membership(membership))
+
+
+@router.post(
+    "/join-requests/{id}/accept", response=MEMBERSHIP_WRITE, summary="Accept a join request"
+)
+def join_request_accept(request: HttpRequest, id: ObjectId, payload: DecisionIn | None = None):
+    membership = services.membership_accept(
+        membership=_join_request(id), by=request.auth, response=payload.response if payload else ""
+    )
+    return _membership(membership)
+
+
+@router.post(
+    "/join-requests/{id}/decline", response=MEMBERSHIP_WRITE, summary="Decline a join request"
+)
+def join_request_decline(request: HttpRequest, id: ObjectId, payload: DecisionIn | None = None):
+    membership = services.membership_decline(
+        membership=_join_request(id), by=request.auth, response=payload.response if payload else ""
+    )
+    return _membership(membership)
+
+
+@router.post("/proposals/{id}/leave", response=MEMBERSHIP_WRITE, summary="Leave the team")
+def team_leave(request: HttpRequest, id: ObjectId):
+    """Also withdraws a pending request."""
+    membership = services.membership_leave(proposal=_proposal(id), user=request.auth)
+    membership.user = request.auth
+    return _membership(membership)
+
+
+@router.get(
+    "/proposals/{id}/comments",
+    response={200: CommentPage, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    summary="The discussion, oldest first",
+)
+def comment_list(
+    request: HttpRequest, id: ObjectId, page: PageNumber = 1, page_size: PageSize = 50
+):
+    comments, meta = _page(selectors.visible_comments(proposal=_proposal(id)), page, page_size)
+    return {"items": [_comment(comment) for comment in comments], **meta}
+
+
+@router.post(
+    "/proposals/{id}/comments",
+    response={201: CommentOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Add a comment",
+)
+def comment_create(request: HttpRequest, id: ObjectId, payload: CommentIn):
+    comment = services.comment_create(
+        proposal=_proposal(id), author=request.auth, body=payload.body
+    )
+    return Status(201, _comment(comment))
+
+
+@router.post(
+    "/proposals/{id}/cheer",
+    response={200: CheerOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Cheer (応援), or take the cheer back",
+)
+def cheer_toggle(request: HttpRequest, id: ObjectId):
+    proposal = _proposal(id)
+    cheered = services.cheer_toggle(proposal=proposal, user=request.auth)
+    cheer_count = Proposal.objects.values_list("cheer_count", flat=True).get(pk=proposal.pk)
+    return {"cheered": cheered, "cheer_count": cheer_count}

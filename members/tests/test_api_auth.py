@@ -1,0 +1,136 @@
+"""Who may call the JSON API: a personal token (Bearer) or a logged-in browser session with CSRF."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from members.models import ApiToken
+from members.services import api_token_create, api_token_revoke
+from members.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NEW_PROPOSAL = {"title": "読書会", "summary": "月1回、本を読んで話す会をひらきたい。"}
+
+
+def _bearer(raw: str) -> dict:
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def test_a_personal_token_identifies_the_member():
+    user = UserFactory(display_name="はなこ")
+    token, raw = api_token_create(user=user, name="script")
+
+    response = Client().get("/api/v1/me", headers=_bearer(raw))
+
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["id"], data["public_name"], data["is_moderator"]) == (user.pk, "はなこ", False)
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+
+def test_a_moderator_sees_that_they_are_one():
+    _token, raw = api_token_create(user=UserFactory(moderator=True), name="script")
+
+    assert Client().get("/api/v1/me", headers=_bearer(raw)).json()["is_moderator"] is True
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Bearer inc_not-a-real-token",
+        "Bearer not-even-our-prefix",
+        "Basic dXNlcjpwYXNz",
+        "Token inc_whatever",
+        "Bearer " + "x" * 5000,
+    ],
+)
+def test_without_a_valid_token_the_api_answers_401_json(authorization):
+    headers = {"Authorization": authorization} if authorization is not None else {}
+
+    for response in (
+        Client().get("/api/v1/proposals", headers=headers),
+        Client().post(
+            "/api/v1/proposals", NEW_PROPOSAL, content_type="application/json", headers=headers
+        ),
+        Client().get("/api/v1/me", headers=headers),
+    ):
+        assert response.status_code == 401
+        assert response.json()["message"]
+        assert response.json()["details"] == {}
+
+
+def test_a_revoked_token_no_longer_works():
+    user = UserFactory()
+    token, raw = api_token_create(user=user, name="old laptop")
+    api_token_revoke(user=user, token_id=token.pk)
+
+    assert Client().get("/api/v1/me", headers=_bearer(raw)).status_code == 401
+
+
+def test_a_deactivated_members_token_no_longer_works():
+    user = UserFactory()
+    _token, raw = api_token_create(user=user, name="script")
+    user.is_active = False
+    user.save()
+
+    assert Client().get("/api/v1/me", headers=_bearer(raw)).status_code == 401
+
+
+def test_only_the_hash_of_a_token_is_stored():
+    _token, raw = api_token_create(user=UserFactory(), name="script")
+
+    assert not ApiToken.objects.filter(key_hash=raw).exists()
+    assert ApiToken.objects.filter(key_hash=ApiToken.hash(raw)).exists()
+
+
+def test_the_browser_session_can_read_the_api():
+    client = Client()
+    client.force_login(UserFactory(username="taro"))
+
+    response = client.get("/api/v1/me")
+
+    assert response.status_code == 200
+    assert response.json()["username"] == "taro"
+
+
+def test_a_session_write_needs_the_csrf_token():
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory())
+
+    refused = client.post("/api/v1/proposals", NEW_PROPOSAL, content_type="application/json")
+
+    assert refused.status_code == 403
+    assert refused.json()["message"]
+    csrf_token = "AbCdEfGhIjKlMnOpQrStUvWxYz012345"  # what the pages' csrftoken cookie holds
+    client.cookies[settings.CSRF_COOKIE_NAME] = csrf_token
+    accepted = client.post(
+        "/api/v1/proposals",
+        NEW_PROPOSAL,
+        content_type="application/json",
+        headers={"X-CSRFToken": csrf_token},
+    )
+    assert accepted.status_code == 201
+
+
+def test_a_token_write_needs_no_csrf_token():
+    _token, raw = api_token_create(user=UserFactory(), name="script")
+
+    response = Client(enforce_csrf_checks=True).post(
+        "/api/v1/proposals", NEW_PROPOSAL, content_type="application/json", headers=_bearer(raw)
+    )
+
+    assert response.status_code == 201
+
+
+def test_anonymous_writes_get_401_not_a_csrf_error():
+    response = Client(enforce_csrf_checks=True).post(
+        "/api/v1/proposals", NEW_PROPOSAL, content_type="application/json"
+    )
+
+    assert response.status_code == 401

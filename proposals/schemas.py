@@ -1,0 +1,244 @@
+"""The JSON API's input and output shapes. Inputs are strict and say in the schema what they accept."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import ConfigDict, Strict, StringConstraints
+
+from .models import BODY_MAX, COMMENT_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
+
+# Text the database can store (no NUL), and text that must say something (not only spaces).
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^\s*[^\s\x00][^\x00]*$"
+
+StatusValue = Literal["idea", "discussion", "team_forming", "running", "done", "archived"]
+MembershipStatusValue = Literal["requested", "accepted", "declined", "left", "withdrawn"]
+
+
+def _text(max_length: int, *, required: bool = False):
+    return Annotated[
+        str,
+        Strict(),
+        StringConstraints(max_length=max_length, pattern=NOT_BLANK if required else NO_NUL),
+    ]
+
+
+class Input(Schema):
+    # Python's regex engine: the same rules as the schema's patterns (the default engine treats
+    # some control characters as non-blank that str.strip() removes).
+    model_config = ConfigDict(regex_engine="python-re")
+
+
+# Errors ----------------------------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    message: str
+    details: dict[str, list[str]] = Field(
+        default_factory=dict, description="Messages per field; may be empty."
+    )
+
+
+class ConflictOut(ErrorOut):
+    allowed: list[StatusValue] = Field(
+        default_factory=list, description="Stages the proposal can move to from where it is now."
+    )
+
+
+# People ----------------------------------------------------------------------------------------
+
+
+class PersonOut(Schema):
+    id: int
+    username: str
+    display_name: str = Field(description="The name to show: display name, else username.")
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    public_name: str
+    bio: str
+    interests: list[str]
+    skills: str
+    availability: str
+    preferred_language: str
+    is_moderator: bool
+
+
+# Proposals -------------------------------------------------------------------------------------
+
+
+class RoleIn(Input):
+    name: _text(60, required=True)
+    count: Annotated[int, Strict(), Field(ge=1, le=50)] = 1
+    pace: _text(80) = ""
+
+
+class ProposalIn(Input):
+    title: _text(TITLE_MAX, required=True)
+    summary: _text(SUMMARY_MAX, required=True)
+    body: _text(BODY_MAX) = Field("", description="Markdown; raw HTML is not rendered.")
+    tags: Annotated[list[_text(40)], Field(max_length=10)] = []
+    roles: Annotated[list[RoleIn], Field(max_length=10)] = []
+
+
+class ProposalPatch(Input):
+    """Only the fields given change; null means unchanged. Tags and roles, when given, replace."""
+
+    title: _text(TITLE_MAX, required=True) | None = None
+    summary: _text(SUMMARY_MAX, required=True) | None = None
+    body: _text(BODY_MAX) | None = None
+    tags: Annotated[list[_text(40)], Field(max_length=10)] | None = None
+    roles: Annotated[list[RoleIn], Field(max_length=10)] | None = None
+
+
+class OpenRoleOut(Schema):
+    name: str
+    wanted: int
+    filled: int
+    open: int
+    pace: str
+
+
+class ProposalSummaryOut(Schema):
+    id: int
+    title: str
+    summary: str
+    status: StatusValue
+    status_label: str
+    proposer: PersonOut
+    tags: list[str]
+    open_roles: list[OpenRoleOut]
+    member_count: int
+    cheer_count: int
+    comment_count: int
+    created_at: datetime
+    last_activity_at: datetime
+
+
+class ProposalPage(Schema):
+    items: list[ProposalSummaryOut]
+    count: int = Field(description="How many proposals match, over all pages.")
+    page: int
+    page_size: int
+
+
+class MemberOut(Schema):
+    membership_id: int
+    person: PersonOut
+    role: str
+    joined_at: datetime | None
+
+
+class MembershipOut(Schema):
+    id: int
+    proposal_id: int
+    person: PersonOut
+    role: str
+    availability: str
+    message: str
+    status: MembershipStatusValue
+    response: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class TransitionOptionOut(Schema):
+    name: str
+    to: StatusValue
+    label: str
+    note_required: bool
+    note_label: str
+
+
+class BlockedTransitionOut(TransitionOptionOut):
+    reason: str
+
+
+class HistoryOut(Schema):
+    name: str
+    from_status: StatusValue
+    to_status: StatusValue
+    note: str
+    actor: PersonOut | None
+    at: datetime
+
+
+class ViewerOut(Schema):
+    can_edit: bool
+    can_join: bool
+    cheered: bool
+    following: bool
+    membership_status: MembershipStatusValue | None
+
+
+class ProposalOut(ProposalSummaryOut):
+    body: str
+    body_html: str = Field(description="The body rendered from Markdown and sanitised.")
+    outcome_note: str
+    archive_reason: str
+    updated_at: datetime
+    status_changed_at: datetime
+    available_transitions: list[TransitionOptionOut] = Field(
+        description="Moves the caller can make now."
+    )
+    blocked_transitions: list[BlockedTransitionOut] = Field(
+        description="Moves the caller could make once the reason is dealt with."
+    )
+    members: list[MemberOut]
+    join_requests: list[MembershipOut] = Field(
+        description="Pending requests; shown to the proposer and moderators only."
+    )
+    history: list[HistoryOut]
+    viewer: ViewerOut
+
+
+class TransitionIn(Input):
+    to: StatusValue
+    note: _text(NOTE_MAX) = Field(
+        "", description="Required when completing (the outcome) and when pausing (the reason)."
+    )
+
+
+# Teams -----------------------------------------------------------------------------------------
+
+
+class JoinRequestIn(Input):
+    role: _text(60, required=True)
+    availability: _text(200) = ""
+    message: _text(NOTE_MAX) = ""
+
+
+class DecisionIn(Input):
+    response: _text(NOTE_MAX) = Field("", description="Left empty, a kind default is sent.")
+
+
+# Discussion ------------------------------------------------------------------------------------
+
+
+class CommentIn(Input):
+    body: _text(COMMENT_MAX, required=True) = Field(description="Markdown.")
+
+
+class CommentOut(Schema):
+    id: int
+    author: PersonOut
+    body: str
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class CommentPage(Schema):
+    items: list[CommentOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class CheerOut(Schema):
+    cheered: bool
+    cheer_count: int
