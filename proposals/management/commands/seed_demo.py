@@ -1,0 +1,66 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from proposals import demo
+from proposals.models import Proposal
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the demo community (members, proposals in every stage, teams, comments, cheers). "
+        "Idempotent: what exists already is left as it is."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Only seed when the database has no proposals at all (used by `make run`).",
+        )
+        parser.add_argument(
+            "--proposals",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also add N more proposals with bulk inserts (for benchmarks and big-board demos).",
+        )
+
+    def handle(self, *args, if_empty: bool, proposals: int, **options):
+        if proposals < 0:
+            raise CommandError("--proposals must be zero or more.")
+        if if_empty and Proposal.objects.exists():
+            self.stdout.write("The database already has proposals; leaving it as it is.")
+        else:
+            report = demo.seed_community()
+            self.stdout.write(
+                f"Demo community: {report.members_created} new members, "
+                f"{report.proposals_created} new proposals "
+                f"({len(demo.STORIES) - report.proposals_created} were already there)."
+            )
+        if proposals:
+            started = time.monotonic()
+            demo.add_proposals(proposals, progress=self._progress)
+            self.stderr.write("")
+            self.stdout.write(
+                f"Added {proposals:,} proposals in {time.monotonic() - started:.1f} s "
+                f"({Proposal.objects.count():,} in total)."
+            )
+        self._print_logins()
+
+    def _progress(self, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total
+        bar = "#" * filled + "-" * (width - filled)
+        self.stderr.write(f"\r[{bar}] {done:,}/{total:,} proposals", ending="")
+        self.stderr.flush()
+
+    def _print_logins(self) -> None:
+        members = demo.demo_members()
+        if not members:
+            return
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD})")
+        for user in members:
+            role = "  moderator" if user.is_moderator else ""
+            self.stdout.write(f"  {user.username:<8} {user.public_name}{role}")
