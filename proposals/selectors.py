@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from . import permissions
 from .choices import ACTIVE_STATUSES, MembershipStatus, Status
@@ -226,14 +226,14 @@ BOARD_STATUSES = (Status.IDEA, Status.DISCUSSION, Status.TEAM_FORMING, Status.RU
 BOARD_QUIET_AFTER = timedelta(days=30)
 
 STAGE_EXPLANATIONS = {
-    Status.IDEA: _lazy("A “want to try” in a line or two. No plan needed yet."),
-    Status.DISCUSSION: _lazy(
+    Status.IDEA: gettext_lazy("A “want to try” in a line or two. No plan needed yet."),
+    Status.DISCUSSION: gettext_lazy(
         "Thinking it over together. Questions and half-formed thoughts welcome."
     ),
-    Status.TEAM_FORMING: _lazy("Looking for companions, each joining at their own pace."),
-    Status.RUNNING: _lazy("Trying it out, one step at a time."),
-    Status.DONE: _lazy("Tried it! What happened and what we learned."),
-    Status.ARCHIVED: _lazy("Resting for now. It can come back whenever the time is right."),
+    Status.TEAM_FORMING: gettext_lazy("Looking for companions, each joining at their own pace."),
+    Status.RUNNING: gettext_lazy("Trying it out, one step at a time."),
+    Status.DONE: gettext_lazy("Tried it! What happened and what we learned."),
+    Status.ARCHIVED: gettext_lazy("Resting for now. It can come back whenever the time is right."),
 }
 
 
@@ -390,16 +390,22 @@ class BoardCard:
 
 
 def _card_relations(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
-    return proposals.select_related("proposer").prefetch_related(
-        "tags",
-        "roles_wanted",
-        Prefetch(
-            "memberships",
-            queryset=Membership.objects.filter(status=MembershipStatus.ACCEPTED).only(
-                "pk", "proposal_id", "role", "status"
+    # A card never shows the body: leave the long text columns in the database.
+    heavy = ("body", "body_html", "outcome_note", "archive_reason", "submission_key")
+    return (
+        proposals.defer(*heavy)
+        .select_related("proposer")
+        .prefetch_related(
+            "tags",
+            "roles_wanted",
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(status=MembershipStatus.ACCEPTED).only(
+                    "pk", "proposal_id", "role", "status"
+                ),
+                to_attr="accepted_memberships",
             ),
-            to_attr="accepted_memberships",
-        ),
+        )
     )
 
 

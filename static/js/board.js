@@ -140,8 +140,8 @@
       Sortable.create(list, {
         group: "board",
         sort: false,
-        draggable: '.card[data-movable="true"]',
-        filter: ".move-menu, a",
+        draggable: '.board-card[data-movable="true"]',
+        filter: ".move-menu",
         preventOnFilter: false,
         forceFallback: true,
         fallbackTolerance: 4,
@@ -177,7 +177,7 @@
     const button = event.target.closest("button[data-move-to]");
     if (!button || !board()) return;
     event.preventDefault();
-    const card = button.closest(".card");
+    const card = button.closest(".board-card");
     button.closest("details")?.removeAttribute("open");
     move(card, button.dataset.moveTo, () => {});
   });
@@ -220,7 +220,7 @@
       });
       if (response.status !== 200 || state.dragging || state.busy || dialog()?.open) return;
       const html = await response.text();
-      const focusedId = document.activeElement?.closest(".card")?.id;
+      const focusedId = document.activeElement?.closest(".board-card")?.id;
       const focusedMenu = document.activeElement?.matches(".move-menu summary");
       swapColumns(html);
       if (focusedId) {

@@ -42,3 +42,59 @@ def member():
 def member_client(client, member):
     client.force_login(member)
     return client
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    from .browser_support import chromium_options
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**chromium_options())
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def board_settings(settings, tmp_path):
+    """A fast poll, and the board's Japanese catalog ahead of the project's."""
+    from .browser_support import compile_board_catalog
+
+    settings.BOARD_POLL_SECONDS = 1
+    settings.LOCALE_PATHS = [compile_board_catalog(tmp_path / "locale"), *settings.LOCALE_PATHS]
+    return settings
+
+
+@pytest.fixture
+def open_board(chromium, live_server, client, board_settings):
+    """Open the board as a member: log in by copying a test client's session cookie."""
+    contexts = []
+
+    def _open(user, *, query="", language="en", viewport=None):
+        client.force_login(user)
+        context = chromium.new_context(
+            viewport=viewport or {"width": 1400, "height": 900}, locale=language
+        )
+        context.add_cookies(
+            [
+                {"name": name, "value": value, "url": live_server.url}
+                for name, value in (
+                    (
+                        board_settings.SESSION_COOKIE_NAME,
+                        client.cookies[board_settings.SESSION_COOKIE_NAME].value,
+                    ),
+                    (board_settings.LANGUAGE_COOKIE_NAME, language),
+                )
+            ]
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{live_server.url}/{query}")
+        page.wait_for_function("window.incubatorBoard && window.Sortable && window.htmx")
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
