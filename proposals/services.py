@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from workers import messenger
+
 from . import permissions
 from .choices import PROPOSER_ROLE, MembershipStatus, Status
 from .errors import ActionConflict, ActionNotPermitted
@@ -128,6 +130,7 @@ def proposal_submit(
                 decided_at=proposal.created_at,
             )
             Follow.objects.create(proposal=proposal, user=proposer)
+            messenger.proposal_submitted(proposal=proposal)
     except IntegrityError:
         existing = Proposal.objects.filter(proposer=proposer, submission_key=submission_key).first()
         if submission_key and existing:
@@ -223,6 +226,9 @@ def proposal_transition(*, proposal: Proposal, to: str, by, note: str = "") -> P
             note=note,
             created_at=now,
         )
+        messenger.proposal_transitioned(
+            proposal=locked, by=by, source=source, target=locked.status, note=note
+        )
     return locked
 
 
@@ -282,6 +288,7 @@ def membership_request(
         membership.save()
         Follow.objects.get_or_create(proposal=locked, user=user)
         _touch(locked)
+        messenger.join_requested(membership=membership)
     return membership
 
 
@@ -302,6 +309,7 @@ def _decide(membership: Membership, by, status: str, response: str) -> Membershi
         locked.decided_at = timezone.now()
         locked.save()
         _recount_members(proposal)
+        messenger.join_answered(membership=locked, by=by)
     return locked
 
 
@@ -348,6 +356,7 @@ def membership_leave(*, proposal: Proposal, user) -> Membership:
         membership.save(update_fields=["status", "updated_at"])
         if was_member:
             _recount_members(locked)
+            messenger.member_left(membership=membership)
     return membership
 
 
@@ -375,6 +384,7 @@ def comment_create(*, proposal: Proposal, author, body: str) -> Comment:
         comment.save()
         Follow.objects.get_or_create(proposal=proposal, user=author)
         _recount_comments(proposal)
+        messenger.commented(comment=comment)
     return comment
 
 
@@ -418,6 +428,7 @@ def cheer_toggle(*, proposal: Proposal, user) -> bool:
         if cheered:
             Cheer.objects.create(proposal=locked, user=user)
             Follow.objects.get_or_create(proposal=locked, user=user)
+            messenger.cheered(proposal=locked, user=user)
         locked.cheer_count = Cheer.objects.filter(proposal=locked).count()
         Proposal.objects.filter(pk=locked.pk).update(cheer_count=locked.cheer_count)
     return cheered

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -77,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "workers.context_processors.notifications",
             ],
         },
     }
@@ -131,11 +133,17 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="incubator <noreply@local
 MIN_TEAM_SIZE = env.int("MIN_TEAM_SIZE", default=2)
 PROPOSALS_PER_PAGE = 20
 
-# Celery (the notifications issue builds on this)
+# Celery: tasks take ids, are idempotent, ack late and survive a lost worker (workers/tasks.py).
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# Every countdown (Slack's Retry-After, backoff) and time limit stays well inside this.
+WORKERS_VISIBILITY_TIMEOUT = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"visibility_timeout": 3600}
+    {
+        "visibility_timeout": WORKERS_VISIBILITY_TIMEOUT,
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
     if REDIS_URL
     else {
         "data_folder_in": str(VAR_DIR / "broker"),
@@ -144,20 +152,72 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
 )
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Publishing gives up quickly: the outbox row is already committed and the sweeper sends it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 120
-CELERY_TASK_SOFT_TIME_LIMIT = 90
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TASK_TIME_LIMIT = 60
+CELERY_TASK_SOFT_TIME_LIMIT = 45
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "sweep-deliveries": {
+        "task": "workers.tasks.sweep_deliveries",
+        "schedule": env.int("WORKERS_SWEEP_INTERVAL_SECONDS", default=30),
+    },
+    "daily-email-digests": {
+        "task": "workers.tasks.send_daily_digests",
+        "schedule": crontab(minute=0, hour=env.int("WORKERS_DIGEST_HOUR", default=8)),
+    },
+    "remind-unanswered-join-requests": {
+        "task": "workers.tasks.remind_unanswered_join_requests",
+        "schedule": crontab(minute=30, hour=9),
+    },
+    "nudge-quiet-proposals": {
+        "task": "workers.tasks.nudge_quiet_proposals",
+        "schedule": crontab(minute=0, hour=10),
+    },
+    "weekly-slack-digest": {
+        "task": "workers.tasks.post_weekly_slack_digest",
+        "schedule": crontab(minute=0, hour=9, day_of_week="mon"),
+    },
+}
 
-# Slack (used by the workers and Slack issues)
+# Notifications (workers/)
+# A pending delivery untouched this long is taken to be lost on its way to the broker.
+WORKERS_SWEEP_GRACE_SECONDS = env.int("WORKERS_SWEEP_GRACE_SECONDS", default=60)
+# How long a worker may hold a delivery in "sending"; longer than the task's hard time limit.
+WORKERS_DELIVERY_LEASE_SECONDS = env.int("WORKERS_DELIVERY_LEASE_SECONDS", default=90)
+WORKERS_MAX_ATTEMPTS = env.int("WORKERS_MAX_ATTEMPTS", default=8)
+WORKERS_BACKOFF_BASE_SECONDS = env.float("WORKERS_BACKOFF_BASE_SECONDS", default=2.0)
+WORKERS_BACKOFF_MAX_SECONDS = env.int("WORKERS_BACKOFF_MAX_SECONDS", default=600)
+WORKERS_CHEER_WINDOW_SECONDS = env.int("WORKERS_CHEER_WINDOW_SECONDS", default=600)
+WORKERS_JOIN_REMINDER_DAYS = env.int("WORKERS_JOIN_REMINDER_DAYS", default=3)
+WORKERS_NUDGE_QUIET_DAYS = env.int("WORKERS_NUDGE_QUIET_DAYS", default=30)
+
+# Slack (bot token; with no token the Slack channel is off and its deliveries are skipped)
 SLACK_BOT_TOKEN = env("SLACK_BOT_TOKEN", default="")
 SLACK_CHANNEL_ID = env("SLACK_CHANNEL_ID", default="")
 SLACK_SIGNING_SECRET = env("SLACK_SIGNING_SECRET", default="")
 SLACK_API_URL = env("SLACK_API_URL", default="https://slack.com/api/")
+SLACK_TIMEOUT_SECONDS = env.int("SLACK_TIMEOUT_SECONDS", default=10)
+# About one message per second per channel, shared by every worker (a Redis token bucket).
+SLACK_MESSAGES_PER_SECOND = env.float("SLACK_MESSAGES_PER_SECOND", default=1.0)
+# Optional routing: a theme's proposals go to that theme's channel, e.g. {"防災": "C0123"}.
+SLACK_THEME_CHANNELS = env.json("SLACK_THEME_CHANNELS", default={})
 
 LOGGING = {
     "version": 1,

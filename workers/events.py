@@ -1,0 +1,146 @@
+"""The event catalogue: what can happen, who hears it, and how each kind reads in a sentence."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventKind(models.TextChoices):
+    SUBMITTED = "submitted", _("New proposal")
+    TRANSITIONED = "transitioned", _("Stage changed")
+    JOIN_REQUESTED = "join_requested", _("Join request")
+    JOIN_ACCEPTED = "join_accepted", _("Join request accepted")
+    JOIN_DECLINED = "join_declined", _("Join request declined")
+    MEMBER_LEFT = "member_left", _("Member left")
+    COMMENTED = "commented", _("New comment")
+    CHEERED = "cheered", _("Cheers")
+    JOIN_REMINDER = "join_reminder", _("Unanswered join request")
+    NUDGE = "nudge", _("Quiet proposal")
+    WEEKLY_DIGEST = "weekly_digest", _("Weekly channel digest")
+
+
+class Channel(models.TextChoices):
+    INAPP = "inapp", _("In the app")
+    EMAIL = "email", _("Email")
+    SLACK = "slack", _("Slack")
+
+
+class EmailMode(models.TextChoices):
+    IMMEDIATELY = "immediately", _("Immediately")
+    DIGEST = "digest", _("In the daily digest")
+    OFF = "off", _("Off")
+
+
+# The kinds a member can tune on the settings page, with their default email mode.
+EMAIL_DEFAULTS: dict[str, str] = {
+    EventKind.TRANSITIONED: EmailMode.DIGEST,
+    EventKind.JOIN_REQUESTED: EmailMode.IMMEDIATELY,
+    EventKind.JOIN_ACCEPTED: EmailMode.DIGEST,
+    EventKind.JOIN_DECLINED: EmailMode.DIGEST,
+    EventKind.MEMBER_LEFT: EmailMode.DIGEST,
+    EventKind.COMMENTED: EmailMode.DIGEST,
+    EventKind.CHEERED: EmailMode.DIGEST,
+    EventKind.JOIN_REMINDER: EmailMode.DIGEST,
+    EventKind.NUDGE: EmailMode.DIGEST,
+}
+
+# Kinds posted as a reply in the proposal's Slack thread. A declined request stays private.
+SLACK_KINDS = frozenset(
+    {
+        EventKind.SUBMITTED,
+        EventKind.TRANSITIONED,
+        EventKind.JOIN_REQUESTED,
+        EventKind.JOIN_ACCEPTED,
+        EventKind.MEMBER_LEFT,
+        EventKind.COMMENTED,
+        EventKind.CHEERED,
+        EventKind.NUDGE,
+        EventKind.WEEKLY_DIGEST,
+    }
+)
+
+
+class Audience(models.TextChoices):
+    """Who hears an event, before the actor is taken out."""
+
+    NOBODY = "nobody"
+    EVERYONE = "everyone"  # proposer, team members, followers
+    PROPOSER = "proposer"
+    APPLICANT = "applicant"  # the person whose join request was answered
+    MODERATORS = "moderators"
+
+
+AUDIENCE: dict[str, str] = {
+    EventKind.SUBMITTED: Audience.NOBODY,
+    EventKind.TRANSITIONED: Audience.EVERYONE,
+    EventKind.JOIN_REQUESTED: Audience.PROPOSER,
+    EventKind.JOIN_ACCEPTED: Audience.EVERYONE,
+    EventKind.JOIN_DECLINED: Audience.APPLICANT,
+    EventKind.MEMBER_LEFT: Audience.EVERYONE,
+    EventKind.COMMENTED: Audience.EVERYONE,
+    EventKind.CHEERED: Audience.EVERYONE,
+    EventKind.JOIN_REMINDER: Audience.MODERATORS,
+    EventKind.NUDGE: Audience.PROPOSER,
+    EventKind.WEEKLY_DIGEST: Audience.NOBODY,
+}
+
+
+def excerpt(text: str, limit: int = 280) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def headline(kind: str, payload: dict) -> str:
+    """One sentence for an event, in the active language (callers use translation.override)."""
+    from django.utils.translation import gettext, ngettext
+
+    from proposals.choices import Status
+
+    def status_label(value: str) -> str:
+        return str(Status(value).label) if value in Status.values else value
+
+    names = {
+        "actor": payload.get("actor_name", ""),
+        "title": payload.get("title", ""),
+        "role": payload.get("role", ""),
+        "applicant": payload.get("applicant_name", ""),
+    }
+    if kind == EventKind.SUBMITTED:
+        return gettext("%(actor)s proposed “%(title)s”.") % names
+    if kind == EventKind.TRANSITIONED:
+        return gettext("%(actor)s moved “%(title)s” from %(source)s to %(target)s.") % {
+            **names,
+            "source": status_label(payload.get("from_status", "")),
+            "target": status_label(payload.get("to_status", "")),
+        }
+    if kind == EventKind.JOIN_REQUESTED:
+        return gettext("%(actor)s would like to join “%(title)s” as %(role)s.") % names
+    if kind == EventKind.JOIN_ACCEPTED:
+        return gettext("%(applicant)s joined “%(title)s” as %(role)s.") % names
+    if kind == EventKind.JOIN_DECLINED:
+        return gettext("Your request to join “%(title)s” was answered.") % names
+    if kind == EventKind.MEMBER_LEFT:
+        return gettext("%(actor)s stepped back from “%(title)s”.") % names
+    if kind == EventKind.COMMENTED:
+        return gettext("%(actor)s commented on “%(title)s”.") % names
+    if kind == EventKind.CHEERED:
+        cheerers = payload.get("cheerer_names", [])
+        count = len(cheerers)
+        return ngettext(
+            "%(count)d person cheered “%(title)s”.",
+            "%(count)d people cheered “%(title)s”.",
+            count,
+        ) % {"count": count, "title": names["title"]}
+    if kind == EventKind.JOIN_REMINDER:
+        return gettext(
+            "%(applicant)s asked to join “%(title)s” %(days)d days ago and is still waiting for an answer."
+        ) % {**names, "days": payload.get("days", 3)}
+    if kind == EventKind.NUDGE:
+        return (
+            gettext(
+                "It has been quiet around “%(title)s” for a while. Still going, or time for a pause?"
+            )
+            % names
+        )
+    if kind == EventKind.WEEKLY_DIGEST:
+        return gettext("This week in the incubator")
+    return names["title"]

@@ -1,0 +1,165 @@
+"""The outbox: an Event per thing that happened, a Delivery per channel and recipient."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .events import Channel, EmailMode, EventKind
+
+
+class Event(models.Model):
+    kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices)
+    proposal = models.ForeignKey(
+        "proposals.Proposal",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # A JSON snapshot of what the event says (names, titles, stages) at the time it happened.
+    payload = models.JSONField(default=dict, blank=True)
+    # Makes periodic events (reminders, nudges, weekly digests) and cheer batches happen once.
+    dedupe_key = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"], condition=~Q(dedupe_key=""), name="event_unique_dedupe_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+
+
+FINAL_STATUSES = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED)
+
+
+class Delivery(models.Model):
+    """One event to one recipient over one channel. In-app deliveries are the notification list."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    # Denormalised from the event so that per-thread ordering and the list are one index away.
+    proposal = models.ForeignKey(
+        "proposals.Proposal", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    not_before = models.DateTimeField(_("not before"), default=timezone.now)
+    # While a worker holds a delivery in SENDING, nobody else may take it before this moment.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(_("external id"), max_length=64, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "channel", "recipient"],
+                condition=Q(recipient__isnull=False),
+                name="delivery_unique_per_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "channel"],
+                condition=Q(recipient__isnull=True),
+                name="delivery_unique_per_channel",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "channel", "read_at"]),
+            models.Index(fields=["status", "not_before"]),
+            models.Index(fields=["proposal", "channel", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.pk} ({self.status})"
+
+
+class EmailPreference(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences"
+    )
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    mode = models.CharField(max_length=12, choices=EmailMode.choices)
+
+    class Meta:
+        verbose_name = _("email preference")
+        verbose_name_plural = _("email preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="email_preference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.mode}"
+
+
+class EmailDigest(models.Model):
+    """One daily digest per member and day: a re-run of the beat task sends nothing twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    item_count = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("email digest")
+        verbose_name_plural = _("email digests")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="email_digest_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"
+
+
+class SlackThread(models.Model):
+    """A proposal's root message (the card) in Slack; each event is a reply under it."""
+
+    proposal = models.OneToOneField(
+        "proposals.Proposal", on_delete=models.CASCADE, related_name="slack_thread"
+    )
+    channel_id = models.CharField(max_length=32)
+    root_ts = models.CharField(max_length=32, blank=True)
+    card_version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Slack thread")
+        verbose_name_plural = _("Slack threads")
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id} → {self.channel_id}/{self.root_ts}"

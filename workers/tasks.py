@@ -1,0 +1,64 @@
+"""Thin Celery tasks: they take ids and JSON only, re-load, and own their retry policy.
+
+Every task here is idempotent, so acks_late + reject_on_worker_lost are safe: a killed worker's task
+comes back and finds the delivery's state (and Slack's metadata) instead of repeating the work.
+"""
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import dispatch, outbox, periodic
+
+# Hard limits far inside the Redis visibility timeout (3600 s), and inside the delivery lease.
+DELIVERY_LIMITS = {"soft_time_limit": 30, "time_limit": 40}
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+    ignore_result=True,
+    **DELIVERY_LIMITS,
+)
+def deliver(self, delivery_id: int, slot_at: float | None = None) -> str:
+    outcome = dispatch.process(delivery_id, slot_at=slot_at)
+    if outcome.result == "retry":
+        # Also recorded on the row (status pending, not_before): if this publish is lost, the
+        # sweeper sends it when it is due.
+        raise self.retry(
+            args=(delivery_id,),
+            kwargs={"slot_at": outcome.slot_at},
+            countdown=outcome.retry_in,
+        )
+    return outcome.result
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
+def sweep_deliveries() -> int:
+    return len(outbox.sweep())
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=300, time_limit=360)
+def send_daily_digests() -> int:
+    return periodic.queue_daily_digests(day=timezone.localdate())
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
+def send_digest(user_id: int, day: str) -> bool:
+    return periodic.send_digest(user_id=user_id, day=day)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=180)
+def remind_unanswered_join_requests() -> int:
+    return periodic.remind_unanswered_join_requests()
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=180)
+def nudge_quiet_proposals() -> int:
+    return periodic.nudge_quiet_proposals()
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=180)
+def post_weekly_slack_digest() -> int:
+    return periodic.record_weekly_digest()

@@ -1,0 +1,217 @@
+"""A loopback fake of Slack's Web API: records every call, keeps the messages, misbehaves on demand.
+
+`WebClient(base_url=fake.url)` posts JSON to `/api/<method>`. Scripted faults are consumed in order
+per method: HTTP 429 with Retry-After, HTTP 5xx, `ok: false` errors, slowness, and "accept, then be
+slow" (Slack kept the post but the caller never hears back).
+"""
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Fault:
+    status: int = 200
+    error: str = ""
+    retry_after: int | None = None
+    delay: float = 0.0
+    accept: bool = False  # store the message first, then apply the delay/fault
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict
+    at: float
+    status: int = 200
+
+
+@dataclass
+class FakeSlack:
+    calls: list[Call] = field(default_factory=list)
+    messages: list[dict] = field(default_factory=list)
+    faults: dict[str, list[Fault]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self):
+        self._ts = itertools.count(1)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                fake._handle(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail(self, method: str, *faults: Fault) -> None:
+        with self.lock:
+            self.faults.setdefault(method, []).extend(faults)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.calls.clear()
+            self.messages.clear()
+            self.faults.clear()
+
+    # --- what tests look at ---
+    def calls_to(self, method: str) -> list[Call]:
+        with self.lock:
+            return [call for call in self.calls if call.method == method]
+
+    def roots(self, channel: str | None = None) -> list[dict]:
+        with self.lock:
+            return [
+                m
+                for m in self.messages
+                if not m.get("thread_ts") and (channel is None or m["channel"] == channel)
+            ]
+
+    def replies(self, root_ts: str) -> list[dict]:
+        with self.lock:
+            return [m for m in self.messages if m.get("thread_ts") == root_ts]
+
+    def wait_for(self, predicate, timeout: float = 20.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(0.05)
+        return predicate()
+
+    # --- the server side ---
+    def _respond(self, handler, status: int, payload, headers: dict | None = None) -> None:
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json; charset=utf-8")
+            for name, value in (headers or {}).items():
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _handle(self, handler) -> None:
+        method = handler.path.rsplit("/", 1)[-1]
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = {}
+        with self.lock:
+            queue = self.faults.get(method) or []
+            fault = queue.pop(0) if queue else None
+            call = Call(method=method, body=body, at=time.monotonic())
+            self.calls.append(call)
+        if fault and fault.accept:
+            status, payload = self._ok(method, body)
+            if fault.delay:
+                time.sleep(fault.delay)
+            self._respond(handler, status, payload)
+            return
+        if fault:
+            if fault.delay:
+                time.sleep(fault.delay)
+            call.status = fault.status
+            if fault.status == 429:
+                self._respond(
+                    handler,
+                    429,
+                    {"ok": False, "error": "ratelimited"},
+                    {"Retry-After": str(fault.retry_after or 1)},
+                )
+                return
+            if fault.status >= 500:
+                self._respond(handler, fault.status, b"<html>upstream error</html>")
+                return
+            if fault.error:
+                self._respond(handler, 200, {"ok": False, "error": fault.error})
+                return
+        status, payload = self._ok(method, body)
+        self._respond(handler, status, payload)
+
+    def _ok(self, method: str, body: dict) -> tuple[int, dict]:
+        with self.lock:
+            if method == "chat.postMessage":
+                problem = _block_problem(body.get("blocks") or [])
+                if problem:
+                    return 200, {"ok": False, "error": "invalid_blocks", "detail": problem}
+                ts = f"{1700000000 + next(self._ts)}.000100"
+                self.messages.append(
+                    {
+                        "ts": ts,
+                        "channel": body.get("channel"),
+                        "thread_ts": body.get("thread_ts"),
+                        "text": body.get("text", ""),
+                        "blocks": body.get("blocks") or [],
+                        "metadata": body.get("metadata"),
+                        "unfurl_links": body.get("unfurl_links"),
+                        "unfurl_media": body.get("unfurl_media"),
+                    }
+                )
+                return 200, {"ok": True, "channel": body.get("channel"), "ts": ts}
+            if method == "chat.update":
+                for message in self.messages:
+                    if message["ts"] == body.get("ts") and message["channel"] == body.get(
+                        "channel"
+                    ):
+                        message["text"] = body.get("text", message["text"])
+                        message["blocks"] = body.get("blocks") or message["blocks"]
+                        return 200, {"ok": True, "ts": message["ts"]}
+                return 200, {"ok": False, "error": "message_not_found"}
+            if method == "conversations.history":
+                oldest = float(body.get("oldest") or 0)
+                found = [
+                    m
+                    for m in self.messages
+                    if m["channel"] == body.get("channel")
+                    and not m.get("thread_ts")
+                    and float(m["ts"]) >= oldest
+                ]
+                return 200, {"ok": True, "messages": list(reversed(found)), "has_more": False}
+            if method == "conversations.replies":
+                root = body.get("ts")
+                found = [
+                    m
+                    for m in self.messages
+                    if m["channel"] == body.get("channel")
+                    and (m["ts"] == root or m.get("thread_ts") == root)
+                ]
+                return 200, {"ok": True, "messages": found, "has_more": False}
+            return 200, {"ok": True}
+
+
+def _block_problem(blocks: list[dict]) -> str:
+    """The Block Kit limits our messages must respect (what Slack answers invalid_blocks for)."""
+    if len(blocks) > 50:
+        return "more than 50 blocks"
+    for block in blocks:
+        if block.get("type") == "header" and len(block["text"]["text"]) > 150:
+            return "header over 150"
+        if block.get("type") == "section":
+            if block.get("text") and len(block["text"]["text"]) > 3000:
+                return "section text over 3000"
+            for item in block.get("fields", []):
+                if len(item["text"]) > 2000:
+                    return "field over 2000"
+    return ""

@@ -1,0 +1,67 @@
+"""The notification list (grouped by proposal), mark read, and email preferences. Thin, as everywhere."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from .channels import inapp
+from .events import EmailMode
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _list(request: HtmxHttpRequest) -> HttpResponse:
+    template = "workers/list.html#notifications" if request.htmx else "workers/list.html"
+    return render(request, template, {"groups": inapp.notification_groups(request.user)})
+
+
+@login_required
+@require_GET
+def notification_list(request: HtmxHttpRequest) -> HttpResponse:
+    return _list(request)
+
+
+@login_required
+@require_POST
+def notification_read(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    inapp.notification_mark_read(user=request.user, delivery_id=pk)
+    if request.htmx:
+        return _list(request)
+    return redirect(request.POST.get("next") or "workers:list")
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HtmxHttpRequest) -> HttpResponse:
+    proposal = request.POST.get("proposal")
+    inapp.notification_mark_all_read(
+        user=request.user, proposal_id=int(proposal) if proposal and proposal.isdigit() else None
+    )
+    if request.htmx:
+        return _list(request)
+    return redirect("workers:list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_settings(request: HtmxHttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        inapp.email_preferences_set(
+            user=request.user,
+            modes={
+                key[5:]: value for key, value in request.POST.items() if key.startswith("mode-")
+            },
+        )
+        messages.success(request, _("Your email choices are saved."))
+        return redirect("workers:email_settings")
+    return render(
+        request,
+        "workers/email_settings.html",
+        {"rows": inapp.email_preferences(request.user), "modes": EmailMode.choices},
+    )
