@@ -96,6 +96,11 @@ class RoleForm(forms.Form):
 
 class BaseRoleFormSet(forms.BaseFormSet):
     @property
+    def has_any(self) -> bool:
+        """Whether any role is filled in (or was, before editing): the section starts open then."""
+        return bool(self.initial) or (self.is_bound and any(f.has_changed() for f in self.forms))
+
+    @property
     def roles(self) -> list[RoleInput]:
         return [
             RoleInput(
