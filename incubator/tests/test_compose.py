@@ -1,0 +1,147 @@
+"""docker-compose.yml and the Dockerfile can't run here, so their claims are checked against the code:
+commands name modules and manage.py commands that exist, environment names are ones the settings
+read, every service has a healthcheck and the app waits for healthy dependencies."""
+
+import importlib
+import importlib.util
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from celery import Celery
+from celery.bin.celery import celery as celery_cli
+from django.core.management import get_commands
+from django.urls import resolve
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+COMPOSE = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+APP_SERVICES = [name for name, service in SERVICES.items() if "build" in service]
+# The image's working directory, where the project's files live inside the container.
+APP_DIR = "/app"
+# Names the stack needs; the first four are the foundation's, the Slack ones the workers'.
+REQUIRED_ENV = {
+    "DJANGO_SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "ALLOWED_HOSTS",
+    "SLACK_BOT_TOKEN",
+    "SLACK_CHANNEL_ID",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_API_URL",
+}
+# Interpolated from .env for the containers but not read by the settings themselves.
+COMPOSE_ONLY_VARIABLES = {"POSTGRES_PASSWORD", "PORT"}
+
+
+def settings_env_names() -> set[str]:
+    """Every environment name incubator/settings/*.py reads through django-environ."""
+    source = "\n".join(path.read_text() for path in (BASE_DIR / "incubator/settings").glob("*.py"))
+    return set(re.findall(r"\benv(?:\.\w+)?\(\s*\"([A-Z0-9_]+)\"", source))
+
+
+def words(command) -> list[str]:
+    return command if isinstance(command, list) else shlex.split(command)
+
+
+def test_the_stack_has_a_database_a_broker_the_web_app_a_worker_and_beat():
+    assert {"postgres", "redis", "web", "worker", "beat"} <= set(SERVICES)
+    assert set(APP_SERVICES) == {"web", "worker", "beat"}
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_service_has_a_healthcheck(name):
+    healthcheck = SERVICES[name].get("healthcheck", {})
+
+    assert healthcheck.get("test"), f"{name} has no healthcheck"
+    assert not healthcheck.get("disable")
+
+
+def test_the_app_waits_for_healthy_dependencies():
+    assert SERVICES["web"]["depends_on"] == {
+        "postgres": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+    }
+    for name in ("worker", "beat"):
+        # web migrates on start; the worker and beat need the tables.
+        assert SERVICES[name]["depends_on"] == {"web": {"condition": "service_healthy"}}
+
+
+@pytest.mark.parametrize("name", ["web", "worker", "beat"])
+def test_app_environment_names_are_the_ones_the_settings_read(name):
+    environment = SERVICES[name]["environment"]
+    known = settings_env_names() | {"DJANGO_SETTINGS_MODULE"}
+
+    assert set(environment) <= known, set(environment) - known
+    assert set(environment) >= REQUIRED_ENV, REQUIRED_ENV - set(environment)
+    assert environment["DJANGO_SETTINGS_MODULE"] == "incubator.settings.production"
+    assert importlib.util.find_spec(environment["DJANGO_SETTINGS_MODULE"])
+    interpolated = set(re.findall(r"\$\{([A-Z0-9_]+)", yaml.safe_dump(environment)))
+    assert interpolated <= known | COMPOSE_ONLY_VARIABLES
+
+
+def test_the_secret_key_must_come_from_outside():
+    for name in APP_SERVICES:
+        assert SERVICES[name]["environment"]["DJANGO_SECRET_KEY"].startswith(
+            "${DJANGO_SECRET_KEY:?"
+        )
+
+
+def test_web_migrates_then_serves_the_wsgi_application_with_gunicorn():
+    command = words(SERVICES["web"]["command"])
+    assert command[:2] == ["sh", "-c"]
+    steps = [shlex.split(step) for step in command[2].split("&&")]
+
+    manage = [step for step in steps if step[:2] == ["python", "manage.py"]]
+    assert [step[2] for step in manage] == ["migrate"]
+    assert all(step[2] in get_commands() for step in manage)
+    gunicorn = next(step for step in steps if "gunicorn" in step)
+    target = gunicorn[gunicorn.index("gunicorn") + 1]
+    module, _sep, attribute = target.partition(":")
+    application = getattr(importlib.import_module(module), attribute or "application")
+    assert callable(application)
+    assert "0.0.0.0:8000" in gunicorn
+    assert any(port.endswith(":8000") for port in SERVICES["web"]["ports"])
+
+
+def test_worker_and_beat_run_the_projects_celery_app():
+    for name, subcommand in (("worker", "worker"), ("beat", "beat")):
+        command = words(SERVICES[name]["command"])
+        assert command[0] == "celery"
+        package = command[command.index("-A") + 1]
+        assert isinstance(importlib.import_module(package).celery_app, Celery)
+        assert subcommand in command
+        assert subcommand in celery_cli.commands
+
+
+def test_healthchecks_probe_real_things():
+    from incubator.settings import base
+
+    web_check = " ".join(words(SERVICES["web"]["healthcheck"]["test"]))
+    assert resolve("/healthz").url_name == "healthz"
+    assert "http://127.0.0.1:8000/healthz" in web_check
+
+    worker_check = " ".join(words(SERVICES["worker"]["healthcheck"]["test"]))
+    assert "celery -A incubator inspect ping" in worker_check
+    assert "inspect" in celery_cli.commands
+    assert "worker@" in worker_check and "worker@%h" in SERVICES["worker"]["command"]
+
+    beat_check = " ".join(words(SERVICES["beat"]["healthcheck"]["test"]))
+    schedule = Path(base.CELERY_BEAT_SCHEDULE_FILENAME).relative_to(base.BASE_DIR)
+    assert f"{APP_DIR}/{schedule}*" in beat_check
+    assert any(volume.endswith(f":{APP_DIR}/var") for volume in SERVICES["beat"]["volumes"])
+
+
+def test_the_image_installs_the_lock_file_and_front_end_and_collects_static():
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    ignored = (BASE_DIR / ".dockerignore").read_text().split()
+
+    assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.MULTILINE)
+    assert f"WORKDIR {APP_DIR}" in dockerfile
+    assert "pip install -r requirements/lock.txt" in dockerfile
+    assert "npm ci" in dockerfile
+    assert "manage.py collectstatic --noinput" in dockerfile
+    assert "gunicorn" in (BASE_DIR / "requirements/lock.txt").read_text()
+    assert {".venv", "node_modules", ".env", ".git"} <= set(ignored)
