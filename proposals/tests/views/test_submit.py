@@ -45,8 +45,8 @@ def test_minimal_submission_creates_an_idea(member_client, member):
 
 
 def test_full_submission_keeps_body_roles_and_themes(member_client):
-    Tag.objects.create(name="福祉", suggested=True)
-    Tag.objects.create(name="環境", suggested=True)
+    Tag.objects.update_or_create(name="福祉", defaults={"suggested": True})
+    Tag.objects.update_or_create(name="環境", defaults={"suggested": True})
     data = form_data(
         title="フードバンクの仕分け",
         summary="週末に食品の仕分けを手伝う",
