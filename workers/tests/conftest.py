@@ -1,5 +1,7 @@
 import pytest
 
+from workers import pacing
+
 from .fake_slack import FakeSlack
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/5"
@@ -16,6 +18,7 @@ def _fake_slack_server():
 def fake_slack(_fake_slack_server, settings):
     """Slack configured and pointed at the loopback fake; pacing out of the way unless a test wants it."""
     _fake_slack_server.reset()
+    pacing._local_next.clear()
     settings.SLACK_BOT_TOKEN = "xoxb-test"
     settings.SLACK_CHANNEL_ID = "C0MAIN"
     settings.SLACK_API_URL = _fake_slack_server.url

@@ -1,0 +1,302 @@
+"""The Slack channel against the loopback fake: card, replies, escaping, limits, errors, idempotency."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from members.tests.factories import UserFactory
+from proposals import services
+from proposals.models import Proposal
+from proposals.tests.factories import make_proposal
+from workers import dispatch, pacing, periodic
+from workers.channels import slack
+from workers.events import Channel, EventKind
+from workers.models import Delivery, DeliveryStatus, SlackThread
+
+from .conftest import REDIS_TEST_URL
+from .fake_slack import Fault
+
+pytestmark = pytest.mark.django_db
+
+
+def _slack(kind: str | None = None):
+    deliveries = Delivery.objects.filter(channel=Channel.SLACK).order_by("pk")
+    if kind:
+        deliveries = deliveries.filter(event__kind=kind)
+    return deliveries
+
+
+def _due_now(delivery: Delivery) -> None:
+    Delivery.objects.filter(pk=delivery.pk).update(not_before=timezone.now())
+
+
+def _card_fields(message: dict) -> str:
+    return " ".join(item["text"] for block in message["blocks"] for item in block.get("fields", []))
+
+
+def test_a_proposal_gets_one_root_card_and_each_event_a_threaded_reply(fake_slack):
+    proposal = make_proposal(title="防災マップを作りたい")
+    assert dispatch.process(_slack(EventKind.SUBMITTED).get().pk).result == "sent"
+    [root] = fake_slack.roots("C0MAIN")
+    assert root["metadata"]["event_type"] == "incubator_card"
+    assert root["unfurl_links"] is False and root["unfurl_media"] is False
+    assert root["blocks"][0]["text"]["text"] == "防災マップを作りたい"
+
+    services.comment_create(proposal=proposal, author=UserFactory(), body="手伝えます")
+    delivery = _slack(EventKind.COMMENTED).get()
+    assert dispatch.process(delivery.pk).result == "sent"
+
+    [reply] = fake_slack.replies(root["ts"])
+    assert reply["metadata"]["event_payload"]["delivery_id"] == delivery.pk
+    assert "手伝えます" in str(reply["blocks"])
+    assert len(fake_slack.calls_to("chat.update")) == 1
+    assert "1 comments" in str(fake_slack.roots()[0]["blocks"])
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.external_id) == (DeliveryStatus.SENT, reply["ts"])
+    assert SlackThread.objects.get(proposal=proposal).root_ts == root["ts"]
+
+
+def test_user_text_is_escaped_and_long_text_fits_block_kit_limits(fake_slack):
+    proposal = make_proposal()
+    evil = "<!channel> & <https://evil.example|Bank> "
+    Proposal.objects.filter(pk=proposal.pk).update(
+        title=(evil + "長" * 200)[:120], summary=(evil + "x" * 500)[:280]
+    )
+    assert dispatch.process(_slack(EventKind.SUBMITTED).get().pk).result == "sent"
+    author = UserFactory(display_name="<!here> Mallory")
+    services.comment_create(proposal=proposal, author=author, body="<!channel> " + "y" * 9000)
+    assert dispatch.process(_slack(EventKind.COMMENTED).get().pk).result == "sent"
+
+    [root] = fake_slack.roots()
+    section = root["blocks"][1]
+    assert section["text"]["text"].startswith(
+        "&lt;!channel&gt; &amp; &lt;https://evil.example|Bank&gt;"
+    )
+    [reply] = fake_slack.replies(root["ts"])
+    text = str(reply["blocks"])
+    assert "<!channel>" not in text and "<!here>" not in text
+    assert "&lt;!here&gt; Mallory" in text
+
+    # Whatever the stored lengths, the card stays within Block Kit's limits.
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    proposal.title, proposal.summary = "長" * 400, "<" * 50_000
+    _text, blocks = slack.build_card(proposal, version=2)
+    assert len(blocks[0]["text"]["text"]) <= 150
+    assert len(blocks[1]["text"]["text"]) <= 3000
+    assert all(len(field["text"]) <= 2000 for field in blocks[1]["fields"])
+
+
+def test_members_with_a_slack_id_are_mentioned(fake_slack):
+    proposer = UserFactory(slack_user_id="U0PROPOSER")
+    proposal = make_proposal(proposer=proposer)
+    dispatch.process(_slack(EventKind.SUBMITTED).get().pk)
+    services.comment_create(
+        proposal=proposal, author=UserFactory(slack_user_id="U0COMMENTER"), body="hi"
+    )
+    dispatch.process(_slack(EventKind.COMMENTED).get().pk)
+
+    [root] = fake_slack.roots()
+    assert "<@U0PROPOSER>" in _card_fields(root)
+    [reply] = fake_slack.replies(root["ts"])
+    assert reply["text"].startswith("<@U0COMMENTER>")
+
+
+def test_rate_limited_asks_to_come_back_after_retry_after_without_sleeping(fake_slack):
+    make_proposal()
+    delivery = _slack(EventKind.SUBMITTED).get()
+    fake_slack.fail("chat.postMessage", Fault(status=429, retry_after=7))
+
+    started = time.monotonic()
+    outcome = dispatch.process(delivery.pk)
+    assert time.monotonic() - started < 2
+    assert outcome.result == "retry" and 7 <= outcome.retry_in <= 8
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.not_before >= timezone.now() + timedelta(seconds=6)
+    assert dispatch.process(delivery.pk).result == "retry"  # not due yet: no call
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+    _due_now(delivery)
+    assert dispatch.process(delivery.pk).result == "sent"
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+    assert len(fake_slack.messages) == 1
+
+
+@pytest.mark.parametrize("error", ["channel_not_found", "invalid_auth", "token_revoked"])
+def test_a_permanent_error_fails_once_without_retrying(fake_slack, error):
+    make_proposal()
+    delivery = _slack(EventKind.SUBMITTED).get()
+    fake_slack.fail("chat.postMessage", Fault(error=error))
+
+    assert dispatch.process(delivery.pk).result == "failed"
+    assert dispatch.process(delivery.pk).result == "failed"
+    assert len(fake_slack.calls) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert error in delivery.last_error
+
+
+def test_server_errors_back_off_with_jitter_then_fail(fake_slack, settings):
+    settings.WORKERS_MAX_ATTEMPTS = 3
+    make_proposal()
+    delivery = _slack(EventKind.SUBMITTED).get()
+    fake_slack.fail("chat.postMessage", *[Fault(status=503)] * 3)
+
+    waits = []
+    for _attempt in range(2):
+        outcome = dispatch.process(delivery.pk)
+        assert outcome.result == "retry"
+        waits.append(outcome.retry_in)
+        _due_now(delivery)
+    assert dispatch.process(delivery.pk).result == "failed"
+    assert 1 <= waits[0] <= 2 and 2 <= waits[1] <= 4
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED and "503" in delivery.last_error
+    assert fake_slack.messages == []
+
+
+def test_a_post_slack_accepted_but_never_answered_is_found_not_repeated(fake_slack, settings):
+    settings.SLACK_TIMEOUT_SECONDS = 1
+    proposal = make_proposal()
+    dispatch.process(_slack(EventKind.SUBMITTED).get().pk)
+    services.comment_create(proposal=proposal, author=UserFactory(), body="hi")
+    delivery = _slack(EventKind.COMMENTED).get()
+    fake_slack.fail("chat.postMessage", Fault(accept=True, delay=2))
+
+    assert dispatch.process(delivery.pk).result == "retry"
+    _due_now(delivery)
+    assert dispatch.process(delivery.pk).result == "sent"
+
+    [root] = fake_slack.roots()
+    [reply] = fake_slack.replies(root["ts"])
+    delivery.refresh_from_db()
+    assert delivery.external_id == reply["ts"]
+    assert len(fake_slack.calls_to("conversations.replies")) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_delivery_run_twice_in_parallel_posts_once(fake_slack):
+    make_proposal()
+    delivery = _slack(EventKind.SUBMITTED).get()
+    fake_slack.fail("chat.postMessage", Fault(accept=True, delay=0.5))
+    results = []
+
+    def run():
+        try:
+            results.append(dispatch.process(delivery.pk).result)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == ["busy", "sent"]
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def test_without_a_token_the_slack_channel_is_off(fake_slack, settings):
+    make_proposal()
+    delivery = _slack(EventKind.SUBMITTED).get()
+    settings.SLACK_BOT_TOKEN = ""
+    assert dispatch.process(delivery.pk).result == "skipped"
+    assert fake_slack.calls == []
+
+
+def test_a_theme_can_route_its_proposals_to_its_own_channel(fake_slack, settings):
+    settings.SLACK_THEME_CHANNELS = {"防災": "C0BOSAI"}
+    make_proposal(tags=["防災"])
+    dispatch.process(_slack(EventKind.SUBMITTED).get().pk)
+    assert [m["channel"] for m in fake_slack.roots()] == ["C0BOSAI"]
+
+
+def test_replies_keep_their_order_within_a_thread(fake_slack):
+    proposal = make_proposal()
+    dispatch.process(_slack(EventKind.SUBMITTED).get().pk)
+    author = UserFactory()
+    services.comment_create(proposal=proposal, author=author, body="first")
+    services.comment_create(proposal=proposal, author=author, body="second")
+    first, second = _slack(EventKind.COMMENTED)
+
+    assert dispatch.process(second.pk).result == "retry"  # waits for the earlier one
+    assert dispatch.process(first.pk).result == "sent"
+    assert dispatch.process(second.pk).result == "sent"
+    root = fake_slack.roots()[0]
+    assert ["first" in str(m["blocks"]) for m in fake_slack.replies(root["ts"])] == [True, False]
+
+
+def test_two_events_of_a_proposal_without_a_root_make_one_card_and_two_replies(
+    fake_slack, settings
+):
+    settings.SLACK_BOT_TOKEN = ""
+    proposal = make_proposal()  # submitted while Slack was off
+    settings.SLACK_BOT_TOKEN = "xoxb-test"
+    services.proposal_transition(proposal=proposal, to="discussion", by=proposal.proposer)
+    services.comment_create(proposal=proposal, author=UserFactory(), body="hello")
+    for delivery in _slack().exclude(status=DeliveryStatus.SKIPPED):
+        assert dispatch.process(delivery.pk).result == "sent"
+
+    [root] = fake_slack.roots()
+    assert len(fake_slack.replies(root["ts"])) == 2
+    assert "Discussion" in _card_fields(root)
+    assert "1 comments" in str(root["blocks"])
+
+
+def test_pacing_shares_one_message_per_second_per_channel_through_redis(settings):
+    settings.REDIS_URL = REDIS_TEST_URL
+    settings.SLACK_MESSAGES_PER_SECOND = 1
+    channel = f"CTEST{time.time_ns()}"
+    waits = [pacing.reserve(channel) for _ in range(3)]
+    assert waits[0] == 0
+    assert 0.9 <= waits[1] <= 1.0 and 1.9 <= waits[2] <= 2.0
+    assert pacing.reserve("COTHER" + channel) == 0
+
+
+def test_a_paced_delivery_comes_back_for_its_reserved_slot(fake_slack, settings):
+    settings.SLACK_MESSAGES_PER_SECOND = 1
+    pacing._local_next.clear()
+    proposal = make_proposal()
+    assert dispatch.process(_slack(EventKind.SUBMITTED).get().pk).result == "sent"
+    services.comment_create(proposal=proposal, author=UserFactory(), body="hi")
+    delivery = _slack(EventKind.COMMENTED).get()
+
+    outcome = dispatch.process(delivery.pk)
+    assert outcome.result == "retry" and 0.5 < outcome.retry_in <= 1.0
+    time.sleep(outcome.retry_in)
+    _due_now(delivery)
+    assert dispatch.process(delivery.pk, slot_at=outcome.slot_at).result == "sent"
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+
+
+def test_the_weekly_digest_is_one_top_level_message(fake_slack):
+    proposal = make_proposal(title="新しいアイデア")
+    Delivery.objects.all().delete()
+    assert periodic.record_weekly_digest() == 1
+    assert periodic.record_weekly_digest() == 0
+    delivery = _slack(EventKind.WEEKLY_DIGEST).get()
+    assert dispatch.process(delivery.pk).result == "sent", Delivery.objects.get(
+        pk=delivery.pk
+    ).last_error
+    [message] = fake_slack.roots()
+    assert "新しいアイデア" in str(message["blocks"])
+    assert proposal.get_absolute_url() in str(message["blocks"])
+
+
+def test_a_nudge_offers_still_going_or_pause(fake_slack, settings):
+    proposal = make_proposal()
+    dispatch.process(_slack(EventKind.SUBMITTED).get().pk)
+    Proposal.objects.filter(pk=proposal.pk).update(
+        last_activity_at=timezone.now() - timedelta(days=31)
+    )
+    assert periodic.nudge_quiet_proposals() == 1
+    assert periodic.nudge_quiet_proposals() == 0
+    assert dispatch.process(_slack(EventKind.NUDGE).get().pk).result == "sent"
+    [reply] = fake_slack.replies(fake_slack.roots()[0]["ts"])
+    actions = next(b for b in reply["blocks"] if b["type"] == "actions")
+    assert [e["action_id"] for e in actions["elements"]] == ["nudge_still_going", "nudge_pause"]
