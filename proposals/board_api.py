@@ -126,8 +126,7 @@ def board(request: HttpRequest, response: HttpResponse, query: Query[BoardQuery]
     """
     user = request.auth
     filters = selectors.BoardFilters.from_params(query.dict())
-    summary = selectors.board_summary(user=user, filters=filters)
-    etag = f'"{summary.version(user=user, filters=filters, kind="api")}"'
+    etag = f'"{selectors.board_version(user=user, filters=filters)}-api"'
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
@@ -135,7 +134,7 @@ def board(request: HttpRequest, response: HttpResponse, query: Query[BoardQuery]
         not_modified["ETag"] = etag
         not_modified["Cache-Control"] = "private, no-cache"
         return not_modified
-    columns = selectors.board_columns(user=user, filters=filters, summary=summary)
+    columns = selectors.board_columns(user=user, filters=filters)
     return Status(
         200,
         {

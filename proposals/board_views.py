@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -24,13 +25,28 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def _board_context(request: HttpRequest, filters: selectors.BoardFilters, summary=None) -> dict:
-    summary = summary or selectors.board_summary(user=request.user, filters=filters)
+def _etag(version: str, kind: str) -> str:
+    # The page and its columns partial share a URL (Vary: HX-Request), so their validators differ.
+    return f"{version}-{kind}"
+
+
+def _filter_context(filters: selectors.BoardFilters) -> dict:
+    params = filters.as_params()
     return {
-        "columns": selectors.board_columns(user=request.user, filters=filters, summary=summary),
         "filters": filters,
-        "filter_query": urlencode(filters.as_params()),
-        "columns_etag": summary.version(user=request.user, filters=filters, kind="columns"),
+        "filter_query": urlencode(params),
+        # Rendered once, repeated in every card's "move to…" form (kept when JavaScript is off).
+        "filter_inputs": format_html_join(
+            "", '<input type="hidden" name="{}" value="{}">', params.items()
+        ),
+    }
+
+
+def _board_context(request: HttpRequest, filters: selectors.BoardFilters, version: str) -> dict:
+    return {
+        "columns": selectors.board_columns(user=request.user, filters=filters),
+        **_filter_context(filters),
+        "columns_etag": _etag(version, "columns"),
         "poll_seconds": getattr(settings, "BOARD_POLL_SECONDS", 15),
     }
 
@@ -57,16 +73,15 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
     """
     filters = selectors.BoardFilters.from_params(request.GET)
     partial = bool(request.htmx) and not request.htmx.history_restore_request
-    kind = "columns" if partial else "page"
-    summary = selectors.board_summary(user=request.user, filters=filters)
-    etag = summary.version(user=request.user, filters=filters, kind=kind)
+    version = selectors.board_version(user=request.user, filters=filters)
+    etag = _etag(version, "columns" if partial else "page")
     if _not_modified(request, etag):
         return _conditional(HttpResponse(status=304), etag)
-    context = _board_context(request, filters, summary)
+    context = _board_context(request, filters, version)
     if partial:
         response = render(request, "board/_columns.html", context)
     else:
-        context["themes"] = selectors.board_themes()
+        context["themes"] = selectors.board_themes(user=request.user)
         response = render(request, "board/board.html", context)
     return _conditional(response, etag)
 
@@ -96,8 +111,7 @@ def board_more(request: HtmxHttpRequest) -> HttpResponse:
             "status": status,
             "next_offset": offset + len(cards),
             "has_more": has_more,
-            "filters": filters,
-            "filter_query": urlencode(filters.as_params()),
+            **_filter_context(filters),
         },
     )
 
@@ -142,7 +156,8 @@ def board_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         (messages.success if status_code == 200 else messages.warning)(request, message)
         query = urlencode(filters.as_params())
         return redirect(reverse("proposals:board") + (f"?{query}" if query else ""))
-    context = _board_context(request, filters)
+    version = selectors.board_version(user=request.user, filters=filters)
+    context = _board_context(request, filters, version)
     return JsonResponse(
         {
             "ok": status_code == 200,

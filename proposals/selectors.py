@@ -5,13 +5,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from . import permissions
-from .choices import ACTIVE_STATUSES, MembershipStatus, Status
+from .choices import ACTIVE_STATUSES, SUGGESTED_THEMES, MembershipStatus, Status
 from .lifecycle import guard_failure, targets_from
 from .models import (
     Cheer,
@@ -20,7 +20,6 @@ from .models import (
     Membership,
     Proposal,
     RoleWanted,
-    Tag,
     TransitionLog,
 )
 
@@ -321,49 +320,39 @@ def board_queryset(*, user, filters: BoardFilters) -> QuerySet[Proposal]:
     return proposals.order_by()
 
 
-@dataclass(frozen=True)
-class BoardSummary:
-    """Per-stage counts and change markers of the filtered set: one cheap aggregate query."""
+def board_version(*, user, filters: BoardFilters) -> str:
+    """A validator for the rendered board, from one query that reads two indexes.
 
-    counts: dict[str, int]
-    marker: str
+    Every change the board shows moves `last_activity_at` (transitions, comments, joins) or adds a
+    row; the viewer, their interests, the language and the day complete the key. It is taken over
+    all proposals, not the filtered set, so a card that leaves a filtered view is noticed too.
+    """
+    latest = Proposal.objects.aggregate(active=Max("last_activity_at"), newest=Max("pk"))
+    raw = "|".join(
+        [
+            latest["active"].isoformat() if latest["active"] else "-",
+            str(latest["newest"]),
+            str(user.pk),
+            repr(list(user.interests or [])) if filters.interests else "",
+            translation.get_language() or "",
+            timezone.localdate().isoformat(),
+            repr(sorted(filters.as_params().items())),
+        ]
+    )
+    return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
-    def version(self, *, user, filters: BoardFilters, kind: str) -> str:
-        """A validator for the rendered board: changes when a card, the viewer, the language or the day does."""
-        raw = "|".join(
-            [
-                kind,
-                self.marker,
-                str(user.pk),
-                translation.get_language() or "",
-                timezone.localdate().isoformat(),
-                repr(sorted(filters.as_params().items())),
-            ]
-        )
-        return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
-
-def board_summary(*, user, filters: BoardFilters) -> BoardSummary:
+def board_counts(*, user, filters: BoardFilters) -> dict[str, int]:
+    """How many proposals each column holds (one grouped count)."""
+    counts = dict.fromkeys(filters.statuses, 0)
     rows = (
         board_queryset(user=user, filters=filters)
         .values("status")
-        .annotate(
-            n=Count("pk"),
-            updated=Max("updated_at"),
-            active=Max("last_activity_at"),
-            cheers=Sum("cheer_count"),
-        )
+        .annotate(n=Count("pk"))
         .order_by("status")
     )
-    counts = dict.fromkeys(filters.statuses, 0)
-    markers = []
-    for row in rows:
-        counts[row["status"]] = row["n"]
-        markers.append(
-            f"{row['status']}:{row['n']}:{row['updated'].isoformat()}:"
-            f"{row['active'].isoformat()}:{row['cheers']}"
-        )
-    return BoardSummary(counts=counts, marker=";".join(markers))
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
 
 
 def _board_order(status: str) -> list:
@@ -413,7 +402,9 @@ def _board_card(proposal: Proposal, *, user, now: datetime) -> BoardCard:
     quiet = now - proposal.last_activity_at
     return BoardCard(
         proposal=proposal,
-        open_roles=[role for role in open_roles(proposal) if role.open],
+        open_roles=[role for role in open_roles(proposal) if role.open]
+        if proposal.status in ACTIVE_STATUSES
+        else [],
         moves=transition_options(proposal=proposal, user=user),
         quiet_days=quiet.days
         if quiet >= BOARD_QUIET_AFTER and proposal.status in ACTIVE_STATUSES
@@ -449,11 +440,9 @@ class BoardColumn:
         return self.count > len(self.cards)
 
 
-def board_columns(
-    *, user, filters: BoardFilters, summary: BoardSummary | None = None
-) -> list[BoardColumn]:
+def board_columns(*, user, filters: BoardFilters) -> list[BoardColumn]:
     """Every column with its count and first page of cards, in a fixed number of queries."""
-    summary = summary or board_summary(user=user, filters=filters)
+    counts = board_counts(user=user, filters=filters)
     base = board_queryset(user=user, filters=filters)
     first_pages = Q()
     for status in filters.statuses:
@@ -481,16 +470,17 @@ def board_columns(
                 status=status,
                 label=str(Status(status).label),
                 explanation=str(STAGE_EXPLANATIONS[status]),
-                count=summary.counts.get(status, 0),
+                count=counts[status],
                 cards=[_board_card(proposal, user=user, now=now) for proposal in ordered],
             )
         )
     return columns
 
 
-def board_themes() -> list[str]:
-    """Themes offered by the board's filter: the suggested ones, then those in use."""
-    return list(Tag.objects.order_by("-suggested", "name").values_list("name", flat=True)[:100])
+def board_themes(*, user) -> list[str]:
+    """Themes the filter suggests (no query): the community's list, then the member's interests."""
+    themes = list(SUGGESTED_THEMES)
+    return themes + [theme for theme in user.interests or [] if theme not in themes]
 
 
 def member_proposals(*, member) -> QuerySet[Proposal]:
