@@ -225,3 +225,12 @@ def test_open_sign_up_creates_a_member(client, settings):
 def test_password_reset_page_renders(client):
     page = client.get(reverse("account_reset_password")).content.decode()
     assert 'class="site-header"' in page and 'name="email"' in page
+
+
+def test_logging_out(member_client):
+    page = member_client.get(reverse("account_logout")).content.decode()
+    assert "Log out now?" in page and 'class="site-header"' in page
+
+    member_client.post(reverse("account_logout"))
+
+    assert member_client.get(SETTINGS).status_code == 302
