@@ -1,10 +1,13 @@
 """Production settings, checked the way a deployment meets them: in a fresh process."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+from .test_compose import settings_env_names
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -48,3 +51,12 @@ def test_production_passes_the_deploy_checklist_with_a_secret_key():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_readme_documents_every_environment_variable_the_settings_read():
+    names = settings_env_names()
+    readme = (BASE_DIR / "README.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", readme, re.MULTILINE))
+
+    assert names - documented == set(), "add these to the README's configuration table"
+    assert documented - names == set(), "the README lists names the settings no longer read"
