@@ -1,0 +1,172 @@
+"""A real Celery worker consuming from the real Redis (DB 5), delivering to the loopback fake Slack.
+
+No eager mode: tasks are published to Redis at commit and executed by an in-process worker thread.
+"""
+
+import time
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from django.db import transaction
+
+from incubator.celery_app import app as celery_app
+from members.tests.factories import UserFactory
+from proposals import services
+from proposals.tests.factories import make_proposal
+from workers import outbox
+from workers.events import Channel, EventKind
+from workers.models import Delivery, DeliveryStatus
+
+from .conftest import REDIS_TEST_URL
+from .fake_slack import Fault
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/5"
+
+
+def _use_broker(url: str) -> None:
+    celery_app.conf.broker_url = url
+    celery_app.conf.broker_transport_options = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 1,
+    }
+    # Forget the app's pools so the next publish connects to `url` (kombu keeps one pool per URL).
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def redis_broker():
+    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+    _use_broker(REDIS_TEST_URL)
+    yield
+    _use_broker(REDIS_TEST_URL)
+
+
+@pytest.fixture
+def worker(redis_broker, fake_slack, settings):
+    settings.REDIS_URL = REDIS_TEST_URL
+    with start_worker(
+        celery_app,
+        pool="threads",
+        concurrency=4,
+        perform_ping_check=False,
+        shutdown_timeout=20,
+        loglevel="WARNING",
+    ) as running:
+        yield running
+
+
+def _slack(kind: str | None = None):
+    deliveries = Delivery.objects.filter(channel=Channel.SLACK).order_by("pk")
+    return deliveries.filter(event__kind=kind) if kind else deliveries
+
+
+def _settled(timeout: float = 20) -> bool:
+    """Every Slack delivery has reached a final state."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _slack().filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_committed_change_reaches_slack_through_redis_and_the_worker(worker, fake_slack):
+    proposal = make_proposal(title="週末の清掃活動")
+    services.comment_create(proposal=proposal, author=UserFactory(), body="参加したいです")
+
+    assert fake_slack.wait_for(lambda: len(fake_slack.messages) == 2)
+    assert _settled()
+    [root] = fake_slack.roots()
+    assert root["blocks"][0]["text"]["text"] == "週末の清掃活動"
+    assert len(fake_slack.replies(root["ts"])) == 1
+
+
+def test_a_rolled_back_change_delivers_nothing(worker, fake_slack):
+    proposal = make_proposal()
+    assert fake_slack.wait_for(lambda: len(fake_slack.messages) == 1)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.comment_create(proposal=proposal, author=UserFactory(), body="oops")
+        raise RuntimeError("the request failed after the comment")
+    time.sleep(1.5)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert not _slack(EventKind.COMMENTED).exists()
+
+
+def test_two_events_of_a_new_proposal_at_once_make_one_root_and_two_replies(
+    worker, fake_slack, settings
+):
+    settings.SLACK_BOT_TOKEN = ""
+    proposal = make_proposal()
+    settings.SLACK_BOT_TOKEN = "xoxb-test"
+    with transaction.atomic():
+        moved = services.proposal_transition(
+            proposal=proposal, to="discussion", by=proposal.proposer
+        )
+        services.comment_create(proposal=moved, author=UserFactory(), body="楽しみ")
+
+    assert fake_slack.wait_for(lambda: len(fake_slack.messages) == 3)
+    assert _settled()
+    [root] = fake_slack.roots()
+    replies = fake_slack.replies(root["ts"])
+    assert len(replies) == 2
+    fields = " ".join(f["text"] for b in root["blocks"] for f in b.get("fields", []))
+    assert "Discussion" in fields
+    assert "1 comments" in str(root["blocks"])
+
+
+def test_retry_after_7_is_respected_and_one_message_is_posted(worker, fake_slack):
+    fake_slack.fail("chat.postMessage", Fault(status=429, retry_after=7))
+    make_proposal()
+
+    assert fake_slack.wait_for(lambda: len(fake_slack.messages) == 1, timeout=15)
+    first, second = fake_slack.calls_to("chat.postMessage")
+    assert second.at - first.at >= 7
+    assert _settled()
+    time.sleep(0.5)
+    assert len(fake_slack.messages) == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+
+
+def test_a_permanent_error_is_one_call_then_failed_without_a_storm(worker, fake_slack):
+    fake_slack.fail("chat.postMessage", Fault(error="channel_not_found"))
+    make_proposal()
+
+    assert _settled()
+    time.sleep(1.0)
+    assert len(fake_slack.calls) == 1
+    delivery = _slack(EventKind.SUBMITTED).get()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert "channel_not_found" in delivery.last_error
+
+
+def test_redis_unreachable_at_commit_then_the_sweeper_delivers_exactly_once(
+    redis_broker, fake_slack, settings
+):
+    settings.REDIS_URL = REDIS_TEST_URL
+    settings.WORKERS_SWEEP_GRACE_SECONDS = 0
+    _use_broker(UNREACHABLE_BROKER)
+    started = time.monotonic()
+    proposal = make_proposal(title="ブローカーが止まっていても")
+    assert proposal.pk  # the change itself commits
+    assert time.monotonic() - started < 10
+    delivery = _slack(EventKind.SUBMITTED).get()
+    assert delivery.status == DeliveryStatus.PENDING
+
+    _use_broker(REDIS_TEST_URL)
+    with start_worker(
+        celery_app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
+    ):
+        time.sleep(0.2)
+        assert outbox.sweep() == [delivery.pk]
+        assert fake_slack.wait_for(lambda: len(fake_slack.messages) == 1)
+        assert _settled()
+        # Sweeping again finds nothing to do: sent is final.
+        assert outbox.sweep() == []
+        time.sleep(0.5)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT
