@@ -274,9 +274,9 @@ class BoardFilters:
         return (*BOARD_STATUSES, Status.ARCHIVED) if self.archived else BOARD_STATUSES
 
 
-def _open_role_exists():
-    """A wanted role with fewer accepted members than it asks for."""
-    filled = (
+def _filled_places():
+    """How many accepted members hold the outer RoleWanted's role (None when nobody does)."""
+    return (
         Membership.objects.filter(
             proposal=OuterRef("proposal"), role=OuterRef("name"), status=MembershipStatus.ACCEPTED
         )
@@ -285,9 +285,13 @@ def _open_role_exists():
         .annotate(n=Count("pk"))
         .values("n")
     )
+
+
+def _open_role_exists():
+    """A wanted role with fewer accepted members than it asks for."""
     return Exists(
         RoleWanted.objects.filter(proposal=OuterRef("pk")).filter(
-            count__gt=Coalesce(Subquery(filled), 0)
+            count__gt=Coalesce(Subquery(_filled_places()), 0)
         )
     )
 
@@ -386,13 +390,12 @@ def _card_relations(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
         .select_related("proposer")
         .prefetch_related(
             "tags",
-            "roles_wanted",
+            # Each role knows how many places are filled, so open roles need no membership rows.
             Prefetch(
-                "memberships",
-                queryset=Membership.objects.filter(status=MembershipStatus.ACCEPTED).only(
-                    "pk", "proposal_id", "role", "status"
+                "roles_wanted",
+                queryset=RoleWanted.objects.annotate(
+                    filled=Coalesce(Subquery(_filled_places()), 0)
                 ),
-                to_attr="accepted_memberships",
             ),
         )
     )
@@ -402,7 +405,11 @@ def _board_card(proposal: Proposal, *, user, now: datetime) -> BoardCard:
     quiet = now - proposal.last_activity_at
     return BoardCard(
         proposal=proposal,
-        open_roles=[role for role in open_roles(proposal) if role.open]
+        open_roles=[
+            OpenRole(name=role.name, wanted=role.count, filled=role.filled, pace=role.pace)
+            for role in proposal.roles_wanted.all()
+            if role.count > role.filled
+        ]
         if proposal.status in ACTIVE_STATUSES
         else [],
         moves=transition_options(proposal=proposal, user=user),

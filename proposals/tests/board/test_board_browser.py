@@ -84,6 +84,7 @@ def test_complete_asks_for_an_outcome_note_first(open_board):
     dialog.locator("#board-note").fill("20人が参加。次は夏に。")
     dialog.get_by_role("button", name="Move").click()
 
+    expect(page.locator("#board-status")).to_have_text(f"“{proposal.title}” moved to Done.")
     expect(column(page, "done").locator(f"#card-{proposal.pk}")).to_be_visible()
     proposal.refresh_from_db()
     assert proposal.status == Status.DONE
