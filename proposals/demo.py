@@ -8,7 +8,7 @@ membership, follows, transition logs that lead to the status, denormalised count
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -626,7 +626,6 @@ STORIES: tuple[Story, ...] = (
 class SeedReport:
     members_created: int = 0
     proposals_created: int = 0
-    usernames: list[str] = field(default_factory=list)
 
 
 def ensure_members() -> tuple[dict[str, User], int]:
@@ -666,7 +665,7 @@ def seed_community(*, now: datetime | None = None) -> SeedReport:
     """Members and stories that are missing; what exists already is left exactly as it is."""
     now = now or timezone.now()
     members, created = ensure_members()
-    report = SeedReport(members_created=created, usernames=[m.username for m in MEMBERS])
+    report = SeedReport(members_created=created)
     for story in STORIES:
         proposer = members[story.proposer]
         if Proposal.objects.filter(proposer=proposer, submission_key=story.submission_key).exists():
@@ -757,7 +756,7 @@ def _tell(story: Story, members: dict[str, User], now: datetime) -> None:
         return step
 
     # Team joins happen once the proposal starts forming a team (or right away if it never does).
-    forming_at = story.path.index(Status.TEAM_FORMING) + 1 if _T in story.path else 0
+    forming_at = story.path.index(_T) + 1 if _T in story.path else 0
     half = (len(story.comments) + 1) // 2
     steps: list[Callable[[datetime], None]] = [submit]
     steps += [cheer(name) for name in story.cheers[:2]]
