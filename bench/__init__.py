@@ -15,7 +15,8 @@ Adding a benchmark: create `bench/<name>.py` with
     def run(context): ...    # measure with context.measure(...); keep results in context.results
     def report(context): ... # optional: print a table (bench.harness.print_table, verdict)
 
-Every module in this package that defines `run` is picked up; see bench/pages.py for an example.
+Every module in this package that defines `run` is picked up (`test_*.py` are tests, never run);
+see bench/pages.py for an example and bench/test_bench.py for a smoke test at a tiny scale.
 Settings are `bench.settings` (the app's base settings, the bench database, an in-memory Celery
 broker and no Slack); a module that needs a real broker or server sets that up itself. Timings are
 printed, never asserted.

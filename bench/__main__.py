@@ -71,7 +71,9 @@ def discover(only: list[str]) -> list[ModuleType]:
 
     modules = []
     for info in pkgutil.iter_modules(bench.__path__):
-        if info.name in INFRASTRUCTURE or (only and info.name not in only):
+        if info.name in INFRASTRUCTURE or info.name.startswith("test_"):
+            continue
+        if only and info.name not in only:
             continue
         module = importlib.import_module(f"bench.{info.name}")
         if callable(getattr(module, "run", None)):
