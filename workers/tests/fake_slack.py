@@ -5,7 +5,6 @@ per method: HTTP 429 with Retry-After, HTTP 5xx, `ok: false` errors, slowness, a
 slow" (Slack kept the post but the caller never hears back).
 """
 
-import itertools
 import json
 import threading
 import time
@@ -38,7 +37,7 @@ class FakeSlack:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self):
-        self._ts = itertools.count(1)
+        self._last_ts = 0.0
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -156,7 +155,9 @@ class FakeSlack:
                 problem = _block_problem(body.get("blocks") or [])
                 if problem:
                     return 200, {"ok": False, "error": "invalid_blocks", "detail": problem}
-                ts = f"{1700000000 + next(self._ts)}.000100"
+                # Real clock time, strictly increasing, as Slack's ts are.
+                self._last_ts = max(time.time(), self._last_ts + 0.000001)
+                ts = f"{self._last_ts:.6f}"
                 self.messages.append(
                     {
                         "ts": ts,
