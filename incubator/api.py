@@ -51,6 +51,8 @@ def _schema_message(error: dict) -> str:
         "string_type": _("Expected text."),
         "int_type": _("Expected a whole number."),
         "int_parsing": _("Expected a whole number."),
+        "int_from_float": _("Expected a whole number."),
+        "value_error": str(ctx.get("error", "")),
         "bool_parsing": _("Expected true or false."),
         "bool_type": _("Expected true or false."),
         "list_type": _("Expected a list."),

@@ -26,6 +26,7 @@ from .schemas import (
     ProposalOut,
     ProposalPage,
     ProposalPatch,
+    RoleIn,
     StatusValue,
     TransitionIn,
 )
@@ -169,6 +170,10 @@ def _page(queryset: QuerySet, page: int, page_size: int) -> tuple[list, dict]:
     return items, {"count": queryset.count(), "page": page, "page_size": page_size}
 
 
+def _roles(roles: list[RoleIn]) -> list[services.RoleInput]:
+    return [services.RoleInput(**role.model_dump()) for role in roles]
+
+
 def _proposal(pk: int) -> Proposal:
     proposal = Proposal.objects.filter(pk=pk).first()
     if proposal is None:
@@ -226,7 +231,7 @@ def proposal_list(
 
 @router.post(
     "/proposals",
-    response={201: ProposalOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    response={201: ProposalOut, 400: ErrorOut, 401: ErrorOut},
     summary="Submit a proposal",
 )
 def proposal_create(
@@ -247,7 +252,7 @@ def proposal_create(
         summary=payload.summary,
         body=payload.body,
         tags=payload.tags,
-        roles=[services.RoleInput(**role.dict()) for role in payload.roles],
+        roles=_roles(payload.roles),
         submission_key=idempotency_key or "",
     )
     return Status(201, _detail(proposal.pk, request.auth))
@@ -263,7 +268,6 @@ def proposal_get(request: HttpRequest, id: ObjectId):
 
 @router.patch("/proposals/{id}", response=WRITE, summary="Edit a proposal")
 def proposal_edit(request: HttpRequest, id: ObjectId, payload: ProposalPatch):
-    roles = payload.roles
     services.proposal_update(
         proposal=_proposal(id),
         by=request.auth,
@@ -271,7 +275,7 @@ def proposal_edit(request: HttpRequest, id: ObjectId, payload: ProposalPatch):
         summary=payload.summary,
         body=payload.body,
         tags=payload.tags,
-        roles=None if roles is None else [services.RoleInput(**r.dict()) for r in roles],
+        roles=None if payload.roles is None else _roles(payload.roles),
     )
     return _detail(id, request.auth)
 
@@ -288,19 +292,13 @@ def proposal_transition(request: HttpRequest, id: ObjectId, payload: TransitionI
     return _detail(id, request.auth)
 
 
-MEMBERSHIP_WRITE = {
-    200: MembershipOut,
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ConflictOut,
-}
+MEMBERSHIP_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut}
+MEMBERSHIP_WRITE = {200: MembershipOut, **MEMBERSHIP_ERRORS}
 
 
 @router.post(
     "/proposals/{id}/join-requests",
-    response={**MEMBERSHIP_WRITE, 201: MembershipOut},
+    response={201: MembershipOut, **MEMBERSHIP_ERRORS},
     summary="Ask to join the team",
 )
 def join_request_create(request: HttpRequest, id: ObjectId, payload: JoinRequestIn):

@@ -3,14 +3,18 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import ConfigDict, Strict, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, StringConstraints
 
 from .models import BODY_MAX, COMMENT_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
 
-# Text the database can store (no NUL), and text that must say something (not only spaces).
+# Text the database can store (no NUL), and text that must say something: not only what
+# str.strip() removes. Spelt out because \s means different things to Python and to JavaScript
+# (the schema's regex dialect), and the fuzzer must agree with the server on what is blank.
+BLANK = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 NO_NUL = r"^[^\x00]*$"
-NOT_BLANK = r"^\s*[^\s\x00][^\x00]*$"
+NOT_BLANK = rf"^[{BLANK}]*[^{BLANK}\x00][^\x00]*$"
 
 StatusValue = Literal["idea", "discussion", "team_forming", "running", "done", "archived"]
 MembershipStatusValue = Literal["requested", "accepted", "declined", "left", "withdrawn"]
@@ -24,9 +28,21 @@ def _text(max_length: int, *, required: bool = False):
     ]
 
 
-class Input(Schema):
-    # Python's regex engine: the same rules as the schema's patterns (the default engine treats
-    # some control characters as non-blank that str.strip() removes).
+def _number_not_text(value):
+    # JSON's 2 and 2.0 are both whole numbers; "2" and true are not numbers at all.
+    if isinstance(value, str | bool):
+        raise ValueError(_("Expected a whole number."))
+    return value
+
+
+def _whole_number(minimum: int, maximum: int):
+    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_number_not_text)]
+
+
+class Input(BaseModel):
+    """A request body: a JSON object, nothing else (ninja's Schema would read attributes of
+    anything). Patterns run on Python's regex engine, whose idea of blank matches str.strip()."""
+
     model_config = ConfigDict(regex_engine="python-re")
 
 
@@ -73,7 +89,7 @@ class MeOut(Schema):
 
 class RoleIn(Input):
     name: _text(60, required=True)
-    count: Annotated[int, Strict(), Field(ge=1, le=50)] = 1
+    count: _whole_number(1, 50) = 1
     pace: _text(80) = ""
 
 

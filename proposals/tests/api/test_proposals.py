@@ -89,6 +89,7 @@ def test_an_idempotency_key_makes_a_repeated_submit_create_one_proposal(as_membe
 )
 def test_bad_input_is_refused_with_field_details_and_nothing_is_saved(as_member, payload, field):
     api = as_member()
+    tags_before = Tag.objects.count()
 
     response = api.post("/proposals", payload)
 
@@ -98,7 +99,7 @@ def test_bad_input_is_refused_with_field_details_and_nothing_is_saved(as_member,
     assert field in data["details"], data
     assert all(isinstance(m, str) and m for m in data["details"][field])
     assert not Proposal.objects.exists()
-    assert not Tag.objects.exists()
+    assert Tag.objects.count() == tags_before
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,55 @@
+"""The schema and the interactive docs are served by the app itself."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_openapi_schema_describes_every_endpoint_and_its_errors(client):
+    response = client.get("/api/openapi.json")
+
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    operations = {
+        (method.upper(), path): operation
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    }
+    expected = {
+        ("GET", "/api/v1/me"),
+        ("GET", "/api/v1/proposals"),
+        ("POST", "/api/v1/proposals"),
+        ("GET", "/api/v1/proposals/{id}"),
+        ("PATCH", "/api/v1/proposals/{id}"),
+        ("POST", "/api/v1/proposals/{id}/transitions"),
+        ("POST", "/api/v1/proposals/{id}/join-requests"),
+        ("POST", "/api/v1/join-requests/{id}/accept"),
+        ("POST", "/api/v1/join-requests/{id}/decline"),
+        ("POST", "/api/v1/proposals/{id}/leave"),
+        ("GET", "/api/v1/proposals/{id}/comments"),
+        ("POST", "/api/v1/proposals/{id}/comments"),
+        ("POST", "/api/v1/proposals/{id}/cheer"),
+    }
+    assert expected <= set(operations)
+    for key in expected:
+        assert "401" in operations[key]["responses"], key
+        assert {"TokenAuth": []} in operations[key]["security"], key
+    transition = operations[("POST", "/api/v1/proposals/{id}/transitions")]["responses"]
+    assert {"200", "400", "401", "403", "404", "409"} <= set(transition)
+    conflict = transition["409"]["content"]["application/json"]["schema"]["$ref"]
+    assert conflict.endswith("/ConflictOut")
+    assert schema["components"]["securitySchemes"]["TokenAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+    }
+
+
+def test_the_docs_page_uses_the_apps_own_static_files(client):
+    response = client.get("/api/docs")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
+    assert "/api/openapi.json" in html
