@@ -26,6 +26,8 @@ TEXT = {
         "withdraw": "参加希望を取り下げる",
         "accept": "迎え入れる",
         "on_team": "さんがチームに加わりました",
+        "more": "もう少しくわしく（任意）",
+        "cheering": "応援中",
         "title": "公園でゆるく朝ヨガ",
         "summary": "月に一度、近所の公園でだれでも参加できる朝ヨガをやってみたい。",
         "role": "広報",
@@ -42,6 +44,8 @@ TEXT = {
         "withdraw": "Withdraw my request",
         "accept": "Welcome aboard",
         "on_team": "is on the team now",
+        "more": "More about it (optional)",
+        "cheering": "Cheering",
         "title": "Morning yoga in the park",
         "summary": "Once a month, an easy morning yoga session anyone nearby can join.",
         "role": "outreach",
@@ -74,6 +78,10 @@ def test_post_an_idea_and_build_a_team(chromium, live_server, screenshot, langua
     expect(page.locator("html")).to_have_attribute("lang", language)
     page.locator("input[name=title]").fill(text["title"])
     page.locator("input[name=summary]").fill(text["summary"])
+    page.get_by_text(text["more"]).click()
+    page.locator("textarea[name=body]").fill("**Sunday** mornings <script>alert(1)</script>")
+    expect(page.locator("#preview strong")).to_have_text("Sunday")  # the live preview (htmx)
+    assert page.locator("#preview script").count() == 0
     page.get_by_text(text["roles"]).click()
     page.locator("input[name='form-0-name']").fill(text["role"])
     screenshot(page, f"{language}-1-submit")
@@ -108,6 +116,9 @@ def test_post_an_idea_and_build_a_team(chromium, live_server, screenshot, langua
     joiner_page.get_by_role("button", name=text["send"]).click()
     expect(joiner_page.get_by_role("button", name=text["withdraw"])).to_be_visible()
     screenshot(joiner_page, f"{language}-3-join-request-phone")
+    joiner_page.locator("#reactions button.cheer").click()  # swapped in place by htmx
+    expect(joiner_page.locator("#reactions button.cheer")).to_contain_text(text["cheering"])
+    assert Proposal.objects.get(pk=proposal.pk).cheer_count == 1
 
     # The proposer accepts.
     page.reload()
