@@ -3,8 +3,10 @@
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from members.services import api_token_create
 from members.tests.factories import UserFactory
 from proposals import services
 from proposals.choices import Status
@@ -220,16 +222,23 @@ def test_the_paused_toggle_shows_the_archived_column(open_board):
     expect(page).to_have_url(re.compile(r"archived=1"))
 
 
-def test_a_change_made_elsewhere_appears_without_a_reload(open_board):
+def test_a_change_made_through_the_api_appears_without_a_reload(open_board, live_server):
     member = UserFactory()
     proposal = make_proposal(title="よそで動いた提案")
+    _row, token = api_token_create(user=proposal.proposer, name="elsewhere")
     page = open_board(member)
     page.evaluate("window.stillTheSamePage = true")
     expect(column(page, "idea").locator(f"#card-{proposal.pk}")).to_be_visible()
 
-    services.proposal_transition(proposal=proposal, to=Status.DISCUSSION, by=proposal.proposer)
+    moved = page.context.request.post(
+        f"{live_server.url}/api/v1/proposals/{proposal.pk}/transitions",
+        data={"to": "discussion"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert moved.status == 200, moved.text()
 
     expect(column(page, "discussion").locator(f"#card-{proposal.pk}")).to_be_visible()
+    expect(column(page, "idea").locator(f"#card-{proposal.pk}")).to_have_count(0)
     assert page.evaluate("window.stillTheSamePage") is True
 
 
@@ -263,8 +272,6 @@ def test_screenshots(open_board, language, device, viewport):
     )
     add_member(forming, role="デザイナー")
     quiet = make_proposal(status=Status.RUNNING, proposer=member, title="海岸のごみ拾い")
-    from django.utils import timezone
-
     Proposal.objects.filter(pk=quiet.pk).update(
         last_activity_at=timezone.now() - timezone.timedelta(days=40), cheer_count=4
     )
@@ -280,3 +287,64 @@ def test_screenshots(open_board, language, device, viewport):
     page.screenshot(path=SCREENSHOTS / f"board-{device}-{language}.png", full_page=True)
     card(page, quiet).locator(".move-menu summary").click()
     page.screenshot(path=SCREENSHOTS / f"board-{device}-{language}-menu.png", full_page=False)
+
+
+CONTRAST_SCRIPT = """(selectors) => {
+  const parse = (color) => color.match(/[\\d.]+/g).map(Number);
+  const channel = (value) => {
+    const c = value / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const background = (element) => {
+    for (let node = element; node; node = node.parentElement) {
+      const [r, g, b, a = 1] = parse(getComputedStyle(node).backgroundColor);
+      if (a > 0) return [r, g, b];
+    }
+    return [255, 255, 255];
+  };
+  return selectors.flatMap((selector) =>
+    [...document.querySelectorAll(selector)].slice(0, 3).map((element) => {
+      const [fg, bg] = [luminance(parse(getComputedStyle(element).color)), luminance(background(element))];
+      return [selector, (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)];
+    })
+  );
+}"""
+
+
+def test_text_on_the_board_meets_wcag_aa_contrast(open_board):
+    member = UserFactory()
+    quiet = make_proposal(proposer=member, status=Status.TEAM_FORMING, tags=["福祉"])
+    Proposal.objects.filter(pk=quiet.pk).update(
+        last_activity_at=timezone.now() - timezone.timedelta(days=45)
+    )
+    page = open_board(member)
+    drag(page, card(page, quiet), column(page, "running"))
+    drop(page)
+    expect(page.locator("#board-status")).not_to_be_empty()
+
+    ratios = page.evaluate(
+        CONTRAST_SCRIPT,
+        [
+            ".board-intro p",
+            ".board-column-label",
+            ".board-column-count",
+            ".board-column-explanation",
+            ".board-empty",
+            ".card-title a",
+            ".card-proposer",
+            ".card-themes li",
+            ".card-roles",
+            ".card-stats li",
+            ".card-time",
+            ".card-quiet",
+            ".move-menu summary",
+            ".move-blocked",
+            ".board-status",
+            ".board-filters label",
+        ],
+    )
+
+    assert {selector for selector, _ratio in ratios} >= {".card-quiet", ".board-status"}
+    too_faint = [(selector, round(ratio, 2)) for selector, ratio in ratios if ratio < 4.5]
+    assert too_faint == []
