@@ -492,7 +492,7 @@ def board_themes(*, user) -> list[str]:
 
 def member_proposals(*, member) -> QuerySet[Proposal]:
     """What a member has proposed, newest activity first (their profile page)."""
-    return Proposal.objects.filter(proposer=member).prefetch_related("tags")
+    return Proposal.objects.filter(proposer=member).only("id", "title", "status")
 
 
 def member_teams(*, member) -> QuerySet[Membership]:

@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from . import permissions, selectors, services
-from .choices import Status
+from .choices import ACTIVE_STATUSES, Status
 from .errors import ActionConflict, ActionNotPermitted
 from .forms import (
     CommentForm,
@@ -76,16 +76,20 @@ def _suggested_themes() -> list[str]:
 # The list
 
 
+def _still_open(proposal: Proposal) -> list[selectors.OpenRole]:
+    """Roles with places left, while the proposal can still take people."""
+    if proposal.status not in ACTIVE_STATUSES:
+        return []
+    return [role for role in selectors.open_roles(proposal) if role.open]
+
+
 @login_required
 @require_GET
 def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
     filter_form = ListFilterForm(request.GET)
     proposals = selectors.proposal_list(user=request.user, **filter_form.filters)
     page = Paginator(proposals, settings.PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
-    cards = [
-        (proposal, [role for role in selectors.open_roles(proposal) if role.open])
-        for proposal in page.object_list
-    ]
+    cards = [(proposal, _still_open(proposal)) for proposal in page.object_list]
     context = {
         "filter_form": filter_form,
         "page": page,
@@ -230,6 +234,7 @@ def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
         "options": selectors.transition_options(proposal=proposal, user=user),
         "team": selectors.accepted_members(proposal),
         "open_roles": roles,
+        "recruiting": proposal.status in ACTIVE_STATUSES,
         "pending": selectors.pending_requests(proposal) if can_steer else [],
         "timeline": selectors.proposal_timeline(proposal=proposal),
         "time_in_state": [(Status(s).label, spent[s]) for s in Status.values if s in spent],

@@ -385,3 +385,13 @@ def test_anonymous_visitors_cannot_act(client):
 def test_get_is_not_allowed_on_actions(member_client):
     proposal = make_proposal()
     assert member_client.get(reverse("proposals:cheer", args=[proposal.pk])).status_code == 405
+
+
+def test_a_finished_proposal_shows_its_roles_without_asking_for_people(member_client):
+    proposal = make_proposal(status=Status.DONE, roles=("designer",))
+
+    page = member_client.get(proposal.get_absolute_url()).content.decode()
+
+    assert "designer" in page
+    assert "places open" not in page
+    assert "I’d like to join" not in page

@@ -96,3 +96,13 @@ def test_the_list_runs_a_fixed_number_of_queries(
     assert response.status_code == 200
     with django_assert_max_num_queries(12):
         member_client.get(LIST, {"tag": "共通", "mine": "on", "q": "案"})
+
+
+def test_finished_or_paused_proposals_do_not_ask_for_people(member_client):
+    make_proposal(title="終わった案", status=Status.DONE, roles=("designer",))
+    make_proposal(title="休んでいる案", status=Status.ARCHIVED, roles=("designer",))
+
+    page = member_client.get(LIST).content.decode()
+
+    assert "終わった案" in page and "休んでいる案" in page
+    assert "Looking for" not in page
