@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["BENCH_DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     create_database(url)
-    print(f"Bench database: {url}", flush=True)
+    config = environ.Env.db_url_config(url)
+    print(f"Bench database: {config['ENGINE'].rsplit('.', 1)[-1]} {config['NAME']}", flush=True)
 
     import django
 
