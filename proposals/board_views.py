@@ -25,9 +25,20 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def _etag(version: str, kind: str) -> str:
+def _etag(version: str, kind: str, shown: dict[str, int]) -> str:
     # The page and its columns partial share a URL (Vary: HX-Request), so their validators differ.
-    return f"{version}-{kind}"
+    opened = ".".join(f"{status}{count}" for status, count in sorted(shown.items()))
+    return f"{version}-{kind}{'-' + opened if opened else ''}"
+
+
+def _shown(params) -> dict[str, int]:
+    """How many cards each column opened with "show more" holds in the browser: "idea:40,done:60"."""
+    shown = {}
+    for part in str(params.get("shown") or "").split(",")[:10]:
+        status, _sep, count = part.partition(":")
+        if status in Status.values and count.isdigit():
+            shown[status] = min(int(count), selectors.BOARD_MAX_SHOWN)
+    return shown
 
 
 def _filter_context(filters: selectors.BoardFilters) -> dict:
@@ -42,12 +53,15 @@ def _filter_context(filters: selectors.BoardFilters) -> dict:
     }
 
 
-def _board_context(request: HttpRequest, filters: selectors.BoardFilters, version: str) -> dict:
+def _board_context(
+    request: HttpRequest, filters: selectors.BoardFilters, version: str, shown: dict[str, int]
+) -> dict:
     return {
-        "columns": selectors.board_columns(user=request.user, filters=filters),
+        "columns": selectors.board_columns(user=request.user, filters=filters, shown=shown),
         **_filter_context(filters),
-        "columns_etag": _etag(version, "columns"),
+        "columns_etag": _etag(version, "columns", shown),
         "poll_seconds": getattr(settings, "BOARD_POLL_SECONDS", 15),
+        "page_size": selectors.BOARD_PAGE_SIZE,
     }
 
 
@@ -73,11 +87,12 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
     """
     filters = selectors.BoardFilters.from_params(request.GET)
     partial = bool(request.htmx) and not request.htmx.history_restore_request
+    shown = _shown(request.GET)
     version = selectors.board_version(user=request.user, filters=filters)
-    etag = _etag(version, "columns" if partial else "page")
+    etag = _etag(version, "columns" if partial else "page", shown)
     if _not_modified(request, etag):
         return _conditional(HttpResponse(status=304), etag)
-    context = _board_context(request, filters, version)
+    context = _board_context(request, filters, version, shown)
     if partial:
         response = render(request, "board/_columns.html", context)
     else:
@@ -157,7 +172,7 @@ def board_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         query = urlencode(filters.as_params())
         return redirect(reverse("proposals:board") + (f"?{query}" if query else ""))
     version = selectors.board_version(user=request.user, filters=filters)
-    context = _board_context(request, filters, version)
+    context = _board_context(request, filters, version, _shown(request.POST))
     return JsonResponse(
         {
             "ok": status_code == 200,

@@ -447,16 +447,24 @@ class BoardColumn:
         return self.count > len(self.cards)
 
 
-def board_columns(*, user, filters: BoardFilters) -> list[BoardColumn]:
-    """Every column with its count and first page of cards, in a fixed number of queries."""
+BOARD_MAX_SHOWN = 200
+
+
+def board_columns(
+    *, user, filters: BoardFilters, shown: dict[str, int] | None = None
+) -> list[BoardColumn]:
+    """Every column with its count and first cards, in a fixed number of queries.
+
+    `shown` keeps columns that were opened with "show more" as long as they were (capped), so a
+    refresh after someone else's change does not fold them back.
+    """
     counts = board_counts(user=user, filters=filters)
     base = board_queryset(user=user, filters=filters)
     first_pages = Q()
     for status in filters.statuses:
+        limit = min(max(BOARD_PAGE_SIZE, (shown or {}).get(status, 0)), BOARD_MAX_SHOWN)
         first_pages |= Q(
-            pk__in=base.filter(status=status)
-            .order_by(*_board_order(status))
-            .values("pk")[:BOARD_PAGE_SIZE]
+            pk__in=base.filter(status=status).order_by(*_board_order(status)).values("pk")[:limit]
         )
     by_status: dict[str, list[Proposal]] = defaultdict(list)
     for proposal in _card_relations(Proposal.objects.filter(first_pages)):

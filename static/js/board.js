@@ -21,6 +21,23 @@
     });
   }
 
+  // Columns opened with "show more" stay open when the board is refreshed: "idea:40,done:60".
+  function shownCards() {
+    return [...(columns()?.querySelectorAll(".board-cards") || [])]
+      .map((list) => [list.dataset.status, list.querySelectorAll(".board-card").length])
+      .filter(([, count]) => count > Number(board().dataset.pageSize))
+      .map(([status, count]) => `${status}:${count}`)
+      .join(",");
+  }
+
+  function withShown(url) {
+    const shown = shownCards();
+    if (!shown) return url;
+    const target = new URL(url, window.location.href);
+    target.searchParams.set("shown", shown);
+    return target.pathname + target.search;
+  }
+
   function swapColumns(html) {
     const template = document.createElement("template");
     template.innerHTML = html.trim();
@@ -108,6 +125,7 @@
       return;
     }
     const body = new FormData(form);
+    body.set("shown", shownCards());
     body.set("to", to);
     body.set("note", note);
     state.busy = true;
@@ -213,7 +231,7 @@
       document.querySelector(".htmx-request");
     if (!current || busy) return;
     try {
-      const response = await fetch(window.location.pathname + window.location.search, {
+      const response = await fetch(withShown(window.location.pathname + window.location.search), {
         headers: { "HX-Request": "true", "If-None-Match": `"${current.dataset.etag}"` },
         cache: "no-store",
         credentials: "same-origin",

@@ -348,3 +348,17 @@ def test_text_on_the_board_meets_wcag_aa_contrast(open_board):
     assert {selector for selector, _ratio in ratios} >= {".card-quiet", ".board-status"}
     too_faint = [(selector, round(ratio, 2)) for selector, ratio in ratios if ratio < 4.5]
     assert too_faint == []
+
+
+def test_a_refresh_keeps_the_cards_opened_with_show_more(open_board):
+    member = UserFactory()
+    bulk_proposals(25, status=Status.IDEA)
+    elsewhere = make_proposal(status=Status.RUNNING)
+    page = open_board(member)
+    page.locator("#more-idea").get_by_role("button", name="Show more").click()
+    expect(column(page, "idea").locator(".board-card")).to_have_count(25)
+
+    services.proposal_transition(proposal=elsewhere, to=Status.TEAM_FORMING, by=elsewhere.proposer)
+
+    expect(column(page, "team_forming").locator(f"#card-{elsewhere.pk}")).to_be_visible()
+    expect(column(page, "idea").locator(".board-card")).to_have_count(25)

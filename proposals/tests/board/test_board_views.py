@@ -337,3 +337,13 @@ class TestMoving:
         html = client.get(BOARD).content.decode()
         assert f'id="card-{proposal.pk}"' in html and 'data-movable="true"' in html
         assert self.move(client, proposal, Status.DISCUSSION).status_code == 200
+
+
+def test_a_refresh_keeps_columns_opened_with_show_more(member_client):
+    newest_first = [p.pk for p in bulk_proposals(45, status=Status.IDEA)]
+    headers = {"HX-Request": "true"}
+
+    refreshed = member_client.get(BOARD, {"shown": "idea:40,bogus:3,done:x"}, headers=headers)
+
+    assert _card_ids(refreshed.content.decode(), "idea") == newest_first[:40]
+    assert refreshed["ETag"] != member_client.get(BOARD, headers=headers)["ETag"]
