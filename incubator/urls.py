@@ -23,5 +23,6 @@ urlpatterns = [
     path("slack/interactions", slack_inbound.interaction, name="slack_interactions"),
     path("members/", include("members.urls")),
     path("notifications/", include("workers.urls")),
+    path("board/", include("proposals.board_urls")),
     path("", include("proposals.urls")),
 ]
