@@ -23,4 +23,4 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 SLACK_BOT_TOKEN = ""
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}
 # The bench serves static files through the finders; no collectstatic output is needed.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
+warnings.filterwarnings("ignore", message="No directory at")
