@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -17,7 +18,12 @@ class TokenAuth(HttpBearer):
     """`Authorization: Bearer inc_…`, a personal API token."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        return api_token_authenticate(token.strip())
+        user = api_token_authenticate(token.strip())
+        if user is not None and user.preferred_language:
+            # As on the pages (members.middleware): a member's saved language wins.
+            translation.activate(user.preferred_language)
+            request.LANGUAGE_CODE = user.preferred_language
+        return user
 
 
 class SessionAuth(APIKeyCookie):

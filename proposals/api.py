@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Header, Path, Query, Router, Status
 from pydantic import StringConstraints
 
@@ -174,18 +174,13 @@ def _roles(roles: list[RoleIn]) -> list[services.RoleInput]:
     return [services.RoleInput(**role.model_dump()) for role in roles]
 
 
+# An unknown id raises DoesNotExist, which the API answers with a JSON 404 (incubator/api.py).
 def _proposal(pk: int) -> Proposal:
-    proposal = Proposal.objects.filter(pk=pk).first()
-    if proposal is None:
-        raise Http404
-    return proposal
+    return Proposal.objects.get(pk=pk)
 
 
 def _join_request(pk: int) -> Membership:
-    membership = Membership.objects.select_related("proposal").filter(pk=pk).first()
-    if membership is None:
-        raise Http404
-    return membership
+    return Membership.objects.select_related("proposal").get(pk=pk)
 
 
 # Endpoints -------------------------------------------------------------------------------------
@@ -260,10 +255,7 @@ def proposal_create(
 
 @router.get("/proposals/{id}", response=READ, summary="A proposal with its team and history")
 def proposal_get(request: HttpRequest, id: ObjectId):
-    try:
-        return _detail(id, request.auth)
-    except Proposal.DoesNotExist:
-        raise Http404 from None
+    return _detail(id, request.auth)
 
 
 @router.patch("/proposals/{id}", response=WRITE, summary="Edit a proposal")

@@ -3,12 +3,22 @@
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from members.models import ApiToken
 from members.services import api_token_create, api_token_revoke
 from members.tests.factories import UserFactory
+from proposals.tests.factories import make_proposal
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _leave_no_language_behind():
+    """A request may switch this thread's language; later tests expect the default."""
+    yield
+    translation.deactivate()
+
 
 NEW_PROPOSAL = {"title": "読書会", "summary": "月1回、本を読んで話す会をひらきたい。"}
 
@@ -134,3 +144,33 @@ def test_anonymous_writes_get_401_not_a_csrf_error():
     )
 
     assert response.status_code == 401
+
+
+def test_messages_come_in_the_members_saved_language():
+    proposal = make_proposal()
+    _token, raw = api_token_create(user=UserFactory(preferred_language="ja"), name="script")
+
+    response = Client().post(
+        f"/api/v1/proposals/{proposal.pk}/transitions",
+        {"to": "discussion"},
+        content_type="application/json",
+        headers=_bearer(raw),
+    )
+
+    assert response.status_code == 403
+    assert (
+        response.json()["message"] == "この提案の段階を動かせるのは、提案者とモデレーターだけです。"
+    )
+
+
+def test_without_a_saved_language_the_request_decides():
+    _token, raw = api_token_create(user=UserFactory(), name="script")
+
+    response = Client().post(
+        "/api/v1/proposals",
+        {"title": ""},
+        content_type="application/json",
+        headers={**_bearer(raw), "Accept-Language": "ja"},
+    )
+
+    assert response.json()["message"] == "いくつかの項目をもう一度見てみてください。"
