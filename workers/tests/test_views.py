@@ -1,0 +1,112 @@
+"""The notification list, the unread badge, mark read / all read, email settings."""
+
+import pytest
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.urls import reverse
+
+from members.tests.factories import UserFactory
+from proposals import services
+from proposals.tests.factories import make_proposal
+from workers.context_processors import notifications
+from workers.events import Channel, EmailMode, EventKind
+from workers.models import Delivery, EmailPreference
+
+pytestmark = pytest.mark.django_db
+
+
+def _member_with_news(count: int = 3):
+    member = UserFactory()
+    first = make_proposal(title="Proposal A")
+    second = make_proposal(title="Proposal B")
+    for proposal in (first, second):
+        services.follow_set(proposal=proposal, user=member, following=True)
+    author = UserFactory()
+    for index in range(count):
+        services.comment_create(proposal=first if index % 2 else second, author=author, body="x")
+    return member, first, second
+
+
+def _unread(member) -> int:
+    return Delivery.objects.filter(
+        channel=Channel.INAPP, recipient=member, read_at__isnull=True
+    ).count()
+
+
+def test_the_list_groups_by_proposal_newest_first(client):
+    member, _first, _second = _member_with_news(3)
+    client.force_login(member)
+    response = client.get(reverse("workers:list"))
+    assert response.status_code == 200
+    groups = response.context["groups"]
+    assert [g.title for g in groups] == ["Proposal B", "Proposal A"]
+    assert [len(g.items) for g in groups] == [2, 1]
+    assert all(item.unread for g in groups for item in g.items)
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_the_list_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries, count):
+    member, _first, _second = _member_with_news(count)
+    client.force_login(member)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("workers:list")).status_code == 200
+
+
+def test_mark_one_read_and_all_read(client):
+    member, _first, _second = _member_with_news(3)
+    client.force_login(member)
+    one = Delivery.objects.filter(channel=Channel.INAPP, recipient=member).first()
+    response = client.post(reverse("workers:read", args=[one.pk]))
+    assert response.status_code == 302
+    assert _unread(member) == 2
+
+    response = client.post(reverse("workers:read_all"), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert _unread(member) == 0
+    assert b'id="notifications"' in response.content
+
+
+def test_one_member_cannot_mark_anothers_notifications(client):
+    member, _first, _second = _member_with_news(1)
+    client.force_login(UserFactory())
+    theirs = Delivery.objects.get(channel=Channel.INAPP, recipient=member)
+    client.post(reverse("workers:read", args=[theirs.pk]))
+    client.post(reverse("workers:read_all"))
+    assert _unread(member) == 1
+
+
+def test_the_unread_badge(client):
+    member, _first, _second = _member_with_news(3)
+    request = RequestFactory().get("/")
+    request.user = member
+    context = notifications(request)
+    html = Template('{% include "workers/_nav_badge.html" %}').render(
+        Context({**context, "user": member})
+    )
+    assert '<span class="badge"' in html and ">3</span>" in html
+    request.user = UserFactory()
+    assert ">0<" not in Template('{% include "workers/_nav_badge.html" %}').render(
+        Context({**notifications(request), "user": request.user})
+    )
+
+
+def test_anonymous_people_are_sent_to_log_in(client):
+    response = client.get(reverse("workers:list"))
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_email_settings_show_defaults_and_save_choices(client):
+    member = UserFactory()
+    client.force_login(member)
+    page = client.get(reverse("workers:email_settings"))
+    rows = {row.kind: row.mode for row in page.context["rows"]}
+    assert rows[EventKind.JOIN_REQUESTED] == EmailMode.IMMEDIATELY
+    assert rows[EventKind.COMMENTED] == EmailMode.DIGEST
+
+    client.post(
+        reverse("workers:email_settings"),
+        {f"mode-{EventKind.COMMENTED}": EmailMode.OFF, "mode-bogus": "loud"},
+    )
+    assert list(EmailPreference.objects.filter(user=member).values_list("kind", "mode")) == [
+        (EventKind.COMMENTED, EmailMode.OFF)
+    ]
