@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
@@ -460,14 +461,19 @@ def board_columns(
     """
     counts = board_counts(user=user, filters=filters)
     base = board_queryset(user=user, filters=filters)
-    first_pages = Q()
-    for status in filters.statuses:
+    # Each column's first cards come from its own index-ordered, limited subquery; UNION ALL joins
+    # them so the outer query reads ~100 rows by primary key (an OR of IN-subqueries would make
+    # PostgreSQL scan the whole table).
+    pages, params = [], []
+    for number, status in enumerate(filters.statuses):
         limit = min(max(BOARD_PAGE_SIZE, (shown or {}).get(status, 0)), BOARD_MAX_SHOWN)
-        first_pages |= Q(
-            pk__in=base.filter(status=status).order_by(*_board_order(status)).values("pk")[:limit]
-        )
+        column = base.filter(status=status).order_by(*_board_order(status)).values("pk")[:limit]
+        sql, column_params = column.query.sql_with_params()
+        pages.append(f"SELECT * FROM ({sql}) AS column_{number}")
+        params.extend(column_params)
+    first_pages = RawSQL(" UNION ALL ".join(pages), params)
     by_status: dict[str, list[Proposal]] = defaultdict(list)
-    for proposal in _card_relations(Proposal.objects.filter(first_pages)):
+    for proposal in _card_relations(Proposal.objects.filter(pk__in=first_pages)):
         by_status[proposal.status].append(proposal)
     now = timezone.now()
     columns = []
