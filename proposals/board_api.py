@@ -91,7 +91,7 @@ def _card(card: selectors.BoardCard) -> dict:
             "username": proposal.proposer.username,
             "display_name": proposal.proposer.public_name,
         },
-        "themes": [tag.name for tag in proposal.tags.all()],
+        "themes": [tag.name for tag in proposal.board_themes],
         "open_roles": [
             {"name": role.name, "open": role.open, "pace": role.pace} for role in card.open_roles
         ],

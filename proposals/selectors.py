@@ -390,7 +390,8 @@ def _card_relations(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
         proposals.defer(*heavy)
         .select_related("proposer")
         .prefetch_related(
-            "tags",
+            # Lists, not managers: a queryset per card and relation is most of the prefetch cost.
+            Prefetch("tags", to_attr="board_themes"),
             # Each role knows how many places are filled, so open roles need no membership rows.
             Prefetch(
                 "roles_wanted",
