@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -469,12 +470,19 @@ def board_columns(
     for number, status in enumerate(filters.statuses):
         limit = min(max(BOARD_PAGE_SIZE, (shown or {}).get(status, 0)), BOARD_MAX_SHOWN)
         column = base.filter(status=status).order_by(*_board_order(status)).values("pk")[:limit]
-        sql, column_params = column.query.sql_with_params()
+        try:
+            sql, column_params = column.query.sql_with_params()
+        except EmptyResultSet:
+            continue
         pages.append(f"SELECT * FROM ({sql}) AS column_{number}")
         params.extend(column_params)
-    first_pages = RawSQL(" UNION ALL ".join(pages), params)
+    cards = (
+        Proposal.objects.filter(pk__in=RawSQL(" UNION ALL ".join(pages), params))
+        if pages
+        else Proposal.objects.none()
+    )
     by_status: dict[str, list[Proposal]] = defaultdict(list)
-    for proposal in _card_relations(Proposal.objects.filter(pk__in=first_pages)):
+    for proposal in _card_relations(cards):
         by_status[proposal.status].append(proposal)
     now = timezone.now()
     columns = []

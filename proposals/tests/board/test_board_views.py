@@ -347,3 +347,9 @@ def test_a_refresh_keeps_columns_opened_with_show_more(member_client):
 
     assert _card_ids(refreshed.content.decode(), "idea") == newest_first[:40]
     assert refreshed["ETag"] != member_client.get(BOARD, headers=headers)["ETag"]
+
+
+def test_interests_filter_without_interests_explains_itself(client):
+    client.force_login(UserFactory(interests=[]))
+    partial = client.get(BOARD, {"interests": "1"}, headers={"HX-Request": "true"})
+    assert "Add a few themes to your profile" in partial.content.decode()
