@@ -252,9 +252,14 @@ class BoardFilters:
         def flag(name: str) -> bool:
             return str(params.get(name) or "").lower() in ("1", "on", "true", "yes")
 
+        def text(name: str, limit: int) -> str:
+            # Words only: no control characters (PostgreSQL refuses NUL), spaces collapsed.
+            raw = "".join(char for char in str(params.get(name) or "") if char.isprintable())
+            return " ".join(raw.split())[:limit]
+
         return cls(
-            theme=" ".join(str(params.get("theme") or "").split())[:40],
-            q=" ".join(str(params.get("q") or "").split())[:100],
+            theme=text("theme", 40),
+            q=text("q", 100),
             mine=flag("mine"),
             looking=flag("looking"),
             interests=flag("interests"),

@@ -353,3 +353,26 @@ def test_interests_filter_without_interests_explains_itself(client):
     client.force_login(UserFactory(interests=[]))
     partial = client.get(BOARD, {"interests": "1"}, headers={"HX-Request": "true"})
     assert "Add a few themes to your profile" in partial.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "\x00"},
+        {"q": "100% _done_ 'x'; --"},
+        {"q": "あ" * 5000},
+        {"theme": "\x00\n\t"},
+        {"theme": "<script>alert(1)</script>"},
+        {"mine": "maybe", "looking": "", "interests": "0", "archived": "yes"},
+        {"shown": "idea:99999999999999999999,done:-1,:"},
+    ],
+)
+def test_odd_filter_values_never_break_the_board(member_client, params):
+    make_proposal(title="<b>太字</b>")
+    page = member_client.get(BOARD, params)
+    partial = member_client.get(BOARD, params, headers={"HX-Request": "true"})
+    api = member_client.get("/api/v1/board", params)
+    assert page.status_code == partial.status_code == 200
+    assert api.status_code in (200, 400)
+    assert "<script>alert(1)</script>" not in page.content.decode()
+    assert "<b>太字</b>" not in page.content.decode()
