@@ -1,22 +1,11 @@
 """Helpers for the board's browser tests: Debian's Chromium through Playwright, logged in by cookie."""
 
 import shutil
-import subprocess
 from pathlib import Path
 
 from django.conf import settings
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
-BOARD_LOCALE = Path(__file__).resolve().parents[3] / "templates" / "board" / "locale"
-
-
-def compile_board_catalog(target: Path) -> Path:
-    """Compile the board's Japanese catalog into `target` (a LOCALE_PATHS entry)."""
-    po = BOARD_LOCALE / "ja" / "LC_MESSAGES" / "django.po"
-    mo = target / "ja" / "LC_MESSAGES" / "django.mo"
-    mo.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["msgfmt", "-o", str(mo), str(po)], check=True)
-    return target
 
 
 def chromium_options() -> dict:

@@ -57,12 +57,9 @@ def chromium():
 
 
 @pytest.fixture
-def board_settings(settings, tmp_path):
-    """A fast poll, and the board's Japanese catalog ahead of the project's."""
-    from .browser_support import compile_board_catalog
-
+def board_settings(settings):
+    """A fast poll, so that changes made elsewhere show up within the test's patience."""
     settings.BOARD_POLL_SECONDS = 1
-    settings.LOCALE_PATHS = [compile_board_catalog(tmp_path / "locale"), *settings.LOCALE_PATHS]
     return settings
 
 
