@@ -200,6 +200,13 @@
     move(card, button.dataset.moveTo, () => {});
   });
 
+  // A menu left open would also hold back the poll: a click elsewhere closes it.
+  document.addEventListener("click", (event) => {
+    document.querySelectorAll(".move-menu[open]").forEach((menu) => {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     const menu = event.target.closest?.(".move-menu[open]");

@@ -362,3 +362,18 @@ def test_a_refresh_keeps_the_cards_opened_with_show_more(open_board):
 
     expect(column(page, "team_forming").locator(f"#card-{elsewhere.pk}")).to_be_visible()
     expect(column(page, "idea").locator(".board-card")).to_have_count(25)
+
+
+def test_a_menu_closes_when_clicking_elsewhere_and_the_board_stays_current(open_board):
+    member = UserFactory()
+    mine = make_proposal(proposer=member)
+    elsewhere = make_proposal()
+    page = open_board(member)
+    card(page, mine).locator(".move-menu summary").click()
+    expect(card(page, mine).locator(".move-menu")).to_have_attribute("open", "")
+
+    page.locator(".board-intro h1").click()
+    expect(card(page, mine).locator(".move-menu")).not_to_have_attribute("open", "")
+    services.proposal_transition(proposal=elsewhere, to=Status.DISCUSSION, by=elsewhere.proposer)
+
+    expect(column(page, "discussion").locator(f"#card-{elsewhere.pk}")).to_be_visible()
