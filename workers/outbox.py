@@ -97,6 +97,25 @@ def blocked_by_earlier(delivery: Delivery) -> bool:
     ).exists()
 
 
+def next_in_thread(delivery_id: int) -> int | None:
+    """The Slack delivery waiting behind this one in its proposal's thread, to start it right away."""
+    delivery = Delivery.objects.filter(pk=delivery_id).only("channel", "proposal_id").first()
+    if delivery is None or delivery.channel != Channel.SLACK or delivery.proposal_id is None:
+        return None
+    return (
+        Delivery.objects.filter(
+            channel=Channel.SLACK,
+            proposal_id=delivery.proposal_id,
+            pk__gt=delivery_id,
+            status=DeliveryStatus.PENDING,
+            not_before__lte=timezone.now(),
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def sweep(limit: int = 500) -> list[int]:
     """Deliveries that were never picked up (broker down, process died): claim them for re-sending.
 

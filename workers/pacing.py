@@ -1,13 +1,15 @@
 """About one Slack message per second per channel, shared by every worker.
 
 With Redis, a slot reservation in Redis (atomic Lua): each caller gets the next free slot of the
-channel and is told how long to wait for it. Without Redis (the embedded broker of `make run`, one
-worker), the same bookkeeping in process memory.
+channel and is told how long to wait for it. Without Redis (the embedded broker of `make run`, all
+processes on one machine), the same bookkeeping in a small file under an exclusive lock.
 """
 
-import threading
+import fcntl
+import json
 import time
 from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 
@@ -20,9 +22,6 @@ local slot = math.max(now, next_free)
 redis.call('SET', KEYS[1], slot + interval, 'PX', slot - now + interval * 10)
 return slot - now
 """
-
-_local_lock = threading.Lock()
-_local_next: dict[str, float] = {}
 
 
 @cache
@@ -45,8 +44,24 @@ def reserve(channel: str) -> float:
             keys=[f"incubator:slack-pace:{channel}"], args=[_interval_ms()]
         )
         return int(wait_ms) / 1000
-    with _local_lock:
-        now = time.monotonic()
-        slot = max(now, _local_next.get(channel, 0.0))
-        _local_next[channel] = slot + _interval_ms() / 1000
+    return _reserve_in_file(channel)
+
+
+def _reserve_in_file(channel: str) -> float:
+    path = Path(settings.WORKERS_PACE_FILE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        try:
+            slots = json.loads(handle.read() or "{}")
+        except ValueError:
+            slots = {}
+        now = time.time()
+        slot = max(now, slots.get(channel, 0.0))
+        slots = {key: value for key, value in slots.items() if value > now}
+        slots[channel] = slot + _interval_ms() / 1000
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps(slots))
         return slot - now

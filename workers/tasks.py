@@ -31,6 +31,11 @@ def deliver(self, delivery_id: int, slot_at: float | None = None) -> str:
             kwargs={"slot_at": outcome.slot_at},
             countdown=outcome.retry_in,
         )
+    if outcome.result in ("sent", "failed"):
+        # Per-thread order makes later replies wait for this one: start the next now.
+        waiting = outbox.next_in_thread(delivery_id)
+        if waiting is not None:
+            deliver.apply_async((waiting,))
     return outcome.result
 
 

@@ -135,7 +135,9 @@ PROPOSALS_PER_PAGE = 20
 
 # Celery: tasks take ids, are idempotent, ack late and survive a lost worker (workers/tasks.py).
 REDIS_URL = env("REDIS_URL", default="")
+# With no REDIS_URL, Kombu's filesystem transport is the embedded broker: nothing to install.
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+EMBEDDED_BROKER_DIR = Path(env("EMBEDDED_BROKER_DIR", default=str(VAR_DIR / "broker")))
 # Every countdown (Slack's Retry-After, backoff) and time limit stays well inside this.
 WORKERS_VISIBILITY_TIMEOUT = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = (
@@ -146,9 +148,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     }
     if REDIS_URL
     else {
-        "data_folder_in": str(VAR_DIR / "broker"),
-        "data_folder_out": str(VAR_DIR / "broker"),
-        "processed_folder": str(VAR_DIR / "broker-processed"),
+        "data_folder_in": str(EMBEDDED_BROKER_DIR / "queue"),
+        "data_folder_out": str(EMBEDDED_BROKER_DIR / "queue"),
+        "processed_folder": str(EMBEDDED_BROKER_DIR / "processed"),
         "store_processed": False,
     }
 )
@@ -216,6 +218,8 @@ SLACK_API_URL = env("SLACK_API_URL", default="https://slack.com/api/")
 SLACK_TIMEOUT_SECONDS = env.int("SLACK_TIMEOUT_SECONDS", default=10)
 # About one message per second per channel, shared by every worker (a Redis token bucket).
 SLACK_MESSAGES_PER_SECOND = env.float("SLACK_MESSAGES_PER_SECOND", default=1.0)
+# Without Redis, the workers of one machine share the pace through this file.
+WORKERS_PACE_FILE = env("WORKERS_PACE_FILE", default=str(VAR_DIR / "slack-pace.json"))
 # Optional routing: a theme's proposals go to that theme's channel, e.g. {"防災": "C0123"}.
 SLACK_THEME_CHANNELS = env.json("SLACK_THEME_CHANNELS", default={})
 

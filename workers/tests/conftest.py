@@ -4,8 +4,6 @@ import tempfile
 import pytest
 from django.db import connections
 
-from workers import pacing
-
 from .fake_slack import FakeSlack
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/5"
@@ -29,10 +27,10 @@ def _fake_slack_server():
 
 
 @pytest.fixture
-def fake_slack(_fake_slack_server, settings):
+def fake_slack(_fake_slack_server, settings, tmp_path):
     """Slack configured and pointed at the loopback fake; pacing out of the way unless a test wants it."""
     _fake_slack_server.reset()
-    pacing._local_next.clear()
+    settings.WORKERS_PACE_FILE = str(tmp_path / "slack-pace.json")
     settings.SLACK_BOT_TOKEN = "xoxb-test"
     settings.SLACK_CHANNEL_ID = "C0MAIN"
     settings.SLACK_API_URL = _fake_slack_server.url

@@ -12,7 +12,7 @@ from members.tests.factories import UserFactory
 from proposals import services
 from proposals.models import Proposal
 from proposals.tests.factories import make_proposal
-from workers import dispatch, pacing, periodic
+from workers import dispatch, outbox, pacing, periodic
 from workers.channels import slack
 from workers.events import Channel, EventKind
 from workers.models import Delivery, DeliveryStatus, SlackThread
@@ -226,7 +226,9 @@ def test_replies_keep_their_order_within_a_thread(fake_slack):
 
     assert dispatch.process(second.pk).result == "retry"  # waits for the earlier one
     assert dispatch.process(first.pk).result == "sent"
+    assert outbox.next_in_thread(first.pk) == second.pk  # the task starts it at once
     assert dispatch.process(second.pk).result == "sent"
+    assert outbox.next_in_thread(second.pk) is None
     root = fake_slack.roots()[0]
     assert ["first" in str(m["blocks"]) for m in fake_slack.replies(root["ts"])] == [True, False]
 
@@ -260,7 +262,6 @@ def test_pacing_shares_one_message_per_second_per_channel_through_redis(settings
 
 def test_a_paced_delivery_comes_back_for_its_reserved_slot(fake_slack, settings):
     settings.SLACK_MESSAGES_PER_SECOND = 1
-    pacing._local_next.clear()
     proposal = make_proposal()
     assert dispatch.process(_slack(EventKind.SUBMITTED).get().pk).result == "sent"
     services.comment_create(proposal=proposal, author=UserFactory(), body="hi")
