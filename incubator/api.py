@@ -8,6 +8,7 @@ not possible in the current state.
 
 from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import re_path
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -16,7 +17,17 @@ from ninja.errors import ValidationError as SchemaValidationError
 from members.api_auth import api_auth
 from proposals.errors import ActionConflict, ActionNotPermitted
 
-api = NinjaAPI(
+
+class IncubatorAPI(NinjaAPI):
+    def _get_urls(self):
+        # Last, so it only catches what no endpoint matched: unknown API paths answer in JSON too.
+        return [*super()._get_urls(), re_path(r"", self._unknown_path, name="unknown")]
+
+    def _unknown_path(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return not_found(request, Http404())
+
+
+api = IncubatorAPI(
     title="incubator API",
     version="1",
     description=__doc__.split("\n", 2)[2],

@@ -39,8 +39,10 @@ PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=100)]
 QueryText = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
 
-READ = {200: ProposalOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut}
-WRITE = {**READ, 403: ErrorOut, 409: ConflictOut}
+# Every write may also answer 403: a browser session must send its CSRF token.
+READ_ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS = {**READ_ERRORS, 403: ErrorOut}
+CONFLICT_ERRORS = {**WRITE_ERRORS, 409: ConflictOut}
 
 
 # Serialisers -----------------------------------------------------------------------------------
@@ -226,7 +228,7 @@ def proposal_list(
 
 @router.post(
     "/proposals",
-    response={201: ProposalOut, 400: ErrorOut, 401: ErrorOut},
+    response={201: ProposalOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     summary="Submit a proposal",
 )
 def proposal_create(
@@ -253,12 +255,18 @@ def proposal_create(
     return Status(201, _detail(proposal.pk, request.auth))
 
 
-@router.get("/proposals/{id}", response=READ, summary="A proposal with its team and history")
+@router.get(
+    "/proposals/{id}",
+    response={200: ProposalOut, **READ_ERRORS},
+    summary="A proposal with its team and history",
+)
 def proposal_get(request: HttpRequest, id: ObjectId):
     return _detail(id, request.auth)
 
 
-@router.patch("/proposals/{id}", response=WRITE, summary="Edit a proposal")
+@router.patch(
+    "/proposals/{id}", response={200: ProposalOut, **WRITE_ERRORS}, summary="Edit a proposal"
+)
 def proposal_edit(request: HttpRequest, id: ObjectId, payload: ProposalPatch):
     services.proposal_update(
         proposal=_proposal(id),
@@ -273,7 +281,9 @@ def proposal_edit(request: HttpRequest, id: ObjectId, payload: ProposalPatch):
 
 
 @router.post(
-    "/proposals/{id}/transitions", response=WRITE, summary="Move a proposal to another stage"
+    "/proposals/{id}/transitions",
+    response={200: ProposalOut, **CONFLICT_ERRORS},
+    summary="Move a proposal to another stage",
 )
 def proposal_transition(request: HttpRequest, id: ObjectId, payload: TransitionIn):
     """403 when the caller may not move it; 409 (with the stages it can go to) when the move is not
@@ -284,13 +294,9 @@ def proposal_transition(request: HttpRequest, id: ObjectId, payload: TransitionI
     return _detail(id, request.auth)
 
 
-MEMBERSHIP_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut}
-MEMBERSHIP_WRITE = {200: MembershipOut, **MEMBERSHIP_ERRORS}
-
-
 @router.post(
     "/proposals/{id}/join-requests",
-    response={201: MembershipOut, **MEMBERSHIP_ERRORS},
+    response={201: MembershipOut, **CONFLICT_ERRORS},
     summary="Ask to join the team",
 )
 def join_request_create(request: HttpRequest, id: ObjectId, payload: JoinRequestIn):
@@ -306,7 +312,9 @@ def join_request_create(request: HttpRequest, id: ObjectId, payload: JoinRequest
 
 
 @router.post(
-    "/join-requests/{id}/accept", response=MEMBERSHIP_WRITE, summary="Accept a join request"
+    "/join-requests/{id}/accept",
+    response={200: MembershipOut, **CONFLICT_ERRORS},
+    summary="Accept a join request",
 )
 def join_request_accept(request: HttpRequest, id: ObjectId, payload: DecisionIn | None = None):
     membership = services.membership_accept(
@@ -316,7 +324,9 @@ def join_request_accept(request: HttpRequest, id: ObjectId, payload: DecisionIn 
 
 
 @router.post(
-    "/join-requests/{id}/decline", response=MEMBERSHIP_WRITE, summary="Decline a join request"
+    "/join-requests/{id}/decline",
+    response={200: MembershipOut, **CONFLICT_ERRORS},
+    summary="Decline a join request",
 )
 def join_request_decline(request: HttpRequest, id: ObjectId, payload: DecisionIn | None = None):
     membership = services.membership_decline(
@@ -325,7 +335,11 @@ def join_request_decline(request: HttpRequest, id: ObjectId, payload: DecisionIn
     return _membership(membership)
 
 
-@router.post("/proposals/{id}/leave", response=MEMBERSHIP_WRITE, summary="Leave the team")
+@router.post(
+    "/proposals/{id}/leave",
+    response={200: MembershipOut, **CONFLICT_ERRORS},
+    summary="Leave the team",
+)
 def team_leave(request: HttpRequest, id: ObjectId):
     """Also withdraws a pending request."""
     membership = services.membership_leave(proposal=_proposal(id), user=request.auth)
@@ -335,7 +349,7 @@ def team_leave(request: HttpRequest, id: ObjectId):
 
 @router.get(
     "/proposals/{id}/comments",
-    response={200: CommentPage, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: CommentPage, **READ_ERRORS},
     summary="The discussion, oldest first",
 )
 def comment_list(
@@ -347,7 +361,7 @@ def comment_list(
 
 @router.post(
     "/proposals/{id}/comments",
-    response={201: CommentOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    response={201: CommentOut, **WRITE_ERRORS},
     summary="Add a comment",
 )
 def comment_create(request: HttpRequest, id: ObjectId, payload: CommentIn):
@@ -359,7 +373,7 @@ def comment_create(request: HttpRequest, id: ObjectId, payload: CommentIn):
 
 @router.post(
     "/proposals/{id}/cheer",
-    response={200: CheerOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: CheerOut, **WRITE_ERRORS},
     summary="Cheer (応援), or take the cheer back",
 )
 def cheer_toggle(request: HttpRequest, id: ObjectId):

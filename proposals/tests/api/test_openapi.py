@@ -53,3 +53,13 @@ def test_the_docs_page_uses_the_apps_own_static_files(client):
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
     assert "/api/openapi.json" in html
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nothing-here", "/api/v2/proposals", "/api/v1/proposals/1/x"]
+)
+def test_unknown_api_paths_are_a_json_404(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response.json()["message"]
