@@ -6,6 +6,7 @@ import os
 import pkgutil
 import sys
 import time
+import traceback
 from io import StringIO
 from pathlib import Path
 from types import ModuleType
@@ -115,6 +116,19 @@ def main(argv: list[str] | None = None) -> int:
     from .harness import Context
 
     started = time.monotonic()
+    failed: list[str] = []
+
+    def attempt(module: ModuleType, step: str) -> None:
+        """One module's failure is printed and remembered; the others still run and report."""
+        if module.__name__ in failed:
+            return
+        try:
+            getattr(module, step)(context)
+        except Exception:
+            traceback.print_exc()
+            print(f"!! {module.__name__}.{step} failed; the other benchmarks go on", flush=True)
+            failed.append(module.__name__)
+
     try:
         call_command("migrate", verbosity=0)
         context = Context(database_url=url, iterations=args.iterations)
@@ -132,18 +146,21 @@ def main(argv: list[str] | None = None) -> int:
             for module in modules:
                 if scale in getattr(module, "SCALES", ()):
                     print(f"   running {module.__name__}", flush=True)
-                    module.run(context)
+                    attempt(module, "run")
         for module in modules:
             if not getattr(module, "SCALES", ()):
                 print(f"\n== running {module.__name__}", flush=True)
-                module.run(context)
+                attempt(module, "run")
         for module in modules:
             if callable(getattr(module, "report", None)):
-                module.report(context)
+                attempt(module, "report")
     finally:
         if not args.keep:
             drop_database(url)
     print(f"\nTotal time: {time.monotonic() - started:.0f} s")
+    if failed:
+        print(f"Failed: {', '.join(failed)}")
+        return 1
     return 0
 
 
