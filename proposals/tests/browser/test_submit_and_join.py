@@ -62,7 +62,11 @@ def log_in(page, base_url: str, username: str, text: dict) -> None:
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
-def test_post_an_idea_and_build_a_team(chromium, live_server, screenshot, language):
+def test_post_an_idea_and_build_a_team(in_browser_thread, live_server, screenshot, language):
+    in_browser_thread(lambda chromium: _journey(chromium, live_server.url, screenshot, language))
+
+
+def _journey(chromium, base_url: str, screenshot, language: str) -> None:
     text = TEXT[language]
     proposer = UserFactory(display_name="Aoi" if language == "en" else "あおい")
     joiner = UserFactory(display_name="Ren" if language == "en" else "れん")
@@ -71,10 +75,10 @@ def test_post_an_idea_and_build_a_team(chromium, live_server, screenshot, langua
         locale=text["locale"], viewport={"width": 1280, "height": 900}
     )
     page = proposer_context.new_page()
-    log_in(page, live_server.url, proposer.username, text)
+    log_in(page, base_url, proposer.username, text)
 
     # Submit an idea: a title, one line and one role wanted.
-    page.goto(f"{live_server.url}/proposals/new/")
+    page.goto(f"{base_url}/proposals/new/")
     expect(page.locator("html")).to_have_attribute("lang", language)
     page.locator("input[name=title]").fill(text["title"])
     page.locator("input[name=summary]").fill(text["summary"])
@@ -92,7 +96,7 @@ def test_post_an_idea_and_build_a_team(chromium, live_server, screenshot, langua
     proposal = Proposal.objects.get(title=text["title"])
 
     # It is on the list.
-    page.goto(f"{live_server.url}/proposals/")
+    page.goto(f"{base_url}/proposals/")
     expect(page.get_by_role("link", name=text["title"])).to_be_visible()
     screenshot(page, f"{language}-2-list")
     page.get_by_role("link", name=text["title"]).click()
@@ -106,8 +110,8 @@ def test_post_an_idea_and_build_a_team(chromium, live_server, screenshot, langua
         locale=text["locale"], viewport={"width": 390, "height": 844}
     )
     joiner_page = joiner_context.new_page()
-    log_in(joiner_page, live_server.url, joiner.username, text)
-    joiner_page.goto(f"{live_server.url}{proposal.get_absolute_url()}")
+    log_in(joiner_page, base_url, joiner.username, text)
+    joiner_page.goto(f"{base_url}{proposal.get_absolute_url()}")
     joiner_page.get_by_text(text["join"], exact=True).click()
     joiner_page.locator("select[name=role_choice]").select_option(text["role"])
     joiner_page.locator("input[name=availability]").fill(
