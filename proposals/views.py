@@ -33,7 +33,7 @@ from .forms import (
 from .markdown import render_markdown
 from .models import Comment, Membership, Proposal, Tag
 
-PROPOSAL_FIELDS = {"tags": "free_themes", "roles": "free_themes"}
+PROPOSAL_FIELDS = {"tags": "free_themes"}
 
 
 class HtmxHttpRequest(HttpRequest):
