@@ -31,7 +31,7 @@ from .forms import (
     apply_service_errors,
 )
 from .markdown import render_markdown
-from .models import Comment, Membership, Proposal, Tag
+from .models import BODY_MAX, Comment, Membership, Proposal, Tag
 
 PROPOSAL_FIELDS = {"tags": "free_themes"}
 
@@ -104,6 +104,11 @@ def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
 # Submit and edit
 
 
+def _preview(request: HttpRequest) -> str:
+    """The form's own Preview button (without JavaScript): the text as others will see it."""
+    return render_markdown(request.POST.get("body", "")[:BODY_MAX])
+
+
 def _render_form(request, form, roles, *, proposal=None, preview=None, status=200):
     context = {"form": form, "roles": roles, "proposal": proposal, "preview": preview}
     return render(request, "proposals/form.html", context, status=status)
@@ -118,9 +123,7 @@ def proposal_create(request: HtmxHttpRequest) -> HttpResponse:
     form = ProposalForm(request.POST, suggested_themes=themes)
     roles = RoleFormSet(request.POST)
     if "preview" in request.POST:
-        return _render_form(
-            request, form, roles, preview=render_markdown(request.POST.get("body", ""))
-        )
+        return _render_form(request, form, roles, preview=_preview(request))
     if form.is_valid() and roles.is_valid():
         try:
             proposal = services.proposal_submit(
@@ -171,8 +174,7 @@ def proposal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = ProposalForm(request.POST, suggested_themes=themes)
     roles = RoleFormSet(request.POST)
     if "preview" in request.POST:
-        preview = render_markdown(request.POST.get("body", ""))
-        return _render_form(request, form, roles, proposal=proposal, preview=preview)
+        return _render_form(request, form, roles, proposal=proposal, preview=_preview(request))
     if form.is_valid() and roles.is_valid():
         try:
             services.proposal_update(
@@ -197,7 +199,7 @@ def proposal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def markdown_preview(request: HtmxHttpRequest) -> HttpResponse:
     form = PreviewForm(request.POST)
     html = render_markdown(form.cleaned_data["body"]) if form.is_valid() else ""
-    return render(request, "proposals/form.html#preview", {"preview": html, "previewing": True})
+    return render(request, "proposals/form.html#preview", {"preview": html})
 
 
 # The detail page
@@ -245,7 +247,6 @@ def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
         or JoinForm(role_names=[role.name for role in roles if role.open]),
         "comment_form": forms.get("comment_form") or CommentForm(),
         "transition_form": forms.get("transition_form"),
-        "decision_form": DecisionForm(),
     }
 
 
@@ -322,7 +323,9 @@ def membership_request(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _decide(request: HtmxHttpRequest, membership_id: int, service, done: str) -> HttpResponse:
-    membership = get_object_or_404(Membership.objects.select_related("proposal"), pk=membership_id)
+    membership = get_object_or_404(
+        Membership.objects.select_related("proposal", "user"), pk=membership_id
+    )
     form = DecisionForm(request.POST)
     response = form.cleaned_data["response"] if form.is_valid() else ""
     try:
@@ -383,7 +386,7 @@ def comment_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, pk, status=400, comment_form=form)
 
 
-def _own_comment(comment_id: int) -> Comment:
+def _comment(comment_id: int) -> Comment:
     return get_object_or_404(Comment.objects.select_related("author", "proposal"), pk=comment_id)
 
 
@@ -391,10 +394,11 @@ def _own_comment(comment_id: int) -> Comment:
 @require_http_methods(["GET", "POST"])
 @domain_errors
 def comment_edit(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
-    comment = _own_comment(comment_id)
+    comment = _comment(comment_id)
     if not permissions.can_edit_comment(request.user, comment):
         return forbidden(request, _("Only the author can edit this comment."))
-    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    data = request.POST if request.method == "POST" else None
+    form = CommentForm(data, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         try:
             services.comment_update(
@@ -413,7 +417,7 @@ def comment_edit(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
 @require_POST
 @domain_errors
 def comment_delete(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
-    comment = _own_comment(comment_id)
+    comment = _comment(comment_id)
     proposal_id = comment.proposal_id
     services.comment_delete(comment=comment, by=request.user)
     messages.success(request, _("Your comment is deleted."))
@@ -424,7 +428,7 @@ def comment_delete(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
 @require_POST
 @domain_errors
 def comment_hide(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
-    comment = _own_comment(comment_id)
+    comment = _comment(comment_id)
     hidden = request.POST.get("hidden") == "1"
     services.comment_set_hidden(comment=comment, by=request.user, hidden=hidden)
     return _back_to(request, comment.proposal_id, f"comment-{comment.pk}")
