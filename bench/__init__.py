@@ -1,8 +1,9 @@
 """`make bench` (`python -m bench`): server-side timings on a throwaway database, printed as tables.
 
 How it runs
-    1. A fresh database of its own: `var/bench/bench.sqlite3`, or, when DATABASE_URL points at
-       PostgreSQL, a separate database named `<name>_bench` that is created and dropped here.
+    1. A fresh database of this run's own: `var/bench/bench-<pid>.sqlite3`, or, when DATABASE_URL
+       points at PostgreSQL, a database `<name>_bench_<pid>`; created here and dropped at the end
+       (so runs by several people in one checkout never share one).
     2. `migrate`, then the scales every benchmark module asks for, smallest first: the database
        grows to each size with `seed_demo --proposals` (it only ever grows, so scales are shared).
     3. At each scale the floor (a trivial Django view, `bench/urls.py`) is measured, then every

@@ -18,13 +18,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 INFRASTRUCTURE = {"__main__", "harness", "settings", "urls"}
 
 
-def bench_database_url(database_url: str) -> str:
-    """A database of the bench's own, next to the configured one (never the configured one)."""
+def bench_database_url(database_url: str, run_id: str) -> str:
+    """A database of this run's own, next to the configured one (never the configured one).
+
+    `run_id` keeps runs apart: several people may run `make bench` in one checkout at once.
+    """
     config = environ.Env.db_url_config(database_url) if database_url else {}
     if config.get("ENGINE") == "django.db.backends.postgresql":
-        parts = urlsplit(database_url)
-        return urlunsplit(parts._replace(path="/" + (config["NAME"] or "incubator") + "_bench"))
-    return f"sqlite:///{BASE_DIR / 'var' / 'bench' / 'bench.sqlite3'}"
+        name = f"{config['NAME'] or 'incubator'}_bench_{run_id}"
+        return urlunsplit(urlsplit(database_url)._replace(path="/" + name))
+    return f"sqlite:///{BASE_DIR / 'var' / 'bench' / f'bench-{run_id}.sqlite3'}"
 
 
 def _postgres(url: str, sql: str) -> None:
@@ -101,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     args = parser.parse_args(argv)
 
-    url = bench_database_url(os.environ.get("DATABASE_URL", ""))
+    url = bench_database_url(os.environ.get("DATABASE_URL", ""), run_id=str(os.getpid()))
     os.environ["BENCH_DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     create_database(url)

@@ -18,21 +18,21 @@ pytestmark = pytest.mark.django_db
     [
         (
             "postgres://postgres:secret@db.example:5433/incubator?sslmode=require",
-            "postgres://postgres:secret@db.example:5433/incubator_bench?sslmode=require",
+            "postgres://postgres:secret@db.example:5433/incubator_bench_42?sslmode=require",
         ),
         (
             "postgres://postgres@127.0.0.1:5432/incubator",
-            "postgres://postgres@127.0.0.1:5432/incubator_bench",
+            "postgres://postgres@127.0.0.1:5432/incubator_bench_42",
         ),
     ],
 )
 def test_the_bench_never_uses_the_configured_postgres_database(configured, expected):
-    assert bench_database_url(configured) == expected
+    assert bench_database_url(configured, run_id="42") == expected
 
 
 @pytest.mark.parametrize("configured", ["", "sqlite:////tmp/elsewhere.sqlite3"])
 def test_the_bench_uses_its_own_sqlite_file(configured):
-    assert bench_database_url(configured).endswith("/var/bench/bench.sqlite3")
+    assert bench_database_url(configured, run_id="42").endswith("/var/bench/bench-42.sqlite3")
 
 
 def test_every_module_with_run_is_discovered():
