@@ -21,10 +21,11 @@ setup: $(VENV)/.installed node_modules/.installed
 
 # Debian's Chromium drives the browser tests (Playwright cannot download browsers here).
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "Installing Debian's chromium for the browser tests"; \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=ja 2>/dev/null | grep -q .; } || { \
+		echo "Installing Debian's chromium and a Japanese font for the browser tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			$$SUDO apt-get install -y -qq chromium fonts-ipafont-gothic; }
 
 run: setup
 	$(PY) manage.py migrate --noinput

@@ -95,7 +95,11 @@ class Proposal(FSMModelMixin, models.Model):
                 name="proposal_unique_submission_key",
             )
         ]
-        indexes = [models.Index(fields=["status", "-last_activity_at"])]
+        indexes = [
+            models.Index(fields=["status", "-last_activity_at"]),
+            # The board's done column lists the most recently finished first.
+            models.Index(fields=["status", "-status_changed_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.title
