@@ -36,7 +36,9 @@ def process(delivery_id: int, *, slot_at: float | None = None) -> Outcome:
         return Outcome(current.status)
     wait = (current.not_before - timezone.now()).total_seconds()
     if current.status == DeliveryStatus.PENDING and wait > 1:
-        return Outcome("retry", retry_in=wait)
+        # Handed back earlier with its own retry already scheduled (and the sweeper behind it):
+        # a stray run must not schedule another, which would lose the reserved Slack slot.
+        return Outcome("retry", retry_in=wait) if current.attempts == 0 else Outcome("busy")
     if outbox.blocked_by_earlier(current):
         return Outcome("retry", retry_in=min(10.0, 1.0 + random.random()))
     delivery = outbox.claim(delivery_id)

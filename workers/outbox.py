@@ -88,13 +88,18 @@ def blocked_by_earlier(delivery: Delivery) -> bool:
     """Per-thread order: an earlier Slack delivery of the same proposal still on its way."""
     if delivery.channel != Channel.SLACK or delivery.proposal_id is None:
         return False
-    return Delivery.objects.filter(
-        channel=Channel.SLACK,
-        proposal_id=delivery.proposal_id,
-        pk__lt=delivery.pk,
-        status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING],
-        not_before__lte=timezone.now(),
-    ).exists()
+    # An earlier one waiting for a retry (tried before) still goes first; one that was never due
+    # yet (a cheer batch still collecting) does not hold the thread up.
+    return (
+        Delivery.objects.filter(
+            channel=Channel.SLACK,
+            proposal_id=delivery.proposal_id,
+            pk__lt=delivery.pk,
+            status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING],
+        )
+        .filter(Q(not_before__lte=timezone.now()) | Q(attempts__gt=0))
+        .exists()
+    )
 
 
 def next_in_thread(delivery_id: int) -> int | None:
@@ -108,6 +113,7 @@ def next_in_thread(delivery_id: int) -> int | None:
             proposal_id=delivery.proposal_id,
             pk__gt=delivery_id,
             status=DeliveryStatus.PENDING,
+            attempts=0,
             not_before__lte=timezone.now(),
         )
         .order_by("pk")

@@ -117,7 +117,7 @@ def test_rate_limited_asks_to_come_back_after_retry_after_without_sleeping(fake_
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.not_before >= timezone.now() + timedelta(seconds=6)
-    assert dispatch.process(delivery.pk).result == "retry"  # not due yet: no call
+    assert dispatch.process(delivery.pk).result == "busy"  # its retry is already scheduled
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
     _due_now(delivery)
