@@ -98,6 +98,11 @@ def _journey(chromium, base_url: str, screenshot, language: str) -> None:
     # It is on the list.
     page.goto(f"{base_url}/proposals/")
     expect(page.get_by_role("link", name=text["title"])).to_be_visible()
+    page.locator("select[name=status]").select_option("running")  # filtered in place by htmx
+    page.wait_for_url(re.compile(r"status=running"))
+    expect(page.get_by_role("link", name=text["title"])).to_have_count(0)
+    page.locator("select[name=status]").select_option("idea")
+    expect(page.get_by_role("link", name=text["title"])).to_be_visible()
     screenshot(page, f"{language}-2-list")
     page.get_by_role("link", name=text["title"]).click()
 
