@@ -1,0 +1,77 @@
+"""`make run`'s supervisor: web, worker and beat come up together and Ctrl-C stops every one of them."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found |= {int(child), *_descendants(int(child))}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status
+
+
+def test_run_starts_web_worker_and_beat_and_ctrl_c_stops_them_all(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "incubator.settings.local",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
+        "REDIS_URL": "",
+        "EMBEDDED_BROKER_DIR": str(tmp_path / "broker"),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=settings.BASE_DIR, env=env, check=True,
+    )  # fmt: skip
+    log = (tmp_path / "run.log").open("w")
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "workers.devstack", "--port", str(port)],
+        cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise AssertionError((tmp_path / "run.log").read_text())
+        processes = _descendants(stack.pid)
+        commands = " ".join(Path(f"/proc/{pid}/cmdline").read_text() for pid in processes)
+        assert "runserver" in commands and "worker" in commands and "beat" in commands
+
+        stack.send_signal(signal.SIGINT)
+        assert stack.wait(timeout=30) == 0
+        time.sleep(0.5)
+        assert not [pid for pid in processes if _alive(pid)]
+    finally:
+        if stack.poll() is None:
+            stack.kill()
+        log.close()
