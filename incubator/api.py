@@ -1,5 +1,9 @@
 """The JSON API v1: one NinjaAPI, routers from the apps. OpenAPI at /api/openapi.json, docs at /api/docs.
 
+Send a personal token as `Authorization: Bearer <token>` (made on the settings page, or with
+`manage.py create_api_token USERNAME`), or use the logged-in browser session, which must send its
+CSRF token (`X-CSRFToken`) on writes.
+
 Every error is JSON shaped like `{"message": "...", "details": {"field": ["..."]}}`: 400 for any input
 that is not valid (malformed JSON, wrong types, values the domain refuses), 401 without a valid token
 or session, 403 when the caller may not, 404 for unknown ids, 409 (with `allowed`) when the action is

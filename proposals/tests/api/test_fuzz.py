@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 # Per operation; the examples and coverage phases add their own cases on top. Bounded so that the
 # whole file runs in well under a minute.
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 8
 
 # A stage change that needs a note (done, archived) refuses an empty one with 400; the schema
 # cannot say which targets need it, so a schema-valid body may rightly be refused there.
