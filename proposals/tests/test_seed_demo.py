@@ -3,6 +3,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -157,3 +158,13 @@ def test_bulk_proposals_can_be_added_to_an_empty_database():
     seed("--proposals", "30")
 
     assert Proposal.objects.count() == len(demo.STORIES) + 30
+
+
+def test_it_will_not_post_the_demo_to_a_configured_slack_unless_asked(settings):
+    settings.SLACK_BOT_TOKEN = "xoxb-real-workspace"
+
+    with pytest.raises(CommandError, match="SLACK_BOT_TOKEN"):
+        seed()
+
+    assert not Proposal.objects.exists()
+    assert not User.objects.filter(username="sakura").exists()

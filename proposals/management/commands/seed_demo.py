@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from proposals import demo
@@ -19,6 +20,11 @@ class Command(BaseCommand):
             help="Only seed when the database has no proposals at all (used by `make run`).",
         )
         parser.add_argument(
+            "--allow-slack",
+            action="store_true",
+            help="Seed even though SLACK_BOT_TOKEN is set (the demo's events then reach Slack).",
+        )
+        parser.add_argument(
             "--proposals",
             type=int,
             default=0,
@@ -26,9 +32,15 @@ class Command(BaseCommand):
             help="Also add N more proposals with bulk inserts (for benchmarks and big-board demos).",
         )
 
-    def handle(self, *args, if_empty: bool, proposals: int, **options):
+    def handle(self, *args, if_empty: bool, allow_slack: bool, proposals: int, **options):
         if proposals < 0:
             raise CommandError("--proposals must be zero or more.")
+        # The demo is told through the services, so every step is an event like any other.
+        if settings.SLACK_BOT_TOKEN and not allow_slack:
+            raise CommandError(
+                "SLACK_BOT_TOKEN is set: the demo's proposals, joins and comments would be posted "
+                "to Slack. Unset it for the demo, or pass --allow-slack."
+            )
         if if_empty and Proposal.objects.exists():
             self.stdout.write("The database already has proposals; leaving it as it is.")
         else:
