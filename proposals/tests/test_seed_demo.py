@@ -166,5 +166,8 @@ def test_it_will_not_post_the_demo_to_a_configured_slack_unless_asked(settings):
     with pytest.raises(CommandError, match="SLACK_BOT_TOKEN"):
         seed()
 
+    assert "Not seeding" in seed("--if-empty")
     assert not Proposal.objects.exists()
     assert not User.objects.filter(username="sakura").exists()
+    seed("--allow-slack")
+    assert Proposal.objects.count() == len(demo.STORIES)

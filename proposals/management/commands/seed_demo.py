@@ -37,10 +37,14 @@ class Command(BaseCommand):
             raise CommandError("--proposals must be zero or more.")
         # The demo is told through the services, so every step is an event like any other.
         if settings.SLACK_BOT_TOKEN and not allow_slack:
-            raise CommandError(
+            message = (
                 "SLACK_BOT_TOKEN is set: the demo's proposals, joins and comments would be posted "
                 "to Slack. Unset it for the demo, or pass --allow-slack."
             )
+            if if_empty:  # `make run` goes on serving, without a demo
+                self.stdout.write(f"Not seeding. {message}")
+                return
+            raise CommandError(message)
         if if_empty and Proposal.objects.exists():
             self.stdout.write("The database already has proposals; leaving it as it is.")
         else:
