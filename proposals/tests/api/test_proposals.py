@@ -349,3 +349,19 @@ def test_bad_edits_change_nothing(as_member, payload):
 
 def test_editing_an_unknown_proposal_is_a_404(as_member):
     assert as_member().patch("/proposals/424242", {"title": "x"}).status_code == 404
+
+
+def test_a_body_too_large_to_read_is_a_json_400(as_member):
+    response = as_member().post("/proposals", {**MINIMAL, "body": "x" * 3_000_000})
+
+    assert response.status_code == 400
+    assert response.json()["message"]
+    assert not Proposal.objects.exists()
+
+
+def test_any_unicode_text_round_trips(as_member):
+    title = "🌱 みんなの畑 — café ✓ עברית 𠮷"
+    response = as_member().post("/proposals", {**MINIMAL, "title": title, "tags": ["🌱"]})
+
+    assert response.status_code == 201
+    assert (response.json()["title"], response.json()["tags"]) == (title, ["🌱"])
