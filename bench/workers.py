@@ -10,6 +10,7 @@ channel), BENCH_WORKERS_FOLLOWERS (5000), BENCH_WORKERS_LATENCY_SAMPLES (20).
 import os
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -191,9 +192,21 @@ def run(context) -> None:
         "WORKERS_PACE_FILE": str(pace_file),
         "SITE_URL": "http://testserver",
     }
+    sweeping = threading.Event()
+
+    def sweeper() -> None:
+        # What beat does in a deployment (every WORKERS_SWEEP_INTERVAL_SECONDS).
+        from django.db import connection
+
+        from workers import outbox
+
+        while not sweeping.wait(5):
+            outbox.sweep()
+        connection.close()
+
     try:
         with (
-            override_settings(**overrides),
+            override_settings(**overrides, WORKERS_SWEEP_GRACE_SECONDS=5),
             start_worker(
                 celery_app,
                 pool="threads",
@@ -203,6 +216,7 @@ def run(context) -> None:
                 shutdown_timeout=30,
             ),
         ):
+            threading.Thread(target=sweeper, daemon=True).start()
             proposer = User.objects.create(username="bench-slack-proposer")
             author = User.objects.create(username="bench-slack-author")
             proposals = [
@@ -221,6 +235,7 @@ def run(context) -> None:
             state["burst"]["minimum"] = (events - 1) / rate
             state["latency"] = latencies
     finally:
+        sweeping.set()
         fake.stop()
     state["fanout"] = _fanout(_int("BENCH_WORKERS_FOLLOWERS", 5000))
     state["rate"], state["events"] = rate, events

@@ -40,7 +40,8 @@ def process(delivery_id: int, *, slot_at: float | None = None) -> Outcome:
         # a stray run must not schedule another, which would lose the reserved Slack slot.
         return Outcome("retry", retry_in=wait) if current.attempts == 0 else Outcome("busy")
     if outbox.blocked_by_earlier(current):
-        return Outcome("retry", retry_in=min(10.0, 1.0 + random.random()))
+        # The earlier one starts this one when it is done (tasks.deliver); this is the backstop.
+        return Outcome("retry", retry_in=2.0 + 3.0 * random.random())
     delivery = outbox.claim(delivery_id)
     if delivery is None:
         # Another run holds it (its lease protects it) or has just finished it.

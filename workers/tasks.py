@@ -11,6 +11,7 @@ from . import dispatch, outbox, periodic
 
 # Hard limits far inside the Redis visibility timeout (3600 s), and inside the delivery lease.
 DELIVERY_LIMITS = {"soft_time_limit": 30, "time_limit": 40}
+LONGEST_COUNTDOWN = 600
 
 
 @shared_task(
@@ -23,6 +24,10 @@ DELIVERY_LIMITS = {"soft_time_limit": 30, "time_limit": 40}
 )
 def deliver(self, delivery_id: int, slot_at: float | None = None) -> str:
     outcome = dispatch.process(delivery_id, slot_at=slot_at)
+    if outcome.result == "retry" and outcome.retry_in > LONGEST_COUNTDOWN:
+        # A countdown near the Redis visibility timeout would be redelivered early, again and
+        # again; the row already says when it is due, and the sweeper sends it then.
+        return "deferred"
     if outcome.result == "retry":
         # Also recorded on the row (status pending, not_before): if this publish is lost, the
         # sweeper sends it when it is due.

@@ -137,6 +137,17 @@ def test_celery_is_configured_for_safe_redelivery():
     assert conf.task_time_limit + django_settings.WORKERS_BACKOFF_MAX_SECONDS < visibility
     assert tasks.deliver.acks_late and tasks.deliver.reject_on_worker_lost
     assert tasks.deliver.time_limit < django_settings.WORKERS_DELIVERY_LEASE_SECONDS
+    assert tasks.LONGEST_COUNTDOWN + conf.task_time_limit < visibility
     # Every beat job names a registered task.
     for entry in conf.beat_schedule.values():
         assert entry["task"] in celery_app.tasks
+
+
+def test_a_very_long_retry_after_is_left_to_the_sweeper(settings, fake_slack, monkeypatch):
+    from workers import dispatch
+
+    delivery = _slack_delivery(settings)
+    monkeypatch.setattr(
+        dispatch, "process", lambda delivery_id, slot_at=None: dispatch.Outcome("retry", 3600)
+    )
+    assert tasks.deliver.run(delivery.pk) == "deferred"
