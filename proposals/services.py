@@ -168,6 +168,7 @@ def proposal_update(
             _set_tags(locked, tag_names)
         if role_inputs is not None:
             _set_roles(locked, role_inputs)
+        messenger.proposal_changed(proposal=locked)
     return locked
 
 

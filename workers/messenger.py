@@ -167,6 +167,17 @@ def enqueue_now(jobs: list[tuple[int, str]]) -> None:
 # --- One function per domain change; proposals.services calls these inside its transaction. ---
 
 
+def proposal_changed(*, proposal) -> None:
+    """An edit (title, summary, roles) is no event for people, but the Slack card should show it.
+
+    chat.update re-renders from the current state, so a lost refresh is repaired by the next one.
+    """
+    from .tasks import refresh_slack_card
+
+    if settings.SLACK_BOT_TOKEN:
+        refresh_slack_card.delay_on_commit(proposal.pk)
+
+
 def proposal_submitted(*, proposal) -> Event:
     return record_event(
         kind=EventKind.SUBMITTED,

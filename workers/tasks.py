@@ -4,10 +4,13 @@ Every task here is idempotent, so acks_late + reject_on_worker_lost are safe: a 
 comes back and finds the delivery's state (and Slack's metadata) instead of repeating the work.
 """
 
+import random
+
 from celery import shared_task
 from django.utils import timezone
 
 from . import dispatch, outbox, periodic
+from .channels import slack as slack_cards
 
 # Hard limits far inside the Redis visibility timeout (3600 s), and inside the delivery lease.
 DELIVERY_LIMITS = {"soft_time_limit": 30, "time_limit": 40}
@@ -72,3 +75,13 @@ def nudge_quiet_proposals() -> int:
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=180)
 def post_weekly_slack_digest() -> int:
     return periodic.record_weekly_digest()
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=5, **DELIVERY_LIMITS)
+def refresh_slack_card(self, proposal_id: int) -> bool:
+    try:
+        return slack_cards.refresh(proposal_id)
+    except slack_cards.SlackRateLimited as limited:
+        raise self.retry(countdown=limited.retry_after + random.uniform(0, 1)) from limited
+    except slack_cards.SlackTransient as error:
+        raise self.retry(countdown=outbox.backoff(self.request.retries + 1)) from error

@@ -401,6 +401,27 @@ def update_card(thread: SlackThread, proposal) -> None:
     thread.card_version = version
 
 
+def refresh(proposal_id: int) -> bool:
+    """Re-render a proposal's card if it has one. Permanent errors are logged, not retried."""
+    from proposals.models import Proposal
+
+    thread = SlackThread.objects.filter(proposal_id=proposal_id).exclude(root_ts="").first()
+    if thread is None or not is_configured():
+        return False
+    proposal = (
+        Proposal.objects.select_related("proposer")
+        .prefetch_related("tags", "roles_wanted")
+        .get(pk=proposal_id)
+    )
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            update_card(thread, proposal)
+    except SlackPermanent as error:
+        logger.error("Could not refresh the card of proposal %s: %s", proposal_id, error)
+        return False
+    return True
+
+
 def send(delivery: Delivery, *, take_slot) -> str:
     """Deliver one event to Slack and return the message's ts. Raises SlackError / SlackPaced."""
     from proposals.models import Proposal

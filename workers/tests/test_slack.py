@@ -301,3 +301,15 @@ def test_a_nudge_offers_still_going_or_pause(fake_slack, settings):
     [reply] = fake_slack.replies(fake_slack.roots()[0]["ts"])
     actions = next(b for b in reply["blocks"] if b["type"] == "actions")
     assert [e["action_id"] for e in actions["elements"]] == ["nudge_still_going", "nudge_pause"]
+
+
+def test_an_edit_refreshes_the_card_in_place(fake_slack, django_capture_on_commit_callbacks):
+    proposal = make_proposal(title="Before")
+    dispatch.process(_slack(EventKind.SUBMITTED).get().pk)
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.proposal_update(proposal=proposal, by=proposal.proposer, title="After")
+    assert len(callbacks) == 1  # enqueued after commit, not before
+    assert slack.refresh(proposal.pk) is True
+    [root] = fake_slack.roots()
+    assert root["blocks"][0]["text"]["text"] == "After"
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
