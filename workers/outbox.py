@@ -159,6 +159,8 @@ def retry_now(delivery_ids: list[int]) -> int:
         ids = list(
             Delivery.objects.filter(pk__in=delivery_ids)
             .exclude(status__in=[DeliveryStatus.SENT, DeliveryStatus.SKIPPED])
+            # One being sent right now is left alone: taking it would risk a second post.
+            .exclude(status=DeliveryStatus.SENDING, lease_until__gte=now)
             .values_list("pk", flat=True)
         )
         Delivery.objects.filter(pk__in=ids).update(

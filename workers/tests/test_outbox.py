@@ -67,8 +67,12 @@ def test_retry_now_requeues_failed_deliveries(
         status=DeliveryStatus.FAILED, attempts=8, last_error="channel_not_found"
     )
     enqueued.clear()
+    busy = _slack_delivery(settings)
+    Delivery.objects.filter(pk=busy.pk).update(
+        status=DeliveryStatus.SENDING, lease_until=timezone.now() + timedelta(minutes=1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        assert outbox.retry_now([delivery.pk]) == 1
+        assert outbox.retry_now([delivery.pk, busy.pk]) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 0)
     assert enqueued == [delivery.pk]
