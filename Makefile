@@ -27,10 +27,12 @@ browser-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 			$$SUDO apt-get install -y -qq chromium fonts-ipafont-gothic; }
 
+# Web, a Celery worker and beat together (workers/devstack.py); Ctrl-C stops all three.
+# Without REDIS_URL the broker is Kombu's filesystem transport under var/broker: nothing to install.
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) -m workers.devstack --port $(PORT)
 
 test: setup browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)

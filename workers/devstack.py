@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-GRACE_SECONDS = 10
+GRACE_SECONDS = 20
 
 
 def commands(host: str, port: int) -> dict[str, list[str]]:
@@ -33,18 +33,30 @@ def commands(host: str, port: int) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
+# How each child is asked to stop: runserver like a Ctrl-C in its terminal (its whole group, so the
+# autoreloader's child goes too); Celery with SIGTERM to its main process, a warm shutdown that
+# lets running tasks finish and hands unacknowledged ones back.
+STOP_SIGNALS = {"web": (signal.SIGINT, True), "worker": (signal.SIGTERM, False)}
+
+
 def stop(children: dict[str, subprocess.Popen]) -> None:
-    for child in children.values():
+    for name, child in children.items():
         if child.poll() is None:
+            signum, whole_group = STOP_SIGNALS.get(name, (signal.SIGTERM, False))
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(child.pid, signal.SIGTERM)
+                if whole_group:
+                    os.killpg(child.pid, signum)
+                else:
+                    child.send_signal(signum)
     deadline = time.monotonic() + GRACE_SECONDS
     for child in children.values():
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+    # Whatever is left in a child's group (its own children included) is ended now.
+    for child in children.values():
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
+        child.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,18 +66,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     broker = os.environ.get("REDIS_URL") or "the embedded broker (var/broker)"
     print(f"web on http://{args.host}:{args.port}, worker and beat on {broker}. Ctrl-C stops all.")
-    children = {
-        name: subprocess.Popen(command, start_new_session=True)
-        for name, command in commands(args.host, args.port).items()
-    }
     stopping = False
 
     def on_signal(signum, frame):
         nonlocal stopping
         stopping = True
 
+    # Handlers first: started from a shell in the background, SIGINT may arrive ignored, and an
+    # ignored signal would be inherited by the children; a handler is reset to the default on exec.
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    children = {
+        name: subprocess.Popen(command, start_new_session=True)
+        for name, command in commands(args.host, args.port).items()
+    }
     try:
         while not stopping:
             ended = [name for name, child in children.items() if child.poll() is not None]
