@@ -233,6 +233,18 @@ def proposal_transition(*, proposal: Proposal, to: str, by, note: str = "") -> P
     return locked
 
 
+def proposal_still_going(*, proposal: Proposal, by) -> Proposal:
+    """The proposer's answer to a gentle nudge: still going. The quiet period starts again."""
+    if not permissions.can_steer(by, proposal):
+        raise ActionNotPermitted(
+            _("Only the proposer or a moderator can answer for this proposal.")
+        )
+    with transaction.atomic():
+        locked = _lock(proposal)
+        _touch(locked)
+    return locked
+
+
 def _touch(proposal: Proposal, **counts) -> None:
     Proposal.objects.filter(pk=proposal.pk).update(last_activity_at=timezone.now(), **counts)
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/read", views.notification_read, name="read"),
     path("read-all", views.notification_read_all, name="read_all"),
     path("settings/", views.email_settings, name="email_settings"),
+    path("still-going/<int:proposal_id>", views.still_going, name="still_going"),
 ]

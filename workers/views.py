@@ -2,11 +2,15 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
+
+from proposals import services
+from proposals.errors import ActionNotPermitted
+from proposals.models import Proposal
 
 from .channels import inapp
 from .events import EmailMode
@@ -45,6 +49,20 @@ def notification_read_all(request: HtmxHttpRequest) -> HttpResponse:
     )
     if request.htmx:
         return _list(request)
+    return redirect("workers:list")
+
+
+@login_required
+@require_POST
+def still_going(request: HtmxHttpRequest, proposal_id: int) -> HttpResponse:
+    """The answer to a gentle nudge. Pausing is the proposal page's own "Pause (archive)"."""
+    proposal = get_object_or_404(Proposal, pk=proposal_id)
+    try:
+        services.proposal_still_going(proposal=proposal, by=request.user)
+    except ActionNotPermitted as error:
+        return HttpResponseForbidden(error.message)
+    inapp.notification_mark_all_read(user=request.user, proposal_id=proposal.pk)
+    messages.success(request, _("Good to hear! We'll check in again after a quiet while."))
     return redirect("workers:list")
 
 

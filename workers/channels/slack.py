@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from proposals.choices import Status
+from proposals.choices import ACTIVE_STATUSES, Status
 
 from ..events import EventKind, excerpt, headline
 from ..models import Delivery, SlackThread
@@ -154,6 +154,30 @@ def _link(proposal) -> str:
     return settings.SITE_URL.rstrip("/") + proposal.get_absolute_url()
 
 
+def _card_buttons(proposal) -> list[ButtonElement]:
+    """Open (a link), Cheer and, while it takes people, Join: handled by workers.slack_inbound."""
+    value = str(proposal.pk)
+    buttons = [
+        ButtonElement(
+            text=truncate(_("Open"), BUTTON_TEXT_MAX),
+            url=_link(proposal),
+            action_id="proposal_open",
+        ),
+        ButtonElement(
+            text=truncate(_("Cheer"), BUTTON_TEXT_MAX), action_id="proposal_cheer", value=value
+        ),
+    ]
+    if proposal.status in ACTIVE_STATUSES:
+        buttons.append(
+            ButtonElement(
+                text=truncate(_("I'd like to join"), BUTTON_TEXT_MAX),
+                action_id="proposal_join",
+                value=value,
+            )
+        )
+    return buttons
+
+
 def build_card(proposal, *, version: int) -> tuple[str, list[dict]]:
     """The root message: the proposal's current state. A new block_id per version, as Slack asks."""
     from proposals.selectors import open_roles
@@ -192,16 +216,7 @@ def build_card(proposal, *, version: int) -> tuple[str, list[dict]]:
                 )
             ],
         ),
-        ActionsBlock(
-            block_id=f"{block}a",
-            elements=[
-                ButtonElement(
-                    text=truncate(_("Open"), BUTTON_TEXT_MAX),
-                    url=_link(proposal),
-                    action_id="open_proposal",
-                )
-            ],
-        ),
+        ActionsBlock(block_id=f"{block}a", elements=_card_buttons(proposal)),
     ]
     fallback = truncate(f"{proposal.title} — {stage}", SECTION_MAX)
     return fallback, [b.to_dict() for b in blocks]
@@ -224,6 +239,16 @@ def build_reply(event) -> tuple[str, list[dict]]:
     if event.kind in (EventKind.NUDGE, EventKind.JOIN_REQUESTED) and event.proposal is not None:
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=person(event.proposal.proposer))])
+        )
+    if event.kind == EventKind.JOIN_REQUESTED and event.payload.get("membership_id"):
+        value = str(event.payload["membership_id"])
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(text=_("Accept"), action_id="membership_accept", value=value),
+                    ButtonElement(text=_("Decline"), action_id="membership_decline", value=value),
+                ]
+            )
         )
     if event.kind == EventKind.NUDGE and event.proposal is not None:
         value = str(event.proposal.pk)

@@ -313,3 +313,24 @@ def test_an_edit_refreshes_the_card_in_place(fake_slack, django_capture_on_commi
     [root] = fake_slack.roots()
     assert root["blocks"][0]["text"]["text"] == "After"
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def test_card_and_join_request_buttons_use_the_inbound_handlers_action_ids(fake_slack):
+    proposal = make_proposal()
+    dispatch.process(_slack(EventKind.SUBMITTED).get().pk)
+    membership = services.membership_request(proposal=proposal, user=UserFactory(), role="x")
+    dispatch.process(_slack(EventKind.JOIN_REQUESTED).get().pk)
+
+    [root] = fake_slack.roots()
+    card_actions = next(b for b in root["blocks"] if b["type"] == "actions")["elements"]
+    assert [(e["action_id"], e.get("value")) for e in card_actions] == [
+        ("proposal_open", None),
+        ("proposal_cheer", str(proposal.pk)),
+        ("proposal_join", str(proposal.pk)),
+    ]
+    [reply] = fake_slack.replies(root["ts"])
+    reply_actions = next(b for b in reply["blocks"] if b["type"] == "actions")["elements"]
+    assert [(e["action_id"], e["value"]) for e in reply_actions] == [
+        ("membership_accept", str(membership.pk)),
+        ("membership_decline", str(membership.pk)),
+    ]

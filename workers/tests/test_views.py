@@ -110,3 +110,28 @@ def test_email_settings_show_defaults_and_save_choices(client):
     assert list(EmailPreference.objects.filter(user=member).values_list("kind", "mode")) == [
         (EventKind.COMMENTED, EmailMode.OFF)
     ]
+
+
+def test_a_nudged_proposer_can_answer_still_going(client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from proposals.models import Proposal
+    from workers import periodic
+
+    proposal = make_proposal()
+    quiet_since = timezone.now() - timedelta(days=40)
+    Proposal.objects.filter(pk=proposal.pk).update(last_activity_at=quiet_since)
+    assert periodic.nudge_quiet_proposals() == 1
+
+    client.force_login(UserFactory())
+    assert client.post(reverse("workers:still_going", args=[proposal.pk])).status_code == 403
+
+    client.force_login(proposal.proposer)
+    page = client.get(reverse("workers:list"))
+    assert reverse("workers:still_going", args=[proposal.pk]).encode() in page.content
+    response = client.post(reverse("workers:still_going", args=[proposal.pk]))
+    assert response.status_code == 302
+    assert Proposal.objects.get(pk=proposal.pk).last_activity_at > quiet_since
+    assert periodic.nudge_quiet_proposals() == 0
