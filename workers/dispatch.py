@@ -84,7 +84,10 @@ def _slack(delivery: Delivery, slot_at: float | None) -> Outcome:
     reserved = {"at": slot_at}
 
     def take_slot(channel: str) -> None:
-        if reserved["at"] is not None and time.time() >= reserved["at"] - 0.1:
+        if reserved["at"] is not None:
+            early = reserved["at"] - time.time()
+            if early > 0.1:
+                raise slack_channel.SlackPaced(early)  # keep the slot already reserved
             reserved["at"] = None
             return
         wait = pacing.reserve(channel)
@@ -95,7 +98,9 @@ def _slack(delivery: Delivery, slot_at: float | None) -> Outcome:
         ts = slack_channel.send(delivery, take_slot=take_slot)
     except slack_channel.SlackPaced as paced:
         outbox.release(delivery, retry_in=paced.wait)
-        return Outcome("retry", retry_in=paced.wait, slot_at=time.time() + paced.wait)
+        return Outcome(
+            "retry", retry_in=paced.wait, slot_at=reserved["at"] or time.time() + paced.wait
+        )
     except slack_channel.SlackRateLimited as limited:
         if delivery.attempts >= settings.WORKERS_MAX_ATTEMPTS:
             outbox.mark_final(delivery, DeliveryStatus.FAILED, str(limited))

@@ -24,7 +24,9 @@ ERROR_MAX = 2000
 def claim(delivery_id: int) -> Delivery | None:
     now = timezone.now()
     taken = (
-        Delivery.objects.filter(pk=delivery_id, not_before__lte=now + timedelta(seconds=1))
+        # A little tolerance for timers firing early, not enough for a stray duplicate run to
+        # take a delivery that was just handed back to wait for its Slack slot.
+        Delivery.objects.filter(pk=delivery_id, not_before__lte=now + timedelta(seconds=0.2))
         .filter(
             Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
         )
