@@ -51,5 +51,5 @@ check: setup
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 messages: setup
-	$(PY) manage.py makemessages -l ja -l en --ignore=.venv --ignore=node_modules
+	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=node_modules
 	$(PY) manage.py compilemessages --ignore=.venv

@@ -34,14 +34,19 @@ def proposal_list(
     q: str | None = None,
     mine: bool = False,
 ) -> QuerySet[Proposal]:
-    proposals = Proposal.objects.select_related("proposer").prefetch_related(
-        "tags",
-        "roles_wanted",
-        Prefetch(
-            "memberships",
-            queryset=Membership.objects.filter(status=MembershipStatus.ACCEPTED),
-            to_attr="accepted_memberships",
-        ),
+    # Lists show summaries; the Markdown body is only searched, in SQL, never loaded.
+    proposals = (
+        Proposal.objects.select_related("proposer")
+        .defer("body", "body_html")
+        .prefetch_related(
+            "tags",
+            "roles_wanted",
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(status=MembershipStatus.ACCEPTED),
+                to_attr="accepted_memberships",
+            ),
+        )
     )
     if status:
         proposals = proposals.filter(status=status)
