@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: setup run test bench lint check browser-deps messages
+.PHONY: setup run test bench lint check test-deps messages
 
 $(VENV)/.installed: requirements/lock.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,22 +19,26 @@ node_modules/.installed: package.json package-lock.json
 setup: $(VENV)/.installed node_modules/.installed
 	mkdir -p var
 
-# Debian's Chromium drives the browser tests (Playwright cannot download browsers here).
-browser-deps:
+# What the tests need from Debian: Chromium and a Japanese font for the browser tests
+# (Playwright cannot download browsers here), and redis-server where no Redis service runs.
+test-deps:
 	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=ja 2>/dev/null | grep -q .; } || { \
 		echo "Installing Debian's chromium and a Japanese font for the browser tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 			$$SUDO apt-get install -y -qq chromium fonts-ipafont-gothic; }
+	@command -v redis-server >/dev/null 2>&1 || timeout 2 bash -c '</dev/tcp/127.0.0.1/6379' 2>/dev/null || { \
+		echo "Installing Debian's redis-server for the worker tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			$$SUDO apt-get install -y -qq redis-server; }
 
-# Web, a Celery worker and beat together (workers/devstack.py); Ctrl-C stops all three.
-# Without REDIS_URL the broker is Kombu's filesystem transport under var/broker: nothing to install.
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) -m workers.devstack --port $(PORT)
 
-test: setup browser-deps
+test: setup test-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup

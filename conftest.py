@@ -1,9 +1,70 @@
 import os
+import shutil
+import socket
+import subprocess
+import time
+from urllib.parse import urlparse
 
 import pytest
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is used beside it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+_private_redis: subprocess.Popen | None = None
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _redis_for_tests() -> str:
+    """The Redis the worker tests use: REDIS_URL's server (CI), the local one, or a private one.
+
+    A fresh machine without a Redis service still runs the real thing: `make test` installs
+    Debian's redis-server and this starts a throwaway instance for the session.
+    """
+    global _private_redis
+    configured = urlparse(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379")
+    host, port = configured.hostname or "127.0.0.1", configured.port or 6379
+    if _answers(host, port):
+        return f"redis://{host}:{port}"
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise pytest.UsageError(
+            "The worker tests need Redis: none answers and redis-server is not installed "
+            "(`make test` installs it)."
+        )
+    port = _free_port()
+    _private_redis = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while not _answers("127.0.0.1", port):
+        if time.monotonic() > deadline:
+            raise pytest.UsageError("A private redis-server for the tests did not start.")
+        time.sleep(0.05)
+    return f"redis://127.0.0.1:{port}"
+
+
+if "REDIS_TEST_SERVER" not in os.environ:  # before any test module reads it
+    os.environ["REDIS_TEST_SERVER"] = _redis_for_tests()
+
+
+def pytest_unconfigure(config):
+    if _private_redis is not None:
+        _private_redis.terminate()
+        _private_redis.wait(timeout=10)
 
 
 @pytest.fixture(autouse=True)

@@ -151,6 +151,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(EMBEDDED_BROKER_DIR / "queue"),
         "data_folder_out": str(EMBEDDED_BROKER_DIR / "queue"),
         "processed_folder": str(EMBEDDED_BROKER_DIR / "processed"),
+        "control_folder": str(EMBEDDED_BROKER_DIR / "control"),
         "store_processed": False,
     }
 )

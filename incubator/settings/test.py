@@ -1,3 +1,7 @@
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -14,3 +18,10 @@ SLACK_SIGNING_SECRET = "test-signing-secret"
 SLACK_TEAM_ID = "T0COMMUNITY"
 SLACK_APP_ID = "A0INCUBATOR"
 SITE_URL = "http://testserver"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: worker threads and processes in the tests share it like the real thing.
+    # One per pytest process, so two runs in one checkout don't collide.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"incubator-test-{os.getpid()}.sqlite3")
+    }

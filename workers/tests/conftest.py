@@ -1,22 +1,11 @@
 import os
-import tempfile
 
 import pytest
-from django.db import connections
 
 from .fake_slack import FakeSlack
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/5"
-
-# A real worker (a thread here, or a separate process) needs a database other connections can
-# share. SQLite's default test database lives in memory, where a second connection meets "table is
-# locked"; a file (WAL, busy timeout from settings) behaves like the real thing. One file per
-# pytest process, so parallel runs in one checkout do not collide.
-_default = connections["default"].settings_dict
-if _default["ENGINE"] == "django.db.backends.sqlite3" and not _default["TEST"].get("NAME"):
-    _default["TEST"]["NAME"] = os.path.join(
-        tempfile.gettempdir(), f"incubator-test-{os.getpid()}.sqlite3"
-    )
+# The Redis server the test session uses (the root conftest.py finds or starts one); DB 5 is ours.
+REDIS_TEST_URL = os.environ["REDIS_TEST_SERVER"] + "/5"
 
 
 @pytest.fixture(scope="session")
