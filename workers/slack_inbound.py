@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import logging
+import random
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -32,6 +33,9 @@ from proposals import selectors, services
 from proposals.choices import Status
 from proposals.errors import ProposalError
 from proposals.models import Cheer, Membership, Proposal
+
+from .channels import slack
+from .channels.slack import SlackError, SlackPermanent, SlackRateLimited, SlackTransient
 
 log = logging.getLogger(__name__)
 
@@ -352,7 +356,29 @@ def _block_action(member: User, action: dict, payload: dict) -> HttpResponse:
         if membership is None:
             return _reply(response_url, _("That join request no longer exists."))
         return _reply(response_url, _decide(member, membership, action_id))
+    if action_id in {"nudge_still_going", "nudge_pause"}:
+        proposal = Proposal.objects.filter(pk=pk).first() if pk else None
+        if proposal is None:
+            return _reply(response_url, _("That proposal no longer exists."))
+        return _reply(response_url, _answer_nudge(member, proposal, action_id))
     return _reply(response_url, _("Sorry, I don't know that button."))
+
+
+def _answer_nudge(member: User, proposal: Proposal, action_id: str) -> str:
+    """The proposer's answer to a gentle nudge: both answers are fine."""
+    try:
+        if action_id == "nudge_still_going":
+            services.proposal_still_going(proposal=proposal, by=member)
+            return _("Good to hear! We'll check in again after a quiet while.")
+        services.proposal_transition(
+            proposal=proposal,
+            to=Status.ARCHIVED,
+            by=member,
+            note=_("Paused after a quiet while. Maybe later!"),
+        )
+    except (ProposalError, ValidationError) as error:
+        return _error_text(error)
+    return _("Paused. You can reopen it any time, whenever it suits you.")
 
 
 def _cheer(member: User, proposal: Proposal) -> str:
@@ -424,28 +450,31 @@ def _view_submission(member: User, view: dict) -> HttpResponse:
 # --- calls back to Slack (after commit, in a worker) ----------------------------------------------
 
 
-@shared_task(
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-    acks_late=True,
-)
-def slack_open_view(trigger_id: str, view: dict) -> None:
+def _retry_later(task, error: SlackError):
+    """Rate limits wait as long as Slack asks; other passing failures back off exponentially."""
+    if isinstance(error, SlackRateLimited):
+        countdown = error.retry_after
+    else:
+        countdown = min(2 ** (task.request.retries + 1), 60)
+    return task.retry(exc=error, countdown=countdown + random.uniform(0, 1))
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def slack_open_view(self, trigger_id: str, view: dict) -> None:
     """Open a modal. A trigger id lives three seconds, so a late retry fails harmlessly."""
-    from workers.channels.slack import open_view
+    try:
+        slack.open_view(trigger_id=trigger_id, view=view)
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except SlackPermanent:
+        log.warning("Slack refused to open a modal", exc_info=True)
 
-    open_view(trigger_id=trigger_id, view=view)
 
-
-@shared_task(
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-    acks_late=True,
-)
-def slack_respond(response_url: str, text: str) -> None:
-    from workers.channels.slack import respond_ephemeral
-
-    respond_ephemeral(response_url=response_url, text=text)
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def slack_respond(self, response_url: str, text: str) -> None:
+    try:
+        slack.respond_ephemeral(response_url=response_url, text=text)
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except SlackPermanent:
+        log.warning("Slack refused an ephemeral answer", exc_info=True)

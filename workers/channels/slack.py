@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     SectionBlock,
 )
+from slack_sdk.webhook import WebhookClient
 
 from proposals.choices import ACTIVE_STATUSES, Status
 
@@ -539,3 +540,31 @@ def weekly_digest_sections(now=None) -> dict:
         "launched": moved_to(Status.RUNNING),
         "completed": moved_to(Status.DONE),
     }
+
+
+# --- answering someone who acted from Slack (workers/slack_inbound.py) ---------------------------
+
+
+def open_view(*, trigger_id: str, view: dict) -> None:
+    """Open a modal for the person who just ran the command or pressed a button (views.open)."""
+    if not is_configured():
+        logger.warning("Slack is not configured: cannot open a modal")
+        return
+    _call("views.open", ambiguous_on_failure=False, trigger_id=trigger_id, view=view)
+
+
+def respond_ephemeral(*, response_url: str, text: str) -> None:
+    """Answer one person privately through the response_url that came with their action."""
+    client = WebhookClient(response_url, timeout=settings.SLACK_TIMEOUT_SECONDS)
+    try:
+        response = client.send(text=text, response_type="ephemeral", replace_original=False)
+    except (TimeoutError, OSError, http.client.HTTPException) as error:
+        raise SlackTransient(f"response_url: {type(error).__name__} {error}") from error
+    if response.status_code == 429:
+        headers = {name.lower(): value for name, value in (response.headers or {}).items()}
+        raw = headers.get("retry-after", "1")
+        raise SlackRateLimited(float(raw[0] if isinstance(raw, list) else raw))
+    if response.status_code >= 500:
+        raise SlackTransient(f"response_url: HTTP {response.status_code}")
+    if response.status_code != 200:
+        raise SlackPermanent(f"response_url: HTTP {response.status_code} {response.body}")

@@ -15,7 +15,11 @@ from proposals import services
 from proposals.choices import MembershipStatus, Status
 from proposals.models import Cheer, Membership, Proposal
 from proposals.tests.factories import make_proposal
-from workers import slack_inbound
+from workers import dispatch, slack_inbound
+from workers.events import Channel
+from workers.models import Delivery, DeliveryStatus
+
+from .fake_slack import Fault
 
 pytestmark = pytest.mark.django_db
 
@@ -314,3 +318,107 @@ def test_odd_payloads_never_fail(client, slack_member, payload):
     response = post(client, "/slack/interactions", body)
     assert response.status_code in (200, 400)
     assert not Cheer.objects.exists()
+
+
+# --- what reaches Slack afterwards (the loopback fake Slack from conftest) -------------------------
+
+
+@pytest.fixture
+def tasks_run_now(monkeypatch):
+    """Run the inbound follow-up tasks in this thread so the test can read what Slack received."""
+    for task in (slack_inbound.slack_respond, slack_inbound.slack_open_view):
+        monkeypatch.setattr(task, "delay", lambda *args, task=task: task.apply(args=args))
+
+
+def test_the_answer_is_immediate_even_when_slack_is_slow(
+    client, slack_member, fake_slack, django_capture_on_commit_callbacks
+):
+    fake_slack.fail("chat.postMessage", Fault(delay=3, accept=True))
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, "/slack/commands", command_body("U0AIKO", "読書会 | 月1で"))
+    elapsed = time.monotonic() - started
+    assert response.json()["response_type"] == "ephemeral"
+    assert elapsed < 1.0  # Slack would take 3 s; it is only called later, by a worker
+    assert fake_slack.calls == []
+    proposal = Proposal.objects.get()
+    queued = Delivery.objects.filter(proposal=proposal, channel=Channel.SLACK)
+    assert queued.filter(status=DeliveryStatus.PENDING).exists()
+
+
+def test_a_refused_button_press_is_answered_privately(
+    client, slack_member, fake_slack, tasks_run_now, django_capture_on_commit_callbacks
+):
+    proposal = make_proposal(status=Status.TEAM_FORMING)
+    request = services.membership_request(proposal=proposal, user=UserFactory(), role="designer")
+    action = {"action_id": "membership_accept", "value": str(request.pk)}
+    body = interaction_body(
+        "U0AIKO",
+        {
+            "type": "block_actions",
+            "actions": [action],
+            "response_url": fake_slack.url + "hooks/T0COMMUNITY/1/abc",
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, "/slack/interactions", body).status_code == 200
+    [answer] = fake_slack.calls_to("abc")
+    assert answer.body["response_type"] == "ephemeral"
+    assert "proposer" in answer.body["text"]
+    assert Membership.objects.get(pk=request.pk).status == MembershipStatus.REQUESTED
+
+
+def test_the_join_button_opens_the_join_form_in_slack(
+    client, slack_member, fake_slack, tasks_run_now, django_capture_on_commit_callbacks
+):
+    proposal = make_proposal(status=Status.TEAM_FORMING)
+    action = {"action_id": "proposal_join", "value": str(proposal.pk)}
+    body = interaction_body("U0AIKO", {"type": "block_actions", "actions": [action]})
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, "/slack/interactions", body)
+    [opened] = fake_slack.calls_to("views.open")
+    assert opened.body["trigger_id"] == "trigger-1"
+    assert opened.body["view"]["callback_id"] == "join_request"
+    assert opened.body["view"]["private_metadata"] == str(proposal.pk)
+
+
+def test_accept_from_slack_updates_the_card(client, fake_slack, django_capture_on_commit_callbacks):
+    proposer = UserFactory(slack_user_id="U0PROPOSER")
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = make_proposal(proposer=proposer, status=Status.TEAM_FORMING)
+        request = services.membership_request(
+            proposal=proposal, user=UserFactory(), role="designer"
+        )
+    for delivery in Delivery.objects.filter(channel=Channel.SLACK).order_by("id"):
+        dispatch.process(delivery.pk)
+    [card] = fake_slack.roots()
+    action = {"action_id": "membership_accept", "value": str(request.pk)}
+    body = interaction_body("U0PROPOSER", {"type": "block_actions", "actions": [action]})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, "/slack/interactions", body).status_code == 200
+    assert Membership.objects.get(pk=request.pk).status == MembershipStatus.ACCEPTED
+    for delivery in Delivery.objects.filter(
+        channel=Channel.SLACK, status=DeliveryStatus.PENDING
+    ).order_by("id"):
+        dispatch.process(delivery.pk)
+    updates = [
+        call.body for call in fake_slack.calls_to("chat.update") if call.body["ts"] == card["ts"]
+    ]
+    assert updates, "the card was not edited after the accept"
+    card_text = json.dumps(updates[-1]["blocks"], ensure_ascii=False)
+    assert "*Team size*\\n2" in card_text
+    assert "designer ×1" in card_text  # one of the two designer places is filled
+
+
+@pytest.mark.parametrize("answer", ["nudge_still_going", "nudge_pause"])
+def test_a_nudge_is_answered_from_slack(client, answer):
+    proposer = UserFactory(slack_user_id="U0PROPOSER")
+    proposal = make_proposal(proposer=proposer, status=Status.DISCUSSION)
+    action = {"action_id": answer, "value": str(proposal.pk)}
+    body = interaction_body("U0PROPOSER", {"type": "block_actions", "actions": [action]})
+    assert post(client, "/slack/interactions", body).status_code == 200
+    proposal.refresh_from_db()
+    expected = Status.DISCUSSION if answer == "nudge_still_going" else Status.ARCHIVED
+    assert proposal.status == expected
+    if answer == "nudge_pause":
+        assert proposal.archive_reason
