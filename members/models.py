@@ -32,6 +32,17 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
+        constraints = [
+            # Slack actions are attributed by this id: one member per Slack account.
+            models.UniqueConstraint(
+                fields=["slack_user_id"],
+                condition=~models.Q(slack_user_id=""),
+                name="member_unique_slack_user_id",
+                violation_error_message=_(
+                    "This Slack account is already linked to another member."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.public_name

@@ -38,7 +38,15 @@ def profile_update(
     user.availability = availability.strip()
     user.preferred_language = preferred_language
     if slack_user_id is not None:
-        user.slack_user_id = slack_user_id.strip()
+        slack_user_id = slack_user_id.strip()
+        if (
+            slack_user_id
+            and User.objects.filter(slack_user_id=slack_user_id).exclude(pk=user.pk).exists()
+        ):
+            raise ValidationError(
+                {"slack_user_id": _("This Slack account is already linked to another member.")}
+            )
+        user.slack_user_id = slack_user_id
     user.full_clean(exclude=["password", "username", "email"])
     user.save()
     return user

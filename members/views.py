@@ -37,6 +37,7 @@ def _settings_context(request: HttpRequest, **overrides) -> dict:
         "token_form": ApiTokenForm(),
         "tokens": request.user.api_tokens.order_by("-created_at"),
         "new_token": None,
+        "slack_sign_in": bool(settings.SLACK_CLIENT_ID),
         **overrides,
     }
 
