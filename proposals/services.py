@@ -163,6 +163,7 @@ def proposal_update(
             locked.body = body
             locked.render()
         locked.full_clean(exclude=["proposer", "status", "tags"])
+        locked.last_activity_at = timezone.now()
         locked.save()
         if tag_names is not None:
             _set_tags(locked, tag_names)
@@ -443,7 +444,8 @@ def cheer_toggle(*, proposal: Proposal, user) -> bool:
             Follow.objects.get_or_create(proposal=locked, user=user)
             messenger.cheered(proposal=locked, user=user)
         locked.cheer_count = Cheer.objects.filter(proposal=locked).count()
-        Proposal.objects.filter(pk=locked.pk).update(cheer_count=locked.cheer_count)
+        # Counts as activity, so open boards (which poll on last activity) pick the cheer up.
+        _touch(locked, cheer_count=locked.cheer_count)
     return cheered
 
 
