@@ -1,9 +1,10 @@
-import os
 from pathlib import Path
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "incubator.settings.local")
+# No default settings module here: incubator/__init__.py imports this before wsgi.py runs, so a
+# default would make `gunicorn incubator.wsgi` start with local settings. manage.py, wsgi.py,
+# compose and the development stack each name theirs.
 
 app = Celery("incubator")
 app.config_from_object("django.conf:settings", namespace="CELERY")

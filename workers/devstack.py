@@ -76,8 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     # ignored signal would be inherited by the children; a handler is reset to the default on exec.
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    # The Celery app sets no settings module of its own (a default there would leak into
+    # `gunicorn incubator.wsgi`), so the development stack names the local one for its children.
+    environment = {"DJANGO_SETTINGS_MODULE": "incubator.settings.local", **os.environ}
     children = {
-        name: subprocess.Popen(command, start_new_session=True)
+        name: subprocess.Popen(command, start_new_session=True, env=environment)
         for name, command in commands(args.host, args.port).items()
     }
     try:
