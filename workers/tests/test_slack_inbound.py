@@ -160,6 +160,13 @@ def test_another_workspace_is_refused(client, slack_member):
     assert not Proposal.objects.exists()
 
 
+def test_another_app_is_refused(client, slack_member):
+    body = command_body("U0AIKO", "読書会 | 月1で").replace(APP.encode(), b"A0SOMEONEELSE")
+    response = post(client, "/slack/commands", body)
+    assert response.json()["response_type"] == "ephemeral"
+    assert not Proposal.objects.exists()
+
+
 def test_help_and_list(client, slack_member):
     looking = make_proposal(title="防災マップづくり", status=Status.TEAM_FORMING)
     make_proposal(title="まだアイデア", status=Status.IDEA)
