@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import (
@@ -212,8 +213,16 @@ def build_card(proposal, *, version: int) -> tuple[str, list[dict]]:
             block_id=f"{block}c",
             elements=[
                 MarkdownTextObject(
-                    text=_("%(cheers)d cheers · %(comments)d comments")
-                    % {"cheers": proposal.cheer_count, "comments": proposal.comment_count}
+                    text=" · ".join(
+                        [
+                            ngettext("%(count)d cheer", "%(count)d cheers", proposal.cheer_count)
+                            % {"count": proposal.cheer_count},
+                            ngettext(
+                                "%(count)d comment", "%(count)d comments", proposal.comment_count
+                            )
+                            % {"count": proposal.comment_count},
+                        ]
+                    )
                 )
             ],
         ),
