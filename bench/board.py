@@ -15,11 +15,10 @@ import threading
 import time
 from pathlib import Path
 
-from .harness import FLOOR, FLOOR_PATH, ms, print_table, ratio, verdict
+from .harness import FLOOR, FLOOR_PATH, TIMING_HEADER, print_table, ratio, timing_rows
 
 SCALES = (100, 1_000, 10_000)
 ORDER = 20
-GROWTH_LIMIT = 1.5
 FLOOR_LIMIT = 3.0
 POLL_LIMIT = 1.5
 CONCURRENCY = 4
@@ -173,39 +172,11 @@ def _under_gunicorn(browser, token: str, etag: str) -> dict[str, tuple[float, st
 
 
 def report(context) -> None:
-    small, large = min(SCALES), max(SCALES)
-    rows = []
-    for scale in SCALES:
-        floor = context.results[(FLOOR, scale)]
-        rows.append(["floor (trivial view)", f"{scale:,}", ms(floor.median), ms(floor.p95),
-                     floor.response_bytes, "1.00×", "", ""])  # fmt: skip
-    for name, label, limit in MEASURES:
-        for scale in SCALES:
-            timing = context.results.get((name, scale))
-            if timing is None:
-                rows.append([label, f"{scale:,}", "-", "-", "-", "-", "", "not measured"])
-                continue
-            rows.append([
-                label, f"{scale:,}", ms(timing.median), ms(timing.p95), timing.response_bytes,
-                ratio(timing.times_floor), f"≤ {limit:g}× floor",
-                verdict(timing.times_floor, limit),
-            ])  # fmt: skip
-        before, after = context.results.get((name, small)), context.results.get((name, large))
-        if before and after:
-            growth = after.median / before.median
-            rows.append([
-                label, f"{large:,} ÷ {small:,}", "", "", "", ratio(growth),
-                f"≤ {GROWTH_LIMIT:g}× (median)", verdict(growth, GROWTH_LIMIT),
-            ])  # fmt: skip
-            # The same growth measured in floors: on a busy machine the floor moves too.
-            growth_in_floors = after.times_floor / before.times_floor
-            rows.append([
-                label, f"{large:,} ÷ {small:,}", "", "", "", ratio(growth_in_floors),
-                f"≤ {GROWTH_LIMIT:g}× (in floors)", verdict(growth_in_floors, GROWTH_LIMIT),
-            ])  # fmt: skip
+    large = max(SCALES)
+    rows = timing_rows(context, MEASURES, SCALES)
     print_table(
         "Kanban board (server time through the Django test client; ms)",
-        ["benchmark", "proposals", "median", "p95", "bytes", "ratio", "target", "result"],
+        TIMING_HEADER,
         rows,
     )
     load = context.state.get("board_load")

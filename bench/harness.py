@@ -148,3 +148,44 @@ def print_table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
     print("  ".join("-" * width for width in widths))
     for row in rows:
         print(line(row))
+
+
+TIMING_HEADER = ["benchmark", "proposals", "median", "p95", "bytes", "ratio", "target", "result"]
+GROWTH_LIMIT = 1.5
+
+
+def timing_rows(
+    context, measures: Iterable[tuple[str, str, float | None]], scales: Sequence[int]
+) -> list[list]:
+    """The floor, then each measure per scale against its floor limit (None: no target), then its
+    growth from the smallest to the largest scale, by median and in floors (a busy machine moves
+    the floor too)."""
+    small, large = min(scales), max(scales)
+    rows = []
+    for scale in scales:
+        floor = context.results[(FLOOR, scale)]
+        rows.append(["floor (trivial view)", f"{scale:,}", ms(floor.median), ms(floor.p95),
+                     floor.response_bytes, "1.00×", "", ""])  # fmt: skip
+    for name, label, limit in measures:
+        for scale in scales:
+            timing = context.results.get((name, scale))
+            if timing is None:
+                rows.append([label, f"{scale:,}", "-", "-", "-", "-", "", "not measured"])
+                continue
+            rows.append([
+                label, f"{scale:,}", ms(timing.median), ms(timing.p95), timing.response_bytes,
+                ratio(timing.times_floor),
+                f"≤ {limit:g}× floor" if limit else "",
+                verdict(timing.times_floor, limit) if limit else "",
+            ])  # fmt: skip
+        before, after = context.results.get((name, small)), context.results.get((name, large))
+        if before and after:
+            for growth, how in (
+                (after.median / before.median, "median"),
+                (after.times_floor / before.times_floor, "in floors"),
+            ):
+                rows.append([
+                    label, f"{large:,} ÷ {small:,}", "", "", "", ratio(growth),
+                    f"≤ {GROWTH_LIMIT:g}× ({how})", verdict(growth, GROWTH_LIMIT),
+                ])  # fmt: skip
+    return rows

@@ -7,12 +7,11 @@ once through the real services. Targets (issue 2): at 10,000 proposals within 1.
 
 from dataclasses import dataclass
 
-from .harness import FLOOR, BenchmarkError, ms, print_table, ratio, verdict
+from .harness import TIMING_HEADER, BenchmarkError, print_table, timing_rows
 
 SCALES = (100, 10_000)
 ORDER = 10
 FLOOR_LIMIT = 3.0
-GROWTH_LIMIT = 1.5
 COMMENTS, MEMBERS, TRANSITIONS = 200, 30, 50
 API_LIST = "/api/v1/proposals"
 # name, what the row is called, whether the floor target applies
@@ -111,42 +110,13 @@ def run(context) -> None:
 
 
 def report(context) -> None:
-    small, large = min(SCALES), max(SCALES)
-    rows = []
-    for scale in SCALES:
-        floor = context.results[(FLOOR, scale)]
-        rows.append(["floor (trivial view)", f"{scale:,}", ms(floor.median), ms(floor.p95),
-                     floor.response_bytes, "1.00×", "", ""])  # fmt: skip
-    for name, label, floor_target in PAGES:
-        for scale in SCALES:
-            timing = context.results.get((name, scale))
-            if timing is None:
-                rows.append([label, f"{scale:,}", "-", "-", "-", "-", "", "not measured"])
-                continue
-            times_floor = timing.times_floor
-            rows.append([
-                label, f"{scale:,}", ms(timing.median), ms(timing.p95), timing.response_bytes,
-                ratio(times_floor),
-                f"≤ {FLOOR_LIMIT:g}× floor" if floor_target else "",
-                verdict(times_floor, FLOOR_LIMIT) if floor_target else "",
-            ])  # fmt: skip
-        before, after = context.results.get((name, small)), context.results.get((name, large))
-        if before and after:
-            growth = after.median / before.median
-            # The same ratio with each median taken over its interleaved floor: on a shared machine
-            # the load can change between the two scales, and the floor moves with it.
-            adjusted = after.times_floor / before.times_floor
-            rows.append([
-                label, f"{large:,} ÷ {small:,}", "", "", "", ratio(growth),
-                f"≤ {GROWTH_LIMIT:g}× (median)", verdict(growth, GROWTH_LIMIT),
-            ])  # fmt: skip
-            rows.append([
-                label, f"{large:,} ÷ {small:,}", "", "", "", ratio(adjusted),
-                f"≤ {GROWTH_LIMIT:g}× (÷ floor)", verdict(adjusted, GROWTH_LIMIT),
-            ])  # fmt: skip
+    measures = [
+        (name, label, FLOOR_LIMIT if floor_target else None) for name, label, floor_target in PAGES
+    ]
+    rows = timing_rows(context, measures, SCALES)
     print_table(
         "Foundation pages (server time through the Django test client; ms)",
-        ["benchmark", "proposals", "median", "p95", "bytes", "ratio", "target", "result"],
+        TIMING_HEADER,
         rows,
     )
     for error in context.state.get("pages_errors", []):
