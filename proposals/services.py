@@ -433,19 +433,31 @@ def comment_set_hidden(*, comment: Comment, by, hidden: bool) -> Comment:
     return comment
 
 
-def cheer_toggle(*, proposal: Proposal, user) -> bool:
-    """Cheer (応援) or take the cheer back. Cheering also follows. Returns whether it is cheered now."""
+def cheer_set(*, proposal: Proposal, user, cheered: bool) -> bool:
+    """Cheer (応援) or take the cheer back; cheering also follows. Setting the state it already has
+    changes nothing, so a replayed click is harmless. Returns whether this call changed anything."""
     with transaction.atomic():
         locked = _lock(proposal)
-        deleted, _unused = Cheer.objects.filter(proposal=locked, user=user).delete()
-        cheered = not deleted
+        exists = Cheer.objects.filter(proposal=locked, user=user).exists()
+        if exists == cheered:
+            return False
         if cheered:
             Cheer.objects.create(proposal=locked, user=user)
             Follow.objects.get_or_create(proposal=locked, user=user)
             messenger.cheered(proposal=locked, user=user)
+        else:
+            Cheer.objects.filter(proposal=locked, user=user).delete()
         locked.cheer_count = Cheer.objects.filter(proposal=locked).count()
         # Counts as activity, so open boards (which poll on last activity) pick the cheer up.
         _touch(locked, cheer_count=locked.cheer_count)
+    return True
+
+
+def cheer_toggle(*, proposal: Proposal, user) -> bool:
+    """The web's cheer button. Returns whether it is cheered now."""
+    with transaction.atomic():
+        cheered = not Cheer.objects.filter(proposal=_lock(proposal), user=user).exists()
+        cheer_set(proposal=proposal, user=user, cheered=cheered)
     return cheered
 
 

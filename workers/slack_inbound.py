@@ -32,7 +32,7 @@ from members.models import User
 from proposals import selectors, services
 from proposals.choices import Status
 from proposals.errors import ProposalError
-from proposals.models import Cheer, Membership, Proposal
+from proposals.models import Membership, Proposal
 
 from .channels import slack
 from .channels.slack import SlackError, SlackPermanent, SlackRateLimited, SlackTransient
@@ -383,9 +383,8 @@ def _answer_nudge(member: User, proposal: Proposal, action_id: str) -> str:
 
 def _cheer(member: User, proposal: Proposal) -> str:
     """A Slack cheer only ever cheers (a replayed click must not take it back)."""
-    if Cheer.objects.filter(proposal=proposal, user=member).exists():
+    if not services.cheer_set(proposal=proposal, user=member, cheered=True):
         return _("You're already cheering “%(title)s” 📣") % {"title": proposal.title}
-    services.cheer_toggle(proposal=proposal, user=member)
     return _("You cheered “%(title)s” 📣 and will hear how it goes.") % {"title": proposal.title}
 
 
