@@ -131,15 +131,6 @@ def board_more(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-def _as_seen(proposal: Proposal, seen_status: str) -> Proposal:
-    """The proposal as the viewer's board showed it: a stale board then gets a conflict."""
-    if seen_status not in Status.values or seen_status == proposal.status:
-        return proposal
-    fields = {field.attname: getattr(proposal, field.attname) for field in Proposal._meta.fields}
-    fields["status"] = seen_status
-    return Proposal(**fields)
-
-
 @login_required
 @require_POST
 def board_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -150,10 +141,11 @@ def board_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     status_code = 200
     try:
         moved = services.proposal_transition(
-            proposal=_as_seen(proposal, request.POST.get("from", "")),
+            proposal=proposal,
             to=target,
             by=request.user,
             note=request.POST.get("note", ""),
+            seen_status=request.POST.get("from"),
         )
     except ActionNotPermitted as error:
         message, status_code = error.message, 403

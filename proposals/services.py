@@ -173,12 +173,16 @@ def proposal_update(
     return locked
 
 
-def proposal_transition(*, proposal: Proposal, to: str, by, note: str = "") -> Proposal:
+def proposal_transition(
+    *, proposal: Proposal, to: str, by, note: str = "", seen_status: str | None = None
+) -> Proposal:
     """The only door through the lifecycle: lock, check permission and guard, apply, log.
 
-    `proposal` is the instance the caller saw; if the stored stage differs, someone else moved it
-    first and the caller gets a conflict instead of an unexpected second move.
+    `seen_status` is the stage the person was looking at (a page or board may be older than
+    `proposal`; by default it is `proposal.status`). If the stored stage differs, someone else
+    moved it first and the caller gets a conflict instead of an unexpected second move.
     """
+    seen = seen_status if seen_status in Status.values else proposal.status
     note = (note or "").strip()
     if to not in Status.values:
         raise ValidationError({"to": _("“%(to)s” is not a stage.") % {"to": to}})
@@ -191,7 +195,7 @@ def proposal_transition(*, proposal: Proposal, to: str, by, note: str = "") -> P
         if not permissions.can_steer(by, locked):
             raise ActionNotPermitted(_("Only the proposer or a moderator can move this proposal."))
         allowed = [spec.target for spec in targets_from(locked.status)]
-        if locked.status != proposal.status:
+        if locked.status != seen:
             raise ActionConflict(
                 _(
                     "Someone else just moved this proposal to “%(status)s”. Have a look and try again."

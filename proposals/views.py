@@ -277,14 +277,13 @@ def proposal_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.warning(request, _("That move is not possible. Please have a look and try again."))
         return _back_to(request, pk)
-    # The stage the person saw: if someone moved the proposal since, the service says so.
-    seen = Proposal(pk=proposal.pk, status=form.cleaned_data["seen_status"])
     try:
         moved = services.proposal_transition(
-            proposal=seen,
+            proposal=proposal,
             to=form.cleaned_data["to"],
             by=request.user,
             note=form.cleaned_data["note"],
+            seen_status=form.cleaned_data["seen_status"],
         )
     except ValidationError as error:
         apply_service_errors(form, error, {})
