@@ -71,3 +71,14 @@ def pytest_unconfigure(config):
 def _english_by_default(settings):
     """Tests read messages in English unless a test asks for Japanese."""
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rolled-back tests reuse content versions and ids, so
+    a page cached by an earlier test could otherwise match a later test's key."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
-from . import permissions
+from . import freshness, permissions
 from .choices import ACTIVE_STATUSES, SUGGESTED_THEMES, MembershipStatus, Status
 from .lifecycle import guard_failure, targets_from
 from .models import (
@@ -337,21 +337,16 @@ def board_queryset(*, user, filters: BoardFilters) -> QuerySet[Proposal]:
 
 
 def board_version(*, user, filters: BoardFilters) -> str:
-    """A validator for the rendered board, from one query that reads two indexes.
-
-    Every change the board shows moves `last_activity_at` (transitions, comments, joins) or adds a
-    row; the viewer, their interests, the language and the day complete the key. It is taken over
-    all proposals, not the filtered set, so a card that leaves a filtered view is noticed too.
-    """
-    latest = Proposal.objects.aggregate(active=Max("last_activity_at"), newest=Max("pk"))
+    """A validator for the rendered board: the content version (one query by primary key), then
+    what else the board depends on: the viewer (what they may move), their interests when that
+    filter is on, the language, the hour ("in this stage for 3 days") and the filters."""
     raw = "|".join(
         [
-            latest["active"].isoformat() if latest["active"] else "-",
-            str(latest["newest"]),
+            str(freshness.current()),
             str(user.pk),
             repr(list(user.interests or [])) if filters.interests else "",
             translation.get_language() or "",
-            timezone.localdate().isoformat(),
+            freshness.clock(),
             repr(sorted(filters.as_params().items())),
         ]
     )

@@ -1,10 +1,11 @@
 """Small presentation helpers for proposal pages."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -16,3 +17,23 @@ def duration(value: timedelta | None) -> str:
         return ""
     now = timezone.now()
     return timesince(now - value, now, depth=1)
+
+
+@register.filter
+def coarse_duration(value: timedelta | None) -> str:
+    """A span that is still growing, in whole days or more ("3 days"; under a day, "less than a
+    day"). Cached pages are keyed on the hour (proposals/freshness.clock), so a coarse span is
+    never shown wrong by more than that hour."""
+    if value is None:
+        return ""
+    if value < timedelta(days=1):
+        return gettext("less than a day")
+    return duration(value)
+
+
+@register.filter
+def age(moment: datetime | None) -> str:
+    """How long ago `moment` was, as a coarse duration ("In this stage for 3 days")."""
+    if moment is None:
+        return ""
+    return coarse_duration(timezone.now() - moment)

@@ -2,6 +2,7 @@ import pytest
 from django.utils import timezone
 
 from members.tests.factories import UserFactory
+from proposals import freshness
 from proposals.choices import Status
 from proposals.models import Proposal, RoleWanted, Tag
 
@@ -30,6 +31,7 @@ def bulk_proposals(n: int, *, proposer=None, status=None, title="Bulk proposal")
     RoleWanted.objects.bulk_create(
         [RoleWanted(proposal=p, name="デザイナー", count=1, pace="週2h") for p in proposals]
     )
+    freshness.changed()  # bulk inserts send no signals (as in proposals/demo.py)
     return proposals
 
 
