@@ -4,8 +4,10 @@ from datetime import datetime
 from typing import Annotated
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Schema
 from pydantic import StringConstraints
+
+from incubator import fragments
 
 from . import selectors
 
@@ -119,7 +121,7 @@ def _card(card: selectors.BoardCard) -> dict:
     response={200: BoardOut, 400: BoardError, 401: BoardError},
     summary="The board: every column with its count and first page of cards",
 )
-def board(request: HttpRequest, response: HttpResponse, query: Query[BoardQuery]):
+def board(request: HttpRequest, query: Query[BoardQuery]):
     """Same filters as the page (`theme`, `q`, `mine`, `looking`, `interests`, `archived`).
 
     Sends an ETag; a request with a matching `If-None-Match` gets 304 and no body.
@@ -127,16 +129,22 @@ def board(request: HttpRequest, response: HttpResponse, query: Query[BoardQuery]
     user = request.auth
     filters = selectors.BoardFilters.from_params(query.dict())
     etag = f'"{selectors.board_version(user=user, filters=filters)}-api"'
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        body = fragments.cached(
+            ["board-api", etag], lambda: _board_json(request, user=user, filters=filters)
+        )
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-        not_modified = HttpResponse(status=304)
-        not_modified["ETag"] = etag
-        not_modified["Cache-Control"] = "private, no-cache"
-        return not_modified
+    return response
+
+
+def _board_json(request: HttpRequest, *, user, filters: selectors.BoardFilters) -> bytes:
+    """The 200 body, validated and rendered as Ninja would; cached under the board's ETag."""
     columns = selectors.board_columns(user=user, filters=filters)
-    return Status(
-        200,
+    board = BoardOut.model_validate(
         {
             "filters": filters.as_params(),
             "columns": [
@@ -150,5 +158,8 @@ def board(request: HttpRequest, response: HttpResponse, query: Query[BoardQuery]
                 }
                 for column in columns
             ],
-        },
+        }
     )
+    from incubator.api import api  # the API imports this module: import it when called
+
+    return api.create_response(request, board.model_dump(), status=200).content

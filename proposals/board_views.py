@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html_join
@@ -14,6 +13,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
+
+from incubator import fragments
 
 from . import selectors, services
 from .choices import Status
@@ -56,10 +57,21 @@ def _filter_context(filters: selectors.BoardFilters) -> dict:
 def _board_context(
     request: HttpRequest, filters: selectors.BoardFilters, version: str, shown: dict[str, int]
 ) -> dict:
+    columns_etag = _etag(version, "columns", shown)
+
+    def columns() -> dict:
+        return {
+            "columns": selectors.board_columns(user=request.user, filters=filters, shown=shown),
+            **_filter_context(filters),
+            "columns_etag": columns_etag,
+        }
+
     return {
-        "columns": selectors.board_columns(user=request.user, filters=filters, shown=shown),
+        # The version names everything the columns show, so it keys their cached HTML too.
+        "columns_html": fragments.render_cached(
+            request, "board/_columns.html", [columns_etag], columns
+        ),
         **_filter_context(filters),
-        "columns_etag": _etag(version, "columns", shown),
         "poll_seconds": getattr(settings, "BOARD_POLL_SECONDS", 15),
         "page_size": selectors.BOARD_PAGE_SIZE,
     }
@@ -83,7 +95,8 @@ def _conditional(response: HttpResponse, etag: str) -> HttpResponse:
 def board(request: HtmxHttpRequest) -> HttpResponse:
     """The whole board, or only its columns for htmx (filters) and for the poll.
 
-    An unchanged board answers 304 from one aggregate query, before anything is rendered.
+    An unchanged board answers 304 from one query by primary key, before anything is rendered;
+    a changed one is rendered once per version and viewer, then served from the cache.
     """
     filters = selectors.BoardFilters.from_params(request.GET)
     partial = bool(request.htmx) and not request.htmx.history_restore_request
@@ -92,12 +105,16 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
     etag = _etag(version, "columns" if partial else "page", shown)
     if _not_modified(request, etag):
         return _conditional(HttpResponse(status=304), etag)
-    context = _board_context(request, filters, version, shown)
     if partial:
-        response = render(request, "board/_columns.html", context)
+        response = HttpResponse(_board_context(request, filters, version, shown)["columns_html"])
     else:
-        context["themes"] = selectors.board_themes(user=request.user)
-        response = render(request, "board/board.html", context)
+
+        def page() -> HttpResponse:
+            context = _board_context(request, filters, version, shown)
+            context["themes"] = selectors.board_themes(user=request.user)
+            return render(request, "board/board.html", context)
+
+        response = fragments.cached_page(request, [etag], page)
     return _conditional(response, etag)
 
 
@@ -170,7 +187,7 @@ def board_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "ok": status_code == 200,
             "message": message,
             "card": f"card-{proposal.pk}",
-            "columns_html": render_to_string("board/_columns.html", context, request=request),
+            "columns_html": context["columns_html"],
         },
         status=status_code,
     )

@@ -11,12 +11,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
-from . import permissions, selectors, services
+from incubator import fragments
+
+from . import freshness, permissions, selectors, services
 from .choices import ACTIVE_STATUSES, Status
 from .errors import ActionConflict, ActionNotPermitted
 from .forms import (
@@ -87,18 +90,43 @@ def _still_open(proposal: Proposal) -> list[selectors.OpenRole]:
 @require_GET
 def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
     filter_form = ListFilterForm(request.GET)
-    proposals = selectors.proposal_list(user=request.user, **filter_form.filters)
-    page = Paginator(proposals, settings.PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
-    cards = [(proposal, _still_open(proposal)) for proposal in page.object_list]
-    context = {
-        "filter_form": filter_form,
-        "page": page,
-        "cards": cards,
-        "themes": _suggested_themes(),
-        "is_filtered": any(filter_form.filters.values()),
-    }
-    template = "proposals/list.html#results" if request.htmx else "proposals/list.html"
-    return render(request, template, context)
+    filters = filter_form.filters
+    is_filtered = any(filters.values())
+    version = freshness.current()
+
+    def results() -> dict:
+        proposals = selectors.proposal_list(user=request.user, **filters)
+        page = Paginator(proposals, settings.PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
+        cards = [(proposal, _still_open(proposal)) for proposal in page.object_list]
+        return {"page": page, "cards": cards, "is_filtered": is_filtered}
+
+    def results_html() -> str:
+        # The same for everyone (unless "mine"): one cached copy for all members.
+        return fragments.render_cached(
+            request,
+            "proposals/list.html#results",
+            [
+                version,
+                translation.get_language(),
+                request.GET.urlencode(),
+                request.user.pk if filters["mine"] else "",
+            ],
+            results,
+        )
+
+    if request.htmx:
+        return HttpResponse(results_html())
+
+    def page() -> HttpResponse:
+        context = {
+            "filter_form": filter_form,
+            "results": results_html(),
+            "themes": _suggested_themes(),
+            "is_filtered": is_filtered,
+        }
+        return render(request, "proposals/list.html", context)
+
+    return fragments.cached_page(request, [version], page)
 
 
 # Submit and edit
@@ -239,7 +267,9 @@ def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
         "recruiting": proposal.status in ACTIVE_STATUSES,
         "pending": selectors.pending_requests(proposal) if can_steer else [],
         "timeline": selectors.proposal_timeline(proposal=proposal),
-        "time_in_state": [(Status(s).label, spent[s]) for s in Status.values if s in spent],
+        "time_in_state": [
+            (Status(s).label, spent[s], s == proposal.status) for s in Status.values if s in spent
+        ],
         "time_in_current": spent.get(proposal.status),
         "comments": comments,
         "can_join": permissions.can_request_to_join(user, proposal) and not active_membership,
@@ -265,7 +295,11 @@ def _render_detail(request, pk: int, *, status: int = 200, **forms) -> HttpRespo
 @login_required
 @require_GET
 def proposal_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return _render_detail(request, pk)
+    # Kept per viewer (what each may do differs) until the next change anywhere; the hour keys
+    # "in this stage for 3 days". A form sent back with errors is rendered afresh (see callers).
+    return fragments.cached_page(
+        request, [freshness.current(), freshness.clock()], lambda: _render_detail(request, pk)
+    )
 
 
 @login_required

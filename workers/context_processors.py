@@ -1,9 +1,9 @@
-from .channels.inapp import unread_count
+from .channels.inapp import nav_badge
 
 
 def notifications(request) -> dict:
-    """The unread badge in the navigation: one COUNT query, and only for a signed-in member."""
+    """The navigation's notifications link: one COUNT (cached), and only for a signed-in member."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": lambda: unread_count(user)}
+    return {"nav_badge": lambda: nav_badge(user)}

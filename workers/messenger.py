@@ -18,6 +18,7 @@ from django.utils import timezone
 from members.models import MODERATORS_GROUP
 from proposals.choices import MembershipStatus
 
+from .channels import inapp
 from .events import AUDIENCE, EMAIL_DEFAULTS, SLACK_KINDS, Audience, Channel, EmailMode, EventKind
 from .events import excerpt as _excerpt
 from .models import Delivery, DeliveryStatus, EmailPreference, Event
@@ -138,6 +139,7 @@ def record_event(
             )
         )
     Delivery.objects.bulk_create(rows, batch_size=1000)
+    inapp.inbox_changed(recipients)
     pending = [row for row in rows if row.status == DeliveryStatus.PENDING]
     if pending:
         enqueue_after_commit(pending)

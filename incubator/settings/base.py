@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "workers.context_processors.notifications",
+                "incubator.fragments.holes",
             ],
         },
     }
@@ -136,6 +137,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="incubator <noreply@local
 # Domain rules
 MIN_TEAM_SIZE = env.int("MIN_TEAM_SIZE", default=2)
 PROPOSALS_PER_PAGE = 20
+# How long rendered page content stays cached (incubator/fragments.py). Entries are keyed on the
+# content version, so this only bounds memory, never staleness.
+FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=600)
 
 # Celery: tasks take ids, are idempotent, ack late and survive a lost worker (workers/tasks.py).
 REDIS_URL = env("REDIS_URL", default="")

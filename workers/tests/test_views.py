@@ -1,14 +1,11 @@
 """The notification list, the unread badge, mark read / all read, email settings."""
 
 import pytest
-from django.template import Context, Template
-from django.test import RequestFactory
 from django.urls import reverse
 
 from members.tests.factories import UserFactory
 from proposals import services
 from proposals.tests.factories import make_proposal
-from workers.context_processors import notifications
 from workers.events import Channel, EmailMode, EventKind
 from workers.models import Delivery, EmailPreference
 
@@ -77,17 +74,14 @@ def test_one_member_cannot_mark_anothers_notifications(client):
 
 def test_the_unread_badge(client):
     member, _first, _second = _member_with_news(3)
-    request = RequestFactory().get("/")
-    request.user = member
-    context = notifications(request)
-    html = Template('{% include "workers/_nav_badge.html" %}').render(
-        Context({**context, "user": member})
-    )
-    assert '<span class="badge"' in html and ">3</span>" in html
-    request.user = UserFactory()
-    assert ">0<" not in Template('{% include "workers/_nav_badge.html" %}').render(
-        Context({**notifications(request), "user": request.user})
-    )
+    client.force_login(member)
+    html = client.get(reverse("workers:list")).content.decode()
+    assert '<span class="badge" aria-label="3 unread">3</span>' in html
+
+    client.force_login(UserFactory())
+    html = client.get(reverse("workers:list")).content.decode()
+    assert 'class="nav-notifications">Notifications</a>' in html
+    assert '<span class="badge"' not in html
 
 
 def test_anonymous_people_are_sent_to_log_in(client):

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,6 +19,8 @@ BOARD = reverse("proposals:board")
 
 
 def _queries(client, url, **headers) -> int:
+    """Queries of a first visit: nothing cached (a repeat visit is tested in test_page_cache)."""
+    cache.clear()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, headers=headers)
     assert response.status_code == 200

@@ -1,0 +1,110 @@
+"""Rendered pages and parts of pages, cached under a key that names everything they show.
+
+Every key starts with `proposals.freshness.current()`, a number that moves with every change a
+page can show, so nothing is served after its data changed; old entries simply age out
+(FRAGMENT_CACHE_SECONDS). Two ways to use it:
+
+- `cached_page`: a whole GET page for one viewer. What differs from one request to the next is
+  left as a hole and filled on every response: the CSRF token, the unread badge in the
+  navigation, and messages (a page with a message waiting is simply rendered afresh).
+- `render_cached`: a part shared by a page and its htmx requests (the board's columns, the
+  list's results), with the CSRF hole filled the same way.
+
+Cached HTML never holds a real CSRF token: that would hand one member's secret to another, and
+break after the next login. While rendering for the cache, `holes()` (a context processor) puts
+placeholders where the token and the badge go.
+"""
+
+import hashlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
+
+from workers.channels.inapp import nav_badge
+
+CSRF_HOLE = "csrf-hole-7d1c0b9e"
+BADGE_HOLE = "<!--nav-badge-hole-7d1c0b9e-->"
+_RENDERING = "_rendering_for_cache"
+
+
+def holes(request: HttpRequest) -> dict:
+    """Context processor: placeholders instead of per-request values, while rendering for the
+    cache (listed after Django's csrf processor, so its token is the one replaced)."""
+    if not getattr(request, _RENDERING, False):
+        return {}
+    return {"csrf_token": CSRF_HOLE, "nav_badge": mark_safe(BADGE_HOLE)}
+
+
+def cache_key(*parts: Any) -> str:
+    raw = "\x1f".join(str(part) for part in parts)
+    return "fragment:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def cached(parts: Iterable[Any], produce: Callable[[], Any]) -> Any:
+    """The value cached under `parts`, produced (and stored) on a miss."""
+    key = cache_key(*parts)
+    value = cache.get(key)
+    if value is None:
+        value = produce()
+        cache.set(key, value, settings.FRAGMENT_CACHE_SECONDS)
+    return value
+
+
+def _for_cache(request: HttpRequest, render: Callable[[], Any]) -> Any:
+    already = getattr(request, _RENDERING, False)
+    setattr(request, _RENDERING, True)
+    try:
+        return render()
+    finally:
+        setattr(request, _RENDERING, already)
+
+
+def render_cached(
+    request: HttpRequest,
+    template_name: str,
+    parts: Iterable[Any],
+    context: Callable[[], dict],
+) -> SafeString:
+    """`template_name` rendered with `context()` (only called on a miss), with this viewer's CSRF
+    token. `parts` must name everything the output depends on besides the template."""
+
+    def render() -> str:
+        return _for_cache(
+            request, lambda: render_to_string(template_name, context(), request=request)
+        )
+
+    html = cached((template_name, *parts), render)
+    return mark_safe(html.replace(CSRF_HOLE, get_token(request)))
+
+
+def cached_page(
+    request: HttpRequest, parts: Iterable[Any], render: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """The page `render()` makes for this viewer, language and URL, cached under `parts` (which
+    must name what else it depends on). Only a 200 response is kept; `render` must not stream."""
+    if len(get_messages(request)):  # a message is shown once, so this page is not kept
+        return render()
+    key = cache_key("page", request.get_full_path(), request.user.pk, translation.get_language())
+    key = cache_key(key, *parts)
+    html = cache.get(key)
+    if html is None:
+        response = _for_cache(request, render)
+        html = response.content.decode(response.charset)
+        if response.status_code != 200:
+            response.content = _filled(request, html)
+            return response
+        cache.set(key, html, settings.FRAGMENT_CACHE_SECONDS)
+    return HttpResponse(_filled(request, html))
+
+
+def _filled(request: HttpRequest, html: str) -> str:
+    html = html.replace(CSRF_HOLE, get_token(request))
+    return html.replace(BADGE_HOLE, nav_badge(request.user))
