@@ -3,7 +3,7 @@
 import gc
 import statistics
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,15 +68,19 @@ class Context:
         headers: dict[str, str] | None = None,
         iterations: int | None = None,
         expect: int = 200,
+        before: Callable[[], object] | None = None,
     ) -> Timing:
         """Time GET `path` through the whole Django stack; stored as results[(name, scale)].
 
         Each request is followed by one to the floor view, so `times_floor` compares like with like
-        on a busy machine; those floor samples also join results[(FLOOR, scale)].
+        on a busy machine; those floor samples also join results[(FLOOR, scale)]. `before` runs
+        (untimed) before each request, e.g. a change that makes the page's cached copy stale.
         """
         headers = headers or {}
+        before = before or (lambda: None)
         response = None
         for _ in range(self.warmup):
+            before()
             response = client.get(path, headers=headers)
             self.floor_client.get(FLOOR_PATH)
         if response is None or response.status_code != expect:
@@ -85,6 +89,7 @@ class Context:
         samples, floor_samples = [], []
         gc.collect()
         for _ in range(iterations or self.iterations):
+            before()
             samples.append(_timed(client, path, headers))
             floor_samples.append(_timed(self.floor_client, FLOOR_PATH, {}))
         size = len(response.content) if not response.streaming else 0
