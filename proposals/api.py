@@ -117,7 +117,7 @@ def _option(option: selectors.TransitionOption) -> dict:
 
 
 def _detail(pk: int, user) -> dict:
-    proposal = selectors.proposal_detail(pk=pk)
+    proposal = selectors.proposal_detail(pk=pk, comments=False)
     options = selectors.transition_options(proposal=proposal, user=user)
     viewer = selectors.viewer_state(proposal=proposal, user=user)
     membership_status = viewer.membership.status if viewer.membership else None

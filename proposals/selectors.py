@@ -69,33 +69,34 @@ def proposal_list(
     return proposals
 
 
-def proposal_detail(*, pk: int) -> Proposal:
-    """A proposal with everything its page shows, in a fixed number of queries."""
-    return (
-        Proposal.objects.select_related("proposer")
-        .prefetch_related(
-            "tags",
-            "roles_wanted",
-            Prefetch(
-                "memberships",
-                queryset=Membership.objects.select_related("user").filter(
-                    status__in=[MembershipStatus.ACCEPTED, MembershipStatus.REQUESTED]
-                ),
-                to_attr="current_memberships",
+def proposal_detail(*, pk: int, comments: bool = True) -> Proposal:
+    """A proposal with everything its page shows, in a fixed number of queries. The API's detail
+    has no comments (they have their own endpoint): `comments=False` leaves them out."""
+    relations = [
+        "tags",
+        "roles_wanted",
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("user").filter(
+                status__in=[MembershipStatus.ACCEPTED, MembershipStatus.REQUESTED]
             ),
+            to_attr="current_memberships",
+        ),
+        Prefetch(
+            "transitions",
+            queryset=TransitionLog.objects.select_related("actor"),
+            to_attr="history",
+        ),
+    ]
+    if comments:
+        relations.append(
             Prefetch(
                 "comments",
                 queryset=Comment.objects.select_related("author"),
                 to_attr="all_comments",
-            ),
-            Prefetch(
-                "transitions",
-                queryset=TransitionLog.objects.select_related("actor"),
-                to_attr="history",
-            ),
+            )
         )
-        .get(pk=pk)
-    )
+    return Proposal.objects.select_related("proposer").prefetch_related(*relations).get(pk=pk)
 
 
 def accepted_members(proposal: Proposal) -> list[Membership]:
