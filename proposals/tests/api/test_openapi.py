@@ -63,3 +63,21 @@ def test_unknown_api_paths_are_a_json_404(client, path):
 
     assert response.status_code == 404
     assert response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("delete", "/api/v1/board", ["GET"]),
+        ("put", "/api/v1/proposals", ["GET", "POST"]),
+        ("get", "/api/v1/join-requests/1/accept", ["POST"]),
+    ],
+)
+def test_a_wrong_method_is_a_json_405_that_names_the_right_ones(client, method, path, allowed):
+    response = getattr(client, method)(path)
+
+    assert response.status_code == 405
+    body = response.json()
+    assert sorted(body["allowed"]) == allowed
+    assert method.upper() in body["message"] and allowed[0] in body["message"]
+    assert sorted(response["Allow"].replace(" ", "").split(",")) == allowed

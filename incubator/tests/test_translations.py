@@ -1,0 +1,59 @@
+"""The interface ships complete in Japanese: every message in the catalogue is translated, and the
+compiled catalogue that Django reads (.mo) says the same as the one people edit (.po)."""
+
+import ast
+import gettext
+from pathlib import Path
+
+from django.conf import settings
+
+CATALOGUE = Path(settings.BASE_DIR) / "locale" / "ja" / "LC_MESSAGES"
+
+
+def _entries(po: Path) -> list[dict[str, list[str]]]:
+    """The .po file's entries as {keyword: [strings]}, e.g. {"msgid": [...], "msgstr[0]": [...]}."""
+    entries, entry, keyword = [], {}, None
+    for line in [*po.read_text(encoding="utf-8").splitlines(), ""]:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            if not line and entry:
+                entries.append(entry)
+                entry, keyword = {}, None
+            continue
+        if line.startswith('"'):
+            entry[keyword][-1] += ast.literal_eval(line)
+            continue
+        keyword, _space, text = line.partition(" ")
+        entry[keyword] = [ast.literal_eval(text)]
+    return [
+        {keyword: strings[0] for keyword, strings in entry.items()}
+        for entry in entries
+        if entry.get("msgid", [""])[0]  # the header has an empty msgid
+    ]
+
+
+def test_every_message_has_a_japanese_translation():
+    untranslated = [
+        entry["msgid"]
+        for entry in _entries(CATALOGUE / "django.po")
+        if not all(text for keyword, text in entry.items() if keyword.startswith("msgstr"))
+    ]
+    assert untranslated == []
+
+
+def test_the_compiled_catalogue_matches_the_source():
+    with (CATALOGUE / "django.mo").open("rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
+    stale = []
+    for entry in _entries(CATALOGUE / "django.po"):
+        msgid = entry["msgid"]
+        if "msgctxt" in entry:
+            msgid = f"{entry['msgctxt']}\x04{msgid}"
+        if "msgid_plural" in entry:
+            translated = compiled.ngettext(msgid, entry["msgid_plural"], 1)
+            expected = entry["msgstr[0]"]
+        else:
+            translated, expected = compiled.gettext(msgid), entry["msgstr"]
+        if translated != expected:
+            stale.append(entry["msgid"])
+    assert stale == [], "run `make messages` to compile the catalogue"
