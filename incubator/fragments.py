@@ -1,14 +1,16 @@
 """Rendered pages and parts of pages, cached under a key that names everything they show.
 
-Every key starts with `proposals.freshness.current()`, a number that moves with every change a
-page can show, so nothing is served after its data changed; old entries simply age out
-(FRAGMENT_CACHE_SECONDS). Two ways to use it:
+Page and part keys start with `proposals.freshness.current()`, a number that moves with every
+change a page can show, so nothing is served after its data changed; old entries simply age out
+(FRAGMENT_CACHE_SECONDS). Three ways to use it:
 
 - `cached_page`: a whole GET page for one viewer. What differs from one request to the next is
   left as a hole and filled on every response: the CSRF token, the unread badge in the
   navigation, and messages (a page with a message waiting is simply rendered afresh).
 - `render_cached`: a part shared by a page and its htmx requests (the board's columns, the
   list's results), with the CSRF hole filled the same way.
+- `cached_pieces`: pieces that change one by one (comments, timeline entries), each kept under
+  a key made of what it shows, so a page made again after a change renders only what changed.
 
 Cached HTML never holds a real CSRF token: that would hand one member's secret to another, and
 break after the next login. While rendering for the cache, `holes()` (a context processor) puts
@@ -16,8 +18,8 @@ placeholders where the token and the badge go.
 """
 
 import hashlib
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -33,6 +35,7 @@ from workers.channels.inapp import nav_badge
 CSRF_HOLE = "csrf-hole-7d1c0b9e"
 BADGE_HOLE = "<!--nav-badge-hole-7d1c0b9e-->"
 _RENDERING = "_rendering_for_cache"
+T = TypeVar("T")
 
 
 def holes(request: HttpRequest) -> dict:
@@ -56,6 +59,28 @@ def cached(parts: Iterable[Any], produce: Callable[[], Any]) -> Any:
         value = produce()
         cache.set(key, value, settings.FRAGMENT_CACHE_SECONDS)
     return value
+
+
+def cached_pieces(
+    parts: Iterable[Any],
+    items: Sequence[T],
+    key: Callable[[T], str],
+    render: Callable[[T], str],
+) -> list[SafeString]:
+    """Each item rendered, for pieces that change one by one (a proposal's comments, its
+    timeline). `key(item)` must name everything its piece shows; all pieces under `parts` share
+    one cache entry, so a new comment renders one piece, not two hundred, with one cache read.
+    The entry keeps just the pieces still in use."""
+    entry = cache_key("pieces", *parts)
+    kept: dict[str, str] = cache.get(entry) or {}
+    keys = [key(item) for item in items]
+    pieces = {k: kept[k] for k in keys if k in kept}
+    for k, item in zip(keys, items, strict=True):
+        if k not in pieces:
+            pieces[k] = render(item)
+    if pieces.keys() != kept.keys():
+        cache.set(entry, pieces, settings.FRAGMENT_CACHE_SECONDS)
+    return [mark_safe(pieces[k]) for k in keys]
 
 
 def _for_cache(request: HttpRequest, render: Callable[[], Any]) -> Any:

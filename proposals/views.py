@@ -1,5 +1,6 @@
 """Proposal pages. Thin: parse a form, call a service or selector, render; htmx gets a partial."""
 
+import hashlib
 from dataclasses import dataclass
 from functools import wraps
 
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -236,8 +238,46 @@ def markdown_preview(request: HtmxHttpRequest) -> HttpResponse:
 @dataclass(frozen=True)
 class CommentView:
     comment: Comment
+    html: str  # its header and text; the actions depend on the viewer and are rendered around it
     can_edit: bool
     can_hide: bool
+
+
+def _comment_key(comment: Comment) -> str:
+    """Everything a comment's piece shows (its text by a digest, so an admin's edit counts)."""
+    text = hashlib.blake2b(comment.body_html.encode(), digest_size=8).hexdigest()
+    author = comment.author
+    shown = (comment.pk, comment.edited_at, comment.is_hidden, author.username, author.public_name)
+    return f"{shown!r}|{text}"
+
+
+def _timeline_key(entry: selectors.TimelineEntry) -> str:
+    """Everything a timeline entry shows."""
+    item = entry.item
+    if entry.kind == "transition":
+        shown = (item.from_status, item.to_status, item.note)
+    elif entry.kind == "joined":
+        shown = (item.role,)
+    elif entry.kind == "comment":
+        shown = (item.pk,)
+    else:
+        shown = ()
+    who = entry.actor.public_name if entry.actor else ""
+    return repr((entry.kind, entry.at.isoformat(), who, shown))
+
+
+def _pieces(kind: str, proposal: Proposal, items, key) -> list:
+    """Comments or timeline entries rendered once each (incubator/fragments.cached_pieces)."""
+    partial, name = {
+        "comments": ("comment_body", "comment"),
+        "timeline": ("timeline_entry", "entry"),
+    }[kind]
+    return fragments.cached_pieces(
+        [kind, proposal.pk, translation.get_language(), settings.TIME_ZONE],
+        items,
+        key,
+        lambda item: render_to_string(f"proposals/detail.html#{partial}", {name: item}),
+    )
 
 
 def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
@@ -247,14 +287,21 @@ def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
     viewer = selectors.viewer_state(proposal=proposal, user=user)
     roles = selectors.open_roles(proposal)
     active_membership = viewer.membership is not None
+    shown = [
+        comment
+        for comment in proposal.all_comments
+        if is_moderator or not comment.is_hidden or comment.author_id == user.pk
+    ]
     comments = [
         CommentView(
             comment=comment,
+            html=html,
             can_edit=permissions.can_edit_comment(user, comment),
             can_hide=permissions.can_hide_comment(user, comment),
         )
-        for comment in proposal.all_comments
-        if is_moderator or not comment.is_hidden or comment.author_id == user.pk
+        for comment, html in zip(
+            shown, _pieces("comments", proposal, shown, _comment_key), strict=True
+        )
     ]
     spent = selectors.time_in_state(proposal=proposal)
     return {
@@ -266,7 +313,9 @@ def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
         "open_roles": roles,
         "recruiting": proposal.status in ACTIVE_STATUSES,
         "pending": selectors.pending_requests(proposal) if can_steer else [],
-        "timeline": selectors.proposal_timeline(proposal=proposal),
+        "timeline": _pieces(
+            "timeline", proposal, selectors.proposal_timeline(proposal=proposal), _timeline_key
+        ),
         "time_in_state": [
             (Status(s).label, spent[s], s == proposal.status) for s in Status.values if s in spent
         ],

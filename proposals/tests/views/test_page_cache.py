@@ -166,3 +166,44 @@ def test_a_repeat_visit_reads_no_proposal_data(member_client, django_assert_max_
         # The session, the member and the content version; the unread count is cached too.
         with django_assert_max_num_queries(3):
             _page(member_client, url)
+
+
+def test_after_a_new_comment_only_the_new_pieces_are_rendered(member_client, member, monkeypatch):
+    from proposals import views
+
+    rendered = []  # a spy: every piece is still rendered by the real function
+
+    def render_to_string(name, context=None, *args, **kwargs):
+        rendered.append(name)
+        return real(name, context, *args, **kwargs)
+
+    real = views.render_to_string
+    monkeypatch.setattr(views, "render_to_string", render_to_string)
+    proposal = make_proposal()
+    for number in range(5):
+        services.comment_create(proposal=proposal, author=UserFactory(), body=f"コメント{number}")
+    _page(member_client, proposal.get_absolute_url())
+    assert len(rendered) == 5 + 6  # five comments; "shared the idea" and five "commented"
+
+    rendered.clear()
+    services.comment_create(proposal=proposal, author=member, body="六つ目")
+    html = _page(member_client, proposal.get_absolute_url())
+
+    assert sorted(rendered) == [
+        "proposals/detail.html#comment_body",
+        "proposals/detail.html#timeline_entry",
+    ]
+    assert html.count('class="comment"') == 6 and "六つ目" in html
+
+
+def test_a_comment_changed_behind_the_services_back_is_shown_as_it_is_now(member_client):
+    proposal = make_proposal()
+    comment = services.comment_create(proposal=proposal, author=UserFactory(), body="元の文")
+    assert "元の文" in _page(member_client, proposal.get_absolute_url())
+
+    # As the admin would: a save without `edited_at`; the piece is keyed on the text itself.
+    comment.body_html = "<p>直した文</p>"
+    comment.save()
+
+    html = _page(member_client, proposal.get_absolute_url())
+    assert "直した文" in html and "元の文" not in html
