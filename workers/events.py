@@ -16,6 +16,7 @@ class EventKind(models.TextChoices):
     JOIN_REMINDER = "join_reminder", _("Unanswered join request")
     NUDGE = "nudge", _("Quiet proposal")
     WEEKLY_DIGEST = "weekly_digest", _("Weekly channel digest")
+    DELIVERY_FAILED = "delivery_failed", _("Message not delivered")
 
 
 class Channel(models.TextChoices):
@@ -81,6 +82,8 @@ AUDIENCE: dict[str, str] = {
     EventKind.JOIN_REMINDER: Audience.MODERATORS,
     EventKind.NUDGE: Audience.PROPOSER,
     EventKind.WEEKLY_DIGEST: Audience.NOBODY,
+    # In the app only (no email default, not posted to Slack): the channel that failed may be email.
+    EventKind.DELIVERY_FAILED: Audience.MODERATORS,
 }
 
 
@@ -143,4 +146,19 @@ def headline(kind: str, payload: dict) -> str:
         )
     if kind == EventKind.WEEKLY_DIGEST:
         return gettext("This week in the incubator")
+    if kind == EventKind.DELIVERY_FAILED:
+        channel = payload.get("channel", "")
+        failure = {
+            **names,
+            "channel": str(Channel(channel).label) if channel in Channel.values else channel,
+            "error": payload.get("error", ""),
+        }
+        if names["title"]:
+            return (
+                gettext(
+                    "A message about “%(title)s” could not be delivered by %(channel)s: %(error)s"
+                )
+                % failure
+            )
+        return gettext("A message could not be delivered by %(channel)s: %(error)s") % failure
     return names["title"]

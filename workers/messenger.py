@@ -271,3 +271,16 @@ def cheered(*, proposal, user) -> Event:
         # Someone who cheered does not need to hear about their own cheer.
         event.deliveries.filter(recipient=user).delete()
     return event
+
+
+def delivery_failed(*, delivery, error: str) -> Event | None:
+    """A delivery failed for good: the moderators hear of it in the app (once per delivery)."""
+    key = f"delivery_failed:{delivery.pk}"
+    if Event.objects.filter(dedupe_key=key).exists():
+        return None
+    return record_event(
+        kind=EventKind.DELIVERY_FAILED,
+        proposal=delivery.proposal,
+        payload={"channel": delivery.channel, "error": _excerpt(error, 200)},
+        dedupe_key=key,
+    )

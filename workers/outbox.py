@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import messenger
 from .events import Channel
 from .models import Delivery, DeliveryStatus
 
@@ -57,12 +58,16 @@ def mark_sent(delivery: Delivery, external_id: str = "") -> None:
 
 
 def mark_final(delivery: Delivery, status: str, error: str) -> None:
-    Delivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.SENT).update(
-        status=status, last_error=error[:ERROR_MAX], lease_until=None, updated_at=timezone.now()
-    )
-    if status == DeliveryStatus.FAILED:
-        # An ERROR log is the alert (mailed to ADMINS / collected by the log shipper).
-        logger.error("Delivery %s (%s) failed for good: %s", delivery.pk, delivery.channel, error)
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.SENT).update(
+            status=status, last_error=error[:ERROR_MAX], lease_until=None, updated_at=timezone.now()
+        )
+        if status == DeliveryStatus.FAILED:
+            # The moderators are told in the app; the ERROR log is for the log collector.
+            logger.error(
+                "Delivery %s (%s) failed for good: %s", delivery.pk, delivery.channel, error
+            )
+            messenger.delivery_failed(delivery=delivery, error=error)
 
 
 def release(delivery: Delivery, *, retry_in: float, error: str = "") -> None:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from members.tests.factories import UserFactory
@@ -140,6 +141,23 @@ def test_a_permanent_error_fails_once_without_retrying(fake_slack, error):
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
     assert error in delivery.last_error
+
+
+def test_a_delivery_that_fails_for_good_is_told_to_the_moderators_once(fake_slack, client):
+    moderator, member = UserFactory(moderator=True), UserFactory()
+    make_proposal(title="森の図書館")
+    delivery = _slack(EventKind.SUBMITTED).get()
+    fake_slack.fail("chat.postMessage", Fault(error="channel_not_found"))
+
+    dispatch.process(delivery.pk)
+    dispatch.process(delivery.pk)
+
+    client.force_login(moderator)
+    page = client.get(reverse("workers:list")).content.decode()
+    expected = "A message about “森の図書館” could not be delivered by Slack: Slack refused"
+    assert page.count(expected) == 1
+    client.force_login(member)
+    assert "could not be delivered" not in client.get(reverse("workers:list")).content.decode()
 
 
 def test_server_errors_back_off_with_jitter_then_fail(fake_slack, settings):
