@@ -2,15 +2,16 @@
 
 Page and part keys start with `proposals.freshness.current()`, a number that moves with every
 change a page can show, so nothing is served after its data changed; old entries simply age out
-(FRAGMENT_CACHE_SECONDS). Three ways to use it:
+(FRAGMENT_CACHE_SECONDS). Three kinds of use:
 
 - `cached_page`: a whole GET page for one viewer. What differs from one request to the next is
   left as a hole and filled on every response: the CSRF token, the unread badge in the
   navigation, and messages (a page with a message waiting is simply rendered afresh).
 - `render_cached`: a part shared by a page and its htmx requests (the board's columns, the
   list's results), with the CSRF hole filled the same way.
-- `cached_pieces`: pieces that change one by one (comments, timeline entries), each kept under
-  a key made of what it shows, so a page made again after a change renders only what changed.
+- `cached_pieces` and `cached_each`: pieces that change one by one (comments, timeline entries,
+  board cards), each kept under a key made of what it shows, so a page made again after a change
+  renders only what changed.
 
 Cached HTML never holds a real CSRF token: that would hand one member's secret to another, and
 break after the next login. While rendering for the cache, `holes()` (a context processor) puts
@@ -81,6 +82,24 @@ def cached_pieces(
     if pieces.keys() != kept.keys():
         cache.set(entry, pieces, settings.FRAGMENT_CACHE_SECONDS)
     return [mark_safe(pieces[k]) for k in keys]
+
+
+def cached_each(
+    parts: Iterable[Any],
+    items: Sequence[T],
+    key: Callable[[T], str],
+    render: Callable[[T], str],
+) -> list[SafeString]:
+    """Like `cached_pieces`, for pieces that many pages show in ever other combinations (a
+    board card, under any filter, for any viewer): each piece is a cache entry of its own, and
+    all of them are read in one go."""
+    parts = list(parts)
+    keys = [cache_key(*parts, key(item)) for item in items]
+    found = cache.get_many(keys)
+    fresh = {k: render(item) for k, item in zip(keys, items, strict=True) if k not in found}
+    if fresh:
+        cache.set_many(fresh, settings.FRAGMENT_CACHE_SECONDS)
+    return [mark_safe(found[k] if k in found else fresh[k]) for k in keys]
 
 
 def _for_cache(request: HttpRequest, render: Callable[[], Any]) -> Any:

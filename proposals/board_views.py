@@ -1,12 +1,17 @@
 """The kanban board: a signed-in member's home page, its htmx partials and the drop endpoint."""
 
+from dataclasses import replace
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html_join
 from django.utils.http import urlencode
@@ -54,6 +59,44 @@ def _filter_context(filters: selectors.BoardFilters) -> dict:
     }
 
 
+def _card_key(card: selectors.BoardCard, now: datetime) -> str:
+    """Everything a card's body shows (its moves depend on the viewer and stay outside). The time
+    in its stage is told in whole days from `status_changed_at`, so those two decide the words."""
+    proposal = card.proposal
+    in_stage = (proposal.status_changed_at.isoformat(), (now - proposal.status_changed_at).days)
+    shown = (
+        proposal.pk,
+        proposal.title,
+        proposal.proposer.public_name,
+        [theme.name for theme in proposal.board_themes],
+        [(role.name, role.open, role.pace) for role in card.open_roles],
+        (proposal.member_count, proposal.cheer_count, proposal.comment_count),
+        in_stage,
+        card.quiet_days,
+    )
+    return repr(shown)
+
+
+def _with_bodies(cards: list[selectors.BoardCard]) -> list[selectors.BoardCard]:
+    """The cards with their bodies, each rendered once and shared by every viewer and filter."""
+    now = timezone.now()
+    bodies = fragments.cached_each(
+        ["board-card", translation.get_language()],
+        cards,
+        lambda card: _card_key(card, now),
+        lambda card: render_to_string("board/_card.html#card_body", {"card": card}),
+    )
+    return [replace(card, body=body) for card, body in zip(cards, bodies, strict=True)]
+
+
+def _columns(
+    request: HttpRequest, filters: selectors.BoardFilters, shown: dict[str, int]
+) -> list[selectors.BoardColumn]:
+    columns = selectors.board_columns(user=request.user, filters=filters, shown=shown)
+    cards = iter(_with_bodies([card for column in columns for card in column.cards]))
+    return [replace(column, cards=[next(cards) for _card in column.cards]) for column in columns]
+
+
 def _board_context(
     request: HttpRequest, filters: selectors.BoardFilters, version: str, shown: dict[str, int]
 ) -> dict:
@@ -61,7 +104,7 @@ def _board_context(
 
     def columns() -> dict:
         return {
-            "columns": selectors.board_columns(user=request.user, filters=filters, shown=shown),
+            "columns": _columns(request, filters, shown),
             **_filter_context(filters),
             "columns_etag": columns_etag,
         }
@@ -134,7 +177,7 @@ def board_more(request: HtmxHttpRequest) -> HttpResponse:
     cards = selectors.board_cards(
         user=request.user, filters=filters, status=status, offset=offset, limit=page_size + 1
     )
-    has_more, cards = len(cards) > page_size, cards[:page_size]
+    has_more, cards = len(cards) > page_size, _with_bodies(cards[:page_size])
     return render(
         request,
         "board/_more.html",

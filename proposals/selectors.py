@@ -380,6 +380,7 @@ class BoardCard:
     open_roles: list[OpenRole]
     moves: list[TransitionOption]
     quiet_days: int | None
+    body: str = ""  # the rendered card without the viewer's moves (filled in by the page)
 
     @property
     def movable(self) -> bool:

@@ -207,3 +207,26 @@ def test_a_comment_changed_behind_the_services_back_is_shown_as_it_is_now(member
 
     html = _page(member_client, proposal.get_absolute_url())
     assert "直した文" in html and "元の文" not in html
+
+
+def _card(html: str, proposal) -> str:
+    """One card of the board, up to the next card or the end of its column."""
+    rest = html.split(f'id="card-{proposal.pk}"', 1)[1]
+    return re.split(r'<li class="board-card|</ol>', rest, maxsplit=1)[0]
+
+
+def test_board_cards_share_their_body_but_each_viewer_gets_their_own_moves(client):
+    proposal = make_proposal(title="みんなの畑")
+    other = UserFactory()
+    client.force_login(other)
+    theirs = _card(_page(client, BOARD), proposal)
+    client.force_login(proposal.proposer)
+    mine = _card(_page(client, BOARD), proposal)
+    assert "みんなの畑" in theirs and "みんなの畑" in mine
+    assert "Move to…" in mine and "Move to…" not in theirs
+
+    services.cheer_set(proposal=proposal, user=other, cheered=True)
+
+    assert "1 cheer<" in _card(_page(client, BOARD), proposal)
+    client.force_login(other)
+    assert "1 cheer<" in _card(_page(client, BOARD), proposal)
