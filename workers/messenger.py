@@ -270,6 +270,7 @@ def cheered(*, proposal, user) -> Event:
         event.save(update_fields=["payload"])
         # Someone who cheered does not need to hear about their own cheer.
         event.deliveries.filter(recipient=user).delete()
+        inapp.inbox_changed([user.pk])
     return event
 
 

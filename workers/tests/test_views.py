@@ -84,6 +84,20 @@ def test_the_unread_badge(client):
     assert '<span class="badge"' not in html
 
 
+def test_the_badge_drops_a_cheer_notice_once_the_member_cheers_too(client):
+    proposal = make_proposal()
+    follower = UserFactory()
+    services.follow_set(proposal=proposal, user=follower, following=True)
+    services.cheer_set(proposal=proposal, user=UserFactory(), cheered=True)
+    client.force_login(follower)
+    assert 'aria-label="1 unread"' in client.get(reverse("workers:list")).content.decode()
+
+    # Cheering joins the same batch, and nobody hears of their own cheer.
+    services.cheer_set(proposal=proposal, user=follower, cheered=True)
+
+    assert '<span class="badge"' not in client.get(reverse("proposals:list")).content.decode()
+
+
 def test_anonymous_people_are_sent_to_log_in(client):
     response = client.get(reverse("workers:list"))
     assert response.status_code == 302 and "login" in response["Location"]
