@@ -126,6 +126,10 @@ def render_cached(
         )
 
     html = cached((template_name, *parts), render)
+    if getattr(request, _RENDERING, False):
+        # Part of a page being rendered for the cache: the hole stays for that page's filler,
+        # or the page would keep this device's token for the member's other devices.
+        return mark_safe(html)
     return mark_safe(html.replace(CSRF_HOLE, get_token(request)))
 
 

@@ -230,3 +230,22 @@ def test_board_cards_share_their_body_but_each_viewer_gets_their_own_moves(clien
     assert "1 cheer<" in _card(_page(client, BOARD), proposal)
     client.force_login(other)
     assert "1 cheer<" in _card(_page(client, BOARD), proposal)
+
+
+def test_a_members_second_device_can_move_cards_on_a_board_cached_by_the_first():
+    proposal = make_proposal()
+    laptop, phone = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    for device in (laptop, phone):
+        device.force_login(proposal.proposer)
+    _page(laptop, BOARD)
+
+    html = _page(phone, BOARD)  # the same member and version: served from the cache
+    card = _card(html, proposal)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', card).group(1)
+    response = phone.post(
+        reverse("board:move", args=[proposal.pk]),
+        {"csrfmiddlewaretoken": token, "from": "idea", "to": "discussion"},
+        headers={"Accept": "application/json"},
+    )
+
+    assert response.status_code == 200 and response.json()["ok"]
