@@ -19,7 +19,7 @@ from django.utils import timezone
 from members.models import MODERATORS_GROUP, User
 from members.services import profile_update
 
-from . import freshness, services
+from . import services
 from .choices import ACTIVE_STATUSES, PROPOSER_ROLE, SUGGESTED_THEMES, MembershipStatus, Status
 from .markdown import render_markdown
 from .models import (
@@ -672,7 +672,6 @@ def seed_community(*, now: datetime | None = None) -> SeedReport:
             continue
         with transaction.atomic():
             _tell(story, members, now)
-            freshness.changed()  # the story's dates are backdated with queryset updates
         report.proposals_created += 1
     return report
 
@@ -938,7 +937,6 @@ def add_proposals(
         ]
         with transaction.atomic():
             _insert(plans)
-            freshness.changed()  # bulk inserts send no signals
         done += size
         if progress:
             progress(done, count)
