@@ -14,8 +14,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=incubator.settings.production
 WORKDIR /app
 
-COPY requirements/lock.txt requirements/lock.txt
-RUN pip install -r requirements/lock.txt
+# Only what production runs: no test runner, browser driver or linter in the image.
+COPY requirements/base.txt requirements/production.txt requirements/
+RUN pip install -r requirements/production.txt
 
 COPY --from=assets /app/node_modules node_modules
 COPY . .

@@ -3,13 +3,17 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The settings read PORT too (SITE_URL's default), so mail links point at the port being served.
+export PORT
 PYTEST_ARGS ?=
 
 .PHONY: setup run test bench lint check test-deps messages
 
-$(VENV)/.installed: requirements/lock.txt
+# Development installs everything the image runs (requirements/production.txt) plus the tools;
+# a change to any requirements file reinstalls.
+$(VENV)/.installed: $(wildcard requirements/*.txt)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -47,6 +51,7 @@ bench: setup
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 check: setup
 	$(PY) manage.py makemigrations --check --dry-run

@@ -134,14 +134,46 @@ def test_healthchecks_probe_real_things():
     assert any(volume.endswith(f":{APP_DIR}/var") for volume in SERVICES["beat"]["volumes"])
 
 
-def test_the_image_installs_the_lock_file_and_front_end_and_collects_static():
+def requirements(name: str) -> dict[str, str]:
+    """The pins of requirements/<name>, following its `-r` includes: {normalised name: line}."""
+    pins = {}
+    for line in (BASE_DIR / "requirements" / name).read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("-r "):
+            pins |= requirements(line.removeprefix("-r ").strip())
+        elif line:
+            package = re.split(r"[\[=<>~!; ]", line, maxsplit=1)[0]
+            pins[re.sub(r"[-_.]+", "-", package).lower()] = line
+    return pins
+
+
+def test_the_image_installs_production_requirements_and_front_end_and_collects_static():
     dockerfile = (BASE_DIR / "Dockerfile").read_text()
     ignored = (BASE_DIR / ".dockerignore").read_text().split()
 
     assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.MULTILINE)
     assert f"WORKDIR {APP_DIR}" in dockerfile
-    assert "pip install -r requirements/lock.txt" in dockerfile
+    assert "pip install -r requirements/production.txt" in dockerfile
     assert "npm ci" in dockerfile
     assert "manage.py collectstatic --noinput" in dockerfile
-    assert "gunicorn" in (BASE_DIR / "requirements/lock.txt").read_text()
     assert {".venv", "node_modules", ".env", ".git"} <= set(ignored)
+
+
+@pytest.mark.parametrize("name", ["base.txt", "production.txt", "dev.txt"])
+def test_every_requirement_is_an_exact_pin(name):
+    loose = [line for line in requirements(name).values() if not re.search(r"==[\w.]+$", line)]
+
+    assert loose == []
+
+
+def test_the_image_carries_no_test_or_lint_tools_and_development_has_all_it_runs():
+    production = requirements("production.txt")
+    development = requirements("dev.txt")
+    tools = {"pytest", "pytest-django", "playwright", "ruff", "factory-boy", "hypothesis"}
+    tools |= {"schemathesis", "import-linter"}
+
+    assert {"django", "gunicorn", "celery", "whitenoise", "django-csp"} <= set(production)
+    assert tools & set(production) == set()
+    assert tools <= set(development)
+    # What is tested is what ships: the same pins, plus the tools.
+    assert {name: development[name] for name in production} == production
