@@ -75,8 +75,7 @@ def _english_by_default(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: rolled-back tests reuse content versions and ids, so
-    a page cached by an earlier test could otherwise match a later test's key."""
+    """Each test starts with an empty cache (the Slack command rate limits live there)."""
     from django.core.cache import cache
 
     cache.clear()

@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class ProposalsConfig(AppConfig):
     name = "proposals"
     verbose_name = _("Proposals")
-
-    def ready(self) -> None:
-        from . import freshness
-
-        freshness.connect()

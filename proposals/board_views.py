@@ -1,8 +1,5 @@
 """The kanban board: a signed-in member's home page, its htmx partials and the drop endpoint."""
 
-from dataclasses import replace
-from datetime import datetime
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,15 +8,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
-
-from incubator import fragments
 
 from . import selectors, services
 from .choices import Status
@@ -59,61 +53,12 @@ def _filter_context(filters: selectors.BoardFilters) -> dict:
     }
 
 
-def _card_key(card: selectors.BoardCard, now: datetime) -> str:
-    """Everything a card's body shows (its moves depend on the viewer and stay outside). The time
-    in its stage is told in whole days from `status_changed_at`, so those two decide the words."""
-    proposal = card.proposal
-    in_stage = (proposal.status_changed_at.isoformat(), (now - proposal.status_changed_at).days)
-    shown = (
-        proposal.pk,
-        proposal.title,
-        proposal.proposer.public_name,
-        [theme.name for theme in proposal.board_themes],
-        [(role.name, role.open, role.pace) for role in card.open_roles],
-        (proposal.member_count, proposal.cheer_count, proposal.comment_count),
-        in_stage,
-        card.quiet_days,
-    )
-    return repr(shown)
-
-
-def _with_bodies(cards: list[selectors.BoardCard]) -> list[selectors.BoardCard]:
-    """The cards with their bodies, each rendered once and shared by every viewer and filter."""
-    now = timezone.now()
-    bodies = fragments.cached_each(
-        ["board-card", translation.get_language()],
-        cards,
-        lambda card: _card_key(card, now),
-        lambda card: render_to_string("board/_card.html#card_body", {"card": card}),
-    )
-    return [replace(card, body=body) for card, body in zip(cards, bodies, strict=True)]
-
-
-def _columns(
-    request: HttpRequest, filters: selectors.BoardFilters, shown: dict[str, int]
-) -> list[selectors.BoardColumn]:
-    columns = selectors.board_columns(user=request.user, filters=filters, shown=shown)
-    cards = iter(_with_bodies([card for column in columns for card in column.cards]))
-    return [replace(column, cards=[next(cards) for _card in column.cards]) for column in columns]
-
-
 def _board_context(
-    request: HttpRequest, filters: selectors.BoardFilters, version: str, shown: dict[str, int]
+    request: HttpRequest, filters: selectors.BoardFilters, etag: str, shown: dict[str, int]
 ) -> dict:
-    columns_etag = _etag(version, "columns", shown)
-
-    def columns() -> dict:
-        return {
-            "columns": _columns(request, filters, shown),
-            **_filter_context(filters),
-            "columns_etag": columns_etag,
-        }
-
     return {
-        # The version names everything the columns show, so it keys their cached HTML too.
-        "columns_html": fragments.render_cached(
-            request, "board/_columns.html", [columns_etag], columns
-        ),
+        "columns": selectors.board_columns(user=request.user, filters=filters, shown=shown),
+        "columns_etag": _etag(etag, "columns", shown),
         **_filter_context(filters),
         "poll_seconds": getattr(settings, "BOARD_POLL_SECONDS", 15),
         "page_size": selectors.BOARD_PAGE_SIZE,
@@ -138,26 +83,21 @@ def _conditional(response: HttpResponse, etag: str) -> HttpResponse:
 def board(request: HtmxHttpRequest) -> HttpResponse:
     """The whole board, or only its columns for htmx (filters) and for the poll.
 
-    An unchanged board answers 304 from one query by primary key, before anything is rendered;
-    a changed one is rendered once per version and viewer, then served from the cache.
+    An unchanged board answers 304 from one aggregate query, before anything is rendered.
     """
     filters = selectors.BoardFilters.from_params(request.GET)
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     shown = _shown(request.GET)
-    version = selectors.board_version(user=request.user, filters=filters)
-    etag = _etag(version, "columns" if partial else "page", shown)
+    fingerprint = selectors.board_fingerprint(user=request.user, filters=filters)
+    etag = _etag(fingerprint, "columns" if partial else "page", shown)
     if _not_modified(request, etag):
         return _conditional(HttpResponse(status=304), etag)
+    context = _board_context(request, filters, fingerprint, shown)
     if partial:
-        response = HttpResponse(_board_context(request, filters, version, shown)["columns_html"])
+        response = render(request, "board/_columns.html", context)
     else:
-
-        def page() -> HttpResponse:
-            context = _board_context(request, filters, version, shown)
-            context["themes"] = selectors.board_themes(user=request.user)
-            return render(request, "board/board.html", context)
-
-        response = fragments.cached_page(request, [etag], page)
+        context["themes"] = selectors.board_themes(user=request.user)
+        response = render(request, "board/board.html", context)
     return _conditional(response, etag)
 
 
@@ -177,7 +117,7 @@ def board_more(request: HtmxHttpRequest) -> HttpResponse:
     cards = selectors.board_cards(
         user=request.user, filters=filters, status=status, offset=offset, limit=page_size + 1
     )
-    has_more, cards = len(cards) > page_size, _with_bodies(cards[:page_size])
+    has_more, cards = len(cards) > page_size, cards[:page_size]
     return render(
         request,
         "board/_more.html",
@@ -223,14 +163,14 @@ def board_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         (messages.success if status_code == 200 else messages.warning)(request, message)
         query = urlencode(filters.as_params())
         return redirect(reverse("proposals:board") + (f"?{query}" if query else ""))
-    version = selectors.board_version(user=request.user, filters=filters)
-    context = _board_context(request, filters, version, _shown(request.POST))
+    fingerprint = selectors.board_fingerprint(user=request.user, filters=filters)
+    context = _board_context(request, filters, fingerprint, _shown(request.POST))
     return JsonResponse(
         {
             "ok": status_code == 200,
             "message": message,
             "card": f"card-{proposal.pk}",
-            "columns_html": context["columns_html"],
+            "columns_html": render_to_string("board/_columns.html", context, request=request),
         },
         status=status_code,
     )

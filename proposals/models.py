@@ -329,19 +329,3 @@ class TransitionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id}: {self.from_status} → {self.to_status}"
-
-
-class ContentVersion(models.Model):
-    """One number that goes up with every change a page can show (see `proposals/freshness.py`).
-
-    Rendered pages are cached under it and the board's poll is answered 304 while it stays put.
-    """
-
-    number = models.BigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("content version")
-        verbose_name_plural = _("content version")
-
-    def __str__(self) -> str:
-        return str(self.number)

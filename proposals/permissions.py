@@ -37,5 +37,12 @@ def can_delete_comment(user, comment) -> bool:
     return can_edit_comment(user, comment)
 
 
+def can_see_comment(user, comment) -> bool:
+    """A hidden comment stays visible to moderators and to its own author (who can still edit it)."""
+    if not comment.is_hidden:
+        return True
+    return is_moderator(user) or can_edit_comment(user, comment)
+
+
 def can_hide_comment(user, comment) -> bool:
     return is_moderator(user)

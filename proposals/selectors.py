@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
-from . import freshness, permissions
+from . import permissions
 from .choices import ACTIVE_STATUSES, SUGGESTED_THEMES, MembershipStatus, Status
 from .lifecycle import guard_failure, targets_from
 from .models import (
@@ -337,17 +337,24 @@ def board_queryset(*, user, filters: BoardFilters) -> QuerySet[Proposal]:
     return proposals.order_by()
 
 
-def board_version(*, user, filters: BoardFilters) -> str:
-    """A validator for the rendered board: the content version (one query by primary key), then
-    what else the board depends on: the viewer (what they may move), their interests when that
-    filter is on, the language, the hour ("in this stage for 3 days") and the filters."""
+def board_fingerprint(*, user, filters: BoardFilters) -> str:
+    """A validator for the rendered board, from one aggregate over the board's own proposals (no
+    lock, no shared counter): how many there are and the latest change among them (every service
+    write moves `updated_at`), then what else the board depends on: the viewer and their moderator
+    flag (what they may move), their interests when that filter is on, the language, the day
+    ("in this stage for 3 days") and the filters."""
+    seen = board_queryset(user=user, filters=filters).aggregate(
+        n=Count("pk"), last=Max("updated_at")
+    )
     raw = "|".join(
         [
-            str(freshness.current()),
+            str(seen["n"]),
+            seen["last"].isoformat() if seen["last"] else "",
             str(user.pk),
+            str(permissions.is_moderator(user)),
             repr(list(user.interests or [])) if filters.interests else "",
             translation.get_language() or "",
-            freshness.clock(),
+            timezone.localdate().isoformat(),
             repr(sorted(filters.as_params().items())),
         ]
     )
@@ -380,7 +387,6 @@ class BoardCard:
     open_roles: list[OpenRole]
     moves: list[TransitionOption]
     quiet_days: int | None
-    body: str = ""  # the rendered card without the viewer's moves (filled in by the page)
 
     @property
     def movable(self) -> bool:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from workers import messenger
 
-from . import freshness, permissions
+from . import permissions
 from .choices import PROPOSER_ROLE, MembershipStatus, Status
 from .errors import ActionConflict, ActionNotPermitted
 from .lifecycle import guard_failure, spec_for, targets_from
@@ -251,10 +251,10 @@ def proposal_still_going(*, proposal: Proposal, by) -> Proposal:
 
 
 def _touch(proposal: Proposal, **counts) -> None:
-    """Activity: the board's "recently active" order moves. A queryset update sends no signal, so
-    it tells `freshness` itself."""
-    Proposal.objects.filter(pk=proposal.pk).update(last_activity_at=timezone.now(), **counts)
-    freshness.changed()
+    """Activity: the board's "recently active" order moves, and `updated_at` with it (a queryset
+    update skips auto_now), so the board's fingerprint sees the change."""
+    now = timezone.now()
+    Proposal.objects.filter(pk=proposal.pk).update(last_activity_at=now, updated_at=now, **counts)
 
 
 def _recount_members(proposal: Proposal) -> int:

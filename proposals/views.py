@@ -1,6 +1,5 @@
 """Proposal pages. Thin: parse a form, call a service or selector, render; htmx gets a partial."""
 
-import hashlib
 from dataclasses import dataclass
 from functools import wraps
 
@@ -11,17 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
-from incubator import fragments
-
-from . import freshness, permissions, selectors, services
+from . import permissions, selectors, services
 from .choices import ACTIVE_STATUSES, Status
 from .errors import ActionConflict, ActionNotPermitted
 from .forms import (
@@ -93,42 +88,17 @@ def _still_open(proposal: Proposal) -> list[selectors.OpenRole]:
 def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
     filter_form = ListFilterForm(request.GET)
     filters = filter_form.filters
-    is_filtered = any(filters.values())
-    version = freshness.current()
-
-    def results() -> dict:
-        proposals = selectors.proposal_list(user=request.user, **filters)
-        page = Paginator(proposals, settings.PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
-        cards = [(proposal, _still_open(proposal)) for proposal in page.object_list]
-        return {"page": page, "cards": cards, "is_filtered": is_filtered}
-
-    def results_html() -> str:
-        # The same for everyone (unless "mine"): one cached copy for all members.
-        return fragments.render_cached(
-            request,
-            "proposals/list.html#results",
-            [
-                version,
-                translation.get_language(),
-                request.GET.urlencode(),
-                request.user.pk if filters["mine"] else "",
-            ],
-            results,
-        )
-
+    proposals = selectors.proposal_list(user=request.user, **filters)
+    page = Paginator(proposals, settings.PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "cards": [(proposal, _still_open(proposal)) for proposal in page.object_list],
+        "is_filtered": any(filters.values()),
+    }
     if request.htmx:
-        return HttpResponse(results_html())
-
-    def page() -> HttpResponse:
-        context = {
-            "filter_form": filter_form,
-            "results": results_html(),
-            "themes": _suggested_themes(),
-            "is_filtered": is_filtered,
-        }
-        return render(request, "proposals/list.html", context)
-
-    return fragments.cached_page(request, [version], page)
+        return render(request, "proposals/list.html#results", context)
+    context |= {"filter_form": filter_form, "themes": _suggested_themes()}
+    return render(request, "proposals/list.html", context)
 
 
 # Submit and edit
@@ -238,70 +208,24 @@ def markdown_preview(request: HtmxHttpRequest) -> HttpResponse:
 @dataclass(frozen=True)
 class CommentView:
     comment: Comment
-    html: str  # its header and text; the actions depend on the viewer and are rendered around it
     can_edit: bool
     can_hide: bool
-
-
-def _comment_key(comment: Comment) -> str:
-    """Everything a comment's piece shows (its text by a digest, so an admin's edit counts)."""
-    text = hashlib.blake2b(comment.body_html.encode(), digest_size=8).hexdigest()
-    author = comment.author
-    shown = (comment.pk, comment.edited_at, comment.is_hidden, author.username, author.public_name)
-    return f"{shown!r}|{text}"
-
-
-def _timeline_key(entry: selectors.TimelineEntry) -> str:
-    """Everything a timeline entry shows."""
-    item = entry.item
-    if entry.kind == "transition":
-        shown = (item.from_status, item.to_status, item.note)
-    elif entry.kind == "joined":
-        shown = (item.role,)
-    elif entry.kind == "comment":
-        shown = (item.pk,)
-    else:
-        shown = ()
-    who = entry.actor.public_name if entry.actor else ""
-    return repr((entry.kind, entry.at.isoformat(), who, shown))
-
-
-def _pieces(kind: str, proposal: Proposal, items, key) -> list:
-    """Comments or timeline entries rendered once each (incubator/fragments.cached_pieces)."""
-    partial, name = {
-        "comments": ("comment_body", "comment"),
-        "timeline": ("timeline_entry", "entry"),
-    }[kind]
-    return fragments.cached_pieces(
-        [kind, proposal.pk, translation.get_language(), settings.TIME_ZONE],
-        items,
-        key,
-        lambda item: render_to_string(f"proposals/detail.html#{partial}", {name: item}),
-    )
 
 
 def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
     user = request.user
     can_steer = permissions.can_steer(user, proposal)
-    is_moderator = permissions.is_moderator(user)
     viewer = selectors.viewer_state(proposal=proposal, user=user)
     roles = selectors.open_roles(proposal)
     active_membership = viewer.membership is not None
-    shown = [
-        comment
-        for comment in proposal.all_comments
-        if is_moderator or not comment.is_hidden or comment.author_id == user.pk
-    ]
     comments = [
         CommentView(
             comment=comment,
-            html=html,
             can_edit=permissions.can_edit_comment(user, comment),
             can_hide=permissions.can_hide_comment(user, comment),
         )
-        for comment, html in zip(
-            shown, _pieces("comments", proposal, shown, _comment_key), strict=True
-        )
+        for comment in proposal.all_comments
+        if permissions.can_see_comment(user, comment)
     ]
     spent = selectors.time_in_state(proposal=proposal)
     return {
@@ -313,9 +237,7 @@ def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
         "open_roles": roles,
         "recruiting": proposal.status in ACTIVE_STATUSES,
         "pending": selectors.pending_requests(proposal) if can_steer else [],
-        "timeline": _pieces(
-            "timeline", proposal, selectors.proposal_timeline(proposal=proposal), _timeline_key
-        ),
+        "timeline": selectors.proposal_timeline(proposal=proposal),
         "time_in_state": [
             (Status(s).label, spent[s], s == proposal.status) for s in Status.values if s in spent
         ],
@@ -344,11 +266,7 @@ def _render_detail(request, pk: int, *, status: int = 200, **forms) -> HttpRespo
 @login_required
 @require_GET
 def proposal_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    # Kept per viewer (what each may do differs) until the next change anywhere; the hour keys
-    # "in this stage for 3 days". A form sent back with errors is rendered afresh (see callers).
-    return fragments.cached_page(
-        request, [freshness.current(), freshness.clock()], lambda: _render_detail(request, pk)
-    )
+    return _render_detail(request, pk)
 
 
 @login_required

@@ -18,7 +18,6 @@ from django.utils import timezone
 from members.models import MODERATORS_GROUP
 from proposals.choices import MembershipStatus
 
-from .channels import inapp
 from .events import AUDIENCE, EMAIL_DEFAULTS, SLACK_KINDS, Audience, Channel, EmailMode, EventKind
 from .events import excerpt as _excerpt
 from .models import Delivery, DeliveryStatus, EmailPreference, Event
@@ -139,7 +138,6 @@ def record_event(
             )
         )
     Delivery.objects.bulk_create(rows, batch_size=1000)
-    inapp.inbox_changed(recipients)
     pending = [row for row in rows if row.status == DeliveryStatus.PENDING]
     if pending:
         enqueue_after_commit(pending)
@@ -174,10 +172,19 @@ def proposal_changed(*, proposal) -> None:
 
     chat.update re-renders from the current state, so a lost refresh is repaired by the next one.
     """
+    if settings.SLACK_BOT_TOKEN:
+        transaction.on_commit(partial(_refresh_card_now, proposal.pk), robust=True)
+
+
+def _refresh_card_now(proposal_id: int) -> None:
+    """Publish the card refresh. A broker outage only costs this refresh: the next event's
+    delivery renders the card from the current state again."""
     from .tasks import refresh_slack_card
 
-    if settings.SLACK_BOT_TOKEN:
-        refresh_slack_card.delay_on_commit(proposal.pk)
+    try:
+        refresh_slack_card.delay(proposal_id)
+    except Exception:
+        logger.warning("Broker unavailable; the Slack card refresh waits for the next event.")
 
 
 def proposal_submitted(*, proposal) -> Event:
@@ -270,7 +277,6 @@ def cheered(*, proposal, user) -> Event:
         event.save(update_fields=["payload"])
         # Someone who cheered does not need to hear about their own cheer.
         event.deliveries.filter(recipient=user).delete()
-        inapp.inbox_changed([user.pk])
     return event
 
 

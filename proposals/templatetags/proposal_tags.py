@@ -22,8 +22,7 @@ def duration(value: timedelta | None) -> str:
 @register.filter
 def coarse_duration(value: timedelta | None) -> str:
     """A span that is still growing, in whole days or more ("3 days"; under a day, "less than a
-    day"). Cached pages are keyed on the hour (proposals/freshness.clock), so a coarse span is
-    never shown wrong by more than that hour."""
+    day"). The board's ETag changes with the day, so a poll never keeps yesterday's count."""
     if value is None:
         return ""
     if value < timedelta(days=1):

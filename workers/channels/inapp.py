@@ -1,9 +1,7 @@
 """In-app notifications: the member's in-app Delivery rows, read and marked read here."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -38,24 +36,12 @@ def _inbox(user):
     return Delivery.objects.filter(channel=Channel.INAPP, recipient=user)
 
 
-# Every page's navigation shows the unread count, so it is kept in the cache until the member's
-# inbox changes: `inbox_changed` runs wherever in-app notifications are created or read.
-UNREAD_SECONDS = 300
-
-
-def _unread_key(user_id: int) -> str:
-    return f"inbox:unread:{user_id}"
-
-
 def unread_count(user) -> int:
-    key = _unread_key(user.pk)
-    count = cache.get(key)
-    if count is None:
-        count = Delivery.objects.filter(
-            channel=Channel.INAPP, recipient_id=user.pk, read_at__isnull=True
-        ).count()
-        cache.set(key, count, UNREAD_SECONDS)
-    return count
+    """Counted on every page from the (recipient, channel, read_at) index: always the truth, and
+    nothing outside the database to keep in step (or to be down) when the inbox changes."""
+    return Delivery.objects.filter(
+        channel=Channel.INAPP, recipient_id=user.pk, read_at__isnull=True
+    ).count()
 
 
 def nav_badge(user) -> str:
@@ -72,15 +58,6 @@ def nav_badge(user) -> str:
         gettext("Notifications"),
         badge if count else "",
     )
-
-
-def inbox_changed(user_ids: Iterable[int]) -> None:
-    """Forget these members' unread counts: now, and again once the change is committed (a page
-    read in between would otherwise keep the old count)."""
-    keys = [_unread_key(user_id) for user_id in user_ids]
-    if keys:
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 def notification_groups(user, *, limit: int = 200) -> list[NotificationGroup]:
@@ -111,7 +88,6 @@ def notification_mark_read(*, user, delivery_id: int) -> bool:
         .filter(pk=delivery_id, read_at__isnull=True)
         .update(read_at=timezone.now(), updated_at=timezone.now())
     )
-    inbox_changed([user.pk])
     return marked
 
 
@@ -120,7 +96,6 @@ def notification_mark_all_read(*, user, proposal_id: int | None = None) -> int:
     if proposal_id is not None:
         unread = unread.filter(proposal_id=proposal_id)
     marked = unread.update(read_at=timezone.now(), updated_at=timezone.now())
-    inbox_changed([user.pk])
     return marked
 
 

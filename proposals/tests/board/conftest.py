@@ -2,7 +2,6 @@ import pytest
 from django.utils import timezone
 
 from members.tests.factories import UserFactory
-from proposals import freshness
 from proposals.choices import Status
 from proposals.models import Proposal, RoleWanted, Tag
 
@@ -31,7 +30,6 @@ def bulk_proposals(n: int, *, proposer=None, status=None, title="Bulk proposal")
     RoleWanted.objects.bulk_create(
         [RoleWanted(proposal=p, name="デザイナー", count=1, pace="週2h") for p in proposals]
     )
-    freshness.changed()  # bulk inserts send no signals (as in proposals/demo.py)
     return proposals
 
 
