@@ -55,7 +55,9 @@ def test_writes_on_b_complete_while_a_change_is_open():
         services.comment_create(proposal=a, author=UserFactory(), body="まだコミットしていない")
         services.cheer_set(proposal=a, user=UserFactory(), cheered=True)
 
-        assert _in_thread(lambda: services.cheer_set(proposal=b, user=cheerer, cheered=True)) is None
+        assert (
+            _in_thread(lambda: services.cheer_set(proposal=b, user=cheerer, cheered=True)) is None
+        )
         assert (
             _in_thread(lambda: services.comment_create(proposal=b, author=commenter, body="はい"))
             is None

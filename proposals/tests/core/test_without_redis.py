@@ -52,7 +52,10 @@ def test_page_writes_succeed_and_wait_in_the_outbox(client, redis_down):
     before = _pending()
 
     client.force_login(helper)
-    assert client.post(f"/proposals/{proposal.pk}/comments/", {"body": "手伝えます"}).status_code == 302
+    assert (
+        client.post(f"/proposals/{proposal.pk}/comments/", {"body": "手伝えます"}).status_code
+        == 302
+    )
     assert client.post(f"/proposals/{proposal.pk}/cheer/").status_code == 302
     joined = client.post(f"/proposals/{proposal.pk}/join/", {"role_choice": "デザイナー"})
     assert joined.status_code == 302
