@@ -68,8 +68,8 @@ api = IncubatorAPI(
     docs_url="/docs",
     auth=api_auth,
 )
-api.add_router("/v1", "proposals.api.router")
-api.add_router("/v1", "proposals.board_api.router")
+api.add_router("/v1", "proposals.api.routes.router")
+api.add_router("/v1", "proposals.api.board.router")
 
 
 def _error(request, status: int, message: str, details=None, **extra) -> HttpResponse:

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from proposals.forms import split_themes
+from proposals.web.forms import split_themes
 
 from .models import User
 

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from proposals import selectors
-from proposals.forms import apply_service_errors
+from proposals.web.forms import apply_service_errors
 
 from . import services
 from .forms import ApiTokenForm, ProfileForm

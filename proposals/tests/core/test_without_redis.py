@@ -12,7 +12,7 @@ from members.tests.factories import UserFactory
 from proposals.models import Cheer, Comment, Membership, Proposal
 from proposals.tests.api.conftest import ApiClient
 from proposals.tests.factories import make_proposal
-from proposals.tests.views.conftest import form_data
+from proposals.tests.web.conftest import form_data
 from workers.models import Delivery, DeliveryStatus
 
 # Real commits, so what is published after commit runs as in production (robust on_commit).

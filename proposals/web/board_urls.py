@@ -1,11 +1,11 @@
 from django.urls import path
 
-from . import board_views
+from . import board
 
 app_name = "board"
 
 # The board itself is "/" (proposals:board); these are its partials and its drop endpoint.
 urlpatterns = [
-    path("more/", board_views.board_more, name="more"),
-    path("move/<int:pk>/", board_views.board_move, name="move"),
+    path("more/", board.board_more, name="more"),
+    path("move/<int:pk>/", board.board_move, name="move"),
 ]

@@ -1,12 +1,12 @@
 from django.urls import path
 
-from . import board_views, views
+from . import board, views
 
 app_name = "proposals"
 
 urlpatterns = [
     # The kanban board is a signed-in member's home page (issue: the kanban board).
-    path("", board_views.board, name="board"),
+    path("", board.board, name="board"),
     path("proposals/", views.proposal_list, name="list"),
     path("proposals/new/", views.proposal_create, name="create"),
     path("proposals/preview/", views.markdown_preview, name="preview"),

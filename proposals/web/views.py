@@ -16,9 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
-from . import permissions, selectors, services
-from .choices import ACTIVE_STATUSES, Status
-from .errors import ActionConflict, ActionNotPermitted
+from .. import permissions, selectors, services
+from ..choices import ACTIVE_STATUSES, Status
+from ..errors import ActionConflict, ActionNotPermitted
+from ..markdown import render_markdown
+from ..models import BODY_MAX, Comment, Membership, Proposal, Tag
 from .forms import (
     CommentForm,
     DecisionForm,
@@ -30,8 +32,6 @@ from .forms import (
     TransitionForm,
     apply_service_errors,
 )
-from .markdown import render_markdown
-from .models import BODY_MAX, Comment, Membership, Proposal, Tag
 
 PROPOSAL_FIELDS = {"tags": "free_themes"}
 

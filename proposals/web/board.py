@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from . import selectors, services
-from .choices import Status
-from .errors import ActionConflict, ActionNotPermitted
-from .models import Proposal
+from .. import selectors, services
+from ..choices import Status
+from ..errors import ActionConflict, ActionNotPermitted
+from ..models import Proposal
 
 
 class HtmxHttpRequest(HttpRequest):

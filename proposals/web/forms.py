@@ -7,9 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Status
-from .models import BODY_MAX, COMMENT_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
-from .services import MAX_ROLES, RoleInput
+from ..choices import Status
+from ..models import BODY_MAX, COMMENT_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
+from ..services import MAX_ROLES, RoleInput
 
 THEME_SEPARATORS = re.compile(r"[,、，#\n]+")
 OTHER_ROLE = "__other__"

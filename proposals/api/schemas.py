@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, StringConstraints
 
-from .models import BODY_MAX, COMMENT_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
+from ..models import BODY_MAX, COMMENT_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
 
 # Text the database can store (no NUL), and text that must say something: not only what
 # str.strip() removes. Spelt out because \s means different things to Python and to JavaScript

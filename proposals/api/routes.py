@@ -7,9 +7,9 @@ from django.http import HttpRequest
 from ninja import Header, Path, Query, Router, Status
 from pydantic import StringConstraints
 
-from . import permissions, selectors, services
-from .choices import MembershipStatus
-from .models import Comment, Membership, Proposal
+from .. import permissions, selectors, services
+from ..choices import MembershipStatus
+from ..models import Comment, Membership, Proposal
 from .schemas import (
     NO_NUL,
     CheerOut,

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import StringConstraints
 
-from . import selectors
+from .. import selectors
 
 router = Router(tags=["board"])
 

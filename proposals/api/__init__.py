@@ -1,0 +1,1 @@
+"""The JSON API for proposals: Ninja routes and schemas (mounted by incubator/api.py)."""

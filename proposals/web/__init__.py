@@ -1,0 +1,1 @@
+"""Proposal pages: thin views that parse, call a service or selector, and render."""
