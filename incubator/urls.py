@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
@@ -6,6 +7,10 @@ from django.views.decorators.http import require_GET
 from workers import slack_inbound
 
 from .api import api
+
+# The admin signs in through the site's own sign-in page, with its limits on failed attempts;
+# its own login form, which has none, never checks a password.
+admin.site.login = secure_admin_login(admin.site.login)
 
 
 @require_GET
@@ -23,6 +28,6 @@ urlpatterns = [
     path("slack/interactions", slack_inbound.interaction, name="slack_interactions"),
     path("members/", include("members.urls")),
     path("notifications/", include("workers.urls")),
-    path("board/", include("proposals.board_urls")),
-    path("", include("proposals.urls")),
+    path("board/", include("proposals.web.board_urls")),
+    path("", include("proposals.web.urls")),
 ]
