@@ -10,7 +10,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         if not settings.INVITE_ONLY:
             return True
-        code = request.GET.get("invite") or request.session.get(INVITE_SESSION_KEY)
+        code = (request.GET.get("invite") or request.session.get(INVITE_SESSION_KEY) or "").strip()
         if code and code in settings.INVITE_CODES:
             request.session[INVITE_SESSION_KEY] = code
             return True

@@ -1,5 +1,6 @@
 """Every setting, read from the environment (django-environ). local/production/test only adjust defaults."""
 
+import tomllib
 from pathlib import Path
 
 import environ
@@ -10,6 +11,33 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
+
+
+def checkout_commit(base_dir: Path) -> str:
+    """The commit checked out in base_dir, read from .git's files (no git process); "" if none."""
+    git = base_dir / ".git"
+    try:
+        head = (git / "HEAD").read_text().strip()
+        if not head.startswith("ref: "):
+            return head
+        ref = head.removeprefix("ref: ")
+        if (git / ref).is_file():
+            return (git / ref).read_text().strip()
+        for line in (git / "packed-refs").read_text().splitlines():
+            if line.endswith(f" {ref}"):
+                return line.split()[0]
+    except OSError:
+        pass
+    return ""
+
+
+def package_version(base_dir: Path) -> str:
+    with (base_dir / "pyproject.toml").open("rb") as pyproject:
+        return tomllib.load(pyproject)["project"]["version"]
+
+
+# What is running: part of every cache key, so a deploy never serves what the last release cached.
+RELEASE = env("RELEASE", default="") or checkout_commit(BASE_DIR)[:12] or package_version(BASE_DIR)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-development-key-not-for-production")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -79,7 +107,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "workers.context_processors.notifications",
-                "incubator.fragments.holes",
             ],
         },
     }
@@ -106,7 +133,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 INVITE_ONLY = env.bool("INVITE_ONLY", default=False)
-INVITE_CODES = env.list("INVITE_CODES", default=[])
+# Comma-separated; "a, b" is the codes "a" and "b".
+INVITE_CODES = [code.strip() for code in env.list("INVITE_CODES", default=[]) if code.strip()]
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
@@ -137,9 +165,6 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="incubator <noreply@local
 # Domain rules
 MIN_TEAM_SIZE = env.int("MIN_TEAM_SIZE", default=2)
 PROPOSALS_PER_PAGE = 20
-# How long rendered page content stays cached (incubator/fragments.py). Entries are keyed on the
-# content version, so this only bounds memory, never staleness.
-FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=600)
 
 # Celery: tasks take ids, are idempotent, ack late and survive a lost worker (workers/tasks.py).
 REDIS_URL = env("REDIS_URL", default="")
@@ -247,7 +272,9 @@ SLACK_COMMAND_RATE_PER_MINUTE = env.int("SLACK_COMMAND_RATE_PER_MINUTE", default
 SLACK_CLIENT_ID = env("SLACK_CLIENT_ID", default="")
 SLACK_CLIENT_SECRET = env("SLACK_CLIENT_SECRET", default="")
 SLACK_OIDC_URL = env("SLACK_OIDC_URL", default="https://slack.com")
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Where mail and Slack links point; by default the port `make run` serves (PORT).
+_port = env.int("PORT", default=8000)
+SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{_port}")
 INSTALLED_APPS += ["allauth.socialaccount", "allauth.socialaccount.providers.openid_connect"]
 SOCIALACCOUNT_ADAPTER = "members.slack_login.SlackAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
@@ -274,7 +301,7 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 CELERY_IMPORTS = ["workers.slack_inbound"]
-# A cache shared by every process: Slack command rate limits.
+# A cache shared by every process: rate limits (sign-in, Slack commands) and rendered fragments.
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -285,3 +312,11 @@ CACHES = {
         }
     )
 }
+
+
+def release_key_prefix(caches: dict) -> dict:
+    """Every cache keyed on the release: what one release cached, the next never reads."""
+    return {name: {**cache, "KEY_PREFIX": f"incubator:{RELEASE}"} for name, cache in caches.items()}
+
+
+CACHES = release_key_prefix(CACHES)

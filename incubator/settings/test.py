@@ -3,6 +3,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
+from .base import release_key_prefix
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,7 +14,9 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = release_key_prefix(
+    {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+)
 SLACK_SIGNING_SECRET = "test-signing-secret"
 SLACK_TEAM_ID = "T0COMMUNITY"
 SLACK_APP_ID = "A0INCUBATOR"
