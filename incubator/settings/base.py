@@ -2,9 +2,11 @@
 
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -72,6 +74,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "ninja",
+    "csp",
     "members",
     "proposals",
     "workers",
@@ -79,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -320,3 +324,20 @@ def release_key_prefix(caches: dict) -> dict:
 
 
 CACHES = release_key_prefix(CACHES)
+
+_slack_origin = "{0.scheme}://{0.netloc}".format(urlsplit(SLACK_OIDC_URL))
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files; an
+# inline <script> needs nonce="{{ request.csp_nonce }}". Nothing inline may set a style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        # Sign in with Slack posts here and is redirected to Slack: form-action covers redirects.
+        "form-action": [SELF, *([_slack_origin] if SLACK_CLIENT_ID else [])],
+    }
+}

@@ -14,6 +14,11 @@ document.addEventListener("submit", (event) => {
   form.querySelectorAll("button[type=submit]").forEach((button) => button.setAttribute("aria-disabled", "true"));
 });
 
+// A choice that applies at once, e.g. the language menu (without JavaScript a button does it).
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-submit-on-change]")) event.target.form.submit();
+});
+
 // A page restored from the back/forward cache may be submitted again.
 window.addEventListener("pageshow", () => {
   document.querySelectorAll("form[data-submitting]").forEach((form) => {
