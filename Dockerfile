@@ -20,6 +20,9 @@ RUN pip install -r requirements/production.txt
 
 COPY --from=assets /app/node_modules node_modules
 COPY . .
+# Part of every cache key (incubator/settings/base.py); docker-compose.yml passes .env's RELEASE.
+ARG RELEASE=""
+ENV RELEASE=${RELEASE}
 # collectstatic reads no secret; a throwaway key only satisfies the production settings' check.
 RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
     && useradd --create-home --uid 1000 incubator \

@@ -21,25 +21,28 @@ SERVICES = COMPOSE["services"]
 APP_SERVICES = [name for name, service in SERVICES.items() if "build" in service]
 # The image's working directory, where the project's files live inside the container.
 APP_DIR = "/app"
-# Names the stack needs; the first four are the foundation's, the Slack ones the workers'.
-REQUIRED_ENV = {
-    "DJANGO_SECRET_KEY",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "ALLOWED_HOSTS",
-    "SLACK_BOT_TOKEN",
-    "SLACK_CHANNEL_ID",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_API_URL",
+# What the production settings read that the stack has no use for, and why.
+NOT_FOR_THE_STACK = {
+    "DJANGO_DEBUG": "production settings keep debug off whatever it says",
+    "PORT": "the host's port (ports:); inside, gunicorn listens on 8000 and SITE_URL is given",
+    "EMBEDDED_BROKER_DIR": "the embedded broker only runs without Redis; the stack has Redis",
+    "WORKERS_PACE_FILE": "Slack's pace is shared through a file only without Redis",
 }
 # Interpolated from .env for the containers but not read by the settings themselves.
-COMPOSE_ONLY_VARIABLES = {"POSTGRES_PASSWORD", "PORT"}
+COMPOSE_ONLY_VARIABLES = {"POSTGRES_PASSWORD"}
+SETTINGS = BASE_DIR / "incubator" / "settings"
 
 
-def settings_env_names() -> set[str]:
-    """Every environment name incubator/settings/*.py reads through django-environ."""
-    source = "\n".join(path.read_text() for path in (BASE_DIR / "incubator/settings").glob("*.py"))
-    return set(re.findall(r"\benv(?:\.\w+)?\(\s*\"([A-Z0-9_]+)\"", source))
+# env("NAME", ...), env.bool("NAME", ...), os.environ.get("NAME"), os.getenv("NAME"), os.environ["NAME"]
+ENV_READ = re.compile(
+    r"\b(?:env(?:\.\w+)?\(|os\.environ\.get\(|os\.getenv\(|os\.environ\[)\s*[\"']([A-Z][A-Z0-9_]*)[\"']"
+)
+
+
+def settings_env_names(*files: str) -> set[str]:
+    """Every environment name the settings read (or the settings files named)."""
+    paths = [SETTINGS / name for name in files] or sorted(SETTINGS.glob("*.py"))
+    return set(ENV_READ.findall("\n".join(path.read_text() for path in paths)))
 
 
 def words(command) -> list[str]:
@@ -69,17 +72,37 @@ def test_the_app_waits_for_healthy_dependencies():
         assert SERVICES[name]["depends_on"] == {"web": {"condition": "service_healthy"}}
 
 
+def test_the_stack_passes_on_every_setting_production_reads():
+    """A new setting reaches the containers, or says here why it need not."""
+    production = settings_env_names("base.py", "production.py")
+    environment = set(COMPOSE["x-app-environment"])
+
+    assert set(NOT_FOR_THE_STACK) <= production, "no longer read: drop it from NOT_FOR_THE_STACK"
+    assert production - set(NOT_FOR_THE_STACK) - environment == set()
+    assert {"SLACK_TEAM_ID", "SLACK_APP_ID", "EMAIL_URL"} <= environment
+
+
 @pytest.mark.parametrize("name", ["web", "worker", "beat"])
 def test_app_environment_names_are_the_ones_the_settings_read(name):
     environment = SERVICES[name]["environment"]
     known = settings_env_names() | {"DJANGO_SETTINGS_MODULE"}
 
+    assert environment == COMPOSE["x-app-environment"]
     assert set(environment) <= known, set(environment) - known
-    assert set(environment) >= REQUIRED_ENV, REQUIRED_ENV - set(environment)
+    assert set(environment).isdisjoint(NOT_FOR_THE_STACK)
     assert environment["DJANGO_SETTINGS_MODULE"] == "incubator.settings.production"
     assert importlib.util.find_spec(environment["DJANGO_SETTINGS_MODULE"])
     interpolated = set(re.findall(r"\$\{([A-Z0-9_]+)", yaml.safe_dump(environment)))
     assert interpolated <= known | COMPOSE_ONLY_VARIABLES
+
+
+def test_the_image_and_the_containers_get_the_same_release():
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+
+    assert COMPOSE["x-app"]["build"]["args"]["RELEASE"] == "${RELEASE:-}"
+    assert "RELEASE" in COMPOSE["x-app-environment"]
+    assert re.search(r"^ARG RELEASE\b", dockerfile, re.MULTILINE)
+    assert re.search(r"^ENV RELEASE=\$\{RELEASE\}", dockerfile, re.MULTILINE)
 
 
 def test_the_secret_key_must_come_from_outside():
