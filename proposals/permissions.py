@@ -1,6 +1,12 @@
-"""Pure predicates: who may do what. No queries beyond the user's own moderator flag (cached)."""
+"""Every "may / can / visible" rule, asked alike by pages, the API and Slack.
 
-from .choices import ACTIVE_STATUSES
+Pure predicates: no queries beyond the user's own moderator flag (cached on the user).
+"""
+
+from .choices import ACTIVE_STATUSES, MembershipStatus
+
+# People can ask to join while a proposal is alive: from the first idea to running.
+JOINABLE_STATUSES = ACTIVE_STATUSES
 
 
 def is_moderator(user) -> bool:
@@ -21,11 +27,21 @@ def can_transition(proposal, user) -> bool:
     return can_steer(user, proposal)
 
 
-def can_request_to_join(user, proposal) -> bool:
+def is_recruiting(proposal) -> bool:
+    return proposal.status in JOINABLE_STATUSES
+
+
+def can_request_to_join(user, proposal, *, membership=None) -> bool:
+    """`membership` is the person's own on this proposal, if any: someone already on the team or
+    waiting for an answer does not ask again."""
     return (
         bool(user and user.is_authenticated)
         and not is_owner(user, proposal)
-        and proposal.status in ACTIVE_STATUSES
+        and is_recruiting(proposal)
+        and (
+            membership is None
+            or membership.status not in (MembershipStatus.ACCEPTED, MembershipStatus.REQUESTED)
+        )
     )
 
 

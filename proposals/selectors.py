@@ -34,6 +34,7 @@ def proposal_list(
     q: str | None = None,
     mine: bool = False,
 ) -> QuerySet[Proposal]:
+    """The list page and `GET /api/v1/proposals`: filtered as the board filters."""
     # Lists show summaries; the Markdown body is only searched, in SQL, never loaded.
     proposals = (
         Proposal.objects.select_related("proposer")
@@ -50,21 +51,76 @@ def proposal_list(
     )
     if status:
         proposals = proposals.filter(status=status)
-    if tag:
-        proposals = proposals.filter(tags__name=tag)
+    return filter_proposals(proposals, user=user, theme=tag or "", q=q or "", mine=mine)
+
+
+# Shared filters: the list, the board, the API and Slack ask the same questions the same way.
+
+
+def involving(user) -> Q:
+    """ "Mine": proposed by the member, or on their team."""
+    return Q(proposer_id=user.pk) | Q(
+        pk__in=Membership.objects.filter(user_id=user.pk, status=MembershipStatus.ACCEPTED).values(
+            "proposal_id"
+        )
+    )
+
+
+def matching(text: str) -> Q:
+    """Every word (up to five) in the title, the summary or the body."""
+    condition = Q()
+    for word in text.split()[:5]:
+        condition &= Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
+    return condition
+
+
+def _filled_places():
+    """How many accepted members hold the outer RoleWanted's role (None when nobody does)."""
+    return (
+        Membership.objects.filter(
+            proposal=OuterRef("proposal"), role=OuterRef("name"), status=MembershipStatus.ACCEPTED
+        )
+        .order_by()
+        .values("proposal")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+
+
+def looking_for_people() -> Q:
+    """ "Looking for people" (募集中): a stage where people can join, and a wanted role with fewer
+    accepted members than it asks for. The one meaning, on every surface."""
+    open_role = Exists(
+        RoleWanted.objects.filter(proposal=OuterRef("pk")).filter(
+            count__gt=Coalesce(Subquery(_filled_places()), 0)
+        )
+    )
+    return Q(status__in=permissions.JOINABLE_STATUSES) & Q(open_role)
+
+
+def filter_proposals(
+    proposals: QuerySet[Proposal],
+    *,
+    user=None,
+    theme: str = "",
+    q: str = "",
+    mine: bool = False,
+    looking: bool = False,
+    interests: bool = False,
+) -> QuerySet[Proposal]:
+    tagged = Proposal.tags.through.objects
+    if theme:
+        proposals = proposals.filter(pk__in=tagged.filter(tag__name=theme).values("proposal_id"))
     if q:
-        for word in q.split()[:5]:
-            proposals = proposals.filter(
-                Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
-            )
-    if mine and user is not None and user.is_authenticated:
+        proposals = proposals.filter(matching(q))
+    signed_in = user is not None and user.is_authenticated
+    if mine and signed_in:
+        proposals = proposals.filter(involving(user))
+    if looking:
+        proposals = proposals.filter(looking_for_people())
+    if interests and signed_in:
         proposals = proposals.filter(
-            Q(proposer=user)
-            | Q(
-                pk__in=Membership.objects.filter(
-                    user=user, status=MembershipStatus.ACCEPTED
-                ).values("proposal_id")
-            )
+            pk__in=tagged.filter(tag__name__in=list(user.interests or [])).values("proposal_id")
         )
     return proposals
 
@@ -126,7 +182,7 @@ class OpenRole:
 
 
 def open_roles(proposal: Proposal) -> list[OpenRole]:
-    """Roles wanted, with how many are still open: they shrink as people are accepted."""
+    """Roles wanted, with how many are filled and still open: they shrink as people are accepted."""
     filled: dict[str, int] = defaultdict(int)
     for membership in accepted_members(proposal):
         filled[membership.role] += 1
@@ -134,6 +190,13 @@ def open_roles(proposal: Proposal) -> list[OpenRole]:
         OpenRole(name=role.name, wanted=role.count, filled=filled[role.name], pace=role.pace)
         for role in proposal.roles_wanted.all()
     ]
+
+
+def roles_still_open(proposal: Proposal) -> list[OpenRole]:
+    """Roles with places left, while people can still join: what 募集中 shows everywhere."""
+    if not permissions.is_recruiting(proposal):
+        return []
+    return [role for role in open_roles(proposal) if role.open]
 
 
 @dataclass(frozen=True)
@@ -287,53 +350,17 @@ class BoardFilters:
         return (*BOARD_STATUSES, Status.ARCHIVED) if self.archived else BOARD_STATUSES
 
 
-def _filled_places():
-    """How many accepted members hold the outer RoleWanted's role (None when nobody does)."""
-    return (
-        Membership.objects.filter(
-            proposal=OuterRef("proposal"), role=OuterRef("name"), status=MembershipStatus.ACCEPTED
-        )
-        .order_by()
-        .values("proposal")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-
-
-def _open_role_exists():
-    """A wanted role with fewer accepted members than it asks for."""
-    return Exists(
-        RoleWanted.objects.filter(proposal=OuterRef("pk")).filter(
-            count__gt=Coalesce(Subquery(_filled_places()), 0)
-        )
-    )
-
-
 def board_queryset(*, user, filters: BoardFilters) -> QuerySet[Proposal]:
     """The proposals the board shows for these filters, unordered and without relations."""
-    proposals = Proposal.objects.filter(status__in=filters.statuses)
-    tagged = Proposal.tags.through.objects
-    if filters.theme:
-        proposals = proposals.filter(
-            pk__in=tagged.filter(tag__name=filters.theme).values("proposal_id")
-        )
-    for word in filters.q.split()[:5]:
-        proposals = proposals.filter(Q(title__icontains=word) | Q(summary__icontains=word))
-    if filters.mine:
-        proposals = proposals.filter(
-            Q(proposer_id=user.pk)
-            | Q(
-                pk__in=Membership.objects.filter(
-                    user_id=user.pk, status=MembershipStatus.ACCEPTED
-                ).values("proposal_id")
-            )
-        )
-    if filters.looking:
-        proposals = proposals.filter(status=Status.TEAM_FORMING).filter(_open_role_exists())
-    if filters.interests:
-        proposals = proposals.filter(
-            pk__in=tagged.filter(tag__name__in=list(user.interests or [])).values("proposal_id")
-        )
+    proposals = filter_proposals(
+        Proposal.objects.filter(status__in=filters.statuses),
+        user=user,
+        theme=filters.theme,
+        q=filters.q,
+        mine=filters.mine,
+        looking=filters.looking,
+        interests=filters.interests,
+    )
     return proposals.order_by()
 
 
@@ -426,7 +453,7 @@ def _board_card(proposal: Proposal, *, user, now: datetime) -> BoardCard:
             for role in proposal.roles_wanted.all()
             if role.count > role.filled
         ]
-        if proposal.status in ACTIVE_STATUSES
+        if permissions.is_recruiting(proposal)
         else [],
         moves=transition_options(proposal=proposal, user=user),
         quiet_days=quiet.days

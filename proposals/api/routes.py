@@ -8,7 +8,6 @@ from ninja import Header, Path, Query, Router, Status
 from pydantic import StringConstraints
 
 from .. import permissions, selectors, services
-from ..choices import MembershipStatus
 from ..models import Comment, Membership, Proposal
 from .schemas import (
     NO_NUL,
@@ -157,8 +156,9 @@ def _detail(pk: int, user) -> dict:
         ],
         "viewer": {
             "can_edit": steers,
-            "can_join": permissions.can_request_to_join(user, proposal)
-            and membership_status not in (MembershipStatus.ACCEPTED, MembershipStatus.REQUESTED),
+            "can_join": permissions.can_request_to_join(
+                user, proposal, membership=viewer.membership
+            ),
             "cheered": viewer.cheered,
             "following": viewer.following,
             "membership_status": membership_status,

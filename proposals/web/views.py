@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from .. import permissions, selectors, services
-from ..choices import ACTIVE_STATUSES, Status
+from ..choices import Status
 from ..errors import ActionConflict, ActionNotPermitted
 from ..markdown import render_markdown
 from ..models import BODY_MAX, Comment, Membership, Proposal, Tag
@@ -76,13 +76,6 @@ def _suggested_themes() -> list[str]:
 # The list
 
 
-def _still_open(proposal: Proposal) -> list[selectors.OpenRole]:
-    """Roles with places left, while the proposal can still take people."""
-    if proposal.status not in ACTIVE_STATUSES:
-        return []
-    return [role for role in selectors.open_roles(proposal) if role.open]
-
-
 @login_required
 @require_GET
 def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
@@ -92,7 +85,9 @@ def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(proposals, settings.PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "cards": [(proposal, _still_open(proposal)) for proposal in page.object_list],
+        "cards": [
+            (proposal, selectors.roles_still_open(proposal)) for proposal in page.object_list
+        ],
         "is_filtered": any(filters.values()),
     }
     if request.htmx:
@@ -217,7 +212,6 @@ def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
     can_steer = permissions.can_steer(user, proposal)
     viewer = selectors.viewer_state(proposal=proposal, user=user)
     roles = selectors.open_roles(proposal)
-    active_membership = viewer.membership is not None
     comments = [
         CommentView(
             comment=comment,
@@ -235,7 +229,7 @@ def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
         "options": selectors.transition_options(proposal=proposal, user=user),
         "team": selectors.accepted_members(proposal),
         "open_roles": roles,
-        "recruiting": proposal.status in ACTIVE_STATUSES,
+        "recruiting": permissions.is_recruiting(proposal),
         "pending": selectors.pending_requests(proposal) if can_steer else [],
         "timeline": selectors.proposal_timeline(proposal=proposal),
         "time_in_state": [
@@ -243,9 +237,9 @@ def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
         ],
         "time_in_current": spent.get(proposal.status),
         "comments": comments,
-        "can_join": permissions.can_request_to_join(user, proposal) and not active_membership,
+        "can_join": permissions.can_request_to_join(user, proposal, membership=viewer.membership),
         "join_form": forms.get("join_form")
-        or JoinForm(role_names=[role.name for role in roles if role.open]),
+        or JoinForm(role_names=[role.name for role in selectors.roles_still_open(proposal)]),
         "comment_form": forms.get("comment_form") or CommentForm(),
         "transition_form": forms.get("transition_form"),
     }
@@ -301,8 +295,8 @@ def proposal_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def membership_request(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     proposal = _load(pk)
-    roles = selectors.open_roles(proposal)
-    form = JoinForm(request.POST, role_names=[role.name for role in roles if role.open])
+    roles = selectors.roles_still_open(proposal)
+    form = JoinForm(request.POST, role_names=[role.name for role in roles])
     if form.is_valid():
         try:
             services.membership_request(

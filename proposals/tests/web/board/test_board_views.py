@@ -174,6 +174,15 @@ class TestFilters:
         html = member_client.get(BOARD, {"q": "絵本"}).content.decode()
         assert _card_ids(html, "idea") == [wanted.pk]
 
+    def test_free_text_finds_the_body_as_the_list_does(self, member_client):
+        wanted = make_proposal(title="読書会", summary="月1回", body="図書館で**紙芝居**も")
+        make_proposal(title="川辺の清掃", summary="月1回")
+        board = member_client.get(BOARD, {"q": "紙芝居"}).content.decode()
+        listed = member_client.get("/proposals/", {"q": "紙芝居"}).content.decode()
+        assert _card_ids(board, "idea") == [wanted.pk]
+        assert f'href="/proposals/{wanted.pk}/"' in listed
+        assert "川辺の清掃" not in listed
+
     def test_mine_means_proposed_or_joined(self, member_client, member):
         proposed = make_proposal(proposer=member)
         joined = make_proposal(status=Status.TEAM_FORMING)
@@ -183,15 +192,21 @@ class TestFilters:
         assert _card_ids(html, "idea") == [proposed.pk]
         assert _card_ids(html, "team_forming") == [joined.pk]
 
-    def test_looking_for_people_is_team_forming_with_open_roles(self, member_client):
+    def test_looking_for_people_is_open_roles_in_any_stage_where_joining_is_possible(
+        self, member_client
+    ):
         open_team = make_proposal(status=Status.TEAM_FORMING, roles=("designer",))
         full_team = make_proposal(status=Status.TEAM_FORMING, roles=("designer",))
         add_member(full_team, role="designer")
         add_member(full_team, role="designer")
-        make_proposal(status=Status.DISCUSSION, roles=("designer",))
-        html = member_client.get(BOARD, {"looking": "1"}).content.decode()
+        discussing = make_proposal(status=Status.DISCUSSION, roles=("designer",))
+        make_proposal(status=Status.DONE, roles=("designer",))
+        html = member_client.get(BOARD, {"looking": "1", "archived": "1"}).content.decode()
         assert _card_ids(html, "team_forming") == [open_team.pk]
-        assert _card_ids(html, "discussion") == []
+        assert _card_ids(html, "discussion") == [discussing.pk]
+        assert _card_ids(html, "done") == []
+        # Every card the filter keeps says so, and only those.
+        assert html.count('class="card-roles"') == 2
 
     def test_matches_my_interests(self, member_client):
         matching = make_proposal(tags=["福祉"])
