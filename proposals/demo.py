@@ -1,9 +1,15 @@
 """The demo community: warm members, a story per proposal, and a bulk generator for benchmarks.
 
-`seed_community()` tells each story through the real services (so every row is one the app itself
-would write), then moves the timestamps back so the community looks lived-in. `add_proposals(n)`
-writes many more proposals with bulk inserts; its rows obey the same invariants (a proposer
-membership, follows, transition logs that lead to the status, denormalised counts equal to the rows).
+`seed_community()` tells each story through the real services (proposal_submit, proposal_transition,
+membership_request/accept, comment_create, cheer_set), so every row, count, follow, transition log,
+event and notification is one the app itself would write. Each step is then dated to when it
+happened in the story (`backdate_step`), so the board and the timelines show a community that has
+been alive for the past eight weeks. The history's emails are marked skipped, not left for a worker
+to send today (`settle_past_email`), and the members have read all but their few newest
+notifications (`mark_past_notifications_read`).
+
+`bulk_seed_proposals(n)` is the one bulk path (benchmarks, big boards): bulk inserts that keep the
+same invariants, without events.
 """
 
 import random
@@ -13,11 +19,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from members.models import MODERATORS_GROUP, User
 from members.services import profile_update
+from workers.events import Channel
+from workers.models import Delivery, DeliveryStatus, Event
 
 from . import services
 from .choices import ACTIVE_STATUSES, PROPOSER_ROLE, SUGGESTED_THEMES, MembershipStatus, Status
@@ -32,9 +42,12 @@ from .models import (
     Tag,
     TransitionLog,
 )
+from .selectors import BOARD_QUIET_AFTER
 
 DEMO_PASSWORD = "demo-pass-2026"
 KEY_PREFIX = "demo:"
+# How far back the demo's history goes: stories and bulk proposals all happened in these weeks.
+HISTORY = timedelta(weeks=8)
 
 
 @dataclass(frozen=True)
@@ -219,8 +232,8 @@ STORIES: tuple[Story, ...] = (
         ("IT・デジタル", "ファンドレイジング"),
         (("エンジニア", 1, "週末2時間"),),
         (),
-        age_days=55,
-        quiet_days=48,
+        age_days=50,
+        quiet_days=36,
         comments=(("takumi", "寄付の受け付け方法がまとまっているだけでもすごく助かります。"),),
     ),
     Story(
@@ -246,8 +259,8 @@ STORIES: tuple[Story, ...] = (
         ("子ども・教育",),
         (),
         (_D, _A, _I),
-        age_days=120,
-        quiet_days=20,
+        age_days=54,
+        quiet_days=16,
         comments=(("emily", "英語の絵本の回もできたら楽しそう!"),),
         archive_reason="保育園の行事が重なる時期なので、いったんお休みします。また声をかけます。",
     ),
@@ -281,7 +294,7 @@ STORIES: tuple[Story, ...] = (
         ("防災", "地域づくり"),
         (("当日スタッフ", 2, "当日3時間"),),
         (_D,),
-        age_days=30,
+        age_days=27,
         quiet_days=5,
         comments=(("kenji", "歩いた記録を地図アプリにまとめるのを手伝えます。"),),
         cheers=("kenji", "haruto"),
@@ -295,8 +308,8 @@ STORIES: tuple[Story, ...] = (
         ("ファンドレイジング", "学び合い"),
         (("企画", 1, "月2時間"),),
         (_D,),
-        age_days=70,
-        quiet_days=45,
+        age_days=48,
+        quiet_days=34,
         comments=(("sakura", "講師の方、何人か紹介できます!"),),
         cheers=("sakura",),
     ),
@@ -326,7 +339,7 @@ STORIES: tuple[Story, ...] = (
         ("学び合い", "国際協力"),
         (("企画", 2, "月3時間"),),
         (_D, _T, _D),
-        age_days=40,
+        age_days=38,
         quiet_days=8,
         comments=(("sakura", "まずは小さく、オンライン30分から始めるのもありかも。"),),
         cheers=("sakura", "emily"),
@@ -372,7 +385,7 @@ STORIES: tuple[Story, ...] = (
         ("子ども・教育", "地域づくり"),
         (("見守りボランティア", 3, "週1回・2時間"),),
         (_D, _T),
-        age_days=35,
+        age_days=33,
         quiet_days=6,
         team=(("haruto", "見守りボランティア"), ("emily", "見守りボランティア")),
         pending=(("yui", "見守りボランティア"),),
@@ -391,8 +404,8 @@ STORIES: tuple[Story, ...] = (
         ("ファンドレイジング", "環境"),
         (("当日スタッフ", 3, "当日4時間"), ("会計", 1, "月1時間")),
         (_D, _T),
-        age_days=90,
-        quiet_days=42,
+        age_days=52,
+        quiet_days=33,
         team=(("aoi", "当日スタッフ"),),
         cheers=("aoi",),
     ),
@@ -405,7 +418,7 @@ STORIES: tuple[Story, ...] = (
         ("国際協力", "子ども・教育"),
         (("サポーター", 3, "週末1時間"),),
         (_D, _T),
-        age_days=28,
+        age_days=26,
         quiet_days=2,
         pending=(("mei", "サポーター"), ("yui", "サポーター")),
         comments=(("yui", "英語と日本語の両方で説明できるので、ぜひ!"),),
@@ -421,7 +434,7 @@ STORIES: tuple[Story, ...] = (
         ("子ども・教育", "福祉"),
         (("回収スタッフ", 2, "月1回"), ("会計", 1, "月1時間")),
         (_D, _T, _R),
-        age_days=150,
+        age_days=56,
         quiet_days=3,
         team=(("mei", "回収スタッフ"), ("sota", "回収スタッフ"), ("takumi", "会計")),
         comments=(
@@ -440,7 +453,7 @@ STORIES: tuple[Story, ...] = (
         ("広報・デザイン", "地域づくり"),
         (("取材・執筆", 2, "月3時間"), ("翻訳", 1, "月2時間")),
         (_D, _T, _R, _T, _R),
-        age_days=100,
+        age_days=49,
         quiet_days=9,
         team=(("yui", "取材・執筆"), ("emily", "翻訳")),
         comments=(("yui", "2団体の取材が終わりました。写真もいい感じです。"),),
@@ -455,7 +468,7 @@ STORIES: tuple[Story, ...] = (
         ("防災", "IT・デジタル"),
         (("エンジニア", 1, "週末2時間"),),
         (_D, _T, _R),
-        age_days=60,
+        age_days=40,
         quiet_days=12,
         team=(("kenji", "エンジニア"),),
         comments=(("kenji", "試作版ができました。スマホでも見やすくしています。"),),
@@ -470,8 +483,8 @@ STORIES: tuple[Story, ...] = (
         ("福祉", "IT・デジタル"),
         (("講師", 2, "月1回・2時間"),),
         (_D, _T, _R),
-        age_days=110,
-        quiet_days=41,
+        age_days=53,
+        quiet_days=32,
         team=(("kenji", "講師"), ("yui", "講師")),
         cheers=("sakura", "mei"),
     ),
@@ -484,7 +497,7 @@ STORIES: tuple[Story, ...] = (
         ("学び合い",),
         (("進行", 1, "月1回"), ("参加者", 3, "月1回・1時間")),
         (_D, _T, _R),
-        age_days=80,
+        age_days=44,
         quiet_days=7,
         team=(("sakura", "進行"), ("rina", "参加者"), ("mei", "参加者")),
         comments=(("rina", "先月の本、職場でも紹介しました。"),),
@@ -500,8 +513,8 @@ STORIES: tuple[Story, ...] = (
         ("学び合い", "地域づくり"),
         (("運営", 2, "当日2時間"),),
         (_D, _T, _R, _F),
-        age_days=210,
-        quiet_days=160,
+        age_days=56,
+        quiet_days=38,
         team=(("haruto", "運営"), ("yui", "運営")),
         comments=(("yui", "ブレイクアウトでの自己紹介、すごくよかったです!"),),
         cheers=("haruto", "yui", "kenji", "mei", "rina", "takumi"),
@@ -517,8 +530,8 @@ STORIES: tuple[Story, ...] = (
         ("IT・デジタル", "学び合い"),
         (("アシスタント", 1, "当日2時間"),),
         (_D, _T, _R, _F),
-        age_days=140,
-        quiet_days=95,
+        age_days=47,
+        quiet_days=30,
         team=(("takumi", "アシスタント"),),
         cheers=("haruto", "sakura"),
         outcome="4団体が参加。申込の集計にかかっていた時間が週1時間ほど減ったと聞きました。"
@@ -533,8 +546,8 @@ STORIES: tuple[Story, ...] = (
         ("子ども・教育",),
         (("当日スタッフ", 3, "当日3時間"),),
         (_D, _T, _R, _F),
-        age_days=130,
-        quiet_days=100,
+        age_days=45,
+        quiet_days=27,
         team=(("mei", "当日スタッフ"), ("sota", "当日スタッフ"), ("emily", "当日スタッフ")),
         comments=(("mei", "子どもたちの笑顔が最高でした。来年もやりたい!"),),
         cheers=("sakura", "rina", "aoi"),
@@ -550,8 +563,8 @@ STORIES: tuple[Story, ...] = (
         ("国際協力", "学び合い"),
         (("進行", 1, "月1回"),),
         (_D, _T, _R, _F),
-        age_days=180,
-        quiet_days=75,
+        age_days=55,
+        quiet_days=22,
         team=(("yui", "進行"),),
         cheers=("sakura", "kenji"),
         outcome="全6回、のべ40人が参加しました。英語が苦手でも大丈夫な雰囲気を"
@@ -567,8 +580,8 @@ STORIES: tuple[Story, ...] = (
         ("ファンドレイジング",),
         (),
         (_D, _A),
-        age_days=160,
-        quiet_days=120,
+        age_days=50,
+        quiet_days=35,
         comments=(("sakura", "調べてくれたメモだけでも、ほかの人の役に立ちそう。"),),
         archive_reason="制度が思ったより複雑で、いまは手が回らないのでいったんお休みします。"
         "メモは残しておきます。",
@@ -582,8 +595,8 @@ STORIES: tuple[Story, ...] = (
         ("環境", "広報・デザイン"),
         (("当日スタッフ", 4, "当日3時間"),),
         (_D, _T, _A),
-        age_days=190,
-        quiet_days=130,
+        age_days=54,
+        quiet_days=40,
         team=(("sota", "当日スタッフ"),),
         cheers=("sota", "yui"),
         archive_reason="寒い季節になったので、春にもう一度呼びかけます。",
@@ -597,8 +610,8 @@ STORIES: tuple[Story, ...] = (
         ("福祉",),
         (),
         (_A,),
-        age_days=75,
-        quiet_days=50,
+        age_days=36,
+        quiet_days=31,
         moved_by="sakura",
         archive_reason="提案者の里奈さんと相談して、いまは無理をしないことにしました。"
         "落ち着いたらまた一緒に考えましょう。",
@@ -612,8 +625,8 @@ STORIES: tuple[Story, ...] = (
         ("防災", "子ども・教育"),
         (("当日スタッフ", 2, "1泊2日"),),
         (_D, _T, _R, _A),
-        age_days=170,
-        quiet_days=60,
+        age_days=52,
+        quiet_days=24,
         team=(("haruto", "当日スタッフ"), ("kenji", "当日スタッフ")),
         comments=(("haruto", "準備で学んだことだけでも、ほかの企画に生かせそうです。"),),
         cheers=("mei",),
@@ -626,6 +639,7 @@ STORIES: tuple[Story, ...] = (
 class SeedReport:
     members_created: int = 0
     proposals_created: int = 0
+    notifications_unread: int = 0
 
 
 def ensure_members() -> tuple[dict[str, User], int]:
@@ -666,18 +680,122 @@ def seed_community(*, now: datetime | None = None) -> SeedReport:
     now = now or timezone.now()
     members, created = ensure_members()
     report = SeedReport(members_created=created)
-    for story in STORIES:
-        proposer = members[story.proposer]
-        if Proposal.objects.filter(proposer=proposer, submission_key=story.submission_key).exists():
-            continue
-        with transaction.atomic():
-            _tell(story, members, now)
-        report.proposals_created += 1
+    told: list[int] = []
+    # One transaction: the stories, their mail settled and their notifications read land together
+    # (a run that fails half-way leaves nothing half-told to skip next time).
+    with transaction.atomic():
+        for story in STORIES:
+            proposer = members[story.proposer]
+            if Proposal.objects.filter(
+                proposer=proposer, submission_key=story.submission_key
+            ).exists():
+                continue
+            told.append(_tell(story, members, now))
+            settle_past_email(proposal_id=told[-1])
+        report.proposals_created = len(told)
+        report.notifications_unread = mark_past_notifications_read(proposal_ids=told, now=now)
     return report
 
 
-def _tell(story: Story, members: dict[str, User], now: datetime) -> None:
-    """Replay a story through the services, then date each row to when it 'happened'."""
+# -- the story clock -----------------------------------------------------------------------------
+#
+# The services stamp every row with the real time. Each story step is run through them as it is,
+# then everything that step stamped (on the story's proposal, its memberships, follows, comments,
+# cheers, transition logs, events and deliveries) is moved to the moment the step "happened".
+# Every date field is moved, whatever its name, so a field a service starts to stamp later is moved
+# too; rows the step did not touch keep their (already past) stamps.
+
+STAMPED_MODELS: tuple[type[models.Model], ...] = (
+    Proposal,
+    Membership,
+    Follow,
+    Comment,
+    Cheer,
+    TransitionLog,
+    Event,
+    Delivery,
+)
+
+
+def _date_fields(model: type[models.Model]) -> list[str]:
+    return [
+        field.name
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.DateTimeField)
+    ]
+
+
+def _rows_of(model: type[models.Model], proposal_id: int) -> models.QuerySet:
+    if model is Proposal:
+        return Proposal.objects.filter(pk=proposal_id)
+    return model._default_manager.filter(proposal_id=proposal_id)
+
+
+def backdate_step(*, proposal_id: int, since: datetime, to: datetime) -> None:
+    """Move every stamp at or after `since` (the real moment the step began) on the proposal's rows
+    to `to`, the moment in the story when the step happened."""
+    # A batch key names the real-time window the step ran in (cheers gather into one event per
+    # window). The backdated event belongs to a window long closed: nothing may join it later.
+    Event.objects.filter(proposal_id=proposal_id, created_at__gte=since).exclude(
+        dedupe_key=""
+    ).update(dedupe_key="")
+    moment = Value(to, output_field=models.DateTimeField())
+    for model in STAMPED_MODELS:
+        names = _date_fields(model)
+        touched = Q()
+        for name in names:
+            touched |= Q(**{f"{name}__gte": since})
+        _rows_of(model, proposal_id).filter(touched).update(
+            **{
+                name: Case(When(**{f"{name}__gte": since}, then=moment), default=F(name))
+                for name in names
+            }
+        )
+
+
+def settle_past_email(*, proposal_id: int) -> int:
+    """The emails of a story's history were due weeks ago, before this database existed: mark them
+    skipped, saying why, instead of leaving them pending for a worker to send today about the past.
+
+    Marked skipped (never "sent": nobody received them). The deliver tasks published after commit
+    for these rows find nothing to claim: the worker only takes pending deliveries. In-app
+    notifications are written as delivered; Slack deliveries are already skipped without a token,
+    and with `--allow-slack` they are posted on purpose.
+    """
+    return Delivery.objects.filter(
+        proposal_id=proposal_id, channel=Channel.EMAIL, status=DeliveryStatus.PENDING
+    ).update(
+        status=DeliveryStatus.SKIPPED,
+        last_error="Demo history, seeded after the fact: not sent.",
+    )
+
+
+# A member has read what reached them more than this long ago, and at most this many newer
+# notifications wait for them: their first login shows a few fresh items, not the whole history.
+READ_AFTER = timedelta(days=3)
+UNREAD_AT_MOST = 4
+READ_DELAY = timedelta(hours=5)
+
+
+def mark_past_notifications_read(*, proposal_ids: list[int], now: datetime) -> int:
+    """Mark the seeded in-app notifications read as a member who drops by now and then would have:
+    everything older than READ_AFTER, a few hours after it arrived, and all but their newest
+    UNREAD_AT_MOST of the rest. Returns how many stay unread."""
+    inbox = Delivery.objects.filter(
+        proposal_id__in=proposal_ids, channel=Channel.INAPP, read_at__isnull=True
+    )
+    read_at = Least(F("created_at") + READ_DELAY, Value(now, output_field=models.DateTimeField()))
+    inbox.filter(created_at__lte=now - READ_AFTER).update(read_at=read_at, updated_at=read_at)
+    fresh: dict[int, list[int]] = {}
+    for pk, recipient_id in inbox.order_by("-created_at", "-id").values_list("pk", "recipient_id"):
+        fresh.setdefault(recipient_id, []).append(pk)
+    older = [pk for pks in fresh.values() for pk in pks[UNREAD_AT_MOST:]]
+    Delivery.objects.filter(pk__in=older).update(read_at=read_at, updated_at=read_at)
+    return inbox.count()
+
+
+def _tell(story: Story, members: dict[str, User], now: datetime) -> int:
+    """Replay a story through the services, each step dated to when it 'happened'. Returns the id."""
     proposer = members[story.proposer]
     mover = members[story.moved_by or story.proposer]
     pid: int = 0
@@ -685,9 +803,9 @@ def _tell(story: Story, members: dict[str, User], now: datetime) -> None:
     def current() -> Proposal:
         return Proposal.objects.get(pk=pid)
 
-    def submit(at: datetime) -> None:
+    def submit() -> None:
         nonlocal pid
-        proposal = services.proposal_submit(
+        pid = services.proposal_submit(
             proposer=proposer,
             title=story.title,
             summary=story.summary,
@@ -695,70 +813,40 @@ def _tell(story: Story, members: dict[str, User], now: datetime) -> None:
             tags=story.tags,
             roles=[services.RoleInput(name=n, count=c, pace=p) for n, c, p in story.roles],
             submission_key=story.submission_key,
+        ).pk
+
+    def move(to: str) -> Callable[[], None]:
+        note = {Status.DONE: story.outcome, Status.ARCHIVED: story.archive_reason}.get(to, "")
+        return lambda: services.proposal_transition(proposal=current(), to=to, by=mover, note=note)
+
+    def ask(username: str, role: str) -> Callable[[], None]:
+        user = members[username]
+        return lambda: services.membership_request(
+            proposal=current(),
+            user=user,
+            role=role,
+            availability=user.availability,
+            message="はじめまして。できる範囲でお手伝いしたいです!",
         )
-        pid = proposal.pk
-        Proposal.objects.filter(pk=pid).update(created_at=at, status_changed_at=at)
-        Membership.objects.filter(proposal_id=pid).update(created_at=at, decided_at=at)
-        Follow.objects.filter(proposal_id=pid).update(created_at=at)
 
-    def move(to: str) -> Callable[[datetime], None]:
-        def step(at: datetime) -> None:
-            note = {Status.DONE: story.outcome, Status.ARCHIVED: story.archive_reason}.get(to, "")
-            services.proposal_transition(proposal=current(), to=to, by=mover, note=note)
-            latest = TransitionLog.objects.filter(proposal_id=pid).latest("id")
-            TransitionLog.objects.filter(pk=latest.pk).update(created_at=at)
-            Proposal.objects.filter(pk=pid).update(status_changed_at=at)
+    def accept(username: str) -> Callable[[], None]:
+        return lambda: services.membership_accept(
+            membership=Membership.objects.get(proposal_id=pid, user=members[username]),
+            by=proposer,
+        )
 
-        return step
+    def comment(username: str, text: str) -> Callable[[], None]:
+        return lambda: services.comment_create(
+            proposal=current(), author=members[username], body=text
+        )
 
-    def followed(user: User, at: datetime) -> None:
-        Follow.objects.filter(proposal_id=pid, user=user, created_at__gt=at).update(created_at=at)
-
-    def ask(username: str, role: str) -> Callable[[datetime], None]:
-        def step(at: datetime) -> None:
-            user = members[username]
-            services.membership_request(
-                proposal=current(),
-                user=user,
-                role=role,
-                availability=user.availability,
-                message="はじめまして。できる範囲でお手伝いしたいです!",
-            )
-            Membership.objects.filter(proposal_id=pid, user=user).update(created_at=at)
-            followed(user, at)
-
-        return step
-
-    def accept(username: str) -> Callable[[datetime], None]:
-        def step(at: datetime) -> None:
-            membership = Membership.objects.get(proposal_id=pid, user=members[username])
-            services.membership_accept(membership=membership, by=proposer)
-            Membership.objects.filter(pk=membership.pk).update(decided_at=at)
-
-        return step
-
-    def comment(username: str, text: str) -> Callable[[datetime], None]:
-        def step(at: datetime) -> None:
-            created = services.comment_create(
-                proposal=current(), author=members[username], body=text
-            )
-            Comment.objects.filter(pk=created.pk).update(created_at=at)
-            followed(members[username], at)
-
-        return step
-
-    def cheer(username: str) -> Callable[[datetime], None]:
-        def step(at: datetime) -> None:
-            services.cheer_toggle(proposal=current(), user=members[username])
-            Cheer.objects.filter(proposal_id=pid, user=members[username]).update(created_at=at)
-            followed(members[username], at)
-
-        return step
+    def cheer(username: str) -> Callable[[], None]:
+        return lambda: services.cheer_set(proposal=current(), user=members[username], cheered=True)
 
     # Team joins happen once the proposal starts forming a team (or right away if it never does).
     forming_at = story.path.index(_T) + 1 if _T in story.path else 0
     half = (len(story.comments) + 1) // 2
-    steps: list[Callable[[datetime], None]] = [submit]
+    steps: list[Callable[[], None]] = [submit]
     steps += [cheer(name) for name in story.cheers[:2]]
     steps += [comment(name, text) for name, text in story.comments[:half]]
     steps += [move(to) for to in story.path[:forming_at]]
@@ -773,8 +861,10 @@ def _tell(story: Story, members: dict[str, User], now: datetime) -> None:
     end = now - timedelta(days=story.quiet_days)
     gap = (end - start) / max(1, len(steps) - 1)
     for index, step in enumerate(steps):
-        step(min(end, start + gap * index))
-    Proposal.objects.filter(pk=pid).update(last_activity_at=end, updated_at=end)
+        since = timezone.now()
+        step()
+        backdate_step(proposal_id=pid, since=since, to=min(end, start + gap * index))
+    return pid
 
 
 # -- bulk proposals (benchmarks, "what does a big community feel like") -------------------------
@@ -889,27 +979,35 @@ def _moments(start: datetime, end: datetime, count: int, rng: random.Random) -> 
 
 @dataclass
 class _Plan:
-    """One bulk proposal before its rows exist."""
+    """One bulk proposal before its rows exist; every row carries the moment it happened."""
 
     proposal: Proposal
     path: list[tuple[str, str, str]]
     moved_at: list[datetime]
-    joined_at: datetime
     tag_ids: list[int]
     roles: list[tuple[str, int, str]]
-    team: list[tuple[User, str]]
-    pending: list[tuple[User, str]]
-    cheerers: list[User]
+    team: list[tuple[User, str, datetime]]
+    pending: list[tuple[User, str, datetime]]
+    cheers: list[tuple[User, datetime]]
     comments: list[tuple[User, datetime, tuple[str, str]]]
 
 
-def add_proposals(
+def bulk_seed_proposals(
     count: int,
     *,
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Add `count` proposals with bulk inserts, in batches. Returns how many were added."""
+    """The one bulk path: add `count` proposals with bulk inserts, in batches of BATCH, and return
+    how many were added.
+
+    Too many for the services (which is what makes 10,000 take seconds), so it writes the rows the
+    services would leave, under the same invariants: each proposal has its proposer's accepted
+    membership and follow; everyone who joined, asked, commented or cheered follows it; its
+    transition logs lead from idea to its status; member, cheer and comment counts equal the rows;
+    status_changed_at is its last move and last_activity_at its latest row; nothing is dated after
+    `now` or before HISTORY. Unlike the stories it records no events: nobody is notified of them.
+    """
     now = now or timezone.now()
     members, _created = ensure_members()
     users = list(members.values())
@@ -956,32 +1054,54 @@ def _plan(
     proposer = rng.choice(users)
     others = [user for user in users if user.pk != proposer.pk]
     rng.shuffle(others)
-    created = now - timedelta(days=rng.uniform(1, 730))
-    # A fifth of the proposals have been quiet for more than 40 days.
-    quiet_days = rng.uniform(40, 400) if rng.random() < 0.2 else rng.uniform(0, 40)
-    last_activity = max(created, now - timedelta(days=quiet_days))
-    path = _path_to(status, rng)
-    moved_at = _moments(created, last_activity, len(path), rng)
-    reached_team = any(target == Status.TEAM_FORMING for _name, _source, target in path)
-    joined_at = next(
-        (
-            at
-            for (name, _s, _t), at in zip(path, moved_at, strict=True)
-            if name == "start_team_forming"
-        ),
-        created,
+    created = now - HISTORY * rng.uniform(0.002, 1)
+    # About a fifth have been quiet for longer than the board's "quiet for N days" hint waits.
+    quiet = (
+        rng.uniform(BOARD_QUIET_AFTER / HISTORY, 1) if rng.random() < 0.2 else rng.uniform(0, 0.5)
     )
+    until = max(created, now - HISTORY * quiet)
+    path = _path_to(status, rng)
+    moved_at = _moments(created, until, len(path), rng)
+    # A team gathers while it is forming: from start_team_forming until the next move.
+    forming = [i for i, (name, _s, _t) in enumerate(path) if name == "start_team_forming"]
+    gathering_from = moved_at[forming[0]] if forming else created
+    gathering_until = moved_at[forming[0] + 1] if forming and forming[0] + 1 < len(path) else until
     roles = (
         [(name, rng.randint(1, 3), pace) for name, pace in rng.sample(_ROLES, rng.randint(1, 2))]
-        if reached_team or rng.random() < 0.4
+        if forming or rng.random() < 0.4
         else []
     )
-    team_size = rng.randint(max(1, settings.MIN_TEAM_SIZE - 1), 4) if reached_team else 0
+    team_size = rng.randint(max(1, settings.MIN_TEAM_SIZE - 1), 4) if forming else 0
     pending_size = rng.randint(0, 2) if status == Status.TEAM_FORMING else 0
-    team = [(user, rng.choice(roles)[0]) for user in others[:team_size]]
-    pending = [(user, rng.choice(roles)[0]) for user in others[team_size:][:pending_size]]
+    team = [
+        (user, rng.choice(roles)[0], at)
+        for user, at in zip(
+            others[:team_size],
+            _moments(gathering_from, gathering_until, team_size, rng),
+            strict=True,
+        )
+    ]
+    pending = [
+        (user, rng.choice(roles)[0], at)
+        for user, at in zip(
+            others[team_size:][:pending_size],
+            _moments(gathering_from, until, pending_size, rng),
+            strict=True,
+        )
+    ]
     cheerers = rng.sample(others, rng.randint(0, min(5, len(others))))
-    comment_times = _moments(created, last_activity, rng.randint(0, 4), rng)
+    cheers = list(zip(cheerers, _moments(created, until, len(cheerers), rng), strict=True))
+    said = [
+        (rng.choice(users), at, rng.choice(comments))
+        for at in _moments(created, until, rng.randint(0, 4), rng)
+    ]
+    # Last active when the latest of its rows happened (an idea nobody touched: when it was made).
+    last_activity = max(
+        [created, *moved_at]
+        + [at for _u, _r, at in team + pending]
+        + [at for _u, at in cheers]
+        + [at for _u, at, _c in said]
+    )
     body, body_html = rng.choice(bodies)
     proposal = Proposal(
         title=rng.choice(_PLACES) + rng.choice(_ACTIVITIES),
@@ -994,8 +1114,8 @@ def _plan(
         outcome_note=_OUTCOME if status == Status.DONE else "",
         archive_reason=_PAUSE_REASON if status == Status.ARCHIVED else "",
         member_count=1 + len(team),
-        cheer_count=len(cheerers),
-        comment_count=len(comment_times),
+        cheer_count=len(cheers),
+        comment_count=len(said),
         created_at=created,
         status_changed_at=moved_at[-1] if moved_at else created,
         last_activity_at=last_activity,
@@ -1004,23 +1124,27 @@ def _plan(
         proposal=proposal,
         path=path,
         moved_at=moved_at,
-        joined_at=joined_at,
         tag_ids=rng.sample(tag_ids, rng.randint(1, min(3, len(tag_ids)))),
         roles=roles,
         team=team,
         pending=pending,
-        cheerers=cheerers,
-        comments=[(rng.choice(users), at, rng.choice(comments)) for at in comment_times],
+        cheers=cheers,
+        comments=said,
     )
 
 
 def _insert(plans: list[_Plan]) -> None:
-    Proposal.objects.bulk_create([plan.proposal for plan in plans])
+    proposals = Proposal.objects.bulk_create([plan.proposal for plan in plans])
+    # bulk_create stamps the `updated_at` fields (auto_now) with the real time; as for rows the
+    # services wrote, a proposal last changed at its last activity and a membership when decided.
+    Proposal.objects.filter(pk__in=[p.pk for p in proposals]).update(
+        updated_at=F("last_activity_at")
+    )
     through = Proposal.tags.through
     roles, memberships, follows, tags, logs, cheers, comments = [], [], [], [], [], [], []
     for plan in plans:
         proposal = plan.proposal
-        created, last = proposal.created_at, proposal.last_activity_at
+        created = proposal.created_at
         roles += [
             RoleWanted(proposal=proposal, name=name, count=n, pace=pace)
             for name, n, pace in plan.roles
@@ -1044,10 +1168,10 @@ def _insert(plans: list[_Plan]) -> None:
                 availability=user.availability,
                 status=MembershipStatus.ACCEPTED,
                 decided_by=proposal.proposer,
-                decided_at=plan.joined_at,
-                created_at=plan.joined_at,
+                decided_at=at,
+                created_at=at,
             )
-            for user, role in plan.team
+            for user, role, at in plan.team
         ]
         memberships += [
             Membership(
@@ -1056,17 +1180,18 @@ def _insert(plans: list[_Plan]) -> None:
                 role=role,
                 availability=user.availability,
                 message="できる範囲でお手伝いしたいです。",
-                created_at=last,
+                created_at=at,
             )
-            for user, role in plan.pending
+            for user, role, at in plan.pending
         ]
+        # Everyone who took part follows, from the first moment they did.
         followed_at = {proposal.proposer_id: created}
-        for user, _role in plan.team + plan.pending:
-            followed_at.setdefault(user.pk, plan.joined_at)
-        for user, at, _text in plan.comments:
-            followed_at.setdefault(user.pk, at)
-        for user in plan.cheerers:
-            followed_at.setdefault(user.pk, last)
+        for user, at in (
+            [(u, at) for u, _r, at in plan.team + plan.pending]
+            + [(u, at) for u, at, _c in plan.comments]
+            + plan.cheers
+        ):
+            followed_at[user.pk] = min(at, followed_at.get(user.pk, at))
         follows += [
             Follow(proposal=proposal, user_id=user_id, created_at=at)
             for user_id, at in followed_at.items()
@@ -1085,13 +1210,16 @@ def _insert(plans: list[_Plan]) -> None:
             )
             for (name, source, target), at in zip(plan.path, plan.moved_at, strict=True)
         ]
-        cheers += [Cheer(proposal=proposal, user=user, created_at=last) for user in plan.cheerers]
+        cheers += [Cheer(proposal=proposal, user=user, created_at=at) for user, at in plan.cheers]
         comments += [
             Comment(proposal=proposal, author=user, body=text, body_html=html, created_at=at)
             for user, at, (text, html) in plan.comments
         ]
     RoleWanted.objects.bulk_create(roles)
     Membership.objects.bulk_create(memberships)
+    Membership.objects.filter(proposal_id__in=[p.pk for p in proposals]).update(
+        updated_at=Coalesce(F("decided_at"), F("created_at"))
+    )
     Follow.objects.bulk_create(follows)
     through.objects.bulk_create(tags)
     TransitionLog.objects.bulk_create(logs)

@@ -1,15 +1,16 @@
+from collections import Counter
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from members.models import User
 from proposals import demo
-from proposals.choices import MembershipStatus, Status
+from proposals.choices import PROPOSER_ROLE, MembershipStatus, Status
 from proposals.models import (
     Cheer,
     Comment,
@@ -20,10 +21,25 @@ from proposals.models import (
     Tag,
     TransitionLog,
 )
+from proposals.selectors import BOARD_QUIET_AFTER
+from workers.events import Channel, EventKind
+from workers.models import Delivery, DeliveryStatus, Event
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (User, Proposal, Membership, Comment, Cheer, Follow, RoleWanted, TransitionLog, Tag)
+MODELS = (
+    User,
+    Proposal,
+    Membership,
+    Comment,
+    Cheer,
+    Follow,
+    RoleWanted,
+    TransitionLog,
+    Tag,
+    Event,
+    Delivery,
+)
 
 
 def seed(*args: str) -> str:
@@ -39,33 +55,64 @@ def snapshot() -> dict:
             "pk", "status", "member_count", "cheer_count", "comment_count", "last_activity_at"
         )
     )
+    rows["deliveries"] = list(
+        Delivery.objects.order_by("pk").values_list("pk", "status", "read_at", "created_at")
+    )
     return rows
 
 
-def inconsistent_counts() -> list[int]:
-    """Proposals whose denormalised counts differ from their rows."""
-    proposals = Proposal.objects.annotate(
-        members=Count(
+def demo_stories():
+    return Proposal.objects.filter(submission_key__startswith=demo.KEY_PREFIX)
+
+
+def invariant_breaks(proposals) -> list[str]:
+    """What a page or count would show wrongly for these proposals, in words (empty: all true)."""
+    now = timezone.now()
+    breaks = []
+    annotated = proposals.annotate(
+        accepted=Count(
             "memberships", filter=Q(memberships__status=MembershipStatus.ACCEPTED), distinct=True
         ),
         cheers_n=Count("cheers", distinct=True),
-        comments_n=Count("comments", filter=Q(comments__is_hidden=False), distinct=True),
-    )
-    return [
-        p.pk
-        for p in proposals
-        if (p.member_count, p.cheer_count, p.comment_count) != (p.members, p.cheers_n, p.comments_n)
-    ]
-
-
-def history_mismatches() -> list[int]:
-    """Proposals whose last logged move does not lead to their status."""
-    wrong = []
-    for proposal in Proposal.objects.prefetch_related("transitions"):
-        moves = list(proposal.transitions.all())
-        if (moves[-1].to_status if moves else Status.IDEA) != proposal.status:
-            wrong.append(proposal.pk)
-    return wrong
+        visible_comments=Count("comments", filter=Q(comments__is_hidden=False), distinct=True),
+    ).prefetch_related("transitions", "comments", "cheers", "memberships", "follows")
+    for p in annotated:
+        name = f"#{p.pk} {p.title}"
+        if p.member_count != p.accepted:
+            breaks.append(f"{name}: member_count {p.member_count} != {p.accepted} accepted")
+        if p.cheer_count != p.cheers_n:
+            breaks.append(f"{name}: cheer_count {p.cheer_count} != {p.cheers_n} cheers")
+        if p.comment_count != p.visible_comments:
+            breaks.append(f"{name}: comment_count {p.comment_count} != {p.visible_comments}")
+        moves = sorted(p.transitions.all(), key=lambda t: (t.created_at, t.pk))
+        if (moves[-1].to_status if moves else Status.IDEA) != p.status:
+            breaks.append(f"{name}: the last move does not lead to {p.status}")
+        came_from = [Status.IDEA, *(m.to_status for m in moves)][: len(moves)]
+        if [m.from_status for m in moves] != came_from:
+            breaks.append(f"{name}: the moves do not follow each other from idea")
+        if p.status_changed_at != (moves[-1].created_at if moves else p.created_at):
+            breaks.append(f"{name}: status_changed_at is not its last move")
+        memberships = list(p.memberships.all())
+        owners = [m for m in memberships if m.role == PROPOSER_ROLE]
+        if [(m.user_id, m.status) for m in owners] != [(p.proposer_id, MembershipStatus.ACCEPTED)]:
+            breaks.append(f"{name}: not exactly one accepted proposer membership")
+        followers = {f.user_id for f in p.follows.all()}
+        took_part = {m.user_id for m in memberships} | {c.user_id for c in p.cheers.all()}
+        took_part |= {c.author_id for c in p.comments.all()}
+        if not took_part <= followers:
+            breaks.append(f"{name}: someone who took part does not follow it")
+        stamps = [t.created_at for t in moves]
+        stamps += [c.created_at for c in p.comments.all()]
+        stamps += [c.created_at for c in p.cheers.all()]
+        stamps += [m.created_at for m in memberships]
+        stamps += [m.decided_at for m in memberships if m.decided_at]
+        if any(at < p.created_at for at in stamps):
+            breaks.append(f"{name}: something happened before it was proposed")
+        if max([p.created_at, *stamps]) != p.last_activity_at:
+            breaks.append(f"{name}: last_activity_at is not its latest row")
+        if max(p.created_at, p.last_activity_at, p.updated_at, *stamps) > now:
+            breaks.append(f"{name}: dated in the future")
+    return breaks
 
 
 def test_the_demo_community_is_built_and_its_logins_printed():
@@ -97,18 +144,67 @@ def test_every_stage_has_proposals_with_teams_requests_and_history():
         assert proposal.member_count >= 2
 
 
-def test_dates_look_lived_in_with_some_quiet_proposals():
+def test_the_stories_keep_every_invariant_the_services_keep():
+    seed()
+
+    assert invariant_breaks(demo_stories()) == []
+
+
+def test_the_history_is_spread_over_the_past_weeks_with_some_quiet_proposals():
     seed()
     now = timezone.now()
 
-    quiet = Proposal.objects.filter(last_activity_at__lt=now - timedelta(days=40))
-    assert quiet.filter(status__in=[Status.DISCUSSION, Status.TEAM_FORMING]).exists()
-    assert Proposal.objects.filter(last_activity_at__gt=now - timedelta(days=3)).exists()
-    assert Proposal.objects.filter(created_at__lt=now - timedelta(days=180)).exists()
-    for proposal in Proposal.objects.prefetch_related("transitions", "comments"):
-        moments = [t.created_at for t in proposal.transitions.all()]
-        moments += [c.created_at for c in proposal.comments.all()]
-        assert all(proposal.created_at <= at <= proposal.last_activity_at for at in moments)
+    created = list(demo_stories().values_list("created_at", flat=True))
+    assert min(created) >= now - demo.HISTORY - timedelta(minutes=5)
+    assert len({(now - at).days // 7 for at in created}) >= 6  # proposed in 6+ different weeks
+    active = demo_stories().filter(status__in=[Status.DISCUSSION, Status.TEAM_FORMING])
+    assert active.filter(last_activity_at__lt=now - BOARD_QUIET_AFTER).exists()
+    assert demo_stories().filter(last_activity_at__gt=now - timedelta(days=3)).exists()
+    moments = Counter(Event.objects.values_list("created_at", flat=True))
+    assert len(moments) > 100  # not one seeding moment, but a history
+    assert not Event.objects.filter(created_at__gt=now - timedelta(hours=12)).exists()
+
+
+def test_events_and_notifications_happened_when_their_rows_did():
+    seed()
+
+    for proposal in demo_stories().prefetch_related("transitions", "comments", "events"):
+        events = list(proposal.events.all())
+        logged = sorted(t.created_at for t in proposal.transitions.all())
+        assert sorted(e.created_at for e in events if e.kind == EventKind.TRANSITIONED) == logged
+        said = sorted(c.created_at for c in proposal.comments.all())
+        assert sorted(e.created_at for e in events if e.kind == EventKind.COMMENTED) == said
+        submitted = [e.created_at for e in events if e.kind == EventKind.SUBMITTED]
+        assert submitted == [proposal.created_at]
+    assert not Delivery.objects.exclude(created_at=F("event__created_at")).exists()
+
+
+def test_a_demo_members_first_login_shows_a_few_fresh_notifications_most_read():
+    seed()
+    now = timezone.now()
+
+    for member in demo.demo_members():
+        inbox = Delivery.objects.filter(channel=Channel.INAPP, recipient=member)
+        unread = inbox.filter(read_at__isnull=True)
+        assert unread.count() <= demo.UNREAD_AT_MOST
+        assert not unread.filter(created_at__lt=now - demo.READ_AFTER).exists()
+        for delivery in inbox.exclude(read_at=None):
+            assert delivery.created_at <= delivery.read_at <= now
+    haruto = Delivery.objects.filter(channel=Channel.INAPP, recipient__username="haruto")
+    assert haruto.count() > 20
+    assert haruto.filter(read_at__isnull=True).exists()  # something new is waiting
+    assert Delivery.objects.filter(channel=Channel.INAPP, read_at__isnull=True).count() <= 30
+
+
+def test_the_history_leaves_no_mail_or_slack_post_for_a_worker_to_send():
+    seed()
+
+    assert not Delivery.objects.filter(status=DeliveryStatus.PENDING).exists()
+    emails = Delivery.objects.filter(channel=Channel.EMAIL)
+    assert emails.exists()  # join requests mail the proposer at once, in real use
+    assert set(emails.values_list("status", flat=True)) == {DeliveryStatus.SKIPPED}
+    assert not emails.filter(last_error="").exists()
+    assert not emails.exclude(sent_at=None).exists()  # skipped, never claimed as sent
 
 
 def test_running_it_twice_changes_nothing():
@@ -124,7 +220,7 @@ def test_running_it_twice_changes_nothing():
 def test_if_empty_leaves_a_database_with_proposals_alone():
     seed("--if-empty")
     count = Proposal.objects.count()
-    Proposal.objects.filter(submission_key__startswith=demo.KEY_PREFIX).first().delete()
+    demo_stories().first().delete()
 
     output = seed("--if-empty")
 
@@ -132,32 +228,47 @@ def test_if_empty_leaves_a_database_with_proposals_alone():
     assert "leaving it as it is" in output
 
 
-def test_demo_and_bulk_proposals_keep_counts_and_history_consistent():
+def test_bulk_proposals_keep_the_invariants_of_the_services():
+    now = timezone.now()
+
+    added = demo.bulk_seed_proposals(60)
+
+    bulk = Proposal.objects.all()
+    assert added == bulk.count() == 60
+    assert invariant_breaks(bulk) == []
+    assert not bulk.filter(created_at__lt=now - demo.HISTORY).exists()
+    assert bulk.filter(last_activity_at__lt=now - BOARD_QUIET_AFTER).exists()
+    assert bulk.filter(last_activity_at__gt=now - timedelta(days=7)).exists()
+    assert not Event.objects.exists()  # nobody is notified of bulk rows
+
+
+def test_demo_and_bulk_proposals_together_through_the_command():
     seed()
     before = Proposal.objects.count()
 
     seed("--proposals", "200")
 
     assert Proposal.objects.count() == before + 200
-    assert inconsistent_counts() == []
-    assert history_mismatches() == []
+    assert invariant_breaks(Proposal.objects.all()) == []
     bulk = Proposal.objects.exclude(submission_key__startswith=demo.KEY_PREFIX)
     assert set(bulk.values_list("status", flat=True)) == set(Status.values)
-    owners = Count("memberships", filter=Q(memberships__role="proposer"))
-    assert not bulk.annotate(owners=owners).exclude(owners=1).exists()
     assert not bulk.filter(
         status__in=[Status.TEAM_FORMING, Status.RUNNING, Status.DONE], roles_wanted=None
     ).exists()
     assert not bulk.filter(status=Status.DONE, outcome_note="").exists()
     assert not bulk.filter(status=Status.ARCHIVED, archive_reason="").exists()
     assert not bulk.filter(tags=None).exists()
-    assert not bulk.filter(follows=None).exists()
 
 
 def test_bulk_proposals_can_be_added_to_an_empty_database():
     seed("--proposals", "30")
 
     assert Proposal.objects.count() == len(demo.STORIES) + 30
+
+
+def test_a_negative_number_of_proposals_is_refused_in_words():
+    with pytest.raises(CommandError, match="zero or more"):
+        seed("--proposals", "-1")
 
 
 def test_it_will_not_post_the_demo_to_a_configured_slack_unless_asked(settings):

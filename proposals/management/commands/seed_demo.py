@@ -35,7 +35,8 @@ class Command(BaseCommand):
     def handle(self, *args, if_empty: bool, allow_slack: bool, proposals: int, **options):
         if proposals < 0:
             raise CommandError("--proposals must be zero or more.")
-        # The demo is told through the services, so every step is an event like any other.
+        # The demo is told through the services, so every step is an event like any other (its
+        # emails are marked skipped, but Slack deliveries stay pending when a token is set).
         if settings.SLACK_BOT_TOKEN and not allow_slack:
             message = (
                 "SLACK_BOT_TOKEN is set: the demo's proposals, joins and comments would be posted "
@@ -54,9 +55,15 @@ class Command(BaseCommand):
                 f"{report.proposals_created} new proposals "
                 f"({len(demo.STORIES) - report.proposals_created} were already there)."
             )
+            if report.proposals_created:
+                self.stdout.write(
+                    f"Their history spans the past {demo.HISTORY.days // 7} weeks; the members "
+                    f"have read it, all but {report.notifications_unread} recent notifications, "
+                    "and its emails are marked skipped (nothing is mailed about the past)."
+                )
         if proposals:
             started = time.monotonic()
-            demo.add_proposals(proposals, progress=self._progress)
+            demo.bulk_seed_proposals(proposals, progress=self._progress)
             self.stderr.write("")
             self.stdout.write(
                 f"Added {proposals:,} proposals in {time.monotonic() - started:.1f} s "
