@@ -1,14 +1,18 @@
-"""The bench's own machinery, at a tiny scale: no timing is asserted, only that everything is measured."""
+"""The bench's own machinery, at a tiny scale: no timing is asserted, only that everything is
+measured, every change is real, and every table says what it found."""
 
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
-from bench import pages
+from bench import board, pages
 from bench.__main__ import bench_database_url, discover
-from bench.harness import FLOOR, Context
+from bench.changes import Changer, shown_proposals
+from bench.harness import Context
 from members.models import User
+from proposals import services
+from proposals.models import Proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -38,30 +42,101 @@ def test_the_bench_uses_its_own_sqlite_file(configured):
 def test_every_module_with_run_is_discovered():
     modules = discover(only=[])
 
-    assert pages in modules
+    assert {pages, board} <= set(modules)
     assert all(callable(module.run) for module in modules)
+
+
+def test_a_quick_run_uses_the_quick_scales():
+    assert Context(database_url="", quick=True).scales(board) == board.QUICK_SCALES
+    assert Context(database_url="").scales(board) == board.SCALES
+    assert Context(database_url="", quick=True).target_scale(pages) == max(pages.QUICK_SCALES)
+    assert Context(database_url="").target_scale(pages) == 10_000
+
+
+def test_the_proposals_a_page_shows_are_read_from_its_links():
+    html = (
+        '<a href="/proposals/7/">a</a> <a href="/proposals/3/">b</a> '
+        '<form action="/proposals/7/cheer/"></form> <a href="/proposals/7/">a again</a>'
+    )
+
+    assert shown_proposals(html) == [7, 3]
+
+
+def _proposal(proposer, title: str) -> Proposal:
+    return services.proposal_submit(proposer=proposer, title=title, summary="ベンチ")
+
+
+def test_each_change_is_real_and_a_cycle_leaves_the_counts_as_they_were():
+    proposer = User.objects.create_user(username="proposer", email="p@example.org")
+    changer = User.objects.create_user(username="changer", email="c@example.org")
+    first, second = _proposal(proposer, "一つ目"), _proposal(proposer, "二つ目")
+    change = Changer([first.pk, second.pk], changer.pk)
+
+    def counts(proposal):
+        proposal.refresh_from_db()
+        return proposal.cheer_count, proposal.comment_count
+
+    seen = []
+    for _step in range(4):
+        change()
+        seen.append(counts(first))
+    assert seen == [(1, 0), (1, 1), (1, 0), (0, 0)]
+    change()
+    assert counts(second) == (1, 0)
+    assert counts(first) == (0, 0)
+
+
+def _context() -> Context:
+    context = Context(database_url="", iterations=2, warmup=1, serve=False)
+    call_command("seed_demo", stdout=StringIO())
+    return context
+
+
+def _verdicts(table: str) -> int:
+    return table.count("PASS") + table.count("MISS")
 
 
 def test_the_pages_benchmark_measures_and_reports_every_page(settings, capsys):
     settings.ROOT_URLCONF = "bench.urls"
-    call_command("seed_demo", stdout=StringIO())
-    context = Context(database_url="", iterations=2, warmup=1)
-    context.floor_client = context.client(User.objects.get(username="haruto"))
+    context = _context()
 
     for scale in pages.SCALES:
         context.scale = scale
-        context.measure_floor()
         pages.run(context)
     pages.report(context)
 
-    for name, _label, _floor_target in pages.PAGES:
+    for measure in pages.MEASURES:
         for scale in pages.SCALES:
-            assert context.results[(name, scale)].status_code == 200
-            assert context.results[(name, scale)].response_bytes > 0
-    assert all(context.results[(FLOOR, scale)].samples for scale in pages.SCALES)
+            timing = context.results[(measure.name, scale)]
+            assert timing.status_code == 200
+            assert timing.response_bytes > 0
+            assert len(timing.floor_samples) == len(timing.samples) == 2
+            assert timing.changed
+    assert context.results[("detail", 100)].viewers == 3
+    detail = Proposal.objects.get(pk=context.state["pages"]["fixture"].detail_pk)
+    assert detail.comment_count == pages.COMMENTS  # the changes left the page as it was
     table = capsys.readouterr().out
     assert "not measured" not in table
-    # A growth verdict (by median and in floors) per page, a floor verdict per targeted page and scale.
-    targeted = sum(floor_target for _name, _label, floor_target in pages.PAGES)
-    expected = 2 * len(pages.PAGES) + targeted * len(pages.SCALES)
-    assert table.count("PASS") + table.count("MISS") == expected
+    # Per targeted page: a floor verdict per scale and one growth verdict (in floors).
+    targeted = [m for m in pages.MEASURES if m.floor_limit]
+    assert _verdicts(table) == len(targeted) * (len(pages.SCALES) + 1)
+
+
+def test_the_board_benchmark_measures_the_board_after_a_change_and_the_polls(settings, capsys):
+    settings.ROOT_URLCONF = "bench.urls"
+    context = _context()
+
+    for scale in board.SCALES:
+        context.scale = scale
+        board.run(context)
+    board.report(context)
+
+    for measure in board.MEASURES:
+        for scale in board.SCALES:
+            assert context.results[(measure.name, scale)].response_bytes >= 0
+    assert context.results[("board_poll", 100)].status_code == 304
+    assert not context.results[("board_poll", 100)].changed
+    assert context.results[("board_page", 100)].changed
+    table = capsys.readouterr().out
+    assert "not measured" not in table
+    assert "50,000 ÷ 100" in table
