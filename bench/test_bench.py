@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from bench import board, pages
+from bench import board, pages, writes
 from bench.__main__ import bench_database_url, discover
 from bench.changes import Changer, shown_proposals
 from bench.harness import Context
@@ -42,7 +42,7 @@ def test_the_bench_uses_its_own_sqlite_file(configured):
 def test_every_module_with_run_is_discovered():
     modules = discover(only=[])
 
-    assert {pages, board} <= set(modules)
+    assert {pages, board, writes} <= set(modules)
     assert all(callable(module.run) for module in modules)
 
 
@@ -140,3 +140,24 @@ def test_the_board_benchmark_measures_the_board_after_a_change_and_the_polls(set
     table = capsys.readouterr().out
     assert "not measured" not in table
     assert "50,000 ÷ 100" in table
+
+
+def test_the_write_benchmark_says_why_it_is_skipped_on_sqlite(capsys):
+    context = Context(database_url="")
+
+    writes.run(context)
+    writes.report(context)
+
+    assert "skipped" in capsys.readouterr().out
+
+
+def test_the_write_table_judges_four_clients_against_one():
+    one = writes.Tally(latencies=[10.0] * 100, seconds=1.0)
+    four = writes.Tally(latencies=[20.0] * 380, seconds=1.0)
+
+    (row_one, row_four) = writes.rows({1: one, 4: four})
+
+    assert row_one[2] == "100" and row_four[2] == "380"
+    assert row_four[5:9] == ["3.80×", "PASS", "2.00×", "PASS"]
+    slow = writes.Tally(latencies=[100.0] * 150, seconds=1.0)
+    assert writes.rows({1: one, 4: slow})[1][5:9] == ["1.50×", "MISS", "10.00×", "MISS"]
