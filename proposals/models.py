@@ -3,10 +3,10 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMField, FSMModelMixin
 
-from . import permissions
 from .choices import ACTIVE_STATUSES, PROPOSER_ROLE, MembershipStatus, Status
+from .lifecycle import ProposalLifecycle
 from .markdown import render_markdown
 
 TITLE_MAX = 120
@@ -29,15 +29,6 @@ class Tag(models.Model):
         return self.name
 
 
-# Guards: pure functions of the proposal (ARCHITECTURE §2).
-def has_roles_wanted(proposal: "Proposal") -> bool:
-    return proposal.roles_wanted.exists()
-
-
-def has_min_team(proposal: "Proposal") -> bool:
-    return proposal.member_count >= settings.MIN_TEAM_SIZE
-
-
 class ProposalQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
@@ -50,7 +41,11 @@ class ProposalQuerySet(models.QuerySet):
         ).distinct()
 
 
-class Proposal(FSMModelMixin, models.Model):
+class Proposal(FSMModelMixin, ProposalLifecycle, models.Model):
+    """A member's "want to try". Its stage moves only through the transitions of the lifecycle table
+    (proposals.lifecycle.TRANSITIONS), inherited from ProposalLifecycle; the only caller is
+    proposals.services.proposal_transition."""
+
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     summary = models.CharField(_("one-line summary"), max_length=SUMMARY_MAX)
     body = models.TextField(
@@ -111,82 +106,6 @@ class Proposal(FSMModelMixin, models.Model):
 
     def render(self) -> None:
         self.body_html = render_markdown(self.body)
-
-    # The lifecycle (ARCHITECTURE §2). Transitions change only this row's own fields;
-    # proposals.services.proposal_transition is the only caller.
-    @transition(
-        field=status,
-        source=Status.IDEA,
-        target=Status.DISCUSSION,
-        permission=permissions.can_transition,
-    )
-    def open_discussion(self, note: str = "") -> None:
-        pass
-
-    @transition(
-        field=status,
-        source=Status.DISCUSSION,
-        target=Status.TEAM_FORMING,
-        permission=permissions.can_transition,
-        conditions=[has_roles_wanted],
-    )
-    def start_team_forming(self, note: str = "") -> None:
-        pass
-
-    @transition(
-        field=status,
-        source=Status.TEAM_FORMING,
-        target=Status.RUNNING,
-        permission=permissions.can_transition,
-        conditions=[has_min_team],
-    )
-    def launch(self, note: str = "") -> None:
-        pass
-
-    @transition(
-        field=status,
-        source=Status.RUNNING,
-        target=Status.DONE,
-        permission=permissions.can_transition,
-    )
-    def complete(self, note: str = "") -> None:
-        self.outcome_note = note
-
-    @transition(
-        field=status,
-        source=Status.TEAM_FORMING,
-        target=Status.DISCUSSION,
-        permission=permissions.can_transition,
-    )
-    def back_to_discussion(self, note: str = "") -> None:
-        pass
-
-    @transition(
-        field=status,
-        source=Status.RUNNING,
-        target=Status.TEAM_FORMING,
-        permission=permissions.can_transition,
-    )
-    def recruit_more(self, note: str = "") -> None:
-        pass
-
-    @transition(
-        field=status,
-        source=list(ACTIVE_STATUSES),
-        target=Status.ARCHIVED,
-        permission=permissions.can_transition,
-    )
-    def archive(self, note: str = "") -> None:
-        self.archive_reason = note
-
-    @transition(
-        field=status,
-        source=Status.ARCHIVED,
-        target=Status.IDEA,
-        permission=permissions.can_transition,
-    )
-    def reopen(self, note: str = "") -> None:
-        self.archive_reason = ""
 
 
 class RoleWanted(models.Model):
