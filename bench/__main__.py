@@ -159,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
 
     run = f"bench-{os.getpid()}"
     url = bench_database_url(os.environ.get("DATABASE_URL", ""), run_id=str(os.getpid()))
-    redis_url = os.environ.get("BENCH_REDIS_URL", LOCAL_REDIS)
-    redis_url = redis_url if redis_url and reachable_redis(redis_url) else ""
+    wanted = os.environ.get("BENCH_REDIS_URL", LOCAL_REDIS)
+    redis_url = wanted if wanted and reachable_redis(wanted) else ""
     os.environ.update(
         BENCH_DATABASE_URL=url,
         BENCH_RUN=run,
@@ -170,12 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     create_database(url)
     config = environ.Env.db_url_config(url)
     print(f"Bench database: {config['ENGINE'].rsplit('.', 1)[-1]} {config['NAME']}", flush=True)
-    print(
-        f"Broker and cache: {'Redis ' + redis_url if redis_url else 'embedded (filesystem), '}"
-        f"{'' if redis_url else 'no Redis answered at ' + LOCAL_REDIS}; queue {run}"
-        + (" (quick run)" if args.quick else ""),
-        flush=True,
-    )
+    broker = f"Redis {redis_url}" if redis_url else f"embedded (no Redis answered at {wanted})"
+    quick = " (quick run)" if args.quick else ""
+    print(f"Broker and cache: {broker}, queue {run}{quick}", flush=True)
 
     import django
 
