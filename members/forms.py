@@ -10,6 +10,8 @@ from .models import User
 
 
 class ProfileForm(forms.Form):
+    """The profile a member writes. Their Slack id is not typed here: a verified flow links it."""
+
     display_name = forms.CharField(
         label=_("Display name"),
         max_length=80,
@@ -42,12 +44,6 @@ class ProfileForm(forms.Form):
         help_text=_("In your own words, e.g. “weekends, about 2 h a week”."),
     )
     preferred_language = forms.ChoiceField(label=_("Language"), required=False)
-    slack_user_id = forms.CharField(
-        label=_("Slack user id"),
-        max_length=32,
-        required=False,
-        help_text=_("Optional. In Slack: your profile → ⋮ → “Copy member ID” (starts with U)."),
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,7 +61,6 @@ class ProfileForm(forms.Form):
             "skills": user.skills,
             "availability": user.availability,
             "preferred_language": user.preferred_language,
-            "slack_user_id": user.slack_user_id,
         }
         return cls(data, initial=initial)
 

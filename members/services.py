@@ -1,11 +1,16 @@
-"""Writes about members: profile, language, personal API tokens."""
+"""Writes about members: profile, language, the linked Slack account, personal API tokens."""
 
 from collections.abc import Iterable
 
+from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import selectors
 from .models import ApiToken, User
 
 MAX_INTERESTS = 15
@@ -20,8 +25,8 @@ def profile_update(
     skills: str = "",
     availability: str = "",
     preferred_language: str = "",
-    slack_user_id: str | None = None,
 ) -> User:
+    """The member's own profile. Their Slack id is not part of it: only slack_link sets that."""
     cleaned: list[str] = []
     for raw in interests:
         name = " ".join(str(raw).split()).lstrip("#")
@@ -37,19 +42,111 @@ def profile_update(
     user.skills = skills.strip()
     user.availability = availability.strip()
     user.preferred_language = preferred_language
-    if slack_user_id is not None:
-        slack_user_id = slack_user_id.strip()
-        if (
-            slack_user_id
-            and User.objects.filter(slack_user_id=slack_user_id).exclude(pk=user.pk).exists()
-        ):
-            raise ValidationError(
-                {"slack_user_id": _("This Slack account is already linked to another member.")}
-            )
-        user.slack_user_id = slack_user_id
-    user.full_clean(exclude=["password", "username", "email"])
-    user.save()
+    user.full_clean(exclude=["password", "username", "email", "slack_user_id"])
+    user.save(
+        update_fields=[
+            "display_name",
+            "bio",
+            "interests",
+            "skills",
+            "availability",
+            "preferred_language",
+        ]
+    )
     return user
+
+
+# Slack: a member's Slack id attributes what is done in Slack to them, so it is set only after
+# Slack itself vouched for it: Sign in with Slack (members.slack_login), or a signed link that the
+# slash command sends to that Slack user alone (slack_link_token, then slack_link_from_token).
+
+SLACK_PROVIDER = "slack"
+SLACK_LINK_SALT = "members.slack-link"
+SLACK_LINK_MAX_AGE = 30 * 60  # seconds a link from Slack stays valid
+
+
+def _slack_taken() -> ValidationError:
+    return ValidationError(
+        {"slack_user_id": _("This Slack account is already linked to another member.")},
+        code="slack_taken",
+    )
+
+
+def slack_link(*, user: User, slack_user_id: str) -> User:
+    """Link a Slack id that a verified flow vouched for. Refused, and nothing changed, when another
+    member holds it (the unique constraint decides a race: its error becomes the same message)."""
+    slack_user_id = (slack_user_id or "").strip()
+    if not slack_user_id:
+        raise ValidationError({"slack_user_id": _("Slack did not say which account this is.")})
+    if selectors.slack_account_holder(slack_user_id=slack_user_id, exclude=user) is not None:
+        raise _slack_taken()
+    if len(slack_user_id) > User._meta.get_field("slack_user_id").max_length:
+        raise ValidationError({"slack_user_id": _("That is not a Slack user id.")})
+    if user.slack_user_id == slack_user_id:
+        return user
+    try:
+        # Only this column is written: whatever else happens to the member meanwhile is kept.
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(slack_user_id=slack_user_id)
+    except IntegrityError:
+        raise _slack_taken() from None
+    user.slack_user_id = slack_user_id
+    return user
+
+
+def slack_unlink(*, user: User) -> User:
+    """Disconnect Slack: Slack actions are no longer theirs, and Sign in with Slack is removed,
+    unless it is the member's only way to sign in (then they are asked to set a password first)."""
+    accounts = SocialAccount.objects.filter(user=user, provider=SLACK_PROVIDER)
+    others = SocialAccount.objects.filter(user=user).exclude(provider=SLACK_PROVIDER)
+    if accounts.exists() and not user.has_usable_password() and not others.exists():
+        raise ValidationError(
+            _(
+                "You sign in with Slack, so it stays connected until you set a password "
+                "for your account."
+            ),
+            code="slack_only_sign_in",
+        )
+    with transaction.atomic():
+        accounts.delete()
+        User.objects.filter(pk=user.pk).update(slack_user_id="")
+    user.slack_user_id = ""
+    return user
+
+
+def slack_link_token(*, team_id: str, slack_user_id: str) -> str:
+    """A signed, short-lived token for a link that is sent to this Slack user only (the slash
+    command's reply); whoever opens it signed in links that Slack account to themselves."""
+    return signing.dumps({"team": team_id, "user": slack_user_id}, salt=SLACK_LINK_SALT)
+
+
+def slack_link_identity(*, token: str) -> str:
+    """The Slack user id a link token vouches for, or a ValidationError saying why not."""
+    try:
+        data = signing.loads(token, salt=SLACK_LINK_SALT, max_age=SLACK_LINK_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationError(
+            _("This link has expired. Type %(command)s link in Slack again for a new one.")
+            % {"command": settings.SLACK_COMMAND},
+            code="expired",
+        ) from None
+    except signing.BadSignature:
+        raise ValidationError(
+            _("This link is not valid. Type %(command)s link in Slack for a new one.")
+            % {"command": settings.SLACK_COMMAND},
+            code="invalid",
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("user"), str) or not data["user"]:
+        raise ValidationError(_("This link is not valid."), code="invalid")
+    if settings.SLACK_TEAM_ID and data.get("team") != settings.SLACK_TEAM_ID:
+        raise ValidationError(
+            _("That Slack workspace isn't our community's."), code="foreign_workspace"
+        )
+    return data["user"]
+
+
+def slack_link_from_token(*, user: User, token: str) -> User:
+    return slack_link(user=user, slack_user_id=slack_link_identity(token=token))
 
 
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:

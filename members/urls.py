@@ -8,5 +8,7 @@ urlpatterns = [
     path("settings/", views.settings_page, name="settings"),
     path("settings/tokens/", views.api_token_create, name="token_create"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="token_revoke"),
+    path("slack/connect/<str:token>/", views.slack_connect, name="slack_connect"),
+    path("slack/disconnect/", views.slack_disconnect, name="slack_disconnect"),
     path("<str:username>/", views.profile, name="profile"),
 ]

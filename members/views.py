@@ -1,4 +1,4 @@
-"""A member's profile page and their own settings."""
+"""A member's profile page and their own settings, including the linked Slack account."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,14 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from proposals import selectors
+from proposals import selectors as proposal_selectors
 from proposals.web.forms import apply_service_errors
 
-from . import services
+from . import selectors, services
 from .forms import ApiTokenForm, ProfileForm
 from .models import User
 
@@ -24,8 +25,8 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     member = get_object_or_404(User, username=username, is_active=True)
     context = {
         "member": member,
-        "proposals": selectors.member_proposals(member=member),
-        "teams": selectors.member_teams(member=member),
+        "proposals": proposal_selectors.member_proposals(member=member),
+        "teams": proposal_selectors.member_teams(member=member),
         "is_me": member.pk == request.user.pk,
     }
     return render(request, "members/profile.html", context)
@@ -38,6 +39,7 @@ def _settings_context(request: HttpRequest, **overrides) -> dict:
         "tokens": request.user.api_tokens.order_by("-created_at"),
         "new_token": None,
         "slack_sign_in": bool(settings.SLACK_CLIENT_ID),
+        "slack_command": settings.SLACK_COMMAND if settings.SLACK_SIGNING_SECRET else "",
         **overrides,
     }
 
@@ -60,7 +62,6 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 skills=data["skills"],
                 availability=data["availability"],
                 preferred_language=data["preferred_language"],
-                slack_user_id=data["slack_user_id"],
             )
         except ValidationError as error:
             apply_service_errors(form, error, {})
@@ -105,3 +106,39 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     else:
         messages.warning(request, _("That token was already gone."))
     return redirect("members:settings")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def slack_connect(request: HttpRequest, token: str) -> HttpResponse:
+    """The link the slash command sent to one Slack user. Opening it asks first (a GET changes
+    nothing, so nobody can link their Slack account to someone else's by a planted link)."""
+    context = {"token": token, "slack_user_id": "", "error": ""}
+    try:
+        context["slack_user_id"] = services.slack_link_identity(token=token)
+        if request.method == "POST":
+            services.slack_link_from_token(user=request.user, token=token)
+            messages.success(request, _("Your Slack account is connected."))
+            return redirect(reverse("members:settings") + "#slack")
+        if selectors.slack_account_holder(
+            slack_user_id=context["slack_user_id"], exclude=request.user
+        ):
+            raise ValidationError(_("This Slack account is already linked to another member."))
+    except ValidationError as error:
+        context["error"] = error.messages[0]
+        return render(request, "members/slack_connect.html", context, status=400)
+    context["already"] = request.user.slack_user_id == context["slack_user_id"]
+    return render(request, "members/slack_connect.html", context)
+
+
+@login_required
+@require_POST
+def slack_disconnect(request: HttpRequest) -> HttpResponse:
+    try:
+        services.slack_unlink(user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Slack is disconnected."))
+    return redirect(reverse("members:settings") + "#slack")

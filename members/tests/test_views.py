@@ -38,7 +38,6 @@ def profile_data(**fields) -> dict:
         "skills": "",
         "availability": "",
         "preferred_language": "",
-        "slack_user_id": "",
     }
     data.update(fields)
     return data
@@ -92,7 +91,6 @@ def test_saving_the_profile(member_client, member):
             interests="環境, 防災、 環境",
             skills="料理",
             availability="平日夜",
-            slack_user_id="U012AB3CD",
         ),
     )
 
@@ -100,11 +98,7 @@ def test_saving_the_profile(member_client, member):
     member.refresh_from_db()
     assert member.display_name == "はる"
     assert member.interests == ["環境", "防災"]
-    assert (member.skills, member.availability, member.slack_user_id) == (
-        "料理",
-        "平日夜",
-        "U012AB3CD",
-    )
+    assert (member.skills, member.availability) == ("料理", "平日夜")
     assert "Your settings are saved" in member_client.get(SETTINGS).content.decode()
 
 
@@ -123,7 +117,6 @@ def test_choosing_a_language_takes_effect_at_once(member_client, member):
         {"preferred_language": "xx"},
         {"availability": "a" * 201},
         {"interests": ", ".join(f"t{i}" for i in range(20))},
-        {"slack_user_id": "U" * 33},
     ],
 )
 def test_bad_settings_are_explained_and_not_saved(member_client, member, fields):
