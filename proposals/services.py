@@ -39,6 +39,18 @@ class RoleInput:
     pace: str = ""
 
 
+def _refuse_nul(**fields: str | None) -> None:
+    """Text a database cannot store (PostgreSQL refuses NUL) is a person's input error, on every
+    surface: a page, the API or Slack."""
+    errors = {
+        name: _("This text contains a character that can't be saved (NUL). Please remove it.")
+        for name, value in fields.items()
+        if value and "\x00" in value
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 def _lock(proposal: Proposal) -> Proposal:
     return Proposal.objects.select_for_update().get(pk=proposal.pk)
 
@@ -49,6 +61,7 @@ def _clean_tags(names: Iterable[str]) -> list[str]:
         name = " ".join(str(raw).split()).lstrip("#")
         if not name:
             continue
+        _refuse_nul(tags=name)
         if len(name) > 40:
             raise ValidationError({"tags": _("A theme can be at most 40 characters.")})
         if name not in cleaned:
@@ -61,6 +74,7 @@ def _clean_tags(names: Iterable[str]) -> list[str]:
 def _clean_roles(roles: Iterable[RoleInput]) -> list[RoleInput]:
     cleaned: dict[str, RoleInput] = {}
     for role in roles:
+        _refuse_nul(roles=role.name + role.pace)
         name = " ".join(role.name.split())
         if not name:
             continue
@@ -101,6 +115,7 @@ def proposal_submit(
     submission_key: str = "",
 ) -> Proposal:
     """Create an idea. Only a title and a one-line summary are needed; a repeated key returns the first."""
+    _refuse_nul(title=title, summary=summary, body=body)
     if submission_key:
         existing = Proposal.objects.filter(proposer=proposer, submission_key=submission_key).first()
         if existing:
@@ -151,6 +166,7 @@ def proposal_update(
 ) -> Proposal:
     if not permissions.can_steer(by, proposal):
         raise ActionNotPermitted(_("Only the proposer or a moderator can edit this proposal."))
+    _refuse_nul(title=title, summary=summary, body=body)
     tag_names = _clean_tags(tags) if tags is not None else None
     role_inputs = _clean_roles(roles) if roles is not None else None
     with transaction.atomic():
@@ -184,6 +200,7 @@ def proposal_transition(
     """
     seen = seen_status if seen_status in Status.values else proposal.status
     note = (note or "").strip()
+    _refuse_nul(note=note)
     if to not in Status.values:
         raise ValidationError({"to": _("“%(to)s” is not a stage.") % {"to": to}})
     if len(note) > NOTE_MAX:
@@ -278,6 +295,7 @@ def membership_request(
     *, proposal: Proposal, user, role: str, availability: str = "", message: str = ""
 ) -> Membership:
     """'I'd like to join': a request with a role, availability and a message."""
+    _refuse_nul(role=role, availability=availability, message=message)
     role = " ".join((role or "").split())
     if not role:
         raise ValidationError({"role": _("Which role would you like to take?")})
@@ -314,6 +332,7 @@ def membership_request(
 
 
 def _decide(membership: Membership, by, status: str, response: str) -> Membership:
+    _refuse_nul(response=response)
     _validate_lengths(response=(response, NOTE_MAX))
     with transaction.atomic():
         proposal = _lock(membership.proposal)
@@ -386,6 +405,7 @@ def _recount_comments(proposal: Proposal) -> None:
 
 
 def _clean_comment_body(body: str) -> str:
+    _refuse_nul(body=body)
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("The comment is empty.")})

@@ -17,8 +17,13 @@ from django_htmx.middleware import HtmxDetails
 
 from .. import selectors, services
 from ..choices import Status
-from ..errors import ActionConflict, ActionNotPermitted
+from ..errors import ProposalError
 from ..models import Proposal
+from .errors import described
+
+
+# Far beyond any column, far below what a database's OFFSET accepts.
+MAX_OFFSET = 1_000_000
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -108,9 +113,11 @@ def board_more(request: HtmxHttpRequest) -> HttpResponse:
     filters = selectors.BoardFilters.from_params(request.GET)
     status = request.GET.get("status", "")
     try:
-        offset = max(0, int(request.GET.get("offset", "0")))
+        offset = int(request.GET.get("offset", "0"))
     except ValueError:
         return HttpResponseBadRequest(_("“offset” must be a number."))
+    if not 0 <= offset <= MAX_OFFSET:
+        return HttpResponseBadRequest(_("There are not that many cards in this column."))
     if status not in filters.statuses:
         return HttpResponseBadRequest(_("There is no such column on the board."))
     page_size = selectors.BOARD_PAGE_SIZE
@@ -147,12 +154,8 @@ def board_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             note=request.POST.get("note", ""),
             seen_status=request.POST.get("from"),
         )
-    except ActionNotPermitted as error:
-        message, status_code = error.message, 403
-    except ActionConflict as error:
-        message, status_code = error.message, 409
-    except ValidationError as error:
-        message, status_code = " ".join(error.messages), 400
+    except (ProposalError, ValidationError) as error:
+        status_code, message = described(error)
     else:
         message = _("“%(title)s” moved to %(stage)s.") % {
             "title": moved.title,

@@ -1,7 +1,6 @@
 """Proposal pages. Thin: parse a form, call a service or selector, render; htmx gets a partial."""
 
 from dataclasses import dataclass
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,17 +9,15 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from .. import permissions, selectors, services
 from ..choices import Status
-from ..errors import ActionConflict, ActionNotPermitted
 from ..markdown import render_markdown
 from ..models import BODY_MAX, Comment, Membership, Proposal, Tag
+from .errors import back_to, domain_errors, forbidden
 from .forms import (
     CommentForm,
     DecisionForm,
@@ -38,35 +35,6 @@ PROPOSAL_FIELDS = {"tags": "free_themes"}
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
-
-
-def _back_to(request: HtmxHttpRequest, proposal_id: int, anchor: str = "") -> HttpResponse:
-    url = reverse("proposals:detail", args=[proposal_id]) + (f"#{anchor}" if anchor else "")
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
-
-
-def forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "403.html", {"message": message}, status=403)
-
-
-def domain_errors(view):
-    """Refusals become a 403 page; conflicts go back to the proposal, which shows the truth."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except ActionNotPermitted as error:
-            return forbidden(request, error.message)
-        except ActionConflict as error:
-            messages.warning(request, error.message)
-            if "pk" not in kwargs:
-                return redirect("proposals:list")
-            return _back_to(request, kwargs["pk"])
-
-    return wrapper
 
 
 def _suggested_themes() -> list[str]:
@@ -271,7 +239,7 @@ def proposal_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.warning(request, _("That move is not possible. Please have a look and try again."))
-        return _back_to(request, pk)
+        return back_to(request, pk)
     try:
         moved = services.proposal_transition(
             proposal=proposal,
@@ -284,7 +252,7 @@ def proposal_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         apply_service_errors(form, error, {})
         return _render_detail(request, pk, status=400, transition_form=form)
     messages.success(request, _("Moved to “%(stage)s”.") % {"stage": moved.get_status_display()})
-    return _back_to(request, pk)
+    return back_to(request, pk)
 
 
 # Teams
@@ -312,7 +280,7 @@ def membership_request(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("Thank you! Your request is sent; the proposer will answer soon.")
             )
-            return _back_to(request, pk, "team")
+            return back_to(request, pk, "team")
     return _render_detail(request, pk, status=400, join_form=form)
 
 
@@ -322,13 +290,9 @@ def _decide(request: HtmxHttpRequest, membership_id: int, service, done: str) ->
     )
     form = DecisionForm(request.POST)
     response = form.cleaned_data["response"] if form.is_valid() else ""
-    try:
-        service(membership=membership, by=request.user, response=response)
-    except ActionConflict as error:
-        messages.warning(request, error.message)
-        return _back_to(request, membership.proposal_id, "team")
+    service(membership=membership, by=request.user, response=response)
     messages.success(request, done % {"name": membership.user.public_name})
-    return _back_to(request, membership.proposal_id, "team")
+    return back_to(request, membership.proposal_id, "team")
 
 
 @login_required
@@ -356,7 +320,7 @@ def membership_leave(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     proposal = get_object_or_404(Proposal, pk=pk)
     services.membership_leave(proposal=proposal, user=request.user)
     messages.success(request, _("Done. Thank you for your time; you are welcome back any time."))
-    return _back_to(request, pk)
+    return back_to(request, pk)
 
 
 # Discussion
@@ -376,7 +340,7 @@ def comment_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error, {})
         else:
-            return _back_to(request, pk, f"comment-{comment.pk}")
+            return back_to(request, pk, f"comment-{comment.pk}")
     return _render_detail(request, pk, status=400, comment_form=form)
 
 
@@ -401,7 +365,7 @@ def comment_edit(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error, {})
         else:
-            return _back_to(request, comment.proposal_id, f"comment-{comment.pk}")
+            return back_to(request, comment.proposal_id, f"comment-{comment.pk}")
     status = 400 if request.method == "POST" else 200
     context = {"comment": comment, "form": form}
     return render(request, "proposals/comment_edit.html", context, status=status)
@@ -415,7 +379,7 @@ def comment_delete(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
     proposal_id = comment.proposal_id
     services.comment_delete(comment=comment, by=request.user)
     messages.success(request, _("Your comment is deleted."))
-    return _back_to(request, proposal_id, "discussion")
+    return back_to(request, proposal_id, "discussion")
 
 
 @login_required
@@ -425,7 +389,7 @@ def comment_hide(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
     comment = _comment(comment_id)
     hidden = request.POST.get("hidden") == "1"
     services.comment_set_hidden(comment=comment, by=request.user, hidden=hidden)
-    return _back_to(request, comment.proposal_id, f"comment-{comment.pk}")
+    return back_to(request, comment.proposal_id, f"comment-{comment.pk}")
 
 
 # Cheer and follow: htmx swaps the buttons; without JavaScript the page reloads.

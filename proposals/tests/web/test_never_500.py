@@ -63,3 +63,29 @@ def test_no_input_makes_a_page_fail(client, who, htmx):
             response = client.post(url, data, headers=headers)
             assert response.status_code < 500, (url, data, response.status_code)
         assert client.get(url, headers=headers).status_code < 500, url
+
+
+@pytest.mark.parametrize("offset", ["99999999999999999999999", "-1", "1e3", "\x00"])
+def test_show_more_with_an_impossible_offset_is_a_clear_400(client, offset):
+    client.force_login(UserFactory())
+    response = client.get(reverse("board:more"), {"status": "idea", "offset": offset})
+    assert response.status_code == 400
+    assert response.content.decode()  # says what is wrong
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/html"])
+def test_a_nul_in_a_board_move_note_is_refused_and_nothing_moves(client, accept):
+    proposal = make_proposal(status=Status.RUNNING)
+    client.force_login(proposal.proposer)
+    client.raise_request_exception = False
+    response = client.post(
+        reverse("board:move", args=[proposal.pk]),
+        {"to": "done", "from": "running", "note": "できた\x00"},
+        headers={"Accept": accept},
+    )
+    assert response.status_code in (302, 400)
+    if accept == "application/json":
+        assert response.status_code == 400
+        assert "NUL" in response.json()["message"]
+    proposal.refresh_from_db()
+    assert proposal.status == Status.RUNNING
