@@ -21,7 +21,6 @@ from ..errors import ProposalError
 from ..models import Proposal
 from .errors import described
 
-
 # Far beyond any column, far below what a database's OFFSET accepts.
 MAX_OFFSET = 1_000_000
 
