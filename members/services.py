@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -118,6 +119,12 @@ def slack_link_token(*, team_id: str, slack_user_id: str) -> str:
     """A signed, short-lived token for a link that is sent to this Slack user only (the slash
     command's reply); whoever opens it signed in links that Slack account to themselves."""
     return signing.dumps({"team": team_id, "user": slack_user_id}, salt=SLACK_LINK_SALT)
+
+
+def slack_link_path(*, team_id: str, slack_user_id: str) -> str:
+    """The site path of that link (the slash command makes it absolute with SITE_URL)."""
+    token = slack_link_token(team_id=team_id, slack_user_id=slack_user_id)
+    return reverse("members:slack_connect", args=[token])
 
 
 def slack_link_identity(*, token: str) -> str:

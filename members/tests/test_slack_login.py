@@ -160,3 +160,74 @@ def test_invite_only_still_holds_for_slack(client, fake_slack, settings):
     sign_in(client, "new")
     assert not User.objects.filter(email="new@example.org").exists()
     assert "_auth_user_id" not in client.session
+
+
+TAKEN = "This Slack account is already linked to another member."
+TAKEN_AT_SIGN_UP = "This Slack account is already linked to a member."
+
+
+def test_signing_up_with_a_slack_account_another_member_holds_is_refused(client, fake_slack):
+    holder = UserFactory(slack_user_id="U0AIKO")
+    fake_slack.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
+
+    response = sign_in(client, "good")
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("/accounts/login/")
+    assert TAKEN_AT_SIGN_UP in client.get(response["Location"]).content.decode()
+    assert "_auth_user_id" not in client.session
+    assert list(User.objects.all()) == [holder]
+    assert not SocialAccount.objects.exists()
+
+
+def test_connecting_a_slack_account_another_member_holds_is_refused(client, fake_slack):
+    holder = UserFactory(slack_user_id="U0KEN")
+    member = UserFactory(email="ken@example.org", slack_user_id="U0MINE")
+    client.force_login(member)
+    fake_slack.identity("ken", team=OUR_TEAM, user="U0KEN", email="ken@example.org")
+
+    response = sign_in(client, "ken", process="connect")
+
+    assert response.status_code == 302
+    assert TAKEN in client.get(response["Location"]).content.decode()
+    member.refresh_from_db()
+    holder.refresh_from_db()
+    assert (member.slack_user_id, holder.slack_user_id) == ("U0MINE", "U0KEN")
+    assert not SocialAccount.objects.exists()
+
+
+def test_signing_in_still_works_when_someone_else_holds_the_id_meanwhile(client, fake_slack):
+    fake_slack.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
+    sign_in(client, "good")
+    client.logout()
+    aiko = User.objects.get(email="aiko@example.org")
+    User.objects.filter(pk=aiko.pk).update(slack_user_id="")
+    other = UserFactory(slack_user_id="U0AIKO")
+
+    response = sign_in(client, "good")
+
+    assert client.session["_auth_user_id"] == str(aiko.pk)
+    assert TAKEN in client.get(response["Location"], follow=True).content.decode()
+    aiko.refresh_from_db()
+    other.refresh_from_db()
+    assert (aiko.slack_user_id, other.slack_user_id) == ("", "U0AIKO")
+
+
+def test_a_sign_up_finished_after_the_id_was_taken_makes_no_account(client, fake_slack):
+    """Slack's e-mail is already a member's, so allauth asks for a username first; meanwhile
+    someone else links the Slack id. Finishing the form then makes nothing."""
+    UserFactory(username="aiko", email="aiko@example.org")
+    fake_slack.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
+    form = sign_in(client, "good")
+    assert form.status_code == 302 and "signup" in form["Location"]
+    holder = UserFactory(slack_user_id="U0AIKO")
+
+    response = client.post(
+        form["Location"], {"email": "aiko2@example.org", "username": "aiko2"}, follow=True
+    )
+
+    assert TAKEN_AT_SIGN_UP in response.content.decode()
+    assert not User.objects.filter(username="aiko2").exists()
+    assert not SocialAccount.objects.exists()
+    holder.refresh_from_db()
+    assert holder.slack_user_id == "U0AIKO"
