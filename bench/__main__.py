@@ -128,15 +128,12 @@ def grow_to(scale: int) -> tuple[int, float]:
 
     from proposals.models import Proposal
 
-    # allow_slack: bench/settings.py configures a Slack that nothing is ever sent to.
     if not Proposal.objects.exists():
-        call_command("seed_demo", allow_slack=True, stdout=StringIO())
+        call_command("seed_demo", stdout=StringIO())
     missing = scale - Proposal.objects.count()
     started = time.monotonic()
     if missing > 0:
-        call_command(
-            "seed_demo", proposals=missing, allow_slack=True, stdout=StringIO(), stderr=StringIO()
-        )
+        call_command("seed_demo", proposals=missing, stdout=StringIO(), stderr=StringIO())
     return max(missing, 0), time.monotonic() - started
 
 

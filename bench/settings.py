@@ -35,13 +35,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Slack configured as in a community that uses it, so every event publishes its Slack delivery
-# after commit (one more broker message per write, as in production). Nothing consumes the queue,
-# and the API address is a closed local port: no bench message can ever reach slack.com.
-# (bench/workers.py points these at its fake Slack while it runs.)
-SLACK_BOT_TOKEN = "xoxb-bench-never-sent"
-SLACK_CHANNEL_ID = "C0BENCH"
-SLACK_API_URL = "http://127.0.0.1:9/api/"
+# No Slack: a Slack delivery left pending would be swept up and sent by bench/workers.py's worker.
+# (bench/writes.py turns Slack on in its own processes; bench/workers.py uses its fake Slack.)
+SLACK_BOT_TOKEN = ""
 REDIS_URL = BENCH_REDIS_URL
 
 # A queue and exchange of this run's own: nothing else reads them, and they are deleted at the end.
