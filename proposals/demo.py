@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.db.models import Case, F, Q, Value, When
@@ -647,11 +648,15 @@ def ensure_members() -> tuple[dict[str, User], int]:
     moderators, _created = Group.objects.get_or_create(name=MODERATORS_GROUP)
     members: dict[str, User] = {}
     created = 0
+    hashed = ""
     for spec in MEMBERS:
         user = User.objects.filter(username=spec.username).first()
         if user is None:
-            user = User(username=spec.username, email=f"{spec.username}@example.org")
-            user.set_password(DEMO_PASSWORD)
+            # Hashed once for all (it is slow on purpose): the password is published anyway.
+            hashed = hashed or make_password(DEMO_PASSWORD)
+            user = User(
+                username=spec.username, email=f"{spec.username}@example.org", password=hashed
+            )
             user.save()
             profile_update(
                 user=user,
@@ -1144,30 +1149,30 @@ def _insert(plans: list[_Plan]) -> None:
     roles, memberships, follows, tags, logs, cheers, comments = [], [], [], [], [], [], []
     for plan in plans:
         proposal = plan.proposal
-        created = proposal.created_at
+        pid, owner, created = proposal.pk, proposal.proposer_id, proposal.created_at
         roles += [
-            RoleWanted(proposal=proposal, name=name, count=n, pace=pace)
+            RoleWanted(proposal_id=pid, name=name, count=n, pace=pace)
             for name, n, pace in plan.roles
         ]
         memberships.append(
             Membership(
-                proposal=proposal,
-                user=proposal.proposer,
+                proposal_id=pid,
+                user_id=owner,
                 role=PROPOSER_ROLE,
                 status=MembershipStatus.ACCEPTED,
-                decided_by=proposal.proposer,
+                decided_by_id=owner,
                 decided_at=created,
                 created_at=created,
             )
         )
         memberships += [
             Membership(
-                proposal=proposal,
-                user=user,
+                proposal_id=pid,
+                user_id=user.pk,
                 role=role,
                 availability=user.availability,
                 status=MembershipStatus.ACCEPTED,
-                decided_by=proposal.proposer,
+                decided_by_id=owner,
                 decided_at=at,
                 created_at=at,
             )
@@ -1175,8 +1180,8 @@ def _insert(plans: list[_Plan]) -> None:
         ]
         memberships += [
             Membership(
-                proposal=proposal,
-                user=user,
+                proposal_id=pid,
+                user_id=user.pk,
                 role=role,
                 availability=user.availability,
                 message="できる範囲でお手伝いしたいです。",
@@ -1185,7 +1190,7 @@ def _insert(plans: list[_Plan]) -> None:
             for user, role, at in plan.pending
         ]
         # Everyone who took part follows, from the first moment they did.
-        followed_at = {proposal.proposer_id: created}
+        followed_at = {owner: created}
         for user, at in (
             [(u, at) for u, _r, at in plan.team + plan.pending]
             + [(u, at) for u, at, _c in plan.comments]
@@ -1193,15 +1198,15 @@ def _insert(plans: list[_Plan]) -> None:
         ):
             followed_at[user.pk] = min(at, followed_at.get(user.pk, at))
         follows += [
-            Follow(proposal=proposal, user_id=user_id, created_at=at)
+            Follow(proposal_id=pid, user_id=user_id, created_at=at)
             for user_id, at in followed_at.items()
         ]
-        tags += [through(proposal_id=proposal.pk, tag_id=tag_id) for tag_id in plan.tag_ids]
+        tags += [through(proposal_id=pid, tag_id=tag_id) for tag_id in plan.tag_ids]
         notes = {"complete": proposal.outcome_note, "archive": proposal.archive_reason}
         logs += [
             TransitionLog(
-                proposal=proposal,
-                actor=proposal.proposer,
+                proposal_id=pid,
+                actor_id=owner,
                 name=name,
                 from_status=source,
                 to_status=target,
@@ -1210,9 +1215,17 @@ def _insert(plans: list[_Plan]) -> None:
             )
             for (name, source, target), at in zip(plan.path, plan.moved_at, strict=True)
         ]
-        cheers += [Cheer(proposal=proposal, user=user, created_at=at) for user, at in plan.cheers]
+        cheers += [
+            Cheer(proposal_id=pid, user_id=user.pk, created_at=at) for user, at in plan.cheers
+        ]
         comments += [
-            Comment(proposal=proposal, author=user, body=text, body_html=html, created_at=at)
+            Comment(
+                proposal_id=pid,
+                author_id=user.pk,
+                body=text,
+                body_html=html,
+                created_at=at,
+            )
             for user, at, (text, html) in plan.comments
         ]
     RoleWanted.objects.bulk_create(roles)
