@@ -171,8 +171,8 @@ class Story:
     tags: tuple[str, ...]
     roles: tuple[tuple[str, int, str], ...]
     path: tuple[str, ...]  # the stages it moved through after being submitted
-    age_days: int
-    quiet_days: int  # days since the last activity
+    age_days: int  # days since it was proposed (at most HISTORY)
+    quiet_days: int  # days since the last activity; its steps are spread evenly in between
     team: tuple[tuple[str, str], ...] = ()  # (username, role), accepted
     pending: tuple[tuple[str, str], ...] = ()  # (username, role), waiting for an answer
     comments: tuple[tuple[str, str], ...] = ()  # (username, text)

@@ -282,3 +282,8 @@ def test_it_will_not_post_the_demo_to_a_configured_slack_unless_asked(settings):
     assert not User.objects.filter(username="sakura").exists()
     seed("--allow-slack")
     assert Proposal.objects.count() == len(demo.STORIES)
+
+
+def test_every_story_happens_within_the_demo_history():
+    for story in demo.STORIES:
+        assert 0 <= story.quiet_days <= story.age_days <= demo.HISTORY.days, story.key
