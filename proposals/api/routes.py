@@ -1,5 +1,7 @@
-"""The proposals part of the JSON API v1. Thin: parse, call a service or selector, serialise."""
+"""The proposals part of the JSON API v1. Thin: parse, call a service or selector, and return what
+it gives: the response schemas (schemas.py) read it."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from django.db.models import QuerySet
@@ -7,8 +9,8 @@ from django.http import HttpRequest
 from ninja import Header, Path, Query, Router, Status
 from pydantic import StringConstraints
 
-from .. import permissions, selectors, services
-from ..models import Comment, Membership, Proposal
+from .. import selectors, services
+from ..models import Membership, Proposal
 from .schemas import (
     NO_NUL,
     CheerOut,
@@ -44,132 +46,36 @@ WRITE_ERRORS = {**READ_ERRORS, 403: ErrorOut}
 CONFLICT_ERRORS = {**WRITE_ERRORS, 409: ConflictOut}
 
 
-# Serialisers -----------------------------------------------------------------------------------
+# Results the schemas read ----------------------------------------------------------------------
 
 
-def _person(user) -> dict:
-    return {"id": user.pk, "username": user.username, "display_name": user.public_name}
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, read by ProposalPage and CommentPage."""
+
+    items: list
+    count: int
+    page: int
+    page_size: int
 
 
-def _summary(proposal: Proposal) -> dict:
-    return {
-        "id": proposal.pk,
-        "title": proposal.title,
-        "summary": proposal.summary,
-        "status": proposal.status,
-        "status_label": proposal.get_status_display(),
-        "proposer": _person(proposal.proposer),
-        "tags": [tag.name for tag in proposal.tags.all()],
-        "open_roles": [
-            {
-                "name": role.name,
-                "wanted": role.wanted,
-                "filled": role.filled,
-                "open": role.open,
-                "pace": role.pace,
-            }
-            for role in selectors.open_roles(proposal)
-        ],
-        "member_count": proposal.member_count,
-        "cheer_count": proposal.cheer_count,
-        "comment_count": proposal.comment_count,
-        "created_at": proposal.created_at,
-        "last_activity_at": proposal.last_activity_at,
-    }
-
-
-def _membership(membership: Membership) -> dict:
-    return {
-        "id": membership.pk,
-        "proposal_id": membership.proposal_id,
-        "person": _person(membership.user),
-        "role": membership.role,
-        "availability": membership.availability,
-        "message": membership.message,
-        "status": membership.status,
-        "response": membership.response,
-        "created_at": membership.created_at,
-        "decided_at": membership.decided_at,
-    }
-
-
-def _comment(comment: Comment) -> dict:
-    return {
-        "id": comment.pk,
-        "author": _person(comment.author),
-        "body": comment.body,
-        "body_html": comment.body_html,
-        "created_at": comment.created_at,
-        "edited_at": comment.edited_at,
-    }
-
-
-def _option(option: selectors.TransitionOption) -> dict:
-    return {
-        "name": option.name,
-        "to": option.target,
-        "label": option.label,
-        "note_required": option.note_required,
-        "note_label": option.note_label,
-        "reason": option.blocked_reason or "",
-    }
-
-
-def _detail(pk: int, user) -> dict:
-    proposal = selectors.proposal_detail(pk=pk, comments=False)
-    options = selectors.transition_options(proposal=proposal, user=user)
-    viewer = selectors.viewer_state(proposal=proposal, user=user)
-    membership_status = viewer.membership.status if viewer.membership else None
-    steers = permissions.can_steer(user, proposal)
-    return {
-        **_summary(proposal),
-        "body": proposal.body,
-        "body_html": proposal.body_html,
-        "outcome_note": proposal.outcome_note,
-        "archive_reason": proposal.archive_reason,
-        "updated_at": proposal.updated_at,
-        "status_changed_at": proposal.status_changed_at,
-        "available_transitions": [_option(option) for option in options if option.allowed],
-        "blocked_transitions": [_option(option) for option in options if not option.allowed],
-        "members": [
-            {
-                "membership_id": membership.pk,
-                "person": _person(membership.user),
-                "role": membership.role,
-                "joined_at": membership.decided_at,
-            }
-            for membership in selectors.accepted_members(proposal)
-        ],
-        "join_requests": (
-            [_membership(m) for m in selectors.pending_requests(proposal)] if steers else []
-        ),
-        "history": [
-            {
-                "name": entry.name,
-                "from_status": entry.from_status,
-                "to_status": entry.to_status,
-                "note": entry.note,
-                "actor": _person(entry.actor) if entry.actor else None,
-                "at": entry.created_at,
-            }
-            for entry in proposal.history
-        ],
-        "viewer": {
-            "can_edit": steers,
-            "can_join": permissions.can_request_to_join(
-                user, proposal, membership=viewer.membership
-            ),
-            "cheered": viewer.cheered,
-            "following": viewer.following,
-            "membership_status": membership_status,
-        },
-    }
-
-
-def _page(queryset: QuerySet, page: int, page_size: int) -> tuple[list, dict]:
+def _page(queryset: QuerySet, page: int, page_size: int) -> Page:
     start = (page - 1) * page_size
     items = list(queryset[start : start + page_size])
-    return items, {"count": queryset.count(), "page": page, "page_size": page_size}
+    return Page(items=items, count=queryset.count(), page=page, page_size=page_size)
+
+
+@dataclass(frozen=True)
+class Cheering:
+    """What a cheer toggle leaves: whether the caller cheers now, and the count."""
+
+    cheered: bool
+    cheer_count: int
+
+
+def _detail(pk: int) -> Proposal:
+    """The proposal as ProposalOut reads it: everything it shows prefetched, comments aside."""
+    return selectors.proposal_detail(pk=pk, comments=False)
 
 
 def _roles(roles: list[RoleIn]) -> list[services.RoleInput]:
@@ -190,19 +96,7 @@ def _join_request(pk: int) -> Membership:
 
 @router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="Who I am")
 def me(request: HttpRequest):
-    user = request.auth
-    return {
-        "id": user.pk,
-        "username": user.username,
-        "display_name": user.display_name,
-        "public_name": user.public_name,
-        "bio": user.bio,
-        "interests": [str(interest) for interest in user.interests or []],
-        "skills": user.skills,
-        "availability": user.availability,
-        "preferred_language": user.preferred_language,
-        "is_moderator": user.is_moderator,
-    }
+    return request.auth
 
 
 @router.get(
@@ -222,8 +116,7 @@ def proposal_list(
     """Newest activity first. `q` matches words in the title, summary and body; `mine` keeps the
     proposals I proposed or joined."""
     proposals = selectors.proposal_list(user=request.auth, status=status, tag=tag, q=q, mine=mine)
-    items, meta = _page(proposals, page, page_size)
-    return {"items": [_summary(proposal) for proposal in items], **meta}
+    return _page(proposals, page, page_size)
 
 
 @router.post(
@@ -252,7 +145,7 @@ def proposal_create(
         roles=_roles(payload.roles),
         submission_key=idempotency_key or "",
     )
-    return Status(201, _detail(proposal.pk, request.auth))
+    return Status(201, _detail(proposal.pk))
 
 
 @router.get(
@@ -261,7 +154,7 @@ def proposal_create(
     summary="A proposal with its team and history",
 )
 def proposal_get(request: HttpRequest, id: ObjectId):
-    return _detail(id, request.auth)
+    return _detail(id)
 
 
 @router.patch(
@@ -277,7 +170,7 @@ def proposal_edit(request: HttpRequest, id: ObjectId, payload: ProposalPatch):
         tags=payload.tags,
         roles=None if payload.roles is None else _roles(payload.roles),
     )
-    return _detail(id, request.auth)
+    return _detail(id)
 
 
 @router.post(
@@ -291,7 +184,7 @@ def proposal_transition(request: HttpRequest, id: ObjectId, payload: TransitionI
     services.proposal_transition(
         proposal=_proposal(id), to=payload.to, by=request.auth, note=payload.note
     )
-    return _detail(id, request.auth)
+    return _detail(id)
 
 
 @router.post(
@@ -307,8 +200,8 @@ def join_request_create(request: HttpRequest, id: ObjectId, payload: JoinRequest
         availability=payload.availability,
         message=payload.message,
     )
-    membership.user = request.auth
-    return Status(201, _membership(membership))
+    membership.user = request.auth  # the caller: MembershipOut reads it without a query
+    return Status(201, membership)
 
 
 @router.post(
@@ -320,7 +213,7 @@ def join_request_accept(request: HttpRequest, id: ObjectId, payload: DecisionIn 
     membership = services.membership_accept(
         membership=_join_request(id), by=request.auth, response=payload.response if payload else ""
     )
-    return _membership(membership)
+    return membership
 
 
 @router.post(
@@ -332,7 +225,7 @@ def join_request_decline(request: HttpRequest, id: ObjectId, payload: DecisionIn
     membership = services.membership_decline(
         membership=_join_request(id), by=request.auth, response=payload.response if payload else ""
     )
-    return _membership(membership)
+    return membership
 
 
 @router.post(
@@ -343,8 +236,8 @@ def join_request_decline(request: HttpRequest, id: ObjectId, payload: DecisionIn
 def team_leave(request: HttpRequest, id: ObjectId):
     """Also withdraws a pending request."""
     membership = services.membership_leave(proposal=_proposal(id), user=request.auth)
-    membership.user = request.auth
-    return _membership(membership)
+    membership.user = request.auth  # the caller: MembershipOut reads it without a query
+    return membership
 
 
 @router.get(
@@ -355,8 +248,7 @@ def team_leave(request: HttpRequest, id: ObjectId):
 def comment_list(
     request: HttpRequest, id: ObjectId, page: PageNumber = 1, page_size: PageSize = 50
 ):
-    comments, meta = _page(selectors.visible_comments(proposal=_proposal(id)), page, page_size)
-    return {"items": [_comment(comment) for comment in comments], **meta}
+    return _page(selectors.visible_comments(proposal=_proposal(id)), page, page_size)
 
 
 @router.post(
@@ -368,7 +260,7 @@ def comment_create(request: HttpRequest, id: ObjectId, payload: CommentIn):
     comment = services.comment_create(
         proposal=_proposal(id), author=request.auth, body=payload.body
     )
-    return Status(201, _comment(comment))
+    return Status(201, comment)
 
 
 @router.post(
@@ -380,4 +272,4 @@ def cheer_toggle(request: HttpRequest, id: ObjectId):
     proposal = _proposal(id)
     cheered = services.cheer_toggle(proposal=proposal, user=request.auth)
     cheer_count = Proposal.objects.values_list("cheer_count", flat=True).get(pk=proposal.pk)
-    return {"cheered": cheered, "cheer_count": cheer_count}
+    return Cheering(cheered=cheered, cheer_count=cheer_count)

@@ -1,13 +1,21 @@
-"""The JSON API's input and output shapes. Inputs are strict and say in the schema what they accept."""
+"""The JSON API's input and output shapes. Inputs are strict and say in the schema what they accept.
 
+Outputs are Ninja Schemas read straight from model instances and selector results: a field named
+as the attribute is read as is, `alias` renames one, and a `resolve_<field>` computes one (with
+`context["request"].auth`, the caller, where the answer depends on who asks). Resolvers use what
+the selectors prefetched, so serialising runs no query per item.
+"""
+
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, StringConstraints
 
-from ..models import BODY_MAX, COMMENT_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
+from .. import permissions, selectors
+from ..models import BODY_MAX, COMMENT_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX, Proposal
 
 # Text the database can store (no NUL), and text that must say something: not only what
 # str.strip() removes. Spelt out because \s means different things to Python and to JavaScript
@@ -26,6 +34,11 @@ def _text(max_length: int, *, required: bool = False):
         Strict(),
         StringConstraints(max_length=max_length, pattern=NOT_BLANK if required else NO_NUL),
     ]
+
+
+def _caller(context: dict[str, Any]):
+    """The member the answer is for (set by the API's authentication)."""
+    return context["request"].auth
 
 
 def _number_not_text(value):
@@ -68,7 +81,9 @@ class ConflictOut(ErrorOut):
 class PersonOut(Schema):
     id: int
     username: str
-    display_name: str = Field(description="The name to show: display name, else username.")
+    display_name: str = Field(
+        alias="public_name", description="The name to show: display name, else username."
+    )
 
 
 class MeOut(Schema):
@@ -82,6 +97,10 @@ class MeOut(Schema):
     availability: str
     preferred_language: str
     is_moderator: bool
+
+    @staticmethod
+    def resolve_interests(user) -> list[str]:
+        return [str(interest) for interest in user.interests or []]
 
 
 # Proposals -------------------------------------------------------------------------------------
@@ -134,6 +153,18 @@ class ProposalSummaryOut(Schema):
     created_at: datetime
     last_activity_at: datetime
 
+    @staticmethod
+    def resolve_status_label(proposal: Proposal) -> str:
+        return proposal.get_status_display()
+
+    @staticmethod
+    def resolve_tags(proposal: Proposal) -> list[str]:
+        return [tag.name for tag in proposal.tags.all()]
+
+    @staticmethod
+    def resolve_open_roles(proposal: Proposal) -> list[selectors.OpenRole]:
+        return selectors.open_roles(proposal)
+
 
 class ProposalPage(Schema):
     items: list[ProposalSummaryOut]
@@ -143,16 +174,16 @@ class ProposalPage(Schema):
 
 
 class MemberOut(Schema):
-    membership_id: int
-    person: PersonOut
+    membership_id: int = Field(alias="pk")
+    person: PersonOut = Field(alias="user")
     role: str
-    joined_at: datetime | None
+    joined_at: datetime | None = Field(alias="decided_at")
 
 
 class MembershipOut(Schema):
     id: int
     proposal_id: int
-    person: PersonOut
+    person: PersonOut = Field(alias="user")
     role: str
     availability: str
     message: str
@@ -164,7 +195,7 @@ class MembershipOut(Schema):
 
 class TransitionOptionOut(Schema):
     name: str
-    to: StatusValue
+    to: StatusValue = Field(alias="target")
     label: str
     note_required: bool
     note_label: str
@@ -173,6 +204,10 @@ class TransitionOptionOut(Schema):
 class BlockedTransitionOut(TransitionOptionOut):
     reason: str
 
+    @staticmethod
+    def resolve_reason(option: selectors.TransitionOption) -> str:
+        return option.blocked_reason or ""
+
 
 class HistoryOut(Schema):
     name: str
@@ -180,7 +215,16 @@ class HistoryOut(Schema):
     to_status: StatusValue
     note: str
     actor: PersonOut | None
-    at: datetime
+    at: datetime = Field(alias="created_at")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The caller's standing on one proposal, as ViewerOut reads it."""
+
+    user: Any
+    proposal: Proposal
+    state: selectors.ViewerState
 
 
 class ViewerOut(Schema):
@@ -189,6 +233,29 @@ class ViewerOut(Schema):
     cheered: bool
     following: bool
     membership_status: MembershipStatusValue | None
+
+    @staticmethod
+    def resolve_can_edit(viewer: Viewer) -> bool:
+        return permissions.can_steer(viewer.user, viewer.proposal)
+
+    @staticmethod
+    def resolve_can_join(viewer: Viewer) -> bool:
+        return permissions.can_request_to_join(
+            viewer.user, viewer.proposal, membership=viewer.state.membership
+        )
+
+    @staticmethod
+    def resolve_cheered(viewer: Viewer) -> bool:
+        return viewer.state.cheered
+
+    @staticmethod
+    def resolve_following(viewer: Viewer) -> bool:
+        return viewer.state.following
+
+    @staticmethod
+    def resolve_membership_status(viewer: Viewer) -> str | None:
+        membership = viewer.state.membership
+        return membership.status if membership else None
 
 
 class ProposalOut(ProposalSummaryOut):
@@ -210,6 +277,33 @@ class ProposalOut(ProposalSummaryOut):
     )
     history: list[HistoryOut]
     viewer: ViewerOut
+
+    # Read from selectors.proposal_detail(): memberships and history come prefetched.
+
+    @staticmethod
+    def resolve_available_transitions(proposal: Proposal, context) -> list:
+        options = selectors.transition_options(proposal=proposal, user=_caller(context))
+        return [option for option in options if option.allowed]
+
+    @staticmethod
+    def resolve_blocked_transitions(proposal: Proposal, context) -> list:
+        options = selectors.transition_options(proposal=proposal, user=_caller(context))
+        return [option for option in options if not option.allowed]
+
+    @staticmethod
+    def resolve_members(proposal: Proposal) -> list:
+        return selectors.accepted_members(proposal)
+
+    @staticmethod
+    def resolve_join_requests(proposal: Proposal, context) -> list:
+        if not permissions.can_steer(_caller(context), proposal):
+            return []
+        return selectors.pending_requests(proposal)
+
+    @staticmethod
+    def resolve_viewer(proposal: Proposal, context) -> Viewer:
+        user = _caller(context)
+        return Viewer(user, proposal, selectors.viewer_state(proposal=proposal, user=user))
 
 
 class TransitionIn(Input):
