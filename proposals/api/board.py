@@ -6,7 +6,7 @@ from typing import Annotated
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from pydantic import StringConstraints
 
 from .. import selectors
@@ -26,7 +26,7 @@ class BoardQuery(Schema):
 class BoardPerson(Schema):
     id: int
     username: str
-    display_name: str
+    display_name: str = Field(alias="public_name")
 
 
 class BoardOpenRole(Schema):
