@@ -164,3 +164,24 @@ def test_slack_stays_when_it_is_the_only_way_to_sign_in(client, member):
     assert member.slack_user_id == "U0AIKO"
     page = client.get(SETTINGS).content.decode()
     assert "stays connected until you set a password" in page
+
+
+def test_the_settings_page_offers_sign_in_with_slack_when_it_is_set_up(client, member, settings):
+    settings.SLACK_CLIENT_ID = "client-id"
+    page = client.get(SETTINGS).content.decode()
+
+    assert "Connect with Slack" in page
+    assert "Or type <code>/yattemitai link</code> in Slack" in page
+
+
+def test_staff_can_disconnect_a_members_slack_in_the_admin(client):
+    member = UserFactory(slack_user_id="U0AIKO")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    client.post(
+        reverse("admin:members_user_changelist"),
+        {"action": "disconnect_slack", "_selected_action": [str(member.pk)]},
+    )
+
+    member.refresh_from_db()
+    assert member.slack_user_id == ""
