@@ -83,9 +83,10 @@ def _setup(context) -> dict:
 
 
 def _shown_on_board(client) -> list[int]:
-    shown = shown_proposals(client.get("/").content.decode())
+    response = client.get("/")
+    shown = shown_proposals(response.content.decode())
     if not shown:
-        raise BenchmarkError("the board links to no proposal")
+        raise BenchmarkError(f"the board (HTTP {response.status_code}) links to no proposal")
     return shown
 
 

@@ -138,9 +138,10 @@ def _setup(context) -> dict:
     users = User.objects.in_bulk([fixture.proposer_id, fixture.team_member_id, fixture.outsider_id])
     detail_viewers = [context.client(users[pk]) for pk in users]
     list_clients = [context.client(user) for user in list_viewers()]
-    shown = shown_proposals(list_clients[0].get("/proposals/").content.decode())
+    response = list_clients[0].get("/proposals/")
+    shown = shown_proposals(response.content.decode())
     if not shown:
-        raise BenchmarkError("the proposal list links to no proposal")
+        raise BenchmarkError(f"the list (HTTP {response.status_code}) links to no proposal")
     state = {
         "fixture": fixture,
         "detail_viewers": detail_viewers,
