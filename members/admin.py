@@ -5,6 +5,8 @@ Deleting a member first takes back their cheers, team places and comments throug
 services, so every count they were part of stays true.
 """
 
+import contextlib
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from proposals import services as proposal_services
 from proposals.choices import PROPOSER_ROLE, MembershipStatus
+from proposals.errors import ActionConflict
 from proposals.models import Cheer, Comment, Membership
 
 from . import services
@@ -37,7 +40,9 @@ def member_withdraw(*, member: User) -> None:
         .select_related("proposal")
     )
     for membership in places:
-        proposal_services.membership_leave(proposal=membership.proposal, user=member)
+        # Left or withdrawn meanwhile: that service call already recounted.
+        with contextlib.suppress(ActionConflict):
+            proposal_services.membership_leave(proposal=membership.proposal, user=member)
     for comment in Comment.objects.filter(author=member).select_related("proposal"):
         proposal_services.comment_delete(comment=comment, by=member)
 
