@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
-from workers import slack_inbound
+from slack_app import inbound as slack_inbound
 
 from .api import api
 

@@ -1,7 +1,9 @@
-"""The delivery rows' state machine: claim, finish, retry later, sweep. Every step is one guarded UPDATE.
+"""The outbox's own records: each delivery's state machine, and each proposal's Slack thread.
 
-A delivery is claimed by moving it from pending (or from sending with an expired lease) to sending in
-a single conditional UPDATE, so two runs of the same delivery never both get it.
+This is the only module that changes a Delivery's progress (status, attempts, lease, external id).
+Every step is one guarded UPDATE: a delivery is claimed by moving it from pending (or from sending
+with an expired lease) to sending in a single conditional UPDATE, so two runs of the same delivery
+never both get it; a final state is never left again.
 """
 
 import logging
@@ -13,13 +15,16 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import messenger
+from . import publish, services
 from .events import Channel
-from .models import Delivery, DeliveryStatus
+from .models import Delivery, DeliveryStatus, SlackThread
 
 logger = logging.getLogger(__name__)
 
 ERROR_MAX = 2000
+# external_id while a post is on its way: if we never hear back, the next attempt looks for the
+# earlier post (by its metadata) before posting again.
+POSTING = "?"
 
 
 def claim(delivery_id: int) -> Delivery | None:
@@ -45,6 +50,20 @@ def claim(delivery_id: int) -> Delivery | None:
     ).get(pk=delivery_id)
 
 
+def mark_posting(delivery: Delivery) -> None:
+    """Said before a post whose answer may be lost: the next attempt looks before posting."""
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+        external_id=POSTING
+    )
+    delivery.external_id = POSTING
+
+
+def clear_posting(delivery: Delivery) -> None:
+    """The post was answered, or surely not kept (refused, or the connection never opened)."""
+    Delivery.objects.filter(pk=delivery.pk, external_id=POSTING).update(external_id="")
+    delivery.external_id = ""
+
+
 def mark_sent(delivery: Delivery, external_id: str = "") -> None:
     now = timezone.now()
     Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
@@ -57,17 +76,22 @@ def mark_sent(delivery: Delivery, external_id: str = "") -> None:
     )
 
 
-def mark_final(delivery: Delivery, status: str, error: str) -> None:
+def mark_skipped(delivery: Delivery, reason: str) -> None:
+    _mark_final(delivery, DeliveryStatus.SKIPPED, reason)
+
+
+def mark_failed(delivery: Delivery, error: str) -> None:
+    """Failed for good: the moderators are told in the app; the ERROR log is for the collector."""
     with transaction.atomic():
-        Delivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.SENT).update(
-            status=status, last_error=error[:ERROR_MAX], lease_until=None, updated_at=timezone.now()
-        )
-        if status == DeliveryStatus.FAILED:
-            # The moderators are told in the app; the ERROR log is for the log collector.
-            logger.error(
-                "Delivery %s (%s) failed for good: %s", delivery.pk, delivery.channel, error
-            )
-            messenger.delivery_failed(delivery=delivery, error=error)
+        _mark_final(delivery, DeliveryStatus.FAILED, error)
+        logger.error("Delivery %s (%s) failed for good: %s", delivery.pk, delivery.channel, error)
+        services.delivery_failed(delivery=delivery, error=error)
+
+
+def _mark_final(delivery: Delivery, status: str, error: str) -> None:
+    Delivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.SENT).update(
+        status=status, last_error=error[:ERROR_MAX], lease_until=None, updated_at=timezone.now()
+    )
 
 
 def release(delivery: Delivery, *, retry_in: float, error: str = "") -> None:
@@ -132,10 +156,9 @@ def next_in_thread(delivery_id: int) -> int | None:
 def sweep(limit: int = 500) -> list[int]:
     """Deliveries that were never picked up (broker down, process died): claim them for re-sending.
 
-    Runs under SKIP LOCKED, so two sweepers never take the same rows; the ids are enqueued after commit.
+    Runs under SKIP LOCKED, so two sweepers never take the same rows; the ids are published after
+    commit.
     """
-    from .messenger import enqueue_now
-
     now = timezone.now()
     stale = now - timedelta(seconds=settings.WORKERS_SWEEP_GRACE_SECONDS)
     with transaction.atomic():
@@ -150,17 +173,14 @@ def sweep(limit: int = 500) -> list[int]:
         )
         if rows:
             Delivery.objects.filter(pk__in=rows).update(updated_at=now)
-            jobs = [(pk, now.isoformat()) for pk in rows]
-            transaction.on_commit(lambda: enqueue_now(jobs), robust=True)
+            publish.deliveries_after_commit([(pk, now) for pk in rows])
     if rows:
         logger.info("Sweeper re-enqueued %d deliveries.", len(rows))
     return rows
 
 
 def retry_now(delivery_ids: list[int]) -> int:
-    """The admin's "retry now": failed or stuck deliveries become pending and are enqueued."""
-    from .messenger import enqueue_now
-
+    """The admin's "retry now": failed or stuck deliveries become pending and are published."""
     now = timezone.now()
     with transaction.atomic():
         ids = list(
@@ -177,6 +197,31 @@ def retry_now(delivery_ids: list[int]) -> int:
             not_before=now,
             updated_at=now,
         )
-        jobs = [(pk, now.isoformat()) for pk in ids]
-        transaction.on_commit(lambda: enqueue_now(jobs), robust=True)
+        publish.deliveries_after_commit([(pk, now) for pk in ids])
     return len(ids)
+
+
+# --- a proposal's Slack thread: its root card, posted once, then edited in place -----------------
+
+
+def thread_open(*, proposal, channel_id: str) -> SlackThread:
+    thread, _created = SlackThread.objects.get_or_create(
+        proposal=proposal, defaults={"channel_id": channel_id}
+    )
+    return thread
+
+
+def thread_card_posting(thread: SlackThread) -> None:
+    """Said before the card is posted: a later attempt looks for it in the channel's history."""
+    SlackThread.objects.filter(pk=thread.pk).update(card_version=1)
+    thread.card_version = 1
+
+
+def thread_rooted(thread: SlackThread, *, root_ts: str) -> None:
+    SlackThread.objects.filter(pk=thread.pk).update(root_ts=root_ts, card_version=1)
+    thread.root_ts, thread.card_version = root_ts, 1
+
+
+def thread_card_updated(thread: SlackThread, *, version: int) -> None:
+    SlackThread.objects.filter(pk=thread.pk).update(card_version=version)
+    thread.card_version = version

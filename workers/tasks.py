@@ -1,16 +1,23 @@
-"""Thin Celery tasks: they take ids and JSON only, re-load, and own their retry policy.
+"""Thin Celery tasks: ids and JSON in, re-load, call dispatch / services, own their retry policy.
 
-Every task here is idempotent, so acks_late + reject_on_worker_lost are safe: a killed worker's task
-comes back and finds the delivery's state (and Slack's metadata) instead of repeating the work.
+Nothing imports this module: the worker finds it by autodiscovery, and everyone else publishes by
+the names in workers.publish. Every task here is idempotent, so acks_late + reject_on_worker_lost
+are safe: a killed worker's task comes back and finds the delivery's state (and Slack's metadata)
+instead of repeating the work.
 """
 
+import logging
 import random
 
 from celery import shared_task
 from django.utils import timezone
 
-from . import dispatch, outbox, periodic
-from .channels import slack as slack_cards
+from slack_app import client as slack_client
+from slack_app.client import SlackPermanent, SlackRateLimited, SlackTransient
+
+from . import dispatch, outbox, publish, services
+
+logger = logging.getLogger(__name__)
 
 # Hard limits far inside the Redis visibility timeout (3600 s), and inside the delivery lease.
 DELIVERY_LIMITS = {"soft_time_limit": 30, "time_limit": 40}
@@ -18,6 +25,7 @@ LONGEST_COUNTDOWN = 600
 
 
 @shared_task(
+    name=publish.DELIVER,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -43,45 +51,121 @@ def deliver(self, delivery_id: int, slot_at: float | None = None) -> str:
         # Per-thread order makes later replies wait for this one: start the next now.
         waiting = outbox.next_in_thread(delivery_id)
         if waiting is not None:
-            deliver.apply_async((waiting,))
+            publish.publish(publish.DELIVER, waiting)
     return outcome.result
 
 
-@shared_task(acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
+@shared_task(
+    name=publish.REFRESH_SLACK_CARD,
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    max_retries=5,
+    **DELIVERY_LIMITS,
+)
+def refresh_slack_card(self, proposal_id: int) -> bool:
+    try:
+        return dispatch.refresh_card(proposal_id)
+    except SlackRateLimited as limited:
+        raise self.retry(countdown=limited.retry_after + random.uniform(0, 1)) from limited
+    except SlackTransient as error:
+        raise self.retry(countdown=outbox.backoff(self.request.retries + 1)) from error
+
+
+@shared_task(
+    name=publish.SWEEP_DELIVERIES,
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
 def sweep_deliveries() -> int:
     return len(outbox.sweep())
 
 
-@shared_task(acks_late=True, ignore_result=True, soft_time_limit=300, time_limit=360)
+@shared_task(
+    name=publish.SEND_DAILY_DIGESTS,
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=300,
+    time_limit=360,
+)
 def send_daily_digests() -> int:
-    return periodic.queue_daily_digests(day=timezone.localdate())
+    return dispatch.digests_queue(day=timezone.localdate())
 
 
-@shared_task(acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
+@shared_task(
+    name=publish.SEND_DIGEST,
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
 def send_digest(user_id: int, day: str) -> bool:
-    return periodic.send_digest(user_id=user_id, day=day)
+    return dispatch.digest_send(user_id=user_id, day=day)
 
 
-@shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=180)
+@shared_task(
+    name=publish.REMIND_UNANSWERED_JOIN_REQUESTS,
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=120,
+    time_limit=180,
+)
 def remind_unanswered_join_requests() -> int:
-    return periodic.remind_unanswered_join_requests()
+    return services.join_requests_remind()
 
 
-@shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=180)
+@shared_task(
+    name=publish.NUDGE_QUIET_PROPOSALS,
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=120,
+    time_limit=180,
+)
 def nudge_quiet_proposals() -> int:
-    return periodic.nudge_quiet_proposals()
+    return services.quiet_proposals_nudge()
 
 
-@shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=180)
+@shared_task(
+    name=publish.POST_WEEKLY_SLACK_DIGEST,
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=120,
+    time_limit=180,
+)
 def post_weekly_slack_digest() -> int:
-    return periodic.record_weekly_digest()
+    return services.weekly_digest_record()
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=5, **DELIVERY_LIMITS)
-def refresh_slack_card(self, proposal_id: int) -> bool:
+# --- calls back to someone who acted from Slack (published by slack_app.inbound) -----------------
+
+
+def _retry_later(task, error: SlackRateLimited | SlackTransient):
+    """Rate limits wait as long as Slack asks; other passing failures back off exponentially."""
+    if isinstance(error, SlackRateLimited):
+        countdown = error.retry_after
+    else:
+        countdown = min(2 ** (task.request.retries + 1), 60)
+    return task.retry(exc=error, countdown=countdown + random.uniform(0, 1))
+
+
+@shared_task(name=publish.SLACK_OPEN_VIEW, bind=True, acks_late=True, max_retries=3)
+def slack_open_view(self, trigger_id: str, view: dict) -> None:
+    """Open a modal. A trigger id lives three seconds, so a late retry fails harmlessly."""
     try:
-        return slack_cards.refresh(proposal_id)
-    except slack_cards.SlackRateLimited as limited:
-        raise self.retry(countdown=limited.retry_after + random.uniform(0, 1)) from limited
-    except slack_cards.SlackTransient as error:
-        raise self.retry(countdown=outbox.backoff(self.request.retries + 1)) from error
+        slack_client.open_view(trigger_id=trigger_id, view=view)
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except SlackPermanent:
+        logger.warning("Slack refused to open a modal", exc_info=True)
+
+
+@shared_task(name=publish.SLACK_RESPOND, bind=True, acks_late=True, max_retries=5)
+def slack_respond(self, response_url: str, text: str) -> None:
+    try:
+        slack_client.respond_ephemeral(response_url=response_url, text=text)
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except SlackPermanent:
+        logger.warning("Slack refused an ephemeral answer", exc_info=True)

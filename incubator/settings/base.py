@@ -215,23 +215,23 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-deliveries": {
-        "task": "workers.tasks.sweep_deliveries",
+        "task": "workers.sweep_deliveries",
         "schedule": env.int("WORKERS_SWEEP_INTERVAL_SECONDS", default=30),
     },
     "daily-email-digests": {
-        "task": "workers.tasks.send_daily_digests",
+        "task": "workers.send_daily_digests",
         "schedule": crontab(minute=0, hour=env.int("WORKERS_DIGEST_HOUR", default=8)),
     },
     "remind-unanswered-join-requests": {
-        "task": "workers.tasks.remind_unanswered_join_requests",
+        "task": "workers.remind_unanswered_join_requests",
         "schedule": crontab(minute=30, hour=9),
     },
     "nudge-quiet-proposals": {
-        "task": "workers.tasks.nudge_quiet_proposals",
+        "task": "workers.nudge_quiet_proposals",
         "schedule": crontab(minute=0, hour=10),
     },
     "weekly-slack-digest": {
-        "task": "workers.tasks.post_weekly_slack_digest",
+        "task": "workers.post_weekly_slack_digest",
         "schedule": crontab(minute=0, hour=9, day_of_week="mon"),
     },
 }
@@ -268,7 +268,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
-# Acting from Slack and signing in with Slack (workers/slack_inbound.py, members/slack_login.py)
+# Acting from Slack and signing in with Slack (slack_app/inbound.py, members/slack_login.py)
 SLACK_TEAM_ID = env("SLACK_TEAM_ID", default="")  # the one workspace we accept
 SLACK_APP_ID = env("SLACK_APP_ID", default="")  # the one app we accept
 SLACK_COMMAND = env("SLACK_COMMAND", default="/yattemitai")
@@ -304,7 +304,7 @@ SOCIALACCOUNT_PROVIDERS = {
         )
     }
 }
-CELERY_IMPORTS = ["workers.slack_inbound"]
+CELERY_IMPORTS = ["workers.tasks"]  # also found by autodiscovery; nothing else imports it
 # A cache shared by every process: rate limits (sign-in, Slack commands) and rendered fragments.
 CACHES = {
     "default": (

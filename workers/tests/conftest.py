@@ -1,6 +1,9 @@
 import os
+from dataclasses import dataclass
 
 import pytest
+
+from workers import publish
 
 from .fake_slack import FakeSlack
 
@@ -27,3 +30,22 @@ def fake_slack(_fake_slack_server, settings, tmp_path):
     settings.SLACK_MESSAGES_PER_SECOND = 1000
     settings.REDIS_URL = ""
     return _fake_slack_server
+
+
+@dataclass(frozen=True)
+class Published:
+    name: str
+    args: tuple
+    eta: object = None
+
+
+@pytest.fixture
+def published(monkeypatch) -> list[Published]:
+    """What would have reached the broker, by task name, instead of the broker."""
+    sent: list[Published] = []
+
+    def send_task(name, args=(), kwargs=None, eta=None, **options):
+        sent.append(Published(name=name, args=tuple(args), eta=eta))
+
+    monkeypatch.setattr(publish.app, "send_task", send_task)
+    return sent

@@ -69,7 +69,10 @@ def test_run_starts_web_worker_and_beat_and_ctrl_c_stops_them_all(tmp_path):
 
         stack.send_signal(signal.SIGINT)
         assert stack.wait(timeout=30) == 0
-        time.sleep(0.5)
+        # The supervisor waited for its children; any grandchild is gone moments after.
+        deadline = time.monotonic() + 10
+        while [pid for pid in processes if _alive(pid)] and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert not [pid for pid in processes if _alive(pid)]
     finally:
         if stack.poll() is None:

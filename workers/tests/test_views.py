@@ -1,11 +1,16 @@
 """The notification list, the unread badge, mark read / all read, email settings."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from members.tests.factories import UserFactory
 from proposals import services
+from proposals.models import Proposal
 from proposals.tests.factories import make_proposal
+from workers import services as notify
 from workers.events import Channel, EmailMode, EventKind
 from workers.models import Delivery, EmailPreference
 
@@ -61,6 +66,32 @@ def test_mark_one_read_and_all_read(client):
     assert response.status_code == 200
     assert _unread(member) == 0
     assert b'id="notifications"' in response.content
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [
+        ("/proposals/", "/proposals/"),
+        ("/notifications/?page=2", "/notifications/?page=2"),
+        ("notaurl", "/notifications/"),
+        ("https://evil.example/", "/notifications/"),
+        ("//evil.example/", "/notifications/"),
+        ("/\\evil.example/", "/notifications/"),
+        ("http://testserver/proposals/", "/notifications/"),
+        ("javascript:alert(1)", "/notifications/"),
+        ("", "/notifications/"),
+    ],
+)
+def test_mark_read_goes_back_only_to_a_page_of_this_site(client, next_url, lands_on):
+    member, _first, _second = _member_with_news(1)
+    client.force_login(member)
+    one = Delivery.objects.get(channel=Channel.INAPP, recipient=member)
+
+    response = client.post(reverse("workers:read", args=[one.pk]), {"next": next_url})
+
+    assert response.status_code == 302
+    assert response["Location"] == lands_on
+    assert _unread(member) == 0
 
 
 def test_one_member_cannot_mark_anothers_notifications(client):
@@ -121,17 +152,10 @@ def test_email_settings_show_defaults_and_save_choices(client):
 
 
 def test_a_nudged_proposer_can_answer_still_going(client, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from proposals.models import Proposal
-    from workers import periodic
-
     proposal = make_proposal()
     quiet_since = timezone.now() - timedelta(days=40)
     Proposal.objects.filter(pk=proposal.pk).update(last_activity_at=quiet_since)
-    assert periodic.nudge_quiet_proposals() == 1
+    assert notify.quiet_proposals_nudge() == 1
 
     client.force_login(UserFactory())
     assert client.post(reverse("workers:still_going", args=[proposal.pk])).status_code == 403
@@ -142,4 +166,4 @@ def test_a_nudged_proposer_can_answer_still_going(client, settings):
     response = client.post(reverse("workers:still_going", args=[proposal.pk]))
     assert response.status_code == 302
     assert Proposal.objects.get(pk=proposal.pk).last_activity_at > quiet_since
-    assert periodic.nudge_quiet_proposals() == 0
+    assert notify.quiet_proposals_nudge() == 0

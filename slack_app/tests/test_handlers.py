@@ -1,79 +1,22 @@
-"""Acting from Slack: signed slash commands and button presses, checked and delegated to the services."""
+"""Acting from Slack: each command, button and form, delegated to the services, answered privately."""
 
-import hashlib
-import hmac
 import json
-import time
-from urllib.parse import urlencode
 
 import pytest
-from django.conf import settings
-from django.core.cache import cache
 
+from members import services as member_services
 from members.tests.factories import UserFactory
 from proposals import services
 from proposals.choices import MembershipStatus, Status
 from proposals.models import Cheer, Membership, Proposal
 from proposals.tests.factories import make_proposal
-from workers import dispatch, slack_inbound
+from workers import dispatch, publish, tasks
 from workers.events import Channel
 from workers.models import Delivery, DeliveryStatus
 
-from .fake_slack import Fault
+from .signed import command_body, interaction_body, post, sign
 
 pytestmark = pytest.mark.django_db
-
-TEAM = "T0COMMUNITY"
-APP = "A0INCUBATOR"
-
-
-def sign(body: bytes, *, timestamp: str | None = None, secret: str | None = None) -> dict:
-    timestamp = timestamp if timestamp is not None else str(int(time.time()))
-    secret = secret if secret is not None else settings.SLACK_SIGNING_SECRET
-    digest = hmac.new(
-        secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256
-    ).hexdigest()
-    return {"HTTP_X_SLACK_REQUEST_TIMESTAMP": timestamp, "HTTP_X_SLACK_SIGNATURE": f"v0={digest}"}
-
-
-def command_body(user_id: str, text: str, *, team: str = TEAM, trigger: str = "13345.1") -> bytes:
-    return urlencode(
-        {
-            "team_id": team,
-            "api_app_id": APP,
-            "user_id": user_id,
-            "command": "/yattemitai",
-            "text": text,
-            "trigger_id": trigger,
-            "response_url": "http://127.0.0.1:9/hooks/x",
-        }
-    ).encode()
-
-
-def interaction_body(user_id: str, payload: dict, *, team: str = TEAM) -> bytes:
-    payload = {
-        "team": {"id": team},
-        "user": {"id": user_id},
-        "api_app_id": APP,
-        "trigger_id": "trigger-1",
-        **payload,
-    }
-    return urlencode({"payload": json.dumps(payload)}).encode()
-
-
-def post(client, path: str, body: bytes, headers: dict | None = None):
-    headers = sign(body) if headers is None else headers
-    return client.post(path, data=body, content_type="application/x-www-form-urlencoded", **headers)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-
-
-@pytest.fixture
-def slack_member():
-    return UserFactory(slack_user_id="U0AIKO", preferred_language="en")
 
 
 def test_a_command_posts_an_idea_and_answers_privately(client, slack_member):
@@ -99,15 +42,6 @@ def test_one_line_is_a_whole_idea(client, slack_member):
     assert proposal.title == proposal.summary == "読書会をひらきたい"
 
 
-def test_a_replayed_command_creates_one_proposal(client, slack_member):
-    body = command_body("U0AIKO", "読書会 | 月1で")
-    headers = sign(body)
-    first = post(client, "/slack/commands", body, headers)
-    second = post(client, "/slack/commands", body, headers)
-    assert first.status_code == second.status_code == 200
-    assert Proposal.objects.count() == 1
-
-
 def test_a_too_long_title_gets_a_clear_answer_and_nothing_is_saved(client, slack_member):
     response = post(client, "/slack/commands", command_body("U0AIKO", "x" * 200 + " | ok"))
     assert response.status_code == 200
@@ -115,55 +49,26 @@ def test_a_too_long_title_gets_a_clear_answer_and_nothing_is_saved(client, slack
     assert not Proposal.objects.exists()
 
 
-def _mutations():
-    body = command_body("U0AIKO", "読書会 | 月1で")
-    now = int(time.time())
-    return {
-        "wrong secret": (body, sign(body, secret="not-the-secret")),
-        "tampered body": (body.replace(b"%E8%AA%AD", b"%E6%9B%B8"), sign(body)),
-        "301 seconds old": (body, sign(body, timestamp=str(now - 301))),
-        "from the future": (body, sign(body, timestamp=str(now + 301))),
-        "non-numeric timestamp": (body, sign(body, timestamp="abc")),
-        "fractional timestamp": (body, sign(body, timestamp=f"{now}.5")),
-        "missing headers": (body, {}),
-        "missing signature": (body, {"HTTP_X_SLACK_REQUEST_TIMESTAMP": str(now)}),
-        "garbage signature": (
-            body,
-            {"HTTP_X_SLACK_REQUEST_TIMESTAMP": str(now), "HTTP_X_SLACK_SIGNATURE": "v0=zz"},
-        ),
-    }
+def _link_token(text: str) -> str:
+    prefix = "http://testserver/members/slack/connect/"
+    assert prefix in text
+    return text.split(prefix, 1)[1].split("/", 1)[0]
 
 
-@pytest.mark.parametrize("case", list(_mutations()))
-@pytest.mark.parametrize("path", ["/slack/commands", "/slack/interactions"])
-def test_bad_signatures_are_refused_and_nothing_is_written(client, slack_member, case, path):
-    body, headers = _mutations()[case]
-    response = post(client, path, body, headers)
-    assert response.status_code == 401
-    assert not Proposal.objects.exists()
-
-
-def test_an_unlinked_slack_user_is_asked_to_connect(client):
+def test_an_unlinked_slack_user_is_sent_a_link_that_connects_that_slack_account(client):
     response = post(client, "/slack/commands", command_body("U0STRANGER", "読書会 | 月1で"))
     answer = response.json()
     assert answer["response_type"] == "ephemeral"
-    assert "http://testserver/members/settings/" in answer["text"]
+    token = _link_token(answer["text"])
+    assert member_services.slack_link_identity(token=token) == "U0STRANGER"
     assert not Proposal.objects.exists()
 
 
-def test_another_workspace_is_refused(client, slack_member):
-    response = post(
-        client, "/slack/commands", command_body("U0AIKO", "読書会 | 月1で", team="T0OTHER")
-    )
-    assert response.json()["response_type"] == "ephemeral"
-    assert "workspace" in response.json()["text"]
-    assert not Proposal.objects.exists()
-
-
-def test_another_app_is_refused(client, slack_member):
-    body = command_body("U0AIKO", "読書会 | 月1で").replace(APP.encode(), b"A0SOMEONEELSE")
-    response = post(client, "/slack/commands", body)
-    assert response.json()["response_type"] == "ephemeral"
+@pytest.mark.parametrize("slack_user_id", ["U0AIKO", "U0STRANGER"])
+def test_the_link_command_sends_a_link_for_this_slack_account(client, slack_member, slack_user_id):
+    answer = post(client, "/slack/commands", command_body(slack_user_id, "link")).json()
+    assert answer["response_type"] == "ephemeral"
+    assert member_services.slack_link_identity(token=_link_token(answer["text"])) == slack_user_id
     assert not Proposal.objects.exists()
 
 
@@ -188,14 +93,25 @@ def test_the_command_is_rate_limited_kindly(client, slack_member, settings):
 
 
 def test_no_text_opens_the_idea_form_after_the_answer(
-    client, slack_member, django_capture_on_commit_callbacks
+    client, slack_member, published, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         response = post(client, "/slack/commands", command_body("U0AIKO", ""))
     assert response.status_code == 200
     assert response.content == b""
-    assert len(callbacks) == 1  # views.open runs in a worker, never inside the request
+    assert published == []  # views.open runs in a worker, never inside the request
+    for callback in callbacks:
+        callback()
+    [opened] = published
+    assert (opened.name, opened.args[0]) == (publish.SLACK_OPEN_VIEW, "13345.1")
+    assert opened.args[1]["callback_id"] == "idea_submit"
     assert not Proposal.objects.exists()
+
+
+def test_no_text_and_no_trigger_answers_with_the_help(client, slack_member, published):
+    response = post(client, "/slack/commands", command_body("U0AIKO", "", trigger=None))
+    assert "/yattemitai" in response.json()["text"]
+    assert published == []
 
 
 def test_the_idea_form_creates_a_proposal_with_roles_and_themes(client, slack_member):
@@ -258,13 +174,17 @@ def test_join_from_slack_then_replayed_is_still_one_request(client, slack_member
     assert Membership.objects.filter(proposal=proposal).count() == 2  # proposer + request
 
 
-def test_the_join_button_opens_a_form(client, slack_member, django_capture_on_commit_callbacks):
+def test_the_join_button_opens_a_form(
+    client, slack_member, published, django_capture_on_commit_callbacks
+):
     proposal = make_proposal(status=Status.TEAM_FORMING)
+    published.clear()
     action = {"action_id": "proposal_join", "value": str(proposal.pk)}
     body = interaction_body("U0AIKO", {"type": "block_actions", "actions": [action]})
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         assert post(client, "/slack/interactions", body).status_code == 200
-    assert len(callbacks) == 1
+    [opened] = published
+    assert opened.name == publish.SLACK_OPEN_VIEW
     assert not Membership.objects.filter(user=slack_member).exists()
 
 
@@ -300,53 +220,22 @@ def test_cheer_from_slack_is_idempotent(client, slack_member):
     assert Proposal.objects.get(pk=proposal.pk).cheer_count == 1
 
 
-@pytest.mark.parametrize(
-    "payload",
-    [
-        "not json",
-        json.dumps(["a", "list"]),
-        json.dumps({"type": "block_actions", "team": {"id": TEAM}, "user": {"id": "U0AIKO"}}),
-        json.dumps(
-            {
-                "type": "block_actions",
-                "team": {"id": TEAM},
-                "user": {"id": "U0AIKO"},
-                "actions": [{"action_id": "proposal_cheer", "value": "99999999999999999999999"}],
-            }
-        ),
-    ],
-)
-def test_odd_payloads_never_fail(client, slack_member, payload):
-    body = urlencode({"payload": payload}).encode()
-    response = post(client, "/slack/interactions", body)
-    assert response.status_code in (200, 400)
-    assert not Cheer.objects.exists()
-
-
 # --- what reaches Slack afterwards (the loopback fake Slack from conftest) -------------------------
 
 
 @pytest.fixture
 def tasks_run_now(monkeypatch):
-    """Run the inbound follow-up tasks in this thread so the test can read what Slack received."""
-    for task in (slack_inbound.slack_respond, slack_inbound.slack_open_view):
-        monkeypatch.setattr(task, "delay", lambda *args, task=task: task.apply(args=args))
+    """Run the published follow-up tasks in this thread so the test can read what Slack received."""
+    run = {
+        publish.SLACK_RESPOND: tasks.slack_respond,
+        publish.SLACK_OPEN_VIEW: tasks.slack_open_view,
+    }
 
+    def send_task(name, args=(), kwargs=None, eta=None, **options):
+        if name in run:
+            run[name].apply(args=args)
 
-def test_the_answer_is_immediate_even_when_slack_is_slow(
-    client, slack_member, fake_slack, django_capture_on_commit_callbacks
-):
-    fake_slack.fail("chat.postMessage", Fault(delay=3, accept=True))
-    started = time.monotonic()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = post(client, "/slack/commands", command_body("U0AIKO", "読書会 | 月1で"))
-    elapsed = time.monotonic() - started
-    assert response.json()["response_type"] == "ephemeral"
-    assert elapsed < 1.0  # Slack would take 3 s; it is only called later, by a worker
-    assert fake_slack.calls == []
-    proposal = Proposal.objects.get()
-    queued = Delivery.objects.filter(proposal=proposal, channel=Channel.SLACK)
-    assert queued.filter(status=DeliveryStatus.PENDING).exists()
+    monkeypatch.setattr(publish.app, "send_task", send_task)
 
 
 def test_a_refused_button_press_is_answered_privately(

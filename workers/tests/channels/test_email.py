@@ -1,15 +1,18 @@
 """Email: immediate messages and the daily digest, preferences, grouping, both languages."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
+from django.utils.translation import override
 
 from members.tests.factories import UserFactory
 from proposals import services
 from proposals.tests.factories import make_proposal
-from workers import dispatch, periodic, tasks
-from workers.channels import inapp
+from workers import dispatch, publish, selectors
+from workers import services as notify
+from workers.channels.email import language_of
 from workers.events import Channel, EmailMode, EventKind
 from workers.models import Delivery, DeliveryStatus, EmailPreference, Event
 
@@ -43,15 +46,8 @@ def test_a_join_request_is_emailed_to_the_proposer_at_once_in_their_language(lan
 
 
 def _groups(user):
-    from datetime import timedelta
-
-    from django.utils import timezone
-    from django.utils.translation import override
-
-    from workers.channels.email import digest_groups, language_of
-
     with override(language_of(user)):
-        return digest_groups(user, since=timezone.now() - timedelta(days=1))
+        return selectors.digest_groups(user=user, since=timezone.now() - timedelta(days=1))
 
 
 def _two_proposals_followed_by(member):
@@ -74,14 +70,14 @@ def test_the_digest_groups_by_proposal_newest_first_and_skips_what_was_read():
     read = Delivery.objects.get(
         channel=Channel.INAPP, recipient=member, event__kind=EventKind.TRANSITIONED, proposal=second
     )
-    inapp.notification_mark_read(user=member, delivery_id=read.pk)
+    notify.notification_mark_read(user=member, delivery_id=read.pk)
 
     groups = _groups(member)
     assert [g.title for g in groups] == ["Proposal A", "Proposal B"]
     assert [len(g.lines) for g in groups] == [2, 1]
     assert "commented" in groups[0].lines[0] and "moved" in groups[0].lines[1]
 
-    assert periodic.send_digest(user_id=member.pk, day="2026-11-30") is True
+    assert dispatch.digest_send(user_id=member.pk, day="2026-11-30") is True
     [message] = mail.outbox
     body = message.body
     assert body.index("Proposal A") < body.index("Proposal B")
@@ -112,26 +108,26 @@ def test_the_digest_is_in_the_members_language(language, stage):
     first, _second = _two_proposals_followed_by(member)
     services.proposal_transition(proposal=first, to="discussion", by=first.proposer)
 
-    assert periodic.send_digest(user_id=member.pk, day="2026-11-30")
+    assert dispatch.digest_send(user_id=member.pk, day="2026-11-30")
     [message] = mail.outbox
     assert stage in message.body
     assert f'lang="{language}"' in message.alternatives[0][0]
 
 
-def test_one_digest_per_member_and_day_and_none_when_nothing_is_new(monkeypatch):
+def test_one_digest_per_member_and_day_and_none_when_nothing_is_new(published):
     member = UserFactory()
     quiet = UserFactory()
     first, _second = _two_proposals_followed_by(member)
     services.comment_create(proposal=first, author=UserFactory(), body="a1")
-    queued = []
-    monkeypatch.setattr(tasks.send_digest, "delay", lambda *args: queued.append(args))
+    published.clear()
 
-    assert periodic.queue_daily_digests(day=date(2026, 11, 30)) >= 1
+    assert dispatch.digests_queue(day=date(2026, 11, 30)) >= 1
+    queued = [job.args for job in published if job.name == publish.SEND_DIGEST]
     assert (member.pk, "2026-11-30") in queued
     assert (quiet.pk, "2026-11-30") not in queued
-    assert periodic.send_digest(user_id=member.pk, day="2026-11-30") is True
-    assert periodic.send_digest(user_id=member.pk, day="2026-11-30") is False
-    assert periodic.send_digest(user_id=quiet.pk, day="2026-11-30") is False
+    assert dispatch.digest_send(user_id=member.pk, day="2026-11-30") is True
+    assert dispatch.digest_send(user_id=member.pk, day="2026-11-30") is False
+    assert dispatch.digest_send(user_id=quiet.pk, day="2026-11-30") is False
     assert len(mail.outbox) == 1
 
 

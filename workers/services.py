@@ -1,77 +1,35 @@
-"""Records an event and fans it out to the channels and people that want it.
+"""Every write of the workers but a delivery's progress (that is workers.outbox):
+recording events, one function per domain change, the periodic events, and the member's inbox.
 
-Called by proposals.services inside their atomic block: the Event and Delivery rows commit or roll
-back with the change itself (a transactional outbox). Pending deliveries are handed to Celery after
-commit; if the broker is down then, the beat sweeper picks them up later.
+proposals.services calls the domain-change functions inside its atomic block: the Event and Delivery
+rows commit or roll back with the change itself (a transactional outbox). Pending deliveries are
+published by name after commit; if the broker is down then, the beat sweeper picks them up later.
 """
 
-import logging
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from members.models import MODERATORS_GROUP
 from proposals.choices import MembershipStatus
 
-from .events import AUDIENCE, EMAIL_DEFAULTS, SLACK_KINDS, Audience, Channel, EmailMode, EventKind
-from .events import excerpt as _excerpt
+from . import publish, selectors
+from .events import (
+    AUDIENCE,
+    EMAIL_DEFAULTS,
+    SLACK_KINDS,
+    Audience,
+    Channel,
+    EmailMode,
+    EventKind,
+    excerpt,
+)
 from .models import Delivery, DeliveryStatus, EmailPreference, Event
-
-logger = logging.getLogger(__name__)
 
 
 def _name(user) -> str:
     return user.public_name if user is not None else ""
-
-
-def audience_ids(*, kind: str, proposal, actor_id: int | None, payload: dict) -> set[int]:
-    """Who hears an event: proposer, team members and followers (as the kind says), never the actor."""
-    from proposals.models import Follow, Membership
-
-    audience = AUDIENCE[kind]
-    ids: set[int] = set()
-    if audience == Audience.EVERYONE:
-        ids.add(proposal.proposer_id)
-        ids.update(
-            Membership.objects.filter(
-                proposal=proposal, status=MembershipStatus.ACCEPTED
-            ).values_list("user_id", flat=True)
-        )
-        ids.update(Follow.objects.filter(proposal=proposal).values_list("user_id", flat=True))
-    elif audience == Audience.PROPOSER:
-        ids.add(proposal.proposer_id)
-    elif audience == Audience.APPLICANT:
-        ids.add(payload["applicant_id"])
-    elif audience == Audience.MODERATORS:
-        ids.update(
-            get_user_model()
-            .objects.filter(Q(groups__name=MODERATORS_GROUP) | Q(is_superuser=True))
-            .values_list("pk", flat=True)
-        )
-    ids.discard(actor_id)
-    ids.difference_update(payload.get("cheerer_ids", []))
-    if ids:
-        ids = set(
-            get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)
-        )
-    return ids
-
-
-def _email_mode(user_ids: set[int], kind: str) -> dict[int, str]:
-    default = EMAIL_DEFAULTS.get(kind, EmailMode.OFF)
-    modes = dict.fromkeys(user_ids, default)
-    if kind in EMAIL_DEFAULTS:
-        modes.update(
-            EmailPreference.objects.filter(user_id__in=user_ids, kind=kind).values_list(
-                "user_id", "mode"
-            )
-        )
-    return modes
 
 
 def record_event(
@@ -83,7 +41,7 @@ def record_event(
     dedupe_key: str = "",
     not_before: datetime | None = None,
 ) -> Event:
-    """Write the event and its deliveries; hand the pending ones to Celery once the transaction commits.
+    """Write the event and its deliveries; publish the pending ones once the transaction commits.
 
     Must run inside the caller's transaction.
     """
@@ -104,7 +62,7 @@ def record_event(
     )
     not_before = not_before or now
     recipients = (
-        audience_ids(
+        selectors.audience_ids(
             kind=kind, proposal=proposal, actor_id=getattr(actor, "pk", None), payload=payload
         )
         if proposal is not None or AUDIENCE[kind] == Audience.MODERATORS
@@ -123,7 +81,7 @@ def record_event(
     ]
     rows += [
         Delivery(channel=Channel.EMAIL, recipient_id=user_id, not_before=not_before, **common)
-        for user_id, mode in sorted(_email_mode(recipients, kind).items())
+        for user_id, mode in sorted(selectors.email_modes(user_ids=recipients, kind=kind).items())
         if mode == EmailMode.IMMEDIATELY
     ]
     if kind in SLACK_KINDS:
@@ -138,33 +96,25 @@ def record_event(
             )
         )
     Delivery.objects.bulk_create(rows, batch_size=1000)
-    pending = [row for row in rows if row.status == DeliveryStatus.PENDING]
-    if pending:
-        enqueue_after_commit(pending)
+    publish.deliveries_after_commit(
+        [(row.pk, row.not_before) for row in rows if row.status == DeliveryStatus.PENDING]
+    )
     return event
 
 
-def enqueue_after_commit(deliveries: list[Delivery]) -> None:
-    jobs = [(delivery.pk, delivery.not_before.isoformat()) for delivery in deliveries]
-    transaction.on_commit(partial(enqueue_now, jobs), robust=True)
+def _record_once(dedupe_key: str, **kwargs) -> bool:
+    """Record a periodic event unless one with this key exists; True when it was recorded now."""
+    if Event.objects.filter(dedupe_key=dedupe_key).exists():
+        return False
+    try:
+        with transaction.atomic():
+            record_event(dedupe_key=dedupe_key, **kwargs)
+    except IntegrityError:
+        return False
+    return True
 
 
-def enqueue_now(jobs: list[tuple[int, str]]) -> None:
-    """Publish to the broker. A failure is logged, not raised: the rows wait for the sweeper."""
-    from .tasks import deliver
-
-    for delivery_id, not_before in jobs:
-        eta = datetime.fromisoformat(not_before)
-        try:
-            deliver.apply_async((delivery_id,), eta=eta if eta > timezone.now() else None)
-        except Exception:
-            logger.warning(
-                "Broker unavailable; %d deliveries wait for the sweeper.", len(jobs), exc_info=True
-            )
-            return
-
-
-# --- One function per domain change; proposals.services calls these inside its transaction. ---
+# --- one function per domain change; proposals.services calls these inside its transaction -----
 
 
 def proposal_changed(*, proposal) -> None:
@@ -173,18 +123,7 @@ def proposal_changed(*, proposal) -> None:
     chat.update re-renders from the current state, so a lost refresh is repaired by the next one.
     """
     if settings.SLACK_BOT_TOKEN:
-        transaction.on_commit(partial(_refresh_card_now, proposal.pk), robust=True)
-
-
-def _refresh_card_now(proposal_id: int) -> None:
-    """Publish the card refresh. A broker outage only costs this refresh: the next event's
-    delivery renders the card from the current state again."""
-    from .tasks import refresh_slack_card
-
-    try:
-        refresh_slack_card.delay(proposal_id)
-    except Exception:
-        logger.warning("Broker unavailable; the Slack card refresh waits for the next event.")
+        publish.after_commit(publish.REFRESH_SLACK_CARD, proposal.pk)
 
 
 def proposal_submitted(*, proposal) -> Event:
@@ -192,7 +131,7 @@ def proposal_submitted(*, proposal) -> Event:
         kind=EventKind.SUBMITTED,
         proposal=proposal,
         actor=proposal.proposer,
-        payload={"summary": _excerpt(proposal.summary)},
+        payload={"summary": excerpt(proposal.summary)},
     )
 
 
@@ -201,7 +140,7 @@ def proposal_transitioned(*, proposal, by, source: str, target: str, note: str) 
         kind=EventKind.TRANSITIONED,
         proposal=proposal,
         actor=by,
-        payload={"from_status": source, "to_status": target, "note": _excerpt(note)},
+        payload={"from_status": source, "to_status": target, "note": excerpt(note)},
     )
 
 
@@ -211,7 +150,7 @@ def _membership_payload(membership) -> dict:
         "applicant_id": membership.user_id,
         "applicant_name": _name(membership.user),
         "role": membership.role,
-        "message": _excerpt(membership.message),
+        "message": excerpt(membership.message),
     }
 
 
@@ -230,7 +169,7 @@ def join_answered(*, membership, by) -> Event:
         if membership.status == MembershipStatus.ACCEPTED
         else EventKind.JOIN_DECLINED
     )
-    payload = _membership_payload(membership) | {"response": _excerpt(membership.response)}
+    payload = _membership_payload(membership) | {"response": excerpt(membership.response)}
     return record_event(kind=kind, proposal=membership.proposal, actor=by, payload=payload)
 
 
@@ -248,7 +187,7 @@ def commented(*, comment) -> Event:
         kind=EventKind.COMMENTED,
         proposal=comment.proposal,
         actor=comment.author,
-        payload={"comment_id": comment.pk, "excerpt": _excerpt(comment.body)},
+        payload={"comment_id": comment.pk, "excerpt": excerpt(comment.body)},
     )
 
 
@@ -288,6 +227,84 @@ def delivery_failed(*, delivery, error: str) -> Event | None:
     return record_event(
         kind=EventKind.DELIVERY_FAILED,
         proposal=delivery.proposal,
-        payload={"channel": delivery.channel, "error": _excerpt(error, 200)},
+        payload={"channel": delivery.channel, "error": excerpt(error, 200)},
         dedupe_key=key,
     )
+
+
+# --- what beat records: reminders, nudges, the weekly channel digest -----------------------------
+
+
+def join_requests_remind() -> int:
+    """Join requests unanswered for WORKERS_JOIN_REMINDER_DAYS: remind the moderators, once."""
+    days = settings.WORKERS_JOIN_REMINDER_DAYS
+    waiting = selectors.join_requests_waiting(asked_before=timezone.now() - timedelta(days=days))
+    count = 0
+    for membership in waiting:
+        count += _record_once(
+            f"join_reminder:{membership.pk}:{int(membership.created_at.timestamp())}",
+            kind=EventKind.JOIN_REMINDER,
+            proposal=membership.proposal,
+            payload={
+                "membership_id": membership.pk,
+                "applicant_id": membership.user_id,
+                "applicant_name": membership.user.public_name,
+                "role": membership.role,
+                "days": days,
+            },
+        )
+    return count
+
+
+def quiet_proposals_nudge() -> int:
+    """A gentle nudge to proposers whose proposal has been quiet for WORKERS_NUDGE_QUIET_DAYS."""
+    days = settings.WORKERS_NUDGE_QUIET_DAYS
+    count = 0
+    for proposal in selectors.quiet_proposals(quiet_since=timezone.now() - timedelta(days=days)):
+        count += _record_once(
+            f"nudge:{proposal.pk}:{int(proposal.last_activity_at.timestamp())}",
+            kind=EventKind.NUDGE,
+            proposal=proposal,
+            payload={"quiet_days": days},
+        )
+    return count
+
+
+def weekly_digest_record(*, now: datetime | None = None) -> int:
+    """The channel's weekly digest, once per ISO week."""
+    now = now or timezone.now()
+    year, week, _weekday = timezone.localtime(now).isocalendar()
+    return int(
+        _record_once(
+            f"weekly:{year}-W{week:02d}",
+            kind=EventKind.WEEKLY_DIGEST,
+            payload={"sections": selectors.weekly_digest_sections(now=now)},
+        )
+    )
+
+
+# --- the member's inbox --------------------------------------------------------------------------
+
+
+def notification_mark_read(*, user, delivery_id: int) -> bool:
+    now = timezone.now()
+    unread = selectors.inbox(user=user).filter(pk=delivery_id, read_at__isnull=True)
+    return bool(unread.update(read_at=now, updated_at=now))
+
+
+def notification_mark_all_read(*, user, proposal_id: int | None = None) -> int:
+    now = timezone.now()
+    unread = selectors.inbox(user=user).filter(read_at__isnull=True)
+    if proposal_id is not None:
+        unread = unread.filter(proposal_id=proposal_id)
+    return unread.update(read_at=now, updated_at=now)
+
+
+def email_preferences_set(*, user, modes: dict[str, str]) -> None:
+    """Save the member's choices; unknown kinds or modes are ignored."""
+    with transaction.atomic():
+        for kind, mode in modes.items():
+            if kind in EMAIL_DEFAULTS and mode in EmailMode.values:
+                EmailPreference.objects.update_or_create(
+                    user=user, kind=kind, defaults={"mode": mode}
+                )

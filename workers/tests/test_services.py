@@ -1,14 +1,19 @@
-"""Events and their deliveries: who hears what, the outbox and its after-commit enqueue, cheers batched."""
+"""Events and their deliveries: who hears what, the after-commit publish, cheers batched, the
+periodic events (reminders, nudges), and the inbox writes."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from members.tests.factories import UserFactory
 from proposals import services
+from proposals.models import Membership, Proposal
 from proposals.tests.factories import add_member, make_proposal
-from workers import messenger, tasks
+from workers import publish, selectors
+from workers import services as notify
 from workers.events import Channel, EmailMode, EventKind
 from workers.models import Delivery, DeliveryStatus, EmailPreference, Event
 
@@ -152,29 +157,27 @@ def test_a_rolled_back_change_records_and_sends_nothing(django_capture_on_commit
     assert not Delivery.objects.exists()
 
 
-def test_pending_deliveries_are_enqueued_after_commit_by_id(
-    django_capture_on_commit_callbacks, monkeypatch, settings
+def test_pending_deliveries_are_published_by_name_after_commit(
+    django_capture_on_commit_callbacks, published, settings
 ):
     settings.SLACK_BOT_TOKEN = "xoxb-test"
     proposal, people = _community()
     Event.objects.all().delete()
-    sent = []
-    monkeypatch.setattr(
-        tasks.deliver, "apply_async", lambda args, eta=None: sent.append((args, eta))
-    )
+    published.clear()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.membership_request(proposal=proposal, user=people["outsider"], role="x")
-    assert sent == []  # nothing leaves before the commit
+    assert published == []  # nothing leaves before the commit
     for callback in callbacks:
         callback()
     pending = Delivery.objects.filter(
         event__kind=EventKind.JOIN_REQUESTED, status=DeliveryStatus.PENDING
     ).order_by("pk")
-    assert sorted(args for args, _eta in sent) == [(d.pk,) for d in pending]
+    assert {job.name for job in published} == {publish.DELIVER}
+    assert sorted(job.args for job in published) == [(d.pk,) for d in pending]
     assert {d.channel for d in pending} == {Channel.EMAIL, Channel.SLACK}
     # Task arguments and payloads are plain JSON.
-    for args, _eta in sent:
-        assert json.loads(json.dumps(args)) == list(args)
+    for job in published:
+        assert json.loads(json.dumps(job.args)) == list(job.args)
     for event in Event.objects.all():
         assert json.loads(json.dumps(event.payload)) == event.payload
 
@@ -188,10 +191,12 @@ def test_a_broker_failure_at_commit_does_not_fail_the_change(
     def broker_down(*args, **kwargs):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(tasks.deliver, "apply_async", broker_down)
+    monkeypatch.setattr(publish.app, "send_task", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         comment = services.comment_create(proposal=proposal, author=people["outsider"], body="x")
+        services.proposal_update(proposal=proposal, by=proposal.proposer, title="Edited")
     assert comment.pk
+    assert Proposal.objects.get(pk=proposal.pk).title == "Edited"
     assert Delivery.objects.filter(
         event__kind=EventKind.COMMENTED, channel=Channel.SLACK, status=DeliveryStatus.PENDING
     ).exists()
@@ -220,6 +225,52 @@ def test_cheers_are_batched_into_one_event_per_window(settings):
 def test_record_event_runs_inside_the_callers_transaction():
     proposal, _people = _community()
     with pytest.raises(RuntimeError), transaction.atomic():
-        messenger.record_event(kind=EventKind.NUDGE, proposal=proposal)
+        notify.record_event(kind=EventKind.NUDGE, proposal=proposal)
         raise RuntimeError
     assert not Event.objects.filter(kind=EventKind.NUDGE).exists()
+
+
+def test_unanswered_join_requests_remind_moderators_after_three_days_once():
+    moderator = UserFactory(moderator=True)
+    proposal = make_proposal()
+    membership = services.membership_request(proposal=proposal, user=UserFactory(), role="designer")
+    assert notify.join_requests_remind() == 0
+    Membership.objects.filter(pk=membership.pk).update(
+        created_at=timezone.now() - timedelta(days=3, minutes=1)
+    )
+    assert notify.join_requests_remind() == 1
+    assert notify.join_requests_remind() == 0
+    event = Event.objects.get(kind=EventKind.JOIN_REMINDER)
+    heard = set(event.deliveries.filter(channel=Channel.INAPP).values_list("recipient", flat=True))
+    assert heard == {moderator.pk}
+
+
+def test_only_quiet_proposals_are_nudged_and_only_their_proposer_hears(settings):
+    settings.WORKERS_NUDGE_QUIET_DAYS = 30
+    quiet = make_proposal()
+    make_proposal()
+    services.follow_set(proposal=quiet, user=UserFactory(), following=True)
+    Proposal.objects.filter(pk=quiet.pk).update(
+        last_activity_at=timezone.now() - timedelta(days=30, minutes=1)
+    )
+    assert notify.quiet_proposals_nudge() == 1
+    event = Event.objects.get(kind=EventKind.NUDGE)
+    assert event.proposal_id == quiet.pk
+    heard = set(event.deliveries.filter(channel=Channel.INAPP).values_list("recipient", flat=True))
+    assert heard == {quiet.proposer_id}
+
+
+def test_marking_read_touches_only_the_members_own_inbox():
+    proposal, people = _community()
+    Event.objects.all().delete()
+    services.comment_create(proposal=proposal, author=people["outsider"], body="hello")
+    services.comment_create(proposal=proposal, author=people["outsider"], body="again")
+    mine = Delivery.objects.filter(channel=Channel.INAPP, recipient=people["member"]).first()
+
+    assert notify.notification_mark_read(user=people["follower"], delivery_id=mine.pk) is False
+    assert notify.notification_mark_read(user=people["member"], delivery_id=mine.pk) is True
+    assert notify.notification_mark_read(user=people["member"], delivery_id=mine.pk) is False
+    assert selectors.unread_count(user=people["member"]) == 1
+    assert notify.notification_mark_all_read(user=people["member"]) == 1
+    assert selectors.unread_count(user=people["member"]) == 0
+    assert selectors.unread_count(user=people["follower"]) == 2

@@ -1,0 +1,412 @@
+"""Everything we show in Slack, as pure functions of data: cards, thread replies, the weekly digest,
+modals and the private answers to commands and buttons.
+
+Each builder escapes every piece of member-written text (titles, summaries, names, roles, comments)
+in every field Slack parses, the message's top-level `text` (the notification fallback) included, and
+keeps within Block Kit's limits. Strings are translated in the language the caller has activated.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from proposals.choices import ACTIVE_STATUSES, Status
+from workers.events import EventKind, headline
+
+from .client import escape
+
+# Block Kit's limits (https://docs.slack.dev/reference/block-kit/blocks).
+TEXT_MAX = 3000  # the top-level fallback: Slack allows more, a notification shows far less
+SECTION_MAX = 3000
+FIELD_MAX = 2000
+HEADER_MAX = 150
+BUTTON_TEXT_MAX = 75
+BLOCKS_MAX = 50
+MODAL_TITLE_MAX = 24
+LABEL_MAX = 2000
+DIGEST_ITEMS_MAX = 15
+LISTING_MAX = 10
+
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+_OPEN_ENTITY = re.compile(r"&[a-z]{0,3}$")
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten already escaped text to `limit`, never cutting an entity (&amp;) or a <link> in two."""
+    if len(text) <= limit:
+        return text
+    cut = _OPEN_ENTITY.sub("", text[: limit - 1])
+    if cut.rfind("<") > cut.rfind(">"):
+        cut = cut[: cut.rfind("<")]
+    return cut + "…"
+
+
+def _plain(text: str, limit: int) -> dict:
+    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+
+
+def _mrkdwn(text: str, limit: int = SECTION_MAX) -> dict:
+    return {"type": "mrkdwn", "text": clip(text, limit) or " "}
+
+
+def _button(label: str, action_id: str, value: str | None = None, url: str | None = None) -> dict:
+    button = {"type": "button", "text": _plain(label, BUTTON_TEXT_MAX), "action_id": action_id}
+    if value is not None:
+        button["value"] = value
+    if url is not None:
+        button["url"] = url
+    return button
+
+
+def _link(url: str, label: str) -> str:
+    """A mrkdwn link to one of our own pages; the label is member text and is escaped."""
+    return f"<{url}|{escape(label)}>"
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    slack_user_id: str = ""
+
+
+def mention(person: Person | None) -> str:
+    """A Slack mention when the member's Slack id is known (and well formed), else the escaped name."""
+    if person is None:
+        return ""
+    if SLACK_USER_ID.match(person.slack_user_id or ""):
+        return f"<@{person.slack_user_id}>"
+    return escape(person.name)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message's notification fallback and its blocks: the keyword arguments of a post."""
+
+    text: str
+    blocks: list[dict]
+
+
+def _message(text: str, blocks: list[dict]) -> Message:
+    return Message(text=clip(text, TEXT_MAX), blocks=blocks[:BLOCKS_MAX])
+
+
+# --- the proposal's card (the thread's root message) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenRole:
+    name: str
+    open: int
+
+
+@dataclass(frozen=True)
+class Card:
+    proposal_id: int
+    title: str
+    summary: str
+    status: str
+    proposer: Person
+    team_size: int
+    cheers: int
+    comments: int
+    url: str
+    open_roles: tuple[OpenRole, ...] = field(default=())
+
+
+def stage_label(status: str) -> str:
+    return str(Status(status).label) if status in Status.values else escape(status)
+
+
+def card(data: Card, *, version: int) -> Message:
+    """The root message: the proposal's current state. A new block_id per version, as Slack asks."""
+    stage = stage_label(data.status)
+    roles_text = ", ".join(
+        f"{escape(role.name)} ×{role.open}" for role in data.open_roles if role.open
+    ) or _("none")
+    fields = [
+        _mrkdwn(f"*{_('Stage')}*\n{stage}", FIELD_MAX),
+        _mrkdwn(f"*{capfirst(_('proposer'))}*\n{mention(data.proposer)}", FIELD_MAX),
+        _mrkdwn(f"*{_('Team size')}*\n{data.team_size}", FIELD_MAX),
+        _mrkdwn(f"*{capfirst(_('roles wanted'))}*\n{roles_text}", FIELD_MAX),
+    ]
+    counts = " · ".join(
+        [
+            ngettext("%(count)d cheer", "%(count)d cheers", data.cheers) % {"count": data.cheers},
+            ngettext("%(count)d comment", "%(count)d comments", data.comments)
+            % {"count": data.comments},
+        ]
+    )
+    value = str(data.proposal_id)
+    buttons = [
+        _button(_("Open"), "proposal_open", url=data.url),
+        _button(_("Cheer"), "proposal_cheer", value=value),
+    ]
+    if data.status in ACTIVE_STATUSES:
+        buttons.append(_button(_("I'd like to join"), "proposal_join", value=value))
+    block = f"p{data.proposal_id}v{version}"
+    blocks = [
+        {"type": "header", "block_id": f"{block}h", "text": _plain(escape(data.title), HEADER_MAX)},
+        {
+            "type": "section",
+            "block_id": f"{block}s",
+            "text": _mrkdwn(escape(data.summary)),
+            "fields": fields,
+        },
+        {"type": "context", "block_id": f"{block}c", "elements": [_mrkdwn(counts)]},
+        {"type": "actions", "block_id": f"{block}a", "elements": buttons},
+    ]
+    return _message(f"{escape(data.title)} — {stage}", blocks)
+
+
+# --- one event, as a reply in the proposal's thread ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: str
+    payload: dict
+    actor: Person | None = None
+    proposer: Person | None = None
+    proposal_id: int | None = None
+
+
+def _escaped_payload(payload: dict) -> dict:
+    escaped = {
+        key: escape(value) if isinstance(value, str) else value for key, value in payload.items()
+    }
+    escaped["cheerer_names"] = [escape(str(name)) for name in payload.get("cheerer_names", [])]
+    return escaped
+
+
+def reply(data: Reply) -> Message:
+    """A thread reply for one event. Member text is escaped; the actor is mentioned when known."""
+    payload = _escaped_payload(data.payload)
+    if data.actor is not None:
+        payload["actor_name"] = mention(data.actor)
+    text = headline(data.kind, payload)
+    blocks: list[dict] = [{"type": "section", "text": _mrkdwn(text)}]
+    quote = payload.get("excerpt") or payload.get("note") or payload.get("message") or ""
+    if quote:
+        blocks.append({"type": "section", "text": _mrkdwn(f"> {quote}")})
+    if data.kind in (EventKind.NUDGE, EventKind.JOIN_REQUESTED) and data.proposer is not None:
+        blocks.append({"type": "context", "elements": [_mrkdwn(mention(data.proposer))]})
+    membership_id = data.payload.get("membership_id")
+    if data.kind == EventKind.JOIN_REQUESTED and isinstance(membership_id, int):
+        value = str(membership_id)
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    _button(_("Accept"), "membership_accept", value=value),
+                    _button(_("Decline"), "membership_decline", value=value),
+                ],
+            }
+        )
+    if data.kind == EventKind.NUDGE and data.proposal_id is not None:
+        value = str(data.proposal_id)
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    _button(_("Still going"), "nudge_still_going", value=value),
+                    _button(_("Pause (archive)"), "nudge_pause", value=value),
+                ],
+            }
+        )
+    return _message(text, blocks)
+
+
+# --- the weekly channel digest -------------------------------------------------------------------
+
+
+def _lines_within(lines: list[str], limit: int, heading: str = "") -> str:
+    """Whole lines only, as many as fit: a cut would break a link in two."""
+    text = heading
+    for line in lines:
+        candidate = f"{text}\n{line}" if text else line
+        if len(candidate) > limit:
+            break
+        text = candidate
+    return text
+
+
+def weekly_digest(*, sections: dict, site_url: str) -> Message:
+    titles = {
+        "new_ideas": _("New ideas"),
+        "looking_for_people": _("Teams looking for people"),
+        "launched": _("Launched"),
+        "completed": _("Completed"),
+    }
+    text = headline(EventKind.WEEKLY_DIGEST, {})
+    blocks: list[dict] = [{"type": "header", "text": _plain(escape(text), HEADER_MAX)}]
+    for key, title in titles.items():
+        items = sections.get(key) or []
+        if not items:
+            continue
+        lines = [
+            f"• {_link(site_url.rstrip('/') + str(item.get('path', '')), str(item.get('title', '')))}"
+            for item in items[:DIGEST_ITEMS_MAX]
+        ]
+        body = _lines_within(lines, SECTION_MAX, heading=f"*{escape(str(title))}*")
+        blocks.append({"type": "section", "text": _mrkdwn(body)})
+    if len(blocks) == 1:
+        blocks.append({"type": "section", "text": _mrkdwn(_("A quiet week."))})
+    return _message(escape(text), blocks)
+
+
+# --- modals --------------------------------------------------------------------------------------
+
+
+def _input(block_id: str, label: str, *, max_length: int, optional=False, multiline=False) -> dict:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": _plain(label, LABEL_MAX),
+        "element": {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "max_length": max_length,
+            "multiline": multiline,
+        },
+    }
+
+
+def _modal(*, callback_id: str, title: str, submit: str, blocks: list[dict], **extra) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": _plain(title, MODAL_TITLE_MAX),
+        "submit": _plain(submit, MODAL_TITLE_MAX),
+        "close": _plain(_("Cancel"), MODAL_TITLE_MAX),
+        "blocks": blocks[:BLOCKS_MAX],
+        **extra,
+    }
+
+
+def idea_modal() -> dict:
+    return _modal(
+        callback_id="idea_submit",
+        title=_("Post an idea"),
+        submit=_("Post"),
+        blocks=[
+            _input("title", _("Title"), max_length=120),
+            _input("summary", _("One-line summary"), max_length=280),
+            _input("themes", _("Themes (comma-separated)"), max_length=400, optional=True),
+            _input(
+                "roles",
+                _("Roles wanted (one per line)"),
+                max_length=600,
+                optional=True,
+                multiline=True,
+            ),
+        ],
+    )
+
+
+def join_modal(*, proposal_id: int, title: str) -> dict:
+    return _modal(
+        callback_id="join_request",
+        private_metadata=str(proposal_id),
+        title=_("I'd like to join"),
+        submit=_("Send"),
+        blocks=[
+            {"type": "section", "text": _mrkdwn(f"*{escape(title)}*")},
+            _input("role", _("Role you'd like to take"), max_length=60),
+            _input(
+                "availability",
+                _("Your pace (e.g. weekends, 2 h a week)"),
+                max_length=200,
+                optional=True,
+            ),
+            _input("message", _("A message"), max_length=2000, optional=True, multiline=True),
+        ],
+    )
+
+
+def modal_errors(errors: dict[str, str]) -> dict:
+    """Slack's answer to a view submission that shows a message under each field."""
+    return {
+        "response_action": "errors",
+        "errors": {block: clip(escape(text), SECTION_MAX) for block, text in errors.items()},
+    }
+
+
+# --- private answers to a command or a button ----------------------------------------------------
+
+
+def ephemeral(text: str) -> dict:
+    """An answer only the person who asked sees (the slash command's immediate response)."""
+    return {"response_type": "ephemeral", "text": clip(text, TEXT_MAX)}
+
+
+def refusal(reason: str) -> str:
+    """A domain refusal or validation message, which may quote what the member typed."""
+    return escape(reason)
+
+
+def idea_refused(reason: str) -> str:
+    return _("I couldn't post that idea: %(why)s") % {"why": escape(reason)}
+
+
+def idea_posted(*, title: str, url: str) -> str:
+    return _(
+        "Posted your idea %(link)s 🌱 It now appears on the board and in the channel. "
+        "Next: when you're ready, open the discussion and say which roles you'd like help with "
+        "— at your own pace."
+    ) % {"link": _link(url, title)}
+
+
+def connect_prompt(*, url: str) -> str:
+    return _(
+        "Your Slack account isn't connected to incubator yet. Connect it here, then try again: %(url)s"
+    ) % {"url": url}
+
+
+def help_text(*, command: str) -> str:
+    command = escape(command)
+    return "\n".join(
+        [
+            _("*%(command)s* turns a “I want to try this” into a proposal.") % {"command": command},
+            _("• `%(command)s title | one-line summary` posts an idea right away")
+            % {"command": command},
+            _("• `%(command)s` alone opens a small form") % {"command": command},
+            _("• `%(command)s list` shows teams looking for people") % {"command": command},
+            _("One line is enough. Details can come later, whenever suits you."),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Listing:
+    title: str
+    url: str
+    open_roles: tuple[OpenRole, ...]
+
+
+def looking_for_people(listings: list[Listing]) -> str:
+    lines = []
+    for listing in listings[:LISTING_MAX]:
+        wanted = ", ".join(
+            f"{escape(role.name)} ×{role.open}" for role in listing.open_roles if role.open
+        )
+        if wanted:
+            lines.append(clip(f"• {_link(listing.url, listing.title)} — {wanted}", 290))
+    if not lines:
+        return _("No team is looking for people right now. Maybe yours will be the first?")
+    return _lines_within(lines, TEXT_MAX, heading=_("Teams looking for people:"))
+
+
+def cheered(*, title: str, already: bool) -> str:
+    if already:
+        return _("You're already cheering “%(title)s” 📣") % {"title": escape(title)}
+    return _("You cheered “%(title)s” 📣 and will hear how it goes.") % {"title": escape(title)}
+
+
+def join_answered(*, name: str, accepted: bool) -> str:
+    if accepted:
+        return _("%(name)s is now on the team. 🎉") % {"name": escape(name)}
+    return _("You answered %(name)s kindly; they'll get your message.") % {"name": escape(name)}

@@ -1,0 +1,226 @@
+"""The only module that imports slack_sdk: Web API calls, escaping, error classes, request signatures.
+
+Every failure Slack (or the network) can hand us becomes one of three errors, so callers decide
+without knowing the SDK: SlackRateLimited (wait Retry-After), SlackTransient (back off and retry),
+SlackPermanent (retrying cannot help). `ambiguous` says whether Slack may have acted although we saw
+an error, which is what decides between "post again" and "look for the earlier post first".
+"""
+
+import http.client
+import logging
+import socket
+import urllib.error
+
+from django.conf import settings
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.webhook import WebhookClient
+
+logger = logging.getLogger(__name__)
+
+# Errors that say nothing about our request; everything else that Slack refuses is permanent.
+TRANSIENT_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
+)
+HISTORY_PAGES = 10
+
+
+class SlackError(Exception):
+    def __init__(self, message: str, *, ambiguous: bool = False, code: str = ""):
+        super().__init__(message)
+        # True when Slack may have acted on the request although we saw an error.
+        self.ambiguous = ambiguous
+        # Slack's own error code ("channel_not_found", "message_not_found", ...), when it gave one.
+        self.code = code
+
+
+class SlackRateLimited(SlackError):
+    def __init__(self, retry_after: float):
+        super().__init__(f"ratelimited (Retry-After: {retry_after:g})", code="ratelimited")
+        self.retry_after = retry_after
+
+
+class SlackTransient(SlackError):
+    """Timeouts, dropped connections, 5xx: try again later with backoff."""
+
+
+class SlackPermanent(SlackError):
+    """channel_not_found, invalid_auth, token_revoked, invalid_blocks ...: retrying cannot help."""
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters as entities: no <!channel> pings, no disguised links."""
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def is_configured() -> bool:
+    return bool(settings.SLACK_BOT_TOKEN)
+
+
+def _retry_after(headers) -> float:
+    lowered = {name.lower(): value for name, value in (headers or {}).items()}
+    raw = lowered.get("retry-after", "1")
+    raw = raw[0] if isinstance(raw, list) else raw
+    try:
+        return max(0.0, float(raw))
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def _client(*, retry_connection_errors: bool) -> WebClient:
+    # Posting never retries inside the SDK: a reset after Slack accepted a post would post twice.
+    kwargs = {} if retry_connection_errors else {"retry_handlers": []}
+    return WebClient(
+        token=settings.SLACK_BOT_TOKEN,
+        base_url=settings.SLACK_API_URL,
+        timeout=settings.SLACK_TIMEOUT_SECONDS,
+        **kwargs,
+    )
+
+
+def call(method: str, *, ambiguous_on_failure: bool, **kwargs) -> dict:
+    """One Web API call with a JSON body; returns Slack's answer or raises a SlackError."""
+    client = _client(retry_connection_errors=not ambiguous_on_failure)
+    try:
+        return client.api_call(method, json=kwargs).data
+    except SlackApiError as error:
+        status = error.response.status_code
+        if status == 429:
+            raise SlackRateLimited(_retry_after(error.response.headers)) from error
+        data = error.response.data if isinstance(error.response.data, dict) else {}
+        code = data.get("error", "") if status == 200 else ""
+        if status >= 500 or code in TRANSIENT_ERRORS:
+            raise SlackTransient(
+                f"{method}: HTTP {status} {code}".strip(),
+                ambiguous=ambiguous_on_failure,
+                code=code,
+            ) from error
+        raise SlackPermanent(code or f"HTTP {status}", code=code) from error
+    except urllib.error.HTTPError as error:
+        raise SlackTransient(f"{method}: HTTP {error.code}", ambiguous=True) from error
+    except urllib.error.URLError as error:
+        # Connection refused and DNS failures happen before Slack saw anything.
+        refused = isinstance(error.reason, ConnectionRefusedError | socket.gaierror)
+        raise SlackTransient(
+            f"{method}: {error.reason}", ambiguous=ambiguous_on_failure and not refused
+        ) from error
+    except (TimeoutError, OSError, http.client.HTTPException, ValueError) as error:
+        raise SlackTransient(
+            f"{method}: {type(error).__name__} {error}", ambiguous=ambiguous_on_failure
+        ) from error
+
+
+def post_message(**kwargs) -> str:
+    """chat.postMessage without link previews; returns the message's ts.
+
+    A failure after Slack may have kept the post is ambiguous (see SlackError.ambiguous).
+    """
+    data = call(
+        "chat.postMessage",
+        ambiguous_on_failure=True,
+        unfurl_links=False,
+        unfurl_media=False,
+        **kwargs,
+    )
+    return data["ts"]
+
+
+def update_message(*, channel: str, ts: str, text: str, blocks: list[dict]) -> None:
+    call(
+        "chat.update", ambiguous_on_failure=False, channel=channel, ts=ts, text=text, blocks=blocks
+    )
+
+
+def _matches(message: dict, *, event_type: str, key: str, value: int) -> bool:
+    metadata = message.get("metadata") or {}
+    return metadata.get("event_type") == event_type and (
+        (metadata.get("event_payload") or {}).get(key) == value
+    )
+
+
+def _find(method: str, *, event_type: str, key: str, value: int, **query) -> str | None:
+    cursor = None
+    for _page in range(HISTORY_PAGES):
+        data = call(
+            method,
+            ambiguous_on_failure=False,
+            include_all_metadata=True,
+            limit=200,
+            **query,
+            **({"cursor": cursor} if cursor else {}),
+        )
+        for message in data.get("messages", []):
+            if _matches(message, event_type=event_type, key=key, value=value):
+                return message["ts"]
+        cursor = (data.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None
+    return None
+
+
+def find_in_channel(
+    *, channel: str, oldest: float, event_type: str, key: str, value: int
+) -> str | None:
+    """A top-level message of ours whose metadata says `key == value`, posted since `oldest`."""
+    return _find(
+        "conversations.history",
+        channel=channel,
+        oldest=f"{oldest:.6f}",
+        event_type=event_type,
+        key=key,
+        value=value,
+    )
+
+
+def find_in_thread(
+    *, channel: str, root_ts: str, event_type: str, key: str, value: int
+) -> str | None:
+    """A reply of ours under `root_ts` whose metadata says `key == value`."""
+    return _find(
+        "conversations.replies",
+        channel=channel,
+        ts=root_ts,
+        event_type=event_type,
+        key=key,
+        value=value,
+    )
+
+
+def open_view(*, trigger_id: str, view: dict) -> None:
+    """Open a modal for the person who just ran the command or pressed a button (views.open)."""
+    if not is_configured():
+        logger.warning("Slack is not configured: cannot open a modal")
+        return
+    call("views.open", ambiguous_on_failure=False, trigger_id=trigger_id, view=view)
+
+
+def respond_ephemeral(*, response_url: str, text: str) -> None:
+    """Answer one person privately through the response_url that came with their action."""
+    client = WebhookClient(response_url, timeout=settings.SLACK_TIMEOUT_SECONDS)
+    try:
+        response = client.send(text=text, response_type="ephemeral", replace_original=False)
+    except (TimeoutError, OSError, http.client.HTTPException, ValueError) as error:
+        raise SlackTransient(f"response_url: {type(error).__name__} {error}") from error
+    if response.status_code == 429:
+        raise SlackRateLimited(_retry_after(response.headers))
+    if response.status_code >= 500:
+        raise SlackTransient(f"response_url: HTTP {response.status_code}")
+    if response.status_code != 200:
+        raise SlackPermanent(f"response_url: HTTP {response.status_code} {response.body}")
+
+
+def request_is_signed(*, body: bytes, timestamp: str, signature: str) -> bool:
+    """Slack's v0 signature over the raw body, within five minutes. Malformed input is simply
+    invalid, never an exception (the SDK raises on a non-numeric timestamp or non-UTF-8 body)."""
+    secret = settings.SLACK_SIGNING_SECRET
+    if not (secret and timestamp and signature):
+        return False
+    if not (timestamp.isascii() and timestamp.isdigit()):
+        return False
+    try:
+        return SignatureVerifier(secret).is_valid(
+            body=body, timestamp=timestamp, signature=signature
+        )
+    except (ValueError, UnicodeDecodeError):
+        return False

@@ -1,0 +1,401 @@
+"""One function per slash command, button and modal submission, each handing over to the services.
+
+Handlers know nothing of HTTP: they take the already verified and parsed request (slack_app.inbound)
+and return an Answer saying what the person should see. Replays are harmless because every action is
+idempotent in the domain: a command's key (derived from the signed request) is the proposal's
+submission key, a cheer from Slack only ever cheers, and a second join request or decision is refused
+as a conflict.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from members import selectors as member_selectors
+from members import services as member_services
+from members.models import User
+from proposals import selectors, services
+from proposals.choices import Status
+from proposals.errors import ProposalError
+from proposals.models import Membership, Proposal
+
+from . import blocks
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the person sees: a private text, a modal to open, or a modal's field errors."""
+
+    text: str = ""  # mrkdwn, built by slack_app.blocks (member text already escaped)
+    view: dict | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Command:
+    slack_user_id: str
+    team_id: str
+    text: str
+    trigger_id: str
+    # Derived from the signed request: the same request replayed carries the same key.
+    key: str
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    slack_user_id: str
+    team_id: str
+    action_id: str
+    value: str
+    trigger_id: str
+
+
+@dataclass(frozen=True)
+class ViewSubmission:
+    slack_user_id: str
+    team_id: str
+    callback_id: str
+    view_id: str
+    private_metadata: str
+    values: dict[str, str]
+
+    def value(self, block_id: str) -> str:
+        return self.values.get(block_id, "").strip()
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _link_url(*, team_id: str, slack_user_id: str) -> str:
+    token = member_services.slack_link_token(team_id=team_id, slack_user_id=slack_user_id)
+    return _absolute(reverse("members:slack_connect", args=[token]))
+
+
+def _language(member: User | None) -> str:
+    return (member.preferred_language if member else "") or settings.LANGUAGE_CODE
+
+
+def _connect_prompt(*, team_id: str, slack_user_id: str) -> Answer:
+    """Someone whose Slack account is not linked: a link that only they receive links it."""
+    url = _link_url(team_id=team_id, slack_user_id=slack_user_id)
+    return Answer(text=blocks.connect_prompt(url=url))
+
+
+def _as_member(*, slack_user_id: str, team_id: str, act: Callable[[User], Answer]) -> Answer:
+    """Act as the member linked to this Slack user, in their language; else ask them to connect."""
+    member = member_selectors.member_for_slack(slack_user_id=slack_user_id)
+    with translation.override(_language(member)):
+        if member is None:
+            return _connect_prompt(team_id=team_id, slack_user_id=slack_user_id)
+        return act(member)
+
+
+def _over_rate_limit(slack_user_id: str) -> bool:
+    """At most SLACK_COMMAND_RATE_PER_MINUTE commands a minute per Slack user. With the cache
+    down the command is let through: a rate limit is no reason to lose someone's idea."""
+    key = f"slack-command:{slack_user_id}:{int(time.time() // 60)}"
+    try:
+        cache.add(key, 0, timeout=120)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=120)
+            count = 1
+    except Exception:  # the cache backend's own errors (redis, file system) differ
+        logger.warning("Cache unavailable; the Slack command rate limit is not applied.")
+        return False
+    return count > settings.SLACK_COMMAND_RATE_PER_MINUTE
+
+
+def _error_text(error: ValidationError | ProposalError) -> str:
+    if isinstance(error, ProposalError):
+        return error.message
+    if hasattr(error, "error_dict"):
+        return " ".join(message for messages in error.message_dict.values() for message in messages)
+    return " ".join(error.messages)
+
+
+def _split_idea(text: str) -> tuple[str, str]:
+    """`title | one-line summary`; a single line is both (an idea can be one line)."""
+    title, _sep, summary = text.partition("|")
+    title, summary = title.strip(), summary.strip()
+    return title, summary or title
+
+
+def _open_roles(proposal: Proposal) -> tuple[blocks.OpenRole, ...]:
+    return tuple(
+        blocks.OpenRole(name=role.name, open=role.open) for role in selectors.open_roles(proposal)
+    )
+
+
+# --- the slash command ---------------------------------------------------------------------------
+
+
+def command_help(member: User, command: Command) -> Answer:
+    return Answer(text=blocks.help_text(command=settings.SLACK_COMMAND))
+
+
+def command_list(member: User, command: Command) -> Answer:
+    looking = selectors.filter_proposals(
+        selectors.proposal_list(status=Status.TEAM_FORMING), looking=True
+    )
+    listings = [
+        blocks.Listing(
+            title=proposal.title,
+            url=_absolute(proposal.get_absolute_url()),
+            open_roles=_open_roles(proposal),
+        )
+        for proposal in looking[: blocks.LISTING_MAX]
+    ]
+    return Answer(text=blocks.looking_for_people(listings))
+
+
+def command_link(command: Command) -> Answer:
+    """`/… link`: a signed link, sent to this Slack user alone, that links their account."""
+    member = member_selectors.member_for_slack(slack_user_id=command.slack_user_id)
+    with translation.override(_language(member)):
+        url = _link_url(team_id=command.team_id, slack_user_id=command.slack_user_id)
+        return Answer(
+            text=_(
+                "Open this link while signed in to incubator to connect your Slack account: %(url)s"
+            )
+            % {"url": url}
+        )
+
+
+def command_form(member: User, command: Command) -> Answer:
+    """The command alone opens the idea form (a modal needs the request's trigger id)."""
+    if not command.trigger_id:
+        return command_help(member, command)
+    return Answer(view=blocks.idea_modal())
+
+
+def command_idea(member: User, command: Command) -> Answer:
+    title, summary = _split_idea(command.text)
+    try:
+        proposal = services.proposal_submit(
+            proposer=member, title=title, summary=summary, submission_key=command.key
+        )
+    except ValidationError as error:
+        return Answer(text=blocks.idea_refused(_error_text(error)))
+    return Answer(
+        text=blocks.idea_posted(title=proposal.title, url=_absolute(proposal.get_absolute_url()))
+    )
+
+
+SUBCOMMANDS: dict[str, Callable[[User, Command], Answer]] = {
+    "help": command_help,
+    "list": command_list,
+}
+
+
+def command(command: Command) -> Answer:
+    if command.text.lower() == "link":
+        return command_link(command)
+
+    def act(member: User) -> Answer:
+        if _over_rate_limit(command.slack_user_id):
+            return Answer(
+                text=_("That's a lot of ideas at once! Take a breath and try again in a minute.")
+            )
+        subcommand = SUBCOMMANDS.get(command.text.lower())
+        if subcommand is not None:
+            return subcommand(member, command)
+        if not command.text:
+            return command_form(member, command)
+        return command_idea(member, command)
+
+    return _as_member(slack_user_id=command.slack_user_id, team_id=command.team_id, act=act)
+
+
+# --- buttons -------------------------------------------------------------------------------------
+
+
+def _object_id(value: str) -> int | None:
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number < 2**63 else None
+
+
+def _proposal(value: str) -> Proposal | None:
+    pk = _object_id(value)
+    return Proposal.objects.filter(pk=pk).first() if pk else None
+
+
+def _membership(value: str) -> Membership | None:
+    pk = _object_id(value)
+    if pk is None:
+        return None
+    return Membership.objects.select_related("proposal", "user").filter(pk=pk).first()
+
+
+def _gone() -> Answer:
+    return Answer(text=_("That proposal no longer exists."))
+
+
+def proposal_open(member: User, press: ButtonPress) -> Answer:
+    """A link button: Slack opens the page itself; nothing to answer."""
+    return Answer()
+
+
+def proposal_cheer(member: User, press: ButtonPress) -> Answer:
+    """A Slack cheer only ever cheers (a replayed click must not take it back)."""
+    proposal = _proposal(press.value)
+    if proposal is None:
+        return _gone()
+    cheered = services.cheer_set(proposal=proposal, user=member, cheered=True)
+    return Answer(text=blocks.cheered(title=proposal.title, already=not cheered))
+
+
+def proposal_join(member: User, press: ButtonPress) -> Answer:
+    proposal = _proposal(press.value)
+    if proposal is None:
+        return _gone()
+    if not press.trigger_id:
+        return Answer(text=_("Please try the button again."))
+    return Answer(view=blocks.join_modal(proposal_id=proposal.pk, title=proposal.title))
+
+
+def _answer_join(member: User, press: ButtonPress, *, accept: bool) -> Answer:
+    membership = _membership(press.value)
+    if membership is None:
+        return Answer(text=_("That join request no longer exists."))
+    decide = services.membership_accept if accept else services.membership_decline
+    try:
+        decided = decide(membership=membership, by=member)
+    except ProposalError as error:
+        return Answer(text=blocks.refusal(error.message))
+    return Answer(text=blocks.join_answered(name=decided.user.public_name, accepted=accept))
+
+
+def membership_accept(member: User, press: ButtonPress) -> Answer:
+    return _answer_join(member, press, accept=True)
+
+
+def membership_decline(member: User, press: ButtonPress) -> Answer:
+    return _answer_join(member, press, accept=False)
+
+
+def nudge_still_going(member: User, press: ButtonPress) -> Answer:
+    """The proposer's answer to a gentle nudge: both answers are fine."""
+    proposal = _proposal(press.value)
+    if proposal is None:
+        return _gone()
+    try:
+        services.proposal_still_going(proposal=proposal, by=member)
+    except (ProposalError, ValidationError) as error:
+        return Answer(text=blocks.refusal(_error_text(error)))
+    return Answer(text=_("Good to hear! We'll check in again after a quiet while."))
+
+
+def nudge_pause(member: User, press: ButtonPress) -> Answer:
+    proposal = _proposal(press.value)
+    if proposal is None:
+        return _gone()
+    try:
+        services.proposal_transition(
+            proposal=proposal,
+            to=Status.ARCHIVED,
+            by=member,
+            note=_("Paused after a quiet while. Maybe later!"),
+        )
+    except (ProposalError, ValidationError) as error:
+        return Answer(text=blocks.refusal(_error_text(error)))
+    return Answer(text=_("Paused. You can reopen it any time, whenever it suits you."))
+
+
+BUTTONS: dict[str, Callable[[User, ButtonPress], Answer]] = {
+    "proposal_open": proposal_open,
+    "proposal_cheer": proposal_cheer,
+    "proposal_join": proposal_join,
+    "membership_accept": membership_accept,
+    "membership_decline": membership_decline,
+    "nudge_still_going": nudge_still_going,
+    "nudge_pause": nudge_pause,
+}
+
+
+def button(press: ButtonPress) -> Answer:
+    def act(member: User) -> Answer:
+        handler = BUTTONS.get(press.action_id)
+        if handler is None:
+            return Answer(text=_("Sorry, I don't know that button."))
+        return handler(member, press)
+
+    return _as_member(slack_user_id=press.slack_user_id, team_id=press.team_id, act=act)
+
+
+# --- modal submissions ---------------------------------------------------------------------------
+
+
+def _field_errors(error: ValidationError | ProposalError, default_block: str) -> dict[str, str]:
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        return {block: " ".join(messages) for block, messages in error.message_dict.items()}
+    return {default_block: _error_text(error)}
+
+
+def idea_submit(member: User, submission: ViewSubmission) -> Answer:
+    roles = [
+        services.RoleInput(name=line.strip())
+        for line in submission.value("roles").splitlines()
+        if line.strip()
+    ]
+    themes = [theme for theme in submission.value("themes").split(",") if theme.strip()]
+    try:
+        services.proposal_submit(
+            proposer=member,
+            title=submission.value("title"),
+            summary=submission.value("summary"),
+            tags=themes,
+            roles=roles,
+            submission_key=f"slack-view:{submission.view_id}" if submission.view_id else "",
+        )
+    except ValidationError as error:
+        return Answer(errors=_field_errors(error, "title"))
+    return Answer()
+
+
+def join_request(member: User, submission: ViewSubmission) -> Answer:
+    proposal = _proposal(submission.private_metadata)
+    if proposal is None:
+        return Answer(errors={"role": _("That proposal is gone.")})
+    try:
+        services.membership_request(
+            proposal=proposal,
+            user=member,
+            role=submission.value("role"),
+            availability=submission.value("availability"),
+            message=submission.value("message"),
+        )
+    except (ValidationError, ProposalError) as error:
+        return Answer(errors=_field_errors(error, "role"))
+    return Answer()
+
+
+VIEWS: dict[str, Callable[[User, ViewSubmission], Answer]] = {
+    "idea_submit": idea_submit,
+    "join_request": join_request,
+}
+
+
+def view_submission(submission: ViewSubmission) -> Answer:
+    handler = VIEWS.get(submission.callback_id)
+    if handler is None:
+        return Answer()
+    return _as_member(
+        slack_user_id=submission.slack_user_id,
+        team_id=submission.team_id,
+        act=lambda member: handler(member, submission),
+    )

@@ -1,0 +1,247 @@
+"""Slack → incubator over HTTP: verify the signature, check the request's shape, hand over.
+
+Every request is verified (signature v0 over the raw body, five-minute window) before anything is
+parsed. A signed request of the wrong shape (a string where Slack sends an object, a missing user)
+is a 400 saying what is wrong, never a 500. Answers are immediate; anything that calls Slack back
+(opening a modal, answering through a response_url) is published by name after commit and done by
+a worker.
+"""
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from workers import publish
+
+from . import blocks, client, handlers
+from .handlers import Answer, ButtonPress, Command, ViewSubmission
+
+log = logging.getLogger(__name__)
+
+ID_MAX = 255
+
+
+class Malformed(ValueError):
+    """A signed request that is not shaped as Slack sends it."""
+
+
+def slack_verified(view: Callable) -> Callable:
+    @csrf_exempt
+    @require_POST
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        signed = client.request_is_signed(
+            body=request.body,
+            timestamp=request.headers.get("X-Slack-Request-Timestamp", ""),
+            signature=request.headers.get("X-Slack-Signature", ""),
+        )
+        if not signed:
+            log.warning("Refused a Slack request with a bad or missing signature")
+            return JsonResponse({"error": "invalid_signature"}, status=401)
+        try:
+            return view(request)
+        except Malformed as error:
+            log.warning("Refused a signed Slack request of the wrong shape: %s", error)
+            return JsonResponse({"error": "invalid_payload", "detail": str(error)}, status=400)
+
+    return wrapper
+
+
+def _foreign(team_id: str, app_id: str) -> bool:
+    return bool(
+        (settings.SLACK_TEAM_ID and team_id != settings.SLACK_TEAM_ID)
+        or (settings.SLACK_APP_ID and app_id != settings.SLACK_APP_ID)
+    )
+
+
+# --- shape checks --------------------------------------------------------------------------------
+
+
+def _text(container: dict, key: str, *, required: bool = False, where: str = "") -> str:
+    value = container.get(key)
+    if value is None:
+        if required:
+            raise Malformed(f"{where}{key} is missing")
+        return ""
+    if not isinstance(value, str):
+        raise Malformed(f"{where}{key} must be a string")
+    return value
+
+
+def _identifier(container: dict, key: str, *, required: bool = False, where: str = "") -> str:
+    """Slack's ids (team, user, app, trigger, action): short, printable, never a NUL."""
+    value = _text(container, key, required=required, where=where)
+    if len(value) > ID_MAX or not value.isprintable():
+        raise Malformed(f"{where}{key} is not an id")
+    if required and not value:
+        raise Malformed(f"{where}{key} is empty")
+    return value
+
+
+def _object(container: dict, key: str, *, required: bool = False) -> dict:
+    value = container.get(key)
+    if value is None:
+        if required:
+            raise Malformed(f"{key} is missing")
+        return {}
+    if not isinstance(value, dict):
+        raise Malformed(f"{key} must be an object")
+    return value
+
+
+def _no_nul(value, where: str = "payload") -> None:
+    """Slack clients cannot send a NUL; a payload holding one is refused as a whole."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise Malformed(f"{where} contains a NUL character")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key, where)
+            _no_nul(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            _no_nul(item, where)
+
+
+def command_key(*, timestamp: str, body: bytes) -> str:
+    """The same signed request, replayed, gives the same key (and so the same proposal)."""
+    digest = hashlib.sha256(timestamp.encode() + b":" + body).hexdigest()
+    return f"slack:{digest[:48]}"
+
+
+def _command(request: HttpRequest) -> Command:
+    data = request.POST.dict()
+    return Command(
+        slack_user_id=_identifier(data, "user_id", required=True),
+        team_id=_identifier(data, "team_id"),
+        text=_text(data, "text").strip(),
+        trigger_id=_identifier(data, "trigger_id"),
+        key=command_key(
+            timestamp=request.headers.get("X-Slack-Request-Timestamp", ""), body=request.body
+        ),
+    )
+
+
+def _values(view: dict) -> dict[str, str]:
+    """The modal's inputs as {block_id: text}: state.values.<block>.<action>.value."""
+    values = _object(_object(view, "state"), "values")
+    found = {}
+    for block_id, actions in values.items():
+        if not isinstance(actions, dict):
+            raise Malformed("view.state.values must hold objects")
+        for action in actions.values():
+            if not isinstance(action, dict):
+                raise Malformed("view.state.values must hold objects")
+            found[block_id] = _text(action, "value", where="view.state.values.")
+    return found
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+
+def _open_view_later(trigger_id: str, view: dict) -> None:
+    publish.after_commit(publish.SLACK_OPEN_VIEW, trigger_id, view)
+
+
+def _respond_later(response_url: str, text: str) -> None:
+    """Answer a button press privately; Slack takes that answer through the response_url."""
+    if response_url and text:
+        publish.after_commit(publish.SLACK_RESPOND, response_url, text)
+
+
+# --- the endpoints -------------------------------------------------------------------------------
+
+
+@slack_verified
+def slash_command(request: HttpRequest) -> HttpResponse:
+    command = _command(request)
+    data = request.POST
+    if _foreign(command.team_id, data.get("api_app_id", "")):
+        return JsonResponse(
+            blocks.ephemeral(_("This command only works in the community's own Slack workspace."))
+        )
+    answer = handlers.command(command)
+    if answer.view is not None:
+        _open_view_later(command.trigger_id, answer.view)
+        return HttpResponse(status=200)
+    return JsonResponse(blocks.ephemeral(answer.text))
+
+
+def _payload(request: HttpRequest) -> dict:
+    try:
+        payload = json.loads(request.POST.get("payload", ""))
+    except ValueError:
+        raise Malformed("payload is not JSON") from None
+    if not isinstance(payload, dict):
+        raise Malformed("payload must be an object")
+    _no_nul(payload)
+    return payload
+
+
+@slack_verified
+def interaction(request: HttpRequest) -> HttpResponse:
+    payload = _payload(request)
+    kind = _identifier(payload, "type", required=True)
+    team_id = _identifier(_object(payload, "team"), "id", where="team.")
+    user_id = _identifier(
+        _object(payload, "user", required=True), "id", required=True, where="user."
+    )
+    response_url = _text(payload, "response_url")
+    trigger_id = _identifier(payload, "trigger_id")
+    if _foreign(team_id, _identifier(payload, "api_app_id")):
+        _respond_later(response_url, _("This app only works in the community's own workspace."))
+        return HttpResponse(status=200)
+    if kind == "block_actions":
+        return _block_actions(payload, team_id, user_id, response_url, trigger_id)
+    if kind == "view_submission":
+        return _view_submission(payload, team_id, user_id, response_url)
+    # Other kinds (view_closed, shortcuts we did not register): nothing to do.
+    return HttpResponse(status=200)
+
+
+def _block_actions(
+    payload: dict, team_id: str, user_id: str, response_url: str, trigger_id: str
+) -> HttpResponse:
+    actions = payload.get("actions")
+    if not isinstance(actions, list) or not actions:
+        raise Malformed("actions must be a non-empty list")
+    action = actions[0]
+    if not isinstance(action, dict):
+        raise Malformed("actions must hold objects")
+    press = ButtonPress(
+        slack_user_id=user_id,
+        team_id=team_id,
+        action_id=_identifier(action, "action_id", required=True, where="actions[0]."),
+        value=_text(action, "value", where="actions[0]."),
+        trigger_id=trigger_id,
+    )
+    answer = handlers.button(press)
+    if answer.view is not None:
+        _open_view_later(trigger_id, answer.view)
+    _respond_later(response_url, answer.text)
+    return HttpResponse(status=200)
+
+
+def _view_submission(payload: dict, team_id: str, user_id: str, response_url: str) -> HttpResponse:
+    view = _object(payload, "view", required=True)
+    submission = ViewSubmission(
+        slack_user_id=user_id,
+        team_id=team_id,
+        callback_id=_identifier(view, "callback_id", where="view."),
+        view_id=_identifier(view, "id", where="view."),
+        private_metadata=_text(view, "private_metadata", where="view."),
+        values=_values(view),
+    )
+    answer: Answer = handlers.view_submission(submission)
+    if answer.errors:
+        return JsonResponse(blocks.modal_errors(answer.errors))
+    _respond_later(response_url, answer.text)
+    return HttpResponse(status=200)

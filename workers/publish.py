@@ -1,0 +1,63 @@
+"""The one place that hands work to Celery: tasks are published by name, after commit.
+
+Nothing imports workers.tasks (the worker registers it through autodiscovery), so the domain never
+depends on Celery's task objects and there is no import cycle through them. Publishing is robust: a
+broker that is down or slow is logged, never raised, because the outbox rows are already committed
+and the beat sweeper sends them later. A committed change never becomes an error.
+"""
+
+import logging
+from datetime import datetime
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from incubator.celery_app import app
+
+logger = logging.getLogger(__name__)
+
+# Task names (workers/tasks.py registers each under exactly this name).
+DELIVER = "workers.deliver"
+REFRESH_SLACK_CARD = "workers.refresh_slack_card"
+SEND_DIGEST = "workers.send_digest"
+SLACK_OPEN_VIEW = "workers.slack_open_view"
+SLACK_RESPOND = "workers.slack_respond"
+# Started by beat (CELERY_BEAT_SCHEDULE names them).
+SWEEP_DELIVERIES = "workers.sweep_deliveries"
+SEND_DAILY_DIGESTS = "workers.send_daily_digests"
+REMIND_UNANSWERED_JOIN_REQUESTS = "workers.remind_unanswered_join_requests"
+NUDGE_QUIET_PROPOSALS = "workers.nudge_quiet_proposals"
+POST_WEEKLY_SLACK_DIGEST = "workers.post_weekly_slack_digest"
+
+
+def publish(name: str, *args, eta: datetime | None = None, **kwargs) -> bool:
+    """Publish one task now. False (and a warning) when the broker did not take it."""
+    if eta is not None and eta <= timezone.now():
+        eta = None
+    try:
+        app.send_task(name, args=args, kwargs=kwargs or None, eta=eta)
+    except Exception:  # kombu, redis and socket errors alike: the broker is unavailable
+        logger.warning("Broker unavailable; %s was not published.", name, exc_info=True)
+        return False
+    return True
+
+
+def after_commit(name: str, *args, **kwargs) -> None:
+    """Publish once the current transaction commits (at once outside one); never if it rolls back."""
+    transaction.on_commit(partial(publish, name, *args, **kwargs), robust=True)
+
+
+def deliveries(jobs: list[tuple[int, datetime]]) -> int:
+    """Publish `deliver` for each (delivery id, due time). Stops at the first refusal: the broker is
+    down, and the rest wait for the sweeper with the first. Returns how many were published."""
+    for count, (delivery_id, due) in enumerate(jobs):
+        if not publish(DELIVER, delivery_id, eta=due):
+            logger.warning("%d deliveries wait for the sweeper.", len(jobs) - count)
+            return count
+    return len(jobs)
+
+
+def deliveries_after_commit(jobs: list[tuple[int, datetime]]) -> None:
+    if jobs:
+        transaction.on_commit(partial(deliveries, list(jobs)), robust=True)
