@@ -132,6 +132,7 @@ def proposal_create(
         Header(
             alias="Idempotency-Key",
             max_length=64,
+            pattern=NO_NUL,
             description="Repeating a request with the same key returns the first proposal.",
         ),
     ] = None,

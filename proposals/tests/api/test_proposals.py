@@ -65,6 +65,14 @@ def test_an_idempotency_key_makes_a_repeated_submit_create_one_proposal(as_membe
     assert Proposal.objects.count() == 2
 
 
+def test_an_idempotency_key_with_a_nul_is_a_400_naming_it(as_member):
+    response = as_member().post("/proposals", MINIMAL, **{"Idempotency-Key": "double\x00click"})
+
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["details"]
+    assert not Proposal.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
@@ -212,6 +220,38 @@ def test_other_members_see_no_transitions_and_no_join_requests(as_member):
         "following": False,
         "membership_status": None,
     }
+
+
+def test_people_are_shown_by_display_name_else_username(as_member):
+    named = UserFactory(display_name="花子")
+    plain = UserFactory(display_name="")
+    proposal = make_proposal(proposer=named)
+    add_member(proposal, user=plain)
+    asking = UserFactory(display_name="")
+    services.membership_request(proposal=proposal, user=asking, role="designer")
+    services.proposal_transition(proposal=proposal, to="discussion", by=named)
+
+    data = as_member(named).get(f"/proposals/{proposal.pk}").json()
+    [listed] = as_member().get("/proposals").json()["items"]
+
+    assert data["proposer"]["display_name"] == listed["proposer"]["display_name"] == "花子"
+    assert {m["person"]["display_name"] for m in data["members"]} == {"花子", plain.username}
+    assert data["join_requests"][0]["person"]["display_name"] == asking.username
+    assert data["history"][0]["actor"]["display_name"] == "花子"
+
+
+def test_me_describes_the_caller(as_member):
+    me = UserFactory(display_name="", interests=["環境", "食"], bio="料理が好き")
+
+    data = as_member(me).get("/me").json()
+
+    assert data["id"] == me.pk
+    assert data["display_name"] == ""
+    assert data["public_name"] == me.username
+    assert data["interests"] == ["環境", "食"]
+    assert data["bio"] == "料理が好き"
+    assert data["is_moderator"] is False
+    assert as_member(UserFactory(moderator=True)).get("/me").json()["is_moderator"] is True
 
 
 @pytest.mark.parametrize("path", ["/proposals/999999", "/proposals/9223372036854775807"])

@@ -97,3 +97,13 @@ def test_the_etag_belongs_to_the_viewer_and_the_language(client, member, token):
     japanese = client.get(URL, headers={**bearer(token), "Accept-Language": "ja"})
     assert japanese["ETag"] != mine
     assert japanese.json()["columns"][0]["label"] != "Idea"
+
+
+def test_a_card_names_its_proposer_by_display_name_else_username(client, token):
+    named = make_proposal(proposer=UserFactory(display_name="花子"))
+    plain = make_proposal(proposer=UserFactory(display_name=""))
+
+    cards = client.get(URL, headers=bearer(token)).json()["columns"][0]["cards"]
+
+    names = {card["id"]: card["proposer"]["display_name"] for card in cards}
+    assert names == {named.pk: "花子", plain.pk: plain.proposer.username}
