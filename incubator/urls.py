@@ -1,12 +1,12 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.http import require_GET
 
 from slack_app import inbound as slack_inbound
 
-from .api import api
+from .api import api, unknown_path
 
 # The admin signs in through the site's own sign-in page, with its limits on failed attempts;
 # its own login form, which has none, never checks a password.
@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
+    re_path(r"^api/", unknown_path),  # any other address under /api/: a JSON 404
     path("slack/commands", slack_inbound.slash_command, name="slack_commands"),
     path("slack/interactions", slack_inbound.interaction, name="slack_interactions"),
     path("members/", include("members.urls")),

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "incubator.api_middleware.ApiMethodNotAllowedMiddleware",  # innermost: sees the view's answer
 ]
 
 ROOT_URLCONF = "incubator.urls"
