@@ -1,6 +1,9 @@
 """The schema and the interactive docs are served by the app itself."""
 
 import pytest
+from django.test import Client
+
+from members.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +84,21 @@ def test_a_wrong_method_is_a_json_405_that_names_the_right_ones(client, method, 
     assert sorted(body["allowed"]) == allowed
     assert method.upper() in body["message"] and allowed[0] in body["message"]
     assert sorted(response["Allow"].replace(" ", "").split(",")) == allowed
+
+
+def test_a_write_to_an_unknown_api_path_is_a_json_404_even_without_a_csrf_token():
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(UserFactory())
+
+    response = browser.post("/api/v1/nothing-here", {"x": "1"})
+
+    assert response.status_code == 404
+    assert response.json()["message"]
+
+
+def test_a_wrong_method_outside_the_api_keeps_djangos_answer(client):
+    response = client.post("/healthz")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert not response["Content-Type"].startswith("application/json")
