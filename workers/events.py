@@ -1,7 +1,10 @@
 """The event catalogue: what can happen, who hears it, and how each kind reads in a sentence."""
 
 from django.db import models
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+
+from proposals.choices import Status
 
 
 class EventKind(models.TextChoices):
@@ -94,9 +97,6 @@ def excerpt(text: str, limit: int = 280) -> str:
 
 def headline(kind: str, payload: dict) -> str:
     """One sentence for an event, in the active language (callers use translation.override)."""
-    from django.utils.translation import gettext, ngettext
-
-    from proposals.choices import Status
 
     def status_label(value: str) -> str:
         return str(Status(value).label) if value in Status.values else value

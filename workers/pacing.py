@@ -11,6 +11,7 @@ import time
 from functools import cache
 from pathlib import Path
 
+import redis
 from django.conf import settings
 
 _RESERVE = """
@@ -26,8 +27,6 @@ return slot - now
 
 @cache
 def _redis_script(url: str):
-    import redis
-
     return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2).register_script(
         _RESERVE
     )

@@ -1,6 +1,7 @@
 """Acting from Slack: each command, button and form, delegated to the services, answered privately."""
 
 import json
+import socket
 
 import pytest
 
@@ -314,3 +315,18 @@ def test_a_nudge_is_answered_from_slack(client, answer):
     assert proposal.status == expected
     if answer == "nudge_pause":
         assert proposal.archive_reason
+
+
+def test_with_the_cache_down_a_command_still_posts_the_idea(client, slack_member, settings):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed}/0",
+        }
+    }
+    response = post(client, "/slack/commands", command_body("U0AIKO", "読書会 | 月1で"))
+    assert response.json()["response_type"] == "ephemeral"
+    assert Proposal.objects.get().title == "読書会"

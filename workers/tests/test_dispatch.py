@@ -1,6 +1,7 @@
 """One delivery start to end, through the Slack channel against the loopback fake: card, replies,
 escaping, limits, errors, idempotency, pacing."""
 
+import re
 import threading
 import time
 from datetime import timedelta
@@ -356,3 +357,60 @@ def test_card_and_join_request_buttons_use_the_inbound_handlers_action_ids(fake_
         ("membership_accept", str(membership.pk)),
         ("membership_decline", str(membership.pk)),
     ]
+
+
+EVIL = "<!channel> <!here> <@U123> <https://x|y> & 🎉 日本語 "
+OURS = re.compile(r"<@U0[A-Z0-9]+>|<http://testserver/[^|<>\s]*(\|[^<>]*)?>|^> ", re.MULTILINE)
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def test_hostile_member_text_reaches_slack_escaped_in_every_field_of_every_call(
+    fake_slack, settings
+):
+    settings.WORKERS_CHEER_WINDOW_SECONDS = 1
+    proposer = UserFactory(display_name=(EVIL * 3)[:80], slack_user_id="U0PROPOSER")
+    proposal = make_proposal(
+        proposer=proposer, title=EVIL, summary=(EVIL * 20)[:280], roles=(EVIL[:60],)
+    )
+    outsider = UserFactory(display_name=EVIL[:80])
+    services.comment_create(proposal=proposal, author=outsider, body=EVIL * 100)
+    services.proposal_transition(proposal=proposal, to="discussion", by=proposer, note=EVIL * 10)
+    services.membership_request(proposal=proposal, user=outsider, role=EVIL[:60], message=EVIL)
+    services.cheer_set(proposal=proposal, user=outsider, cheered=True)
+    services.proposal_update(proposal=proposal, by=proposer, title=("ä" + EVIL)[:120])
+    notify.weekly_digest_record()
+    Delivery.objects.filter(channel=Channel.SLACK).update(not_before=timezone.now())
+    for delivery in _slack().exclude(status=DeliveryStatus.SKIPPED):
+        assert dispatch.process(delivery.pk).result == "sent", delivery.event.kind
+    assert dispatch.refresh_card(proposal.pk)
+
+    methods = {call.method for call in fake_slack.calls}
+    assert {"chat.postMessage", "chat.update"} <= methods
+    assert len(fake_slack.roots()) == 2  # the card and the weekly digest
+    for call in fake_slack.calls:
+        if call.method in ("chat.postMessage", "chat.update"):
+            assert call.body["text"]  # every message has its notification fallback
+        for text in _strings(call.body):
+            rest = OURS.sub("", text)
+            assert "<" not in rest and ">" not in rest, (call.method, text[:200])
+            assert "<!" not in text, (call.method, text[:200])
+
+
+def test_a_japanese_community_sees_japanese_cards(fake_slack, settings):
+    settings.LANGUAGE_CODE = "ja"
+    make_proposal(title="防災マップ")
+    assert dispatch.process(_slack(EventKind.SUBMITTED).get().pk).result == "sent"
+    fields = _card_fields(fake_slack.roots()[0])
+    for label in ("*段階*", "*提案者*", "*チームの人数*", "*募集する役割*"):
+        assert label in fields
+    assert "Proposer" not in fields and "Open roles" not in fields

@@ -41,6 +41,7 @@ def test_a_join_request_is_emailed_to_the_proposer_at_once_in_their_language(lan
     assert stage in _groups(proposer)[0].lines[0]
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT
+    assert delivery.external_id == message.extra_headers["Message-ID"]
     assert dispatch.process(delivery.pk).result == "sent"  # a re-run sends nothing
     assert len(mail.outbox) == 1
 
