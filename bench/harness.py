@@ -22,7 +22,10 @@ def p95(values: Sequence[float]) -> float:
 @dataclass(frozen=True)
 class Timing:
     """Server time per request in milliseconds (after a warm-up), next to the floor requests that
-    alternated with them: the same moments, so the same machine noise."""
+    alternated with them: the same moments, so the same machine noise. Besides the wall-clock
+    time, the CPU time this thread spent on each request (with SQLite that is all of it but the
+    disk; with PostgreSQL the database server's share is missing): other people's processes on a
+    shared machine stretch the first, hardly the second."""
 
     samples: tuple[float, ...]
     floor_samples: tuple[float, ...]
@@ -30,6 +33,8 @@ class Timing:
     status_code: int
     viewers: int = 1
     changed: bool = False  # every request (the floor's too) came right after a real change
+    cpu_samples: tuple[float, ...] = ()
+    floor_cpu_samples: tuple[float, ...] = ()
 
     @property
     def median(self) -> float:
@@ -47,6 +52,11 @@ class Timing:
     def times_floor(self) -> float:
         """Median time over the median of the interleaved floor requests ("in floors")."""
         return self.median / self.floor_median
+
+    @property
+    def cpu_times_floor(self) -> float:
+        """The same in CPU time: median CPU time over that of the interleaved floor requests."""
+        return statistics.median(self.cpu_samples) / statistics.median(self.floor_cpu_samples)
 
 
 @dataclass
@@ -123,20 +133,21 @@ class Context:
                     )
                 change()
                 client.get(FLOOR_PATH)
-            samples, floor_samples = [], []
+            samples, floor_samples, cpu, floor_cpu = [], [], [], []
             gc.collect()
             for index in range(count):
                 client = clients[index % len(clients)]
                 pair = [
-                    (path, headers[index % len(headers)], samples),
-                    (FLOOR_PATH, {}, floor_samples),
+                    (path, headers[index % len(headers)], samples, cpu),
+                    (FLOOR_PATH, {}, floor_samples, floor_cpu),
                 ]
-                for url, sent, into in pair if index % 2 == 0 else reversed(pair):
+                for url, sent, into, cpu_into in pair if index % 2 == 0 else reversed(pair):
                     change()
-                    elapsed, status = _timed(client, url, sent)
+                    elapsed, spent, status = _timed(client, url, sent)
                     if url == path and status != expect:
                         raise BenchmarkError(f"GET {path} answered {status}, not {expect}")
                     into.append(elapsed)
+                    cpu_into.append(spent)
         except BenchmarkError as error:
             self.errors[(name, self.scale)] = str(error)
             return None
@@ -148,15 +159,19 @@ class Context:
             expect,
             viewers=len(clients),
             changed=changed,
+            cpu_samples=tuple(cpu),
+            floor_cpu_samples=tuple(floor_cpu),
         )
         self.results[(name, self.scale)] = timing
         return timing
 
 
-def _timed(client, path: str, headers: dict[str, str]) -> tuple[float, int]:
-    started = time.perf_counter()
+def _timed(client, path: str, headers: dict[str, str]) -> tuple[float, float, int]:
+    """Wall-clock and CPU milliseconds of one request, and its status."""
+    started, cpu = time.perf_counter(), time.thread_time()
     response = client.get(path, headers=headers)
-    return (time.perf_counter() - started) * 1000, response.status_code
+    spent = (time.thread_time() - cpu) * 1000
+    return (time.perf_counter() - started) * 1000, spent, response.status_code
 
 
 class BenchmarkError(Exception):
@@ -194,7 +209,8 @@ def print_table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
 
 
 TIMING_HEADER = [
-    "benchmark", "proposals", "median", "p95", "floor", "in floors", "bytes", "target", "result",
+    "benchmark", "proposals", "median", "p95", "floor", "in floors", "CPU in floors", "bytes",
+    "target", "result",
 ]  # fmt: skip
 
 
@@ -210,9 +226,11 @@ class Measure:
 
 def timing_rows(context, measures: Iterable[Measure], scales: Sequence[int], target: int) -> list:
     """Per measure: a row per scale (its median, p95, the median of its own interleaved floor and
-    the ratio, against its floor limit), then its growth from the smallest scale to `target` in
-    floors (the verdict; a busy machine moves the floor too) and by median (for reference), and
-    to any larger scale in floors (no target)."""
+    the ratio, against its floor limit; the same ratio in CPU time beside it), then its growth
+    from the smallest scale to `target` in floors (the verdict; a busy machine moves the floor
+    too) and by median (for reference), and to any larger scale in floors (no target). Verdicts
+    are on wall-clock time, as the targets are; the CPU column shows how much of a ratio is the
+    machine's noise."""
     small = min(scales)
     rows = []
     for measure in measures:
@@ -220,13 +238,14 @@ def timing_rows(context, measures: Iterable[Measure], scales: Sequence[int], tar
             timing = context.results.get((measure.name, scale))
             if timing is None:
                 why = context.errors.get((measure.name, scale), "")
-                rows.append([measure.label, f"{scale:,}", "-", "-", "-", "-", "-", "",
+                rows.append([measure.label, f"{scale:,}", "-", "-", "-", "-", "-", "-", "",
                              f"not measured{': ' + why if why else ''}"])  # fmt: skip
                 continue
             limit = measure.floor_limit
             rows.append([
                 measure.label, f"{scale:,}", ms(timing.median), ms(timing.p95),
-                ms(timing.floor_median), ratio(timing.times_floor), timing.response_bytes,
+                ms(timing.floor_median), ratio(timing.times_floor),
+                ratio(timing.cpu_times_floor), timing.response_bytes,
                 f"≤ {limit:g}× floor" if limit else "",
                 verdict(timing.times_floor, limit) if limit else "",
             ])  # fmt: skip
@@ -236,15 +255,17 @@ def timing_rows(context, measures: Iterable[Measure], scales: Sequence[int], tar
             if scale == small or not (base and after):
                 continue
             growth = after.times_floor / base.times_floor
+            cpu_growth = after.cpu_times_floor / base.cpu_times_floor
             judged = scale == target and measure.growth_limit
             rows.append([
-                measure.label, f"{scale:,} ÷ {small:,}", "", "", "", ratio(growth), "",
+                measure.label, f"{scale:,} ÷ {small:,}", "", "", "", ratio(growth),
+                ratio(cpu_growth), "",
                 f"≤ {measure.growth_limit:g}× (in floors)" if judged else "(in floors)",
                 verdict(growth, measure.growth_limit) if judged else "",
             ])  # fmt: skip
             if scale == target:
                 rows.append([
                     measure.label, f"{scale:,} ÷ {small:,}", "", "", "",
-                    ratio(after.median / base.median), "", "(by median, for reference)", "",
+                    ratio(after.median / base.median), "", "", "(by median, for reference)", "",
                 ])  # fmt: skip
     return rows

@@ -111,6 +111,7 @@ def test_the_pages_benchmark_measures_and_reports_every_page(settings, capsys):
             assert timing.status_code == 200
             assert timing.response_bytes > 0
             assert len(timing.floor_samples) == len(timing.samples) == 2
+            assert len(timing.floor_cpu_samples) == len(timing.cpu_samples) == 2
             assert timing.changed
     assert context.results[("detail", 100)].viewers == 3
     detail = Proposal.objects.get(pk=context.state["pages"]["fixture"].detail_pk)
