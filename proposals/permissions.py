@@ -22,11 +22,6 @@ def can_steer(user, proposal) -> bool:
     return is_owner(user, proposal) or is_moderator(user)
 
 
-def can_transition(proposal, user) -> bool:
-    """django-fsm-2 calls permission callables as (instance, user)."""
-    return can_steer(user, proposal)
-
-
 def is_recruiting(proposal) -> bool:
     return proposal.status in JOINABLE_STATUSES
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from . import permissions
 from .choices import ACTIVE_STATUSES, SUGGESTED_THEMES, MembershipStatus, Status
-from .lifecycle import guard_failure, targets_from
+from .lifecycle import targets_from
 from .models import (
     Cheer,
     Comment,
@@ -207,6 +207,9 @@ class TransitionOption:
     note_required: bool
     note_label: str
     blocked_reason: str | None
+    # Where the person can fix what blocks the move (a page of the proposal), when there is one.
+    fix_label: str = ""
+    fix_url: str = ""
 
     @property
     def allowed(self) -> bool:
@@ -214,20 +217,26 @@ class TransitionOption:
 
 
 def transition_options(*, proposal: Proposal, user) -> list[TransitionOption]:
-    """The moves this person may make from here, each either possible now or blocked with a reason."""
-    if not permissions.can_steer(user, proposal):
-        return []
-    return [
-        TransitionOption(
-            name=spec.name,
-            target=spec.target,
-            label=str(spec.label),
-            note_required=spec.note_required,
-            note_label=str(spec.note_label),
-            blocked_reason=guard_failure(proposal, spec),
+    """The moves this person may make from here, each either possible now or blocked with a reason
+    and the way to unblock it."""
+    options = []
+    for spec in targets_from(proposal.status):
+        if not spec.permits(user, proposal):
+            continue
+        blocked = spec.blocked(proposal)
+        options.append(
+            TransitionOption(
+                name=spec.name,
+                target=spec.target,
+                label=str(spec.label),
+                note_required=spec.note_required,
+                note_label=str(spec.note_label),
+                blocked_reason=blocked.reason if blocked else None,
+                fix_label=blocked.fix_label if blocked else "",
+                fix_url=blocked.fix_url if blocked else "",
+            )
         )
-        for spec in targets_from(proposal.status)
-    ]
+    return options
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workers import services as notify
+from workers import messenger
 
 from . import permissions
 from .choices import PROPOSER_ROLE, MembershipStatus, Status
 from .errors import ActionConflict, ActionNotPermitted
-from .lifecycle import guard_failure, spec_for, targets_from
+from .lifecycle import TRANSITIONS, spec_for, targets_from
 from .markdown import render_markdown
 from .models import (
     COMMENT_MAX,
@@ -145,7 +145,7 @@ def proposal_submit(
                 decided_at=proposal.created_at,
             )
             Follow.objects.create(proposal=proposal, user=proposer)
-            notify.proposal_submitted(proposal=proposal)
+            messenger.proposal_submitted(proposal=proposal)
     except IntegrityError:
         existing = Proposal.objects.filter(proposer=proposer, submission_key=submission_key).first()
         if submission_key and existing:
@@ -185,7 +185,7 @@ def proposal_update(
             _set_tags(locked, tag_names)
         if role_inputs is not None:
             _set_roles(locked, role_inputs)
-        notify.proposal_changed(proposal=locked)
+        messenger.proposal_changed(proposal=locked)
     return locked
 
 
@@ -209,9 +209,11 @@ def proposal_transition(
         )
     with transaction.atomic():
         locked = _lock(proposal)
-        if not permissions.can_steer(by, locked):
+        if not any(spec.permits(by, locked) for spec in TRANSITIONS):
             raise ActionNotPermitted(_("Only the proposer or a moderator can move this proposal."))
-        allowed = [spec.target for spec in targets_from(locked.status)]
+        # The stages this person could move it to from here, blocked ones included (the answer
+        # says what blocks them).
+        allowed = [spec.target for spec in targets_from(locked.status) if spec.permits(by, locked)]
         if locked.status != seen:
             raise ActionConflict(
                 _(
@@ -221,6 +223,8 @@ def proposal_transition(
                 allowed=allowed,
             )
         spec = spec_for(locked.status, to)
+        if spec is not None and not spec.permits(by, locked):
+            raise ActionNotPermitted(_("Only the proposer or a moderator can move this proposal."))
         if spec is None:
             raise ActionConflict(
                 _("A proposal can't go from “%(source)s” to “%(target)s”.")
@@ -231,9 +235,9 @@ def proposal_transition(
             raise ValidationError(
                 {"note": _("Please add a few words: %(what)s") % {"what": spec.note_label}}
             )
-        reason = guard_failure(locked, spec)
-        if reason:
-            raise ActionConflict(reason, allowed=allowed)
+        blocked = spec.blocked(locked)
+        if blocked:
+            raise ActionConflict(blocked.reason, allowed=allowed)
         source = locked.status
         getattr(locked, spec.name)(note=note)
         now = timezone.now()
@@ -249,7 +253,7 @@ def proposal_transition(
             note=note,
             created_at=now,
         )
-        notify.proposal_transitioned(
+        messenger.proposal_transitioned(
             proposal=locked, by=by, source=source, target=locked.status, note=note
         )
     return locked
@@ -327,7 +331,7 @@ def membership_request(
         membership.save()
         Follow.objects.get_or_create(proposal=locked, user=user)
         _touch(locked)
-        notify.join_requested(membership=membership)
+        messenger.join_requested(membership=membership)
     return membership
 
 
@@ -349,7 +353,7 @@ def _decide(membership: Membership, by, status: str, response: str) -> Membershi
         locked.decided_at = timezone.now()
         locked.save()
         _recount_members(proposal)
-        notify.join_answered(membership=locked, by=by)
+        messenger.join_answered(membership=locked, by=by)
     return locked
 
 
@@ -396,7 +400,7 @@ def membership_leave(*, proposal: Proposal, user) -> Membership:
         membership.save(update_fields=["status", "updated_at"])
         if was_member:
             _recount_members(locked)
-            notify.member_left(membership=membership)
+            messenger.member_left(membership=membership)
     return membership
 
 
@@ -425,7 +429,7 @@ def comment_create(*, proposal: Proposal, author, body: str) -> Comment:
         comment.save()
         Follow.objects.get_or_create(proposal=proposal, user=author)
         _recount_comments(proposal)
-        notify.commented(comment=comment)
+        messenger.commented(comment=comment)
     return comment
 
 
@@ -471,7 +475,7 @@ def cheer_set(*, proposal: Proposal, user, cheered: bool) -> bool:
         if cheered:
             Cheer.objects.create(proposal=locked, user=user)
             Follow.objects.get_or_create(proposal=locked, user=user)
-            notify.cheered(proposal=locked, user=user)
+            messenger.cheered(proposal=locked, user=user)
         else:
             Cheer.objects.filter(proposal=locked, user=user).delete()
         locked.cheer_count = Cheer.objects.filter(proposal=locked).count()

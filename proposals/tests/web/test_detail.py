@@ -93,6 +93,18 @@ def test_a_blocked_move_explains_why_and_changes_nothing(member_client, member):
     assert Proposal.objects.get(pk=proposal.pk).status == "team_forming"
 
 
+def test_a_blocked_move_is_shown_disabled_with_the_way_to_unblock_it(member_client, member):
+    proposal = make_proposal(proposer=member, status=Status.DISCUSSION, roles=())
+
+    page = member_client.get(proposal.get_absolute_url()).content.decode()
+
+    assert '<button type="button" disabled aria-describedby="why-start_team_forming">' in page
+    edit = reverse("proposals:edit", args=[proposal.pk])
+    assert f'<a href="{edit}">Add the roles you are looking for →</a>' in page
+    board = member_client.get(reverse("proposals:board")).content.decode()
+    assert f'<a href="{edit}">Add the roles you are looking for →</a>' in board
+
+
 def test_a_move_from_a_stale_page_shows_the_current_truth(member_client, member):
     proposal = make_proposal(proposer=member, status=Status.DISCUSSION)
 
