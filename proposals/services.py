@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workers import messenger
+from workers import services as notify
 
 from . import permissions
 from .choices import PROPOSER_ROLE, MembershipStatus, Status
@@ -145,7 +145,7 @@ def proposal_submit(
                 decided_at=proposal.created_at,
             )
             Follow.objects.create(proposal=proposal, user=proposer)
-            messenger.proposal_submitted(proposal=proposal)
+            notify.proposal_submitted(proposal=proposal)
     except IntegrityError:
         existing = Proposal.objects.filter(proposer=proposer, submission_key=submission_key).first()
         if submission_key and existing:
@@ -185,7 +185,7 @@ def proposal_update(
             _set_tags(locked, tag_names)
         if role_inputs is not None:
             _set_roles(locked, role_inputs)
-        messenger.proposal_changed(proposal=locked)
+        notify.proposal_changed(proposal=locked)
     return locked
 
 
@@ -253,7 +253,7 @@ def proposal_transition(
             note=note,
             created_at=now,
         )
-        messenger.proposal_transitioned(
+        notify.proposal_transitioned(
             proposal=locked, by=by, source=source, target=locked.status, note=note
         )
     return locked
@@ -331,7 +331,7 @@ def membership_request(
         membership.save()
         Follow.objects.get_or_create(proposal=locked, user=user)
         _touch(locked)
-        messenger.join_requested(membership=membership)
+        notify.join_requested(membership=membership)
     return membership
 
 
@@ -353,7 +353,7 @@ def _decide(membership: Membership, by, status: str, response: str) -> Membershi
         locked.decided_at = timezone.now()
         locked.save()
         _recount_members(proposal)
-        messenger.join_answered(membership=locked, by=by)
+        notify.join_answered(membership=locked, by=by)
     return locked
 
 
@@ -400,7 +400,7 @@ def membership_leave(*, proposal: Proposal, user) -> Membership:
         membership.save(update_fields=["status", "updated_at"])
         if was_member:
             _recount_members(locked)
-            messenger.member_left(membership=membership)
+            notify.member_left(membership=membership)
     return membership
 
 
@@ -429,7 +429,7 @@ def comment_create(*, proposal: Proposal, author, body: str) -> Comment:
         comment.save()
         Follow.objects.get_or_create(proposal=proposal, user=author)
         _recount_comments(proposal)
-        messenger.commented(comment=comment)
+        notify.commented(comment=comment)
     return comment
 
 
@@ -475,7 +475,7 @@ def cheer_set(*, proposal: Proposal, user, cheered: bool) -> bool:
         if cheered:
             Cheer.objects.create(proposal=locked, user=user)
             Follow.objects.get_or_create(proposal=locked, user=user)
-            messenger.cheered(proposal=locked, user=user)
+            notify.cheered(proposal=locked, user=user)
         else:
             Cheer.objects.filter(proposal=locked, user=user).delete()
         locked.cheer_count = Cheer.objects.filter(proposal=locked).count()
