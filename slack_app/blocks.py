@@ -366,6 +366,12 @@ def connect_prompt(*, url: str) -> str:
     ) % {"url": url}
 
 
+def link_prompt(*, url: str) -> str:
+    return _(
+        "Open this link while signed in to incubator to connect your Slack account: %(url)s"
+    ) % {"url": url}
+
+
 def help_text(*, command: str) -> str:
     command = escape(command)
     return "\n".join(

@@ -166,12 +166,7 @@ def command_link(command: Command) -> Answer:
     member = member_selectors.member_for_slack(slack_user_id=command.slack_user_id)
     with translation.override(_language(member)):
         url = _link_url(team_id=command.team_id, slack_user_id=command.slack_user_id)
-        return Answer(
-            text=_(
-                "Open this link while signed in to incubator to connect your Slack account: %(url)s"
-            )
-            % {"url": url}
-        )
+        return Answer(text=blocks.link_prompt(url=url))
 
 
 def command_form(member: User, command: Command) -> Answer:

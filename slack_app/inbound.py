@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from workers import publish
 
 from . import blocks, client, handlers
-from .handlers import Answer, ButtonPress, Command, ViewSubmission
+from .handlers import ButtonPress, Command, ViewSubmission
 
 log = logging.getLogger(__name__)
 
@@ -163,8 +163,7 @@ def _respond_later(response_url: str, text: str) -> None:
 @slack_verified
 def slash_command(request: HttpRequest) -> HttpResponse:
     command = _command(request)
-    data = request.POST
-    if _foreign(command.team_id, data.get("api_app_id", "")):
+    if _foreign(command.team_id, _identifier(request.POST.dict(), "api_app_id")):
         return JsonResponse(
             blocks.ephemeral(_("This command only works in the community's own Slack workspace."))
         )
@@ -240,7 +239,7 @@ def _view_submission(payload: dict, team_id: str, user_id: str, response_url: st
         private_metadata=_text(view, "private_metadata", where="view."),
         values=_values(view),
     )
-    answer: Answer = handlers.view_submission(submission)
+    answer = handlers.view_submission(submission)
     if answer.errors:
         return JsonResponse(blocks.modal_errors(answer.errors))
     _respond_later(response_url, answer.text)

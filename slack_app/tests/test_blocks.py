@@ -104,6 +104,7 @@ def _messages():
         "idea refused": blocks.idea_refused(LONG_EVIL),
         "idea posted": blocks.idea_posted(title=LONG_EVIL, url=f"{SITE}/proposals/7/"),
         "connect prompt": blocks.connect_prompt(url=f"{SITE}/members/slack/connect/abc/"),
+        "link prompt": blocks.link_prompt(url=f"{SITE}/members/slack/connect/abc/"),
         "help": blocks.help_text(command="/yattemitai"),
         "help, hostile command name": blocks.help_text(command=EVIL),
         "looking for people": blocks.looking_for_people([listing] * 20),
