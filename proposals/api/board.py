@@ -156,9 +156,11 @@ def board(request: HttpRequest, query: Query[BoardQuery], response: HttpResponse
     filters = selectors.BoardFilters.from_params(query.dict())
     # The fingerprint is one aggregate query: an unchanged board is answered before it is built.
     etag = f'"{selectors.board_fingerprint(user=user, filters=filters)}-api"'
-    answer = get_conditional_response(request, etag=etag) or response
-    answer["ETag"] = etag
-    answer["Cache-Control"] = "private, no-cache"
-    if answer is not response:
-        return answer
+    unchanged = get_conditional_response(request, etag=etag)  # 304 when If-None-Match has it
+    for answer in (response, unchanged):
+        if answer is not None:
+            answer["ETag"] = etag
+            answer["Cache-Control"] = "private, no-cache"
+    if unchanged is not None:
+        return unchanged
     return Board(filters=filters, columns=selectors.board_columns(user=user, filters=filters))
