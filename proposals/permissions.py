@@ -3,6 +3,8 @@
 Pure predicates: no queries beyond the user's own moderator flag (cached on the user).
 """
 
+from django.db.models import Q
+
 from .choices import ACTIVE_STATUSES, MembershipStatus
 
 # People can ask to join while a proposal is alive: from the first idea to running.
@@ -53,6 +55,15 @@ def can_see_comment(user, comment) -> bool:
     if not comment.is_hidden:
         return True
     return is_moderator(user) or can_edit_comment(user, comment)
+
+
+def comments_visible_to(user) -> Q:
+    """`can_see_comment` as a filter, for reading a page of comments from the database."""
+    if is_moderator(user):
+        return Q()
+    if user and user.is_authenticated:
+        return Q(is_hidden=False) | Q(author_id=user.pk)
+    return Q(is_hidden=False)
 
 
 def can_hide_comment(user, comment) -> bool:

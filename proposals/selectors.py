@@ -125,9 +125,18 @@ def filter_proposals(
     return proposals
 
 
-def proposal_detail(*, pk: int, comments: bool = True) -> Proposal:
-    """A proposal with everything its page shows, in a fixed number of queries. The API's detail
-    has no comments (they have their own endpoint): `comments=False` leaves them out."""
+# The proposal page shows the latest comments; earlier ones come a page at a time ("show earlier").
+COMMENTS_PAGE = 50
+TIMELINE_SHOWN = 30
+
+
+def proposal_detail(*, pk: int, viewer=None, comments: int | None = COMMENTS_PAGE) -> Proposal:
+    """A proposal with everything its page shows, in a fixed number of queries.
+
+    `comments` is how many of the latest comments `viewer` may see to load (as
+    `recent_comments`, oldest first, with one more than asked for when there are earlier ones),
+    None for all of them, 0 for none (the API's detail: comments have their own endpoint).
+    """
     relations = [
         "tags",
         "roles_wanted",
@@ -144,15 +153,43 @@ def proposal_detail(*, pk: int, comments: bool = True) -> Proposal:
             to_attr="history",
         ),
     ]
-    if comments:
-        relations.append(
-            Prefetch(
-                "comments",
-                queryset=Comment.objects.select_related("author"),
-                to_attr="all_comments",
-            )
+    if comments != 0:
+        latest = (
+            Comment.objects.filter(permissions.comments_visible_to(viewer))
+            .select_related("author")
+            .order_by("-created_at", "-id")
         )
-    return Proposal.objects.select_related("proposer").prefetch_related(*relations).get(pk=pk)
+        if comments is not None:
+            latest = latest[: comments + 1]
+        relations.append(Prefetch("comments", queryset=latest, to_attr="recent_comments"))
+    proposal = Proposal.objects.select_related("proposer").prefetch_related(*relations).get(pk=pk)
+    if comments != 0:
+        proposal.recent_comments.reverse()
+    return proposal
+
+
+@dataclass(frozen=True)
+class CommentPage:
+    comments: list[Comment]  # oldest first
+    has_earlier: bool
+
+    @property
+    def earliest_id(self) -> int | None:
+        return self.comments[0].pk if self.comments else None
+
+
+def comments_before(
+    *, proposal: Proposal, viewer, before_id: int | None = None, limit: int = COMMENTS_PAGE
+) -> CommentPage:
+    """A page of the comments `viewer` may see, the latest first among those older than
+    `before_id` (one query)."""
+    comments = Comment.objects.filter(proposal=proposal).filter(
+        permissions.comments_visible_to(viewer)
+    )
+    if before_id is not None:
+        comments = comments.filter(pk__lt=before_id)
+    found = list(comments.select_related("author").order_by("-created_at", "-id")[: limit + 1])
+    return CommentPage(comments=found[:limit][::-1], has_earlier=len(found) > limit)
 
 
 def accepted_members(proposal: Proposal) -> list[Membership]:
@@ -248,7 +285,8 @@ class TimelineEntry:
 
 
 def proposal_timeline(*, proposal: Proposal) -> list[TimelineEntry]:
-    """Transitions, joins and comments, oldest first (uses proposal_detail's prefetches)."""
+    """Transitions, joins and the loaded comments, oldest first (uses proposal_detail's
+    prefetches)."""
     entries = [TimelineEntry("created", proposal.created_at, proposal.proposer)]
     entries += [TimelineEntry("transition", t.created_at, t.actor, t) for t in proposal.history]
     entries += [
@@ -258,7 +296,7 @@ def proposal_timeline(*, proposal: Proposal) -> list[TimelineEntry]:
     ]
     entries += [
         TimelineEntry("comment", c.created_at, c.author, c)
-        for c in proposal.all_comments
+        for c in proposal.recent_comments
         if not c.is_hidden
     ]
     return sorted(entries, key=lambda entry: entry.at)

@@ -19,8 +19,12 @@ def forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "403.html", {"message": message}, status=403)
 
 
-def back_to(request: HttpRequest, proposal_id: int, anchor: str = "") -> HttpResponse:
-    url = reverse("proposals:detail", args=[proposal_id]) + (f"#{anchor}" if anchor else "")
+def back_to(
+    request: HttpRequest, proposal_id: int, anchor: str = "", *, everything: bool = False
+) -> HttpResponse:
+    """To the proposal page; `everything` shows the whole discussion (for an earlier comment)."""
+    url = reverse("proposals:detail", args=[proposal_id]) + ("?all=1" if everything else "")
+    url += f"#{anchor}" if anchor else ""
     if getattr(request, "htmx", False):
         return HttpResponseClientRedirect(url)
     return redirect(url)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("proposals/<int:pk>/join/", views.membership_request, name="join"),
     path("proposals/<int:pk>/leave/", views.membership_leave, name="leave"),
     path("proposals/<int:pk>/comments/", views.comment_create, name="comment_create"),
+    path("proposals/<int:pk>/discussion/", views.proposal_comments, name="comments"),
     path("proposals/<int:pk>/cheer/", views.cheer_toggle, name="cheer"),
     path("proposals/<int:pk>/follow/", views.follow_set, name="follow"),
     path(

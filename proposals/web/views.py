@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -175,20 +175,29 @@ class CommentView:
     can_hide: bool
 
 
-def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
-    user = request.user
-    can_steer = permissions.can_steer(user, proposal)
-    viewer = selectors.viewer_state(proposal=proposal, user=user)
-    roles = selectors.open_roles(proposal)
-    comments = [
+def _comment_views(user, comments) -> list[CommentView]:
+    return [
         CommentView(
             comment=comment,
             can_edit=permissions.can_edit_comment(user, comment),
             can_hide=permissions.can_hide_comment(user, comment),
         )
-        for comment in proposal.all_comments
-        if permissions.can_see_comment(user, comment)
+        for comment in comments
     ]
+
+
+def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: bool, **forms) -> dict:
+    user = request.user
+    can_steer = permissions.can_steer(user, proposal)
+    viewer = selectors.viewer_state(proposal=proposal, user=user)
+    roles = selectors.open_roles(proposal)
+    # One more than a page was loaded when there are earlier comments: that one stays for later.
+    comments = proposal.recent_comments
+    earlier = not everything and len(comments) > selectors.COMMENTS_PAGE
+    if earlier:
+        comments = comments[1:]
+    timeline = selectors.proposal_timeline(proposal=proposal)
+    timeline_more = not everything and len(timeline) > selectors.TIMELINE_SHOWN
     spent = selectors.time_in_state(proposal=proposal)
     return {
         "proposal": proposal,
@@ -199,12 +208,15 @@ def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
         "open_roles": roles,
         "recruiting": permissions.is_recruiting(proposal),
         "pending": selectors.pending_requests(proposal) if can_steer else [],
-        "timeline": selectors.proposal_timeline(proposal=proposal),
+        "timeline": timeline[-selectors.TIMELINE_SHOWN :] if timeline_more else timeline,
+        "timeline_more": timeline_more,
         "time_in_state": [
             (Status(s).label, spent[s], s == proposal.status) for s in Status.values if s in spent
         ],
         "time_in_current": spent.get(proposal.status),
-        "comments": comments,
+        "comments": _comment_views(user, comments),
+        "comments_earlier": earlier,
+        "comments_earliest": comments[0].pk if comments else None,
         "can_join": permissions.can_request_to_join(user, proposal, membership=viewer.membership),
         "join_form": forms.get("join_form")
         or JoinForm(role_names=[role.name for role in selectors.roles_still_open(proposal)]),
@@ -213,15 +225,20 @@ def _detail_context(request: HttpRequest, proposal: Proposal, **forms) -> dict:
     }
 
 
-def _load(pk: int) -> Proposal:
+def _load(pk: int, viewer, *, everything: bool = False) -> Proposal:
     try:
-        return selectors.proposal_detail(pk=pk)
+        return selectors.proposal_detail(
+            pk=pk, viewer=viewer, comments=None if everything else selectors.COMMENTS_PAGE
+        )
     except Proposal.DoesNotExist as exc:
         raise Http404 from exc
 
 
 def _render_detail(request, pk: int, *, status: int = 200, **forms) -> HttpResponse:
-    context = _detail_context(request, _load(pk), **forms)
+    # ?all=1: the whole discussion and timeline (the "show earlier" links without JavaScript).
+    everything = request.GET.get("all") == "1"
+    proposal = _load(pk, request.user, everything=everything)
+    context = _detail_context(request, proposal, everything=everything, **forms)
     return render(request, "proposals/detail.html", context, status=status)
 
 
@@ -229,6 +246,24 @@ def _render_detail(request, pk: int, *, status: int = 200, **forms) -> HttpRespo
 @require_GET
 def proposal_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, pk)
+
+
+@login_required
+@require_GET
+def proposal_comments(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Earlier comments, a page at a time, for the proposal page's "show earlier" (htmx)."""
+    proposal = get_object_or_404(Proposal, pk=pk)
+    before = request.GET.get("before", "")
+    if not before.isdigit():
+        return HttpResponseBadRequest(_("“before” must be a comment number."))
+    page = selectors.comments_before(proposal=proposal, viewer=request.user, before_id=int(before))
+    context = {
+        "proposal": proposal,
+        "comments": _comment_views(request.user, page.comments),
+        "comments_earlier": page.has_earlier,
+        "comments_earliest": page.earliest_id,
+    }
+    return render(request, "proposals/detail.html#comment_page", context)
 
 
 @login_required
@@ -262,7 +297,7 @@ def proposal_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @domain_errors
 def membership_request(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    proposal = _load(pk)
+    proposal = _load(pk, request.user)
     roles = selectors.roles_still_open(proposal)
     form = JoinForm(request.POST, role_names=[role.name for role in roles])
     if form.is_valid():
@@ -365,7 +400,7 @@ def comment_edit(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error, {})
         else:
-            return back_to(request, comment.proposal_id, f"comment-{comment.pk}")
+            return back_to(request, comment.proposal_id, f"comment-{comment.pk}", everything=True)
     status = 400 if request.method == "POST" else 200
     context = {"comment": comment, "form": form}
     return render(request, "proposals/comment_edit.html", context, status=status)
@@ -389,7 +424,7 @@ def comment_hide(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
     comment = _comment(comment_id)
     hidden = request.POST.get("hidden") == "1"
     services.comment_set_hidden(comment=comment, by=request.user, hidden=hidden)
-    return back_to(request, comment.proposal_id, f"comment-{comment.pk}")
+    return back_to(request, comment.proposal_id, f"comment-{comment.pk}", everything=True)
 
 
 # Cheer and follow: htmx swaps the buttons; without JavaScript the page reloads.
@@ -398,7 +433,7 @@ def comment_hide(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
 def _reactions(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         return redirect("proposals:detail", pk=pk)
-    proposal = _load(pk)
+    proposal = _load(pk, request.user)
     context = {
         "proposal": proposal,
         "viewer": selectors.viewer_state(proposal=proposal, user=request.user),
