@@ -114,7 +114,7 @@ def _fanout(followers: int) -> dict:
     from members.models import User
     from proposals.models import Follow
     from proposals.tests.factories import make_proposal
-    from workers import messenger
+    from workers import services as notify
     from workers.events import Channel, EventKind
     from workers.models import Delivery, DeliveryStatus, Event
 
@@ -127,7 +127,7 @@ def _fanout(followers: int) -> dict:
 
     started = time.perf_counter()
     with transaction.atomic():
-        event = messenger.record_event(
+        event = notify.record_event(
             kind=EventKind.COMMENTED, proposal=proposal, actor=actor, payload={"excerpt": "hi"}
         )
     recorded = time.perf_counter() - started
