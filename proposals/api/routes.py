@@ -75,7 +75,7 @@ class Cheering:
 
 def _detail(pk: int) -> Proposal:
     """The proposal as ProposalOut reads it: everything it shows prefetched, comments aside."""
-    return selectors.proposal_detail(pk=pk, comments=False)
+    return selectors.proposal_detail(pk=pk, comments=0)
 
 
 def _roles(roles: list[RoleIn]) -> list[services.RoleInput]:
