@@ -29,6 +29,7 @@ urlpatterns = [
     path("slack/interactions", slack_inbound.interaction, name="slack_interactions"),
     path("members/", include("members.urls")),
     path("notifications/", include("workers.urls")),
+    path("moderation/", include("moderation.urls")),
     path("board/", include("proposals.web.board_urls")),
     path("", include("proposals.web.urls")),
 ]
