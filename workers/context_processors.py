@@ -1,21 +1,31 @@
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
 from . import selectors
 
+NAV_BADGE_ID = "nav-notifications"
 
-def nav_badge(user) -> str:
-    """The navigation's link to notifications, with the unread count when there is one."""
-    count = selectors.unread_count(user=user)
+
+def nav_badge(user, *, count: int | None = None, oob: bool = False) -> str:
+    """The navigation's link to notifications, with the unread count when there is one.
+
+    `oob`: marked for htmx to swap it in place of the one in the page (after "mark read").
+    """
+    if count is None:
+        count = selectors.unread_count(user=user)
+    # The count is shown as a badge and read out as words ("3 unread"), not as a bare number.
     badge = format_html(
-        ' <span class="badge" aria-label="{}">{}</span>',
-        ngettext("%(count)s unread", "%(count)s unread", count) % {"count": count},
+        ' <span class="badge" aria-hidden="true">{}</span><span class="visually-hidden">{}</span>',
         count,
+        ngettext("%(count)s unread", "%(count)s unread", count) % {"count": count},
     )
     return format_html(
-        '<a href="{}" class="nav-notifications">{}{}</a>',
+        '<a href="{}" id="{}" class="nav-notifications"{}>{}{}</a>',
         reverse("workers:list"),
+        NAV_BADGE_ID,
+        mark_safe(' hx-swap-oob="true"') if oob else "",
         gettext("Notifications"),
         badge if count else "",
     )

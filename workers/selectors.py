@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from members.models import MODERATORS_GROUP
 from proposals import selectors as proposal_selectors
@@ -30,6 +31,10 @@ from .events import (
 from .models import Delivery, EmailDigest, EmailPreference, SlackThread
 
 # --- who hears an event --------------------------------------------------------------------------
+
+
+# The answers to a join request: the applicant hears these, addressed to them.
+ANSWER_KINDS = frozenset({EventKind.JOIN_ACCEPTED, EventKind.JOIN_DECLINED})
 
 
 def audience_ids(*, kind: str, proposal, actor_id: int | None, payload: dict) -> set[int]:
@@ -55,6 +60,10 @@ def audience_ids(*, kind: str, proposal, actor_id: int | None, payload: dict) ->
             .values_list("pk", flat=True)
         )
     ids.discard(actor_id)
+    # Nobody hears of their own joining, leaving or waiting: only an answer is addressed to the
+    # person it is about (and reads so, see notification_text).
+    if kind not in ANSWER_KINDS:
+        ids.discard(payload.get("applicant_id"))
     ids.difference_update(payload.get("cheerer_ids", []))
     if ids:
         ids = set(
@@ -78,6 +87,8 @@ def email_modes(*, user_ids: set[int], kind: str) -> dict[int, str]:
 
 # --- the member's inbox (in-app notifications) ---------------------------------------------------
 
+NOTIFICATIONS_PAGE = 30
+
 
 @dataclass
 class Notification:
@@ -86,6 +97,14 @@ class Notification:
     text: str
     created_at: datetime
     unread: bool
+    proposal_id: int | None = None
+    # Where the notification points: the proposal (at the comment, the team, ...), or the moderators'
+    # page for a failed delivery.
+    url: str = ""
+    # What was said with it (a comment, a move's note, a join request's message, the reply to one),
+    # and, for a reply, who replied.
+    quote: str = ""
+    reply_from: str = ""
 
 
 @dataclass
@@ -99,6 +118,13 @@ class NotificationGroup:
         return sum(item.unread for item in self.items)
 
 
+@dataclass
+class NotificationPage:
+    groups: list[NotificationGroup]
+    # The id of the oldest notification shown, when there are older ones.
+    older_than: int | None
+
+
 def inbox(*, user) -> QuerySet[Delivery]:
     return Delivery.objects.filter(channel=Channel.INAPP, recipient_id=user.pk)
 
@@ -109,29 +135,108 @@ def unread_count(*, user) -> int:
     return inbox(user=user).filter(read_at__isnull=True).count()
 
 
-def notification_groups(*, user, limit: int = 200) -> list[NotificationGroup]:
-    """The latest notifications grouped by proposal; groups ordered by their newest item. One query.
+def notification_text(*, kind: str, payload: dict, recipient_id: int | None) -> str:
+    """The event's headline as this recipient reads it, in the active language: an answer to a
+    join request is addressed to the person who asked."""
+    if kind == EventKind.JOIN_ACCEPTED and payload.get("applicant_id") == recipient_id:
+        return gettext("Your request to join “%(title)s” was accepted.") % {
+            "title": payload.get("title", "")
+        }
+    return headline(kind, payload)
 
-    Headlines are written in the active language.
+
+def notification_quote(*, kind: str, payload: dict, recipient_id: int | None) -> tuple[str, str]:
+    """What was said with the event, and, for the answer to a join request (which only the person
+    who asked is shown), who replied. ("", "") when nothing was said."""
+    if kind in ANSWER_KINDS:
+        if payload.get("applicant_id") != recipient_id:
+            return "", ""
+        return payload.get("response", ""), payload.get("actor_name", "")
+    key = {
+        EventKind.COMMENTED: "excerpt",
+        EventKind.TRANSITIONED: "note",
+        EventKind.JOIN_REQUESTED: "message",
+    }.get(kind)
+    return (payload.get(key, "") if key else ""), ""
+
+
+def notification_path(*, kind: str, proposal_id: int | None, payload: dict) -> str:
+    """Where a notification points, as a path of this site."""
+    if kind == EventKind.DELIVERY_FAILED:
+        return reverse("moderation:page") + "#deliveries"
+    if proposal_id is None:
+        return ""
+    path = reverse("proposals:detail", args=[proposal_id])
+    if kind == EventKind.COMMENTED and payload.get("comment_id"):
+        # The whole discussion, so that an earlier comment is on the page too.
+        return f"{path}?all=1#comment-{payload['comment_id']}"
+    if kind in (EventKind.JOIN_REQUESTED, EventKind.JOIN_REMINDER, *ANSWER_KINDS):
+        return f"{path}#team"
+    return path
+
+
+def _notification(delivery: Delivery) -> Notification:
+    event = delivery.event
+    quote, reply_from = notification_quote(
+        kind=event.kind, payload=event.payload, recipient_id=delivery.recipient_id
+    )
+    return Notification(
+        id=delivery.pk,
+        kind=event.kind,
+        text=notification_text(
+            kind=event.kind, payload=event.payload, recipient_id=delivery.recipient_id
+        ),
+        created_at=delivery.created_at,
+        unread=delivery.read_at is None,
+        proposal_id=event.proposal_id,
+        url=notification_path(
+            kind=event.kind, proposal_id=event.proposal_id, payload=event.payload
+        ),
+        quote=quote,
+        reply_from=reply_from,
+    )
+
+
+def notification_page(
+    *, user, older_than: int | None = None, size: int = NOTIFICATIONS_PAGE
+) -> NotificationPage:
+    """A page of the member's notifications, newest first, grouped by proposal (groups ordered by
+    their newest item); `older_than` (a notification id) starts the page after that one.
+
+    Two queries at most; headlines are written in the active language. Raises
+    Delivery.DoesNotExist when `older_than` is no notification of this member.
     """
-    deliveries = inbox(user=user).select_related("event").order_by("-created_at", "-id")[:limit]
+    deliveries = inbox(user=user).select_related("event").order_by("-created_at", "-id")
+    if older_than is not None:
+        start = inbox(user=user).values_list("created_at", flat=True).get(pk=older_than)
+        deliveries = deliveries.filter(
+            Q(created_at__lt=start) | Q(created_at=start, pk__lt=older_than)
+        )
+    rows = list(deliveries[: size + 1])
+    shown = rows[:size]
     groups: dict[int | None, NotificationGroup] = {}
-    for delivery in deliveries:
+    for delivery in shown:
         event = delivery.event
         group = groups.setdefault(
             event.proposal_id,
             NotificationGroup(proposal_id=event.proposal_id, title=event.payload.get("title", "")),
         )
-        group.items.append(
-            Notification(
-                id=delivery.pk,
-                kind=event.kind,
-                text=headline(event.kind, event.payload),
-                created_at=delivery.created_at,
-                unread=delivery.read_at is None,
-            )
-        )
-    return list(groups.values())
+        group.items.append(_notification(delivery))
+    return NotificationPage(
+        groups=list(groups.values()),
+        older_than=shown[-1].pk if len(rows) > size else None,
+    )
+
+
+def notification_groups(*, user, limit: int = NOTIFICATIONS_PAGE) -> list[NotificationGroup]:
+    """The latest notifications grouped by proposal (the first page)."""
+    return notification_page(user=user, size=limit).groups
+
+
+def notification(*, user, delivery_id: int) -> Notification | None:
+    """One of the member's notifications (to show it again once it is read)."""
+    delivery = inbox(user=user).select_related("event").filter(pk=delivery_id).first()
+    return _notification(delivery) if delivery else None
 
 
 @dataclass(frozen=True)
@@ -189,13 +294,18 @@ class DigestGroup:
     proposal_id: int | None
     title: str
     link: str
-    lines: list[str] = field(default_factory=list)
+    items: list[Notification] = field(default_factory=list)
+
+    @property
+    def lines(self) -> list[str]:
+        return [item.text for item in self.items]
 
 
 def digest_groups(*, user, since: datetime) -> list[DigestGroup]:
     """Unread in-app notifications since `since` whose kind the member gets in the digest.
 
-    Grouped by proposal, newest first (groups ordered by their newest item); in the active language.
+    Grouped by proposal, newest first (groups ordered by their newest item); in the active language,
+    each as the member reads it in the app (with what was said and a link of its own).
     """
     modes = dict(EMAIL_DEFAULTS)
     modes.update(EmailPreference.objects.filter(user=user).values_list("kind", "mode"))
@@ -216,7 +326,7 @@ def digest_groups(*, user, since: datetime) -> list[DigestGroup]:
                 title=event.payload.get("title", ""),
                 link=proposal_link(event.proposal_id),
             )
-        group.lines.append(headline(event.kind, event.payload))
+        group.items.append(_notification(delivery))
     return list(groups.values())
 
 

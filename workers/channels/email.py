@@ -11,9 +11,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import ngettext
 
-from ..events import headline
 from ..models import Delivery
-from ..selectors import DigestGroup, absolute, proposal_link
+from ..selectors import (
+    DigestGroup,
+    absolute,
+    notification_path,
+    notification_quote,
+    notification_text,
+)
 
 
 class NoAddress(Exception):
@@ -53,7 +58,11 @@ def send(delivery: Delivery) -> str:
     """
     user = delivery.recipient
     event = delivery.event
-    line = headline(event.kind, event.payload)
+    line = notification_text(kind=event.kind, payload=event.payload, recipient_id=user.pk)
+    quote, reply_from = notification_quote(
+        kind=event.kind, payload=event.payload, recipient_id=user.pk
+    )
+    path = notification_path(kind=event.kind, proposal_id=event.proposal_id, payload=event.payload)
     return _send(
         user=user,
         subject=f"[incubator] {line}"[:200],
@@ -61,8 +70,9 @@ def send(delivery: Delivery) -> str:
         context={
             "user": user,
             "headline": line,
-            "payload": event.payload,
-            "link": proposal_link(event.proposal_id),
+            "quote": quote,
+            "reply_from": reply_from,
+            "link": absolute(path or "/"),
             "settings_link": _settings_link(),
         },
     )
@@ -84,6 +94,7 @@ def send_digest(user, *, groups: list[DigestGroup]) -> str:
             "user": user,
             "groups": groups,
             "count": count,
+            "site": absolute(""),
             "settings_link": _settings_link(),
         },
     )
