@@ -126,8 +126,8 @@ def filter_proposals(
 
 
 # The proposal page shows the latest comments; earlier ones come a page at a time ("show earlier").
-COMMENTS_PAGE = 50
-TIMELINE_SHOWN = 30
+COMMENTS_PAGE = 30
+TIMELINE_SHOWN = 20
 
 
 def proposal_detail(*, pk: int, viewer=None, comments: int | None = COMMENTS_PAGE) -> Proposal:

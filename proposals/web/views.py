@@ -175,6 +175,37 @@ class CommentView:
     can_hide: bool
 
 
+@dataclass(frozen=True)
+class TimelineView:
+    """A timeline line as the page shows it, its words put together in Python (a
+    `{% blocktranslate %}` per line was most of the timeline's render)."""
+
+    kind: str
+    at: object
+    text: str
+    note: str = ""
+    anchor: str = ""
+
+    @classmethod
+    def of(cls, entry: selectors.TimelineEntry) -> "TimelineView":
+        who = entry.actor.public_name if entry.actor else _("someone")
+        item = entry.item
+        if entry.kind == "transition":
+            text = _("%(who)s moved it from %(source)s to %(target)s") % {
+                "who": who,
+                "source": item.get_from_status_display(),
+                "target": item.get_to_status_display(),
+            }
+            return cls(entry.kind, entry.at, text, note=item.note)
+        if entry.kind == "joined":
+            text = _("%(who)s joined as %(role)s") % {"who": who, "role": item.role}
+            return cls(entry.kind, entry.at, text)
+        if entry.kind == "comment":
+            text = _("%(who)s commented") % {"who": who}
+            return cls(entry.kind, entry.at, text, anchor=f"comment-{item.pk}")
+        return cls(entry.kind, entry.at, _("%(who)s shared the idea") % {"who": who})
+
+
 def _comment_views(user, comments) -> list[CommentView]:
     return [
         CommentView(
@@ -208,7 +239,10 @@ def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: boo
         "open_roles": roles,
         "recruiting": permissions.is_recruiting(proposal),
         "pending": selectors.pending_requests(proposal) if can_steer else [],
-        "timeline": timeline[-selectors.TIMELINE_SHOWN :] if timeline_more else timeline,
+        "timeline": [
+            TimelineView.of(entry)
+            for entry in (timeline[-selectors.TIMELINE_SHOWN :] if timeline_more else timeline)
+        ],
         "timeline_more": timeline_more,
         "time_in_state": [
             (Status(s).label, spent[s], s == proposal.status) for s in Status.values if s in spent
