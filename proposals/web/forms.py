@@ -1,22 +1,87 @@
 """Forms parse and check what a person typed; the services decide and write."""
 
 import re
-import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from ..choices import Status
 from ..models import BODY_MAX, COMMENT_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
 from ..services import MAX_ROLES, RoleInput
 
+# A list typed by hand may be separated by 、 ， or , (and, for themes, # or new lines).
 THEME_SEPARATORS = re.compile(r"[,、，#\n]+")
 OTHER_ROLE = "__other__"
+
+# The built-in themes are stored in Japanese (the community's language); the form names them in
+# the reader's language and still sends the stored name.
+THEME_LABELS = {
+    "子ども・教育": _("Children & education"),
+    "福祉": _("Welfare"),
+    "地域づくり": _("Local community"),
+    "環境": _("Environment"),
+    "国際協力": _("International cooperation"),
+    "防災": _("Disaster preparedness"),
+    "IT・デジタル": _("IT & digital"),
+    "ファンドレイジング": _("Fundraising"),
+    "広報・デザイン": _("Outreach & design"),
+    "学び合い": _("Learning together"),
+}
+
+# Django's stock messages ("This field is required.", "Ensure this value has at most…") read
+# like a machine; these say the same gently, in every form of ours.
+KIND_ERRORS = {
+    "required": _("Please fill this in."),
+    "max_length": _(
+        "Please keep this to %(limit_value)d characters or fewer (it is %(show_value)d now)."
+    ),
+    "min_length": _("Please write at least %(limit_value)d characters."),
+    "min_value": _("Please enter %(limit_value)s or more."),
+    "max_value": _("Please enter %(limit_value)s or less."),
+    "invalid_choice": _("Please choose one of the options."),
+}
+KIND_INVALID = {
+    forms.IntegerField: _("Please enter a whole number, e.g. 2."),
+    forms.EmailField: _("Please check the email address, e.g. name@example.org."),
+}
+
+
+def theme_label(name: str) -> str:
+    """A theme as the reader should see it: a built-in one in their language, others as typed."""
+    return str(THEME_LABELS.get(name, name))
 
 
 def split_themes(text: str) -> list[str]:
     return [part.strip() for part in THEME_SEPARATORS.split(text or "") if part.strip()]
+
+
+def join_names(names) -> str:
+    """Names in one line the way the reader's language lists them: 「福祉、環境」, "Welfare, Environment"."""
+    return pgettext("between items of a list", ", ").join(names)
+
+
+def use_kind_errors(form: forms.BaseForm) -> None:
+    """Give every field of `form` the gentle messages instead of Django's stock ones."""
+    for field in form.fields.values():
+        messages = dict(KIND_ERRORS)
+        for field_class, text in KIND_INVALID.items():
+            if isinstance(field, field_class):
+                messages["invalid"] = text
+        field.error_messages = {**field.error_messages, **messages}
+
+
+class KindErrorsMixin:
+    """For forms that are not ours to write (e.g. django-allauth's): the gentle messages."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_kind_errors(self)
+
+
+class KindForm(KindErrorsMixin, forms.Form):
+    """A form whose errors speak kindly."""
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError, fields: dict[str, str]) -> None:
@@ -29,7 +94,10 @@ def apply_service_errors(form: forms.Form, error: ValidationError, fields: dict[
         form.add_error(field if field in form.fields else None, messages)
 
 
-class ProposalForm(forms.Form):
+class ProposalForm(KindForm):
+    # Fields that show a live character count under them (static/js/app.js).
+    counted = ("title", "summary")
+
     title = forms.CharField(
         label=_("Title"),
         max_length=TITLE_MAX,
@@ -64,16 +132,21 @@ class ProposalForm(forms.Form):
 
     def __init__(self, *args, suggested_themes: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["themes"].choices = [(name, name) for name in suggested_themes]
-        if not self.is_bound and not self.initial.get("submission_key"):
-            self.initial["submission_key"] = uuid.uuid4().hex
+        self.fields["themes"].choices = [(name, theme_label(name)) for name in suggested_themes]
 
     @property
     def theme_names(self) -> list[str]:
         return [*self.cleaned_data["themes"], *split_themes(self.cleaned_data["free_themes"])]
 
+    def draft(self) -> "ProposalForm":
+        """The same text, unchecked: shown again after Preview or "add another role"."""
+        return ProposalForm(
+            initial={name: self[name].value() for name in self.fields},
+            suggested_themes=[value for value, _label in self.fields["themes"].choices],
+        )
 
-class RoleForm(forms.Form):
+
+class RoleForm(KindForm):
     name = forms.CharField(label=_("Role"), max_length=60, required=False)
     count = forms.IntegerField(label=_("How many"), min_value=1, max_value=50, initial=1)
     pace = forms.CharField(label=_("Expected pace"), max_length=80, required=False)
@@ -95,10 +168,18 @@ class RoleForm(forms.Form):
 
 
 class BaseRoleFormSet(forms.BaseFormSet):
+    opened = False  # a row was just added: the section stays open
+
     @property
     def has_any(self) -> bool:
         """Whether any role is filled in (or was, before editing): the section starts open then."""
-        return bool(self.initial) or (self.is_bound and any(f.has_changed() for f in self.forms))
+        named = any(str(row.get("name") or "").strip() for row in self.initial or [])
+        typed = self.is_bound and any(form.has_changed() for form in self.forms)
+        return self.opened or named or typed
+
+    @property
+    def can_add(self) -> bool:
+        return self.total_form_count() < MAX_ROLES
 
     @property
     def roles(self) -> list[RoleInput]:
@@ -112,9 +193,18 @@ class BaseRoleFormSet(forms.BaseFormSet):
             if form.cleaned_data.get("name")
         ]
 
+    def draft(self, *, one_more: bool = False) -> "BaseRoleFormSet":
+        """The rows as typed, unchecked (after Preview); with `one_more`, an empty row more."""
+        rows = [{name: form[name].value() for name in form.fields} for form in self.forms]
+        formset = type(self)(initial=rows)
+        formset.extra = 1 if one_more else 0
+        formset.opened = one_more
+        return formset
 
+
+# One empty row to start with; "add another role" adds more, up to MAX_ROLES.
 RoleFormSet = forms.formset_factory(
-    RoleForm, formset=BaseRoleFormSet, extra=3, max_num=MAX_ROLES, absolute_max=MAX_ROLES
+    RoleForm, formset=BaseRoleFormSet, extra=1, max_num=MAX_ROLES, absolute_max=MAX_ROLES
 )
 
 
@@ -122,7 +212,7 @@ class PreviewForm(forms.Form):
     body = forms.CharField(required=False, max_length=BODY_MAX)
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(KindForm):
     to = forms.ChoiceField(choices=Status.choices)
     seen_status = forms.ChoiceField(choices=Status.choices)
     note = forms.CharField(
@@ -133,7 +223,7 @@ class TransitionForm(forms.Form):
     )
 
 
-class JoinForm(forms.Form):
+class JoinForm(KindForm):
     role_choice = forms.ChoiceField(label=_("Role"), required=False)
     role_other = forms.CharField(
         label=_("Or in your own words"),
@@ -171,7 +261,7 @@ class JoinForm(forms.Form):
         return cleaned
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(KindForm):
     response = forms.CharField(
         label=_("A few words (optional)"),
         max_length=NOTE_MAX,
@@ -180,7 +270,9 @@ class DecisionForm(forms.Form):
     )
 
 
-class CommentForm(forms.Form):
+class CommentForm(KindForm):
+    counted = ("body",)
+
     body = forms.CharField(
         label=_("Comment"),
         max_length=COMMENT_MAX,

@@ -1,5 +1,6 @@
 """Proposal pages. Thin: parse a form, call a service or selector, render; htmx gets a partial."""
 
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from .forms import (
     RoleFormSet,
     TransitionForm,
     apply_service_errors,
+    join_names,
 )
 
 PROPOSAL_FIELDS = {"tags": "free_themes"}
@@ -77,17 +79,63 @@ def _render_form(request, form, roles, *, proposal=None, preview=None, status=20
     return render(request, "proposals/form.html", context, status=status)
 
 
+def _redraw(request, form, roles, *, proposal=None) -> HttpResponse | None:
+    """Preview, or "add another role" without JavaScript: the form again, unchecked, nothing saved."""
+    if "preview" in request.POST:
+        draft = roles.draft()
+        return _render_form(
+            request, form.draft(), draft, proposal=proposal, preview=_preview(request)
+        )
+    if "add_role" in request.POST:
+        return _render_form(request, form.draft(), roles.draft(one_more=True), proposal=proposal)
+    return None
+
+
+# The submission keys of the last forms this session was given. After Back, the browser may load
+# the form again (with a new key) and still show what was typed: the same idea, sent again from
+# any of these forms, is the one already posted, not a second one.
+FORM_KEYS_SESSION_KEY = "proposal_form_keys"
+FORM_KEYS_KEPT = 20
+
+
+def _new_submission_key(request: HttpRequest) -> str:
+    key = uuid.uuid4().hex
+    kept = request.session.get(FORM_KEYS_SESSION_KEY, [])[-(FORM_KEYS_KEPT - 1) :]
+    request.session[FORM_KEYS_SESSION_KEY] = [*kept, key]
+    return key
+
+
+def _posted_already(request: HttpRequest, form: ProposalForm) -> Proposal | None:
+    keys = {form.cleaned_data["submission_key"], *request.session.get(FORM_KEYS_SESSION_KEY, [])}
+    return (
+        Proposal.objects.filter(
+            proposer=request.user,
+            submission_key__in=keys - {""},
+            title=form.cleaned_data["title"],
+            summary=form.cleaned_data["summary"],
+        )
+        .order_by("created_at")
+        .first()
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_create(request: HtmxHttpRequest) -> HttpResponse:
     themes = _suggested_themes()
     if request.method == "GET":
-        return _render_form(request, ProposalForm(suggested_themes=themes), RoleFormSet())
+        form = ProposalForm(
+            initial={"submission_key": _new_submission_key(request)}, suggested_themes=themes
+        )
+        return _render_form(request, form, RoleFormSet())
     form = ProposalForm(request.POST, suggested_themes=themes)
     roles = RoleFormSet(request.POST)
-    if "preview" in request.POST:
-        return _render_form(request, form, roles, preview=_preview(request))
+    if redrawn := _redraw(request, form, roles):
+        return redrawn
     if form.is_valid() and roles.is_valid():
+        if posted := _posted_already(request, form):
+            messages.info(request, _("You have posted this idea already; here it is."))
+            return redirect(posted)
         try:
             proposal = services.proposal_submit(
                 proposer=request.user,
@@ -113,7 +161,7 @@ def _edit_initial(proposal: Proposal, themes: list[str]) -> tuple[dict, list[dic
         "summary": proposal.summary,
         "body": proposal.body,
         "themes": [name for name in tag_names if name in themes],
-        "free_themes": ", ".join(name for name in tag_names if name not in themes),
+        "free_themes": join_names(name for name in tag_names if name not in themes),
     }
     roles = [
         {"name": role.name, "count": role.count, "pace": role.pace}
@@ -136,8 +184,8 @@ def proposal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _render_form(request, form, RoleFormSet(initial=role_rows), proposal=proposal)
     form = ProposalForm(request.POST, suggested_themes=themes)
     roles = RoleFormSet(request.POST)
-    if "preview" in request.POST:
-        return _render_form(request, form, roles, proposal=proposal, preview=_preview(request))
+    if redrawn := _redraw(request, form, roles, proposal=proposal):
+        return redrawn
     if form.is_valid() and roles.is_valid():
         try:
             services.proposal_update(
