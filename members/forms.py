@@ -1,15 +1,16 @@
-"""Forms for a member's own settings; members.services does the writing."""
+"""Forms for a member's own settings and account; members.services does the writing."""
 
+from allauth.account import forms as account_forms
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from proposals.web.forms import split_themes
+from proposals.web.forms import KindErrorsMixin, KindForm, join_names, split_themes
 
 from .models import User
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(KindForm):
     """The profile a member writes. Their Slack id is not typed here: a verified flow links it."""
 
     display_name = forms.CharField(
@@ -57,7 +58,7 @@ class ProfileForm(forms.Form):
         initial = {
             "display_name": user.display_name,
             "bio": user.bio,
-            "interests": ", ".join(user.interests or []),
+            "interests": join_names(user.interests or []),
             "skills": user.skills,
             "availability": user.availability,
             "preferred_language": user.preferred_language,
@@ -69,10 +70,82 @@ class ProfileForm(forms.Form):
         return split_themes(self.cleaned_data["interests"])
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(KindForm):
     name = forms.CharField(
         label=_("Token name"),
         max_length=80,
         required=False,
         help_text=_("So you remember what it is for, e.g. “my script”."),
     )
+
+
+class _AccountForm(KindErrorsMixin):
+    """django-allauth's forms in the community's words: our labels and help, kind errors, and no
+    placeholder repeating the label."""
+
+    labels: dict = {}
+    helps: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs.pop("placeholder", None)
+            if name in self.labels:
+                field.label = self.labels[name]
+            if name in self.helps:
+                field.help_text = self.helps[name]
+
+
+NEW_PASSWORD_HELP = _("At least 8 characters. Not too common, and not only numbers.")
+
+
+class LoginForm(_AccountForm, account_forms.LoginForm):
+    labels = {
+        "login": _("Username or email address"),
+        "password": _("Password"),
+        "remember": _("Stay logged in on this device"),
+    }
+    helps = {"password": ""}  # the page links "Forgot your password?" under the form
+
+
+class SignupForm(_AccountForm, account_forms.SignupForm):
+    labels = {
+        "email": _("Email address"),
+        "username": _("Username"),
+        "password1": _("Password"),
+        "password2": _("The password once more"),
+    }
+    helps = {
+        "email": _(
+            "For messages from the community and a forgotten password. Other members don’t see it."
+        ),
+        "username": _("Shown on your profile page. You can add a display name later."),
+        "password1": NEW_PASSWORD_HELP,
+    }
+
+
+class ResetPasswordForm(_AccountForm, account_forms.ResetPasswordForm):
+    labels = {"email": _("Email address")}
+
+
+class ResetPasswordKeyForm(_AccountForm, account_forms.ResetPasswordKeyForm):
+    labels = {"password1": _("New password"), "password2": _("The new password once more")}
+    helps = {"password1": NEW_PASSWORD_HELP}
+
+
+class ChangePasswordForm(_AccountForm, account_forms.ChangePasswordForm):
+    labels = {
+        "oldpassword": _("Current password"),
+        "password1": _("New password"),
+        "password2": _("The new password once more"),
+    }
+    helps = {"oldpassword": "", "password1": NEW_PASSWORD_HELP}
+
+
+class SetPasswordForm(_AccountForm, account_forms.SetPasswordForm):
+    labels = {"password1": _("Password"), "password2": _("The password once more")}
+    helps = {"password1": NEW_PASSWORD_HELP}
+
+
+class AddEmailForm(_AccountForm, account_forms.AddEmailForm):
+    labels = {"email": _("Email address")}

@@ -137,6 +137,19 @@ ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+# allauth's forms in the community's words (labels, help, kind errors): members/forms.py.
+ACCOUNT_FORMS = {
+    name: f"members.forms.{form}"
+    for name, form in {
+        "login": "LoginForm",
+        "signup": "SignupForm",
+        "reset_password": "ResetPasswordForm",
+        "reset_password_from_key": "ResetPasswordKeyForm",
+        "change_password": "ChangePasswordForm",
+        "set_password": "SetPasswordForm",
+        "add_email": "AddEmailForm",
+    }.items()
+}
 INVITE_ONLY = env.bool("INVITE_ONLY", default=False)
 # Comma-separated; "a, b" is the codes "a" and "b".
 INVITE_CODES = [code.strip() for code in env.list("INVITE_CODES", default=[]) if code.strip()]
