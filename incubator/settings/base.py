@@ -157,6 +157,7 @@ INVITE_CODES = [code.strip() for code in env.list("INVITE_CODES", default=[]) if
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["incubator.formats"]  # one date format per language
 TIME_ZONE = env("TIME_ZONE", default="Asia/Tokyo")
 USE_I18N = True
 USE_TZ = True
