@@ -277,3 +277,27 @@ def _email_settings(chromium, base_url, screenshot, member, language):
 
 def _background(locator) -> str:
     return locator.evaluate("element => getComputedStyle(element).backgroundColor")
+
+
+def test_a_welcomed_member_reads_the_welcome_not_news_of_their_own_joining(
+    in_browser_thread, live_server, screenshot
+):
+    proposer = UserFactory(display_name="Aoi")
+    proposal = make_proposal(proposer=proposer, title="朝ヨガ")
+    joiner = UserFactory(display_name="れん", preferred_language="ja")
+    membership = services.membership_request(proposal=proposal, user=joiner, role="広報")
+    services.membership_accept(membership=membership, by=proposer, response="ようこそ！")
+    in_browser_thread(lambda chromium: _welcomed(chromium, live_server.url, screenshot, joiner))
+
+
+def _welcomed(chromium, base_url, screenshot, joiner):
+    context = _signed_in(chromium, base_url, joiner, "ja", PHONE)
+    page = context.new_page()
+    page.goto(f"{base_url}/notifications/")
+    items = page.locator(".notification")
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text("「朝ヨガ」への参加希望が受け入れられました。")
+    expect(items.first.locator(".notification-quote")).to_contain_text("ようこそ！")
+    expect(page.locator("main")).not_to_contain_text("れんさんが")
+    screenshot(page, "notifications-ja-phone-welcomed")
+    context.close()
