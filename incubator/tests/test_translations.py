@@ -3,6 +3,7 @@ compiled catalogue that Django reads (.mo) says the same as the one people edit 
 
 import ast
 import gettext
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -57,3 +58,28 @@ def test_the_compiled_catalogue_matches_the_source():
         if translated != expected:
             stale.append(entry["msgid"])
     assert stale == [], "run `make messages` to compile the catalogue"
+
+
+# Hiragana, katakana, CJK punctuation (、。「」), kanji and full-width forms.
+JAPANESE = r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]"
+ASCII_BESIDE_JAPANESE = re.compile(rf"{JAPANESE}\s*[,?:]|[,?:]\s*{JAPANESE}")
+
+
+def test_japanese_text_uses_japanese_punctuation():
+    """「、」「？」「：」 in Japanese text, never ASCII , ? : beside a Japanese word."""
+    wrong = [
+        text
+        for entry in _entries(CATALOGUE / "django.po")
+        for keyword, text in entry.items()
+        if keyword.startswith("msgstr") and ASCII_BESIDE_JAPANESE.search(text)
+    ]
+    assert wrong == []
+
+
+def test_the_punctuation_check_catches_what_it_should():
+    assert ASCII_BESIDE_JAPANESE.search("届けられませんでした: 理由")
+    assert ASCII_BESIDE_JAPANESE.search("福祉, 環境")
+    assert ASCII_BESIDE_JAPANESE.search("仕事?")
+    assert not ASCII_BESIDE_JAPANESE.search("福祉、環境")
+    assert not ASCII_BESIDE_JAPANESE.search("Slackで https://example.org を開く")
+    assert not ASCII_BESIDE_JAPANESE.search("API: %(name)s、Slack")  # ASCII between Latin words
