@@ -10,13 +10,18 @@ app = Celery("incubator")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+EMBEDDED_PREFIX = "sqla+sqlite:///"
+
+
+def embedded_broker_file(url: str) -> Path | None:
+    """The SQLite file of the embedded broker (no REDIS_URL), None for any other broker."""
+    url = str(url or "")
+    return Path(url.removeprefix(EMBEDDED_PREFIX)) if url.startswith(EMBEDDED_PREFIX) else None
+
 
 @app.on_after_configure.connect
-def _make_embedded_broker_folders(sender: Celery, **kwargs) -> None:
-    """The filesystem transport (no REDIS_URL) expects its folders to exist, on both sides."""
-    if not str(sender.conf.broker_url).startswith("filesystem"):
-        return
-    options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
-        if options.get(key):
-            Path(options[key]).mkdir(parents=True, exist_ok=True)
+def _make_embedded_broker_folder(sender: Celery, **kwargs) -> None:
+    """SQLite creates the broker's file, not its folder: make it, on both sides."""
+    path = embedded_broker_file(sender.conf.broker_url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,13 +1,14 @@
 """One delivery, start to end: claim it, send it through its channel, and have the outbox record
-what happened (sent, retry later, or failed for good). Also one card refresh and one daily digest.
+what happened (sent, retry later, or failed for good). Also one card update and one daily digest.
 
-The Celery tasks are thin shells around these: a `retry_in` becomes a countdown, so a worker never
-sleeps waiting for Slack.
+Email and in-app deliveries run as one task each (`process`). A Slack delivery is one step of its
+channel's sequence, which workers.relay owns (order and pace): `slack_post` makes the one post
+the delivery needs next (its thread's card first, if the thread has none yet), `slack_card_update`
+and `slack_card_repost` keep a proposal's card current. Each says what Slack answered, so the
+relay decides when the channel may go on; none of them waits.
 """
 
 import logging
-import random
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -17,51 +18,48 @@ from django.utils import timezone, translation
 
 from slack_app.client import SlackError, SlackPermanent, SlackRateLimited, SlackTransient
 
-from . import outbox, pacing, publish, selectors
+from . import lanes, outbox, publish, selectors
 from .channels import email as email_channel
 from .channels import inapp as inapp_channel
 from .channels import slack as slack_channel
 from .events import Channel, EventKind
-from .models import FINAL_STATUSES, Delivery, DeliveryStatus, EmailDigest
+from .models import FINAL_STATUSES, Delivery, EmailDigest, SlackThread
 
 logger = logging.getLogger(__name__)
+
+# Slack's answers that mean the card is gone (deleted in Slack): post it again.
+CARD_GONE = frozenset({"message_not_found", "thread_not_found"})
+# A card Slack could not update for a passing reason is tried again this much later.
+CARD_RETRY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
 class Outcome:
-    result: str  # sent | skipped | failed | busy | retry | missing
+    result: str  # sent | skipped | failed | busy | retry | missing | relayed
     retry_in: float = 0.0
-    slot_at: float | None = None
 
 
-class Paced(Exception):
-    """Our own pacing (about one message per second per channel): come back after `wait` seconds."""
-
-    def __init__(self, wait: float):
-        super().__init__(f"paced for {wait:.2f}s")
-        self.wait = wait
-
-
-def process(delivery_id: int, *, slot_at: float | None = None) -> Outcome:
+def process(delivery_id: int) -> Outcome:
+    """An email or in-app delivery. A Slack one is handed to its channel's sender."""
     current = Delivery.objects.filter(pk=delivery_id).first()
     if current is None:
         return Outcome("missing")
     if current.status in FINAL_STATUSES:
         return Outcome(current.status)
+    if current.channel == Channel.SLACK:
+        publish.relay(current.lane)
+        return Outcome("relayed")
     wait = (current.not_before - timezone.now()).total_seconds()
-    if current.status == DeliveryStatus.PENDING and wait > 1:
-        # Handed back earlier with its own retry already scheduled (and the sweeper behind it):
-        # a stray run must not schedule another, which would lose the reserved Slack slot.
-        return Outcome("retry", retry_in=wait) if current.attempts == 0 else Outcome("busy")
-    if outbox.blocked_by_earlier(current):
-        # The earlier one starts this one when it is done (tasks.deliver); this is the backstop.
-        return Outcome("retry", retry_in=2.0 + 3.0 * random.random())
+    if wait > 1:
+        # Handed back earlier with its own retry already scheduled (and the sweeper behind it).
+        return Outcome("busy")
     delivery = outbox.claim(delivery_id)
     if delivery is None:
         # Another run holds it (its lease protects it) or has just finished it.
         return Outcome("busy")
-    if delivery.channel == Channel.SLACK:
-        return _slack(delivery, slot_at)
+    if delivery.attempts >= settings.WORKERS_MAX_ATTEMPTS:
+        outbox.mark_failed(delivery, f"gave up after {delivery.attempts} attempts")
+        return Outcome("failed")
     if delivery.channel == Channel.EMAIL:
         return _email(delivery)
     outbox.mark_sent(delivery, inapp_channel.send(delivery))
@@ -69,11 +67,14 @@ def process(delivery_id: int, *, slot_at: float | None = None) -> Outcome:
 
 
 def _transient(delivery: Delivery, error: str) -> Outcome:
-    if delivery.attempts >= settings.WORKERS_MAX_ATTEMPTS:
-        outbox.mark_failed(delivery, f"gave up after {delivery.attempts} attempts: {error}")
+    """A real failure (timeout, 5xx, SMTP): it counts, backs off, and fails at the cap."""
+    if delivery.attempts + 1 >= settings.WORKERS_MAX_ATTEMPTS:
+        outbox.mark_failed(
+            delivery, f"gave up after {delivery.attempts + 1} attempts: {error}", failure=True
+        )
         return Outcome("failed")
-    retry_in = outbox.backoff(delivery.attempts)
-    outbox.release(delivery, retry_in=retry_in, error=error)
+    retry_in = outbox.backoff(delivery.attempts + 1)
+    outbox.release(delivery, retry_in=retry_in, error=error, failure=True)
     return Outcome("retry", retry_in=retry_in)
 
 
@@ -90,29 +91,17 @@ def _email(delivery: Delivery) -> Outcome:
     return Outcome("sent")
 
 
-# --- Slack: the proposal's thread (its card), then the event's reply ------------------------------
+# --- Slack: one step of a channel's sequence -----------------------------------------------------
 
 
-class _Pace:
-    """Takes the channel's next slot before each post; raises Paced when it is not yet time.
-
-    A delivery handed back for its slot comes back with `slot_at` and keeps that slot.
-    """
-
-    def __init__(self, slot_at: float | None):
-        self.slot_at = slot_at
-
-    def take(self, channel: str) -> None:
-        if self.slot_at is not None:
-            early = self.slot_at - time.time()
-            if early > 0.1:
-                raise Paced(early)
-            self.slot_at = None
-            return
-        wait = pacing.reserve(channel)
-        if wait > 0.05:
-            self.slot_at = time.time() + wait
-            raise Paced(wait)
+@dataclass(frozen=True)
+class Step:
+    # sent | card (the thread's card went first; the delivery's own post is next) | retry |
+    # failed | skipped | paused (Slack's Retry-After) | busy | updated | lost (the card is gone)
+    result: str
+    pause: float = 0.0
+    # Whether Slack was called (the call took one of the channel's slots).
+    called: bool = True
 
 
 def _posting(delivery: Delivery, post):
@@ -128,101 +117,137 @@ def _posting(delivery: Delivery, post):
     return ts
 
 
-def _ensure_thread(proposal, delivery: Delivery, pace: _Pace):
-    """The proposal's root card, posted once. Returns (thread, whether it was posted just now)."""
-    thread = outbox.thread_open(proposal=proposal, channel_id=slack_channel.channel_for(proposal))
-    if thread.root_ts:
-        return thread, False
+def _post_card(thread: SlackThread, proposal, delivery: Delivery | None) -> str:
+    """Post the card from the current state (or find the one an earlier attempt posted) and root
+    the thread in it."""
+    changes = thread.card_changes
     ts = None
     if thread.card_version > 0:
         # An earlier attempt may have posted the card and crashed before saving its ts.
         ts = slack_channel.find_card(channel=thread.channel_id, proposal=proposal)
     if ts is None:
-        pace.take(thread.channel_id)
         outbox.thread_card_posting(thread)
-        ts = _posting(
-            delivery,
-            lambda: slack_channel.post_card(
+
+        def post():
+            return slack_channel.post_card(
                 channel=thread.channel_id, proposal=proposal, delivery=delivery
-            ),
-        )
-        outbox.clear_posting(delivery)
-    outbox.thread_rooted(thread, root_ts=ts)
-    return thread, True
+            )
+
+        ts = _posting(delivery, post) if delivery is not None else post()
+        if delivery is not None:
+            outbox.clear_posting(delivery)
+    outbox.thread_rooted(thread, root_ts=ts, changes=changes)
+    return ts
 
 
-def _update_card(thread, proposal) -> None:
-    version = thread.card_version + 1
-    slack_channel.update_card(thread=thread, proposal=proposal, version=version)
-    outbox.thread_card_updated(thread, version=version)
-
-
-def _send_slack(delivery: Delivery, pace: _Pace) -> str:
-    """Deliver one event to Slack and return the message's ts. Raises SlackError / Paced."""
+def _send_slack(delivery: Delivery) -> tuple[str, str]:
+    """The one post this delivery needs next: ("sent", ts) or ("card", root ts)."""
     event = delivery.event
     ambiguous = delivery.external_id == outbox.POSTING
     if event.kind == EventKind.WEEKLY_DIGEST:
         found = slack_channel.find_weekly_digest(delivery=delivery) if ambiguous else None
         if found:
-            return found
-        pace.take(settings.SLACK_CHANNEL_ID)
-        return _posting(delivery, lambda: slack_channel.post_weekly_digest(delivery=delivery))
-
+            return "sent", found
+        return "sent", _posting(
+            delivery, lambda: slack_channel.post_weekly_digest(delivery=delivery)
+        )
     proposal = selectors.proposal_for_slack(proposal_id=event.proposal_id)
-    thread, posted_now = _ensure_thread(proposal, delivery, pace)
+    thread = outbox.thread_open(
+        proposal=proposal, channel_id=delivery.lane or lanes.slack_lane_for(proposal)
+    )
+    if not thread.root_ts:
+        ts = _post_card(thread, proposal, delivery)
+        # The card is the announcement of a new proposal; a reply would only repeat it.
+        return ("sent" if event.kind == EventKind.SUBMITTED else "card"), ts
     if event.kind == EventKind.SUBMITTED:
-        # The card is the announcement; a reply would only repeat it.
-        return thread.root_ts
-    if not posted_now:
-        _update_card(thread, proposal)
+        return "sent", thread.root_ts
     found = slack_channel.find_reply(thread=thread, delivery=delivery) if ambiguous else None
     if found:
-        return found
-    pace.take(thread.channel_id)
-    return _posting(delivery, lambda: slack_channel.post_reply(thread=thread, delivery=delivery))
+        return "sent", found
+    return "sent", _posting(
+        delivery, lambda: slack_channel.post_reply(thread=thread, delivery=delivery)
+    )
 
 
-def _slack(delivery: Delivery, slot_at: float | None) -> Outcome:
+def slack_post(delivery_id: int) -> Step:
+    """The next post of one Slack delivery. Called by its channel's sender only, which holds the
+    channel's lease: a delivery left in sending by a sender that died is taken over."""
+    delivery = outbox.claim(delivery_id, take_over=True)
+    if delivery is None:
+        return Step("busy", called=False)
     if not slack_channel.is_configured():
         outbox.mark_skipped(delivery, "No Slack token configured.")
-        return Outcome("skipped")
-    pace = _Pace(slot_at)
+        return Step("skipped", called=False)
+    if delivery.attempts >= settings.WORKERS_MAX_ATTEMPTS:
+        outbox.mark_failed(delivery, f"gave up after {delivery.attempts} attempts")
+        return Step("failed", called=False)
     try:
         with translation.override(settings.LANGUAGE_CODE):
-            ts = _send_slack(delivery, pace)
-    except Paced as paced:
-        outbox.release(delivery, retry_in=paced.wait)
-        return Outcome("retry", retry_in=paced.wait, slot_at=pace.slot_at)
+            result, ts = _send_slack(delivery)
     except SlackRateLimited as limited:
-        if delivery.attempts >= settings.WORKERS_MAX_ATTEMPTS:
-            outbox.mark_failed(delivery, str(limited))
-            return Outcome("failed")
-        retry_in = limited.retry_after + random.uniform(0, 1)
-        outbox.release(delivery, retry_in=retry_in, error=str(limited))
-        return Outcome("retry", retry_in=retry_in)
+        # Slack asks the channel to wait: no attempt counted, the delivery keeps its turn.
+        outbox.release(delivery, error=str(limited))
+        return Step("paused", pause=limited.retry_after)
     except SlackPermanent as error:
         outbox.mark_failed(delivery, f"Slack refused: {error}")
-        return Outcome("failed")
+        return Step("failed")
     except SlackTransient as error:
-        return _transient(delivery, str(error))
+        return Step(_transient(delivery, str(error)).result)
+    if result == "card":
+        outbox.release(delivery)
+        return Step("card")
     outbox.mark_sent(delivery, ts)
-    return Outcome("sent")
+    return Step("sent")
 
 
-def refresh_card(proposal_id: int) -> bool:
-    """Re-render a proposal's card if it has one. Permanent errors are logged, not retried;
-    rate limits and passing failures are raised for the task to retry."""
-    thread = selectors.slack_thread(proposal_id=proposal_id)
-    if thread is None or not slack_channel.is_configured():
-        return False
-    proposal = selectors.proposal_for_slack(proposal_id=proposal_id)
+def slack_card_update(thread_id: int) -> Step:
+    """chat.update the card from the current state: idempotent and insensitive to event order."""
+    thread = SlackThread.objects.filter(pk=thread_id).first()
+    if thread is None or not thread.root_ts or not slack_channel.is_configured():
+        return Step("lost", called=False)
+    proposal = selectors.proposal_for_slack(proposal_id=thread.proposal_id)
+    changes, version = thread.card_changes, thread.card_version + 1
     try:
         with translation.override(settings.LANGUAGE_CODE):
-            _update_card(thread, proposal)
+            slack_channel.update_card(thread=thread, proposal=proposal, version=version)
+    except SlackRateLimited as limited:
+        return Step("paused", pause=limited.retry_after)
     except SlackPermanent as error:
-        logger.error("Could not refresh the card of proposal %s: %s", proposal_id, error)
-        return False
-    return True
+        if error.code in CARD_GONE:
+            logger.warning("The card of proposal %s is gone; posting it again.", proposal.pk)
+            outbox.thread_card_lost(thread)
+            return Step("lost")
+        logger.error("Could not update the card of proposal %s: %s", proposal.pk, error)
+        outbox.thread_card_given_up(thread, changes=changes)
+        return Step("failed")
+    except SlackTransient as error:
+        logger.warning("The card of proposal %s waits: %s", proposal.pk, error)
+        outbox.thread_card_later(thread, seconds=CARD_RETRY_SECONDS)
+        return Step("retry")
+    outbox.thread_card_updated(thread, version=version, changes=changes)
+    return Step("updated")
+
+
+def slack_card_repost(thread_id: int) -> Step:
+    """Post a card that was deleted in Slack again; the thread continues under the new one."""
+    thread = SlackThread.objects.filter(pk=thread_id).first()
+    if thread is None or thread.root_ts or not slack_channel.is_configured():
+        return Step("busy", called=False)
+    proposal = selectors.proposal_for_slack(proposal_id=thread.proposal_id)
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            _post_card(thread, proposal, None)
+    except SlackRateLimited as limited:
+        return Step("paused", pause=limited.retry_after)
+    except SlackPermanent as error:
+        logger.error("Could not post the card of proposal %s again: %s", proposal.pk, error)
+        outbox.thread_card_given_up(thread, changes=thread.card_changes)
+        return Step("failed")
+    except SlackTransient as error:
+        logger.warning("The card of proposal %s waits to be posted again: %s", proposal.pk, error)
+        outbox.thread_card_later(thread, seconds=CARD_RETRY_SECONDS)
+        return Step("retry")
+    return Step("sent")
 
 
 # --- the daily email digest ----------------------------------------------------------------------

@@ -74,9 +74,15 @@ class Delivery(models.Model):
         choices=DeliveryStatus.choices,
         default=DeliveryStatus.PENDING,
     )
+    # Real failures only (timeouts, 5xx, a worker lost mid-send): waiting for one's turn or for
+    # Slack's Retry-After never counts.
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     not_before = models.DateTimeField(_("not before"), default=timezone.now)
+    # When it first became due (a retry moves not_before, never this): the backlog's age.
+    due_at = models.DateTimeField(_("due"), default=timezone.now)
+    # Who sends it, in order: the Slack channel's id for Slack, "email" for email (see ChannelState).
+    lane = models.CharField(_("lane"), max_length=40, blank=True)
     # While a worker holds a delivery in SENDING, nobody else may take it before this moment.
     lease_until = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
@@ -105,6 +111,7 @@ class Delivery(models.Model):
             models.Index(fields=["recipient", "channel", "read_at"]),
             models.Index(fields=["status", "not_before"]),
             models.Index(fields=["proposal", "channel", "status"]),
+            models.Index(fields=["lane", "status"]),
         ]
 
     def __str__(self) -> str:
@@ -155,6 +162,11 @@ class SlackThread(models.Model):
     channel_id = models.CharField(max_length=32)
     root_ts = models.CharField(max_length=32, blank=True)
     card_version = models.PositiveIntegerField(default=0)
+    # Every change the card shows counts here (in the change's own transaction); the card is
+    # "dirty" from the first change it does not show yet, and re-rendered once per coalescing
+    # window with the latest state.
+    card_changes = models.PositiveIntegerField(default=0)
+    card_dirty_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -163,3 +175,31 @@ class SlackThread(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id} → {self.channel_id}/{self.root_ts}"
+
+
+class ChannelState(models.Model):
+    """One lane of deliveries sent in order by one sender at a time: a Slack channel (its id), or
+    "email". Holds the sender's lease, Slack's pace and pause, and what operations were told."""
+
+    key = models.CharField(_("lane"), max_length=40, unique=True)
+    # The relay run that sends for this lane now, and until when its lease holds unrenewed.
+    holder = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # A re-armed relay run is due at this moment (so two runs never arm the same wake-up twice).
+    armed_until = models.DateTimeField(null=True, blank=True)
+    # Slack's pace: the earliest moment for the next post and the next card update.
+    next_post_at = models.DateTimeField(null=True, blank=True)
+    next_update_at = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
+    # Set when the moderators were told of a failure; cleared by the next success (one alert per
+    # outage, not per event).
+    alerted_at = models.DateTimeField(_("alerted"), null=True, blank=True)
+    # Set when the backlog's age was logged as too old; cleared once it is young again.
+    backlog_warned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery lane")
+        verbose_name_plural = _("delivery lanes")
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,23 +1,25 @@
-"""The outbox's own records: each delivery's state machine, and each proposal's Slack thread.
+"""The outbox's own records: each delivery's state machine, each lane's sender lease and pace, and
+each proposal's Slack thread (its card's posting state).
 
 This is the only module that changes a Delivery's progress (status, attempts, lease, external id).
-Every step is one guarded UPDATE: a delivery is claimed by moving it from pending (or from sending
-with an expired lease) to sending in a single conditional UPDATE, so two runs of the same delivery
-never both get it; a final state is never left again.
+Every step is one guarded UPDATE: a delivery is claimed by moving it from pending to sending in a
+single conditional UPDATE, so two runs of the same delivery never both get it; a final state is
+never left again. `attempts` counts real failures only: a delivery handed back to wait for its
+turn or for Slack's Retry-After keeps its count.
 """
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from . import publish, services
 from .events import Channel
-from .models import Delivery, DeliveryStatus, SlackThread
+from .models import ChannelState, Delivery, DeliveryStatus, SlackThread
 
 logger = logging.getLogger(__name__)
 
@@ -25,24 +27,28 @@ ERROR_MAX = 2000
 # external_id while a post is on its way: if we never hear back, the next attempt looks for the
 # earlier post (by its metadata) before posting again.
 POSTING = "?"
+LOST_MID_SEND = "The sender stopped during the send."
+WAITING = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
-def claim(delivery_id: int) -> Delivery | None:
+def claim(delivery_id: int, *, take_over: bool = False) -> Delivery | None:
+    """Move a due pending delivery to sending. One left in sending by a sender that died (its
+    lease ran out; or any, with `take_over`, for the lane's lease holder, the lane's only sender)
+    is taken too, and that lost try counts as a failed attempt."""
     now = timezone.now()
-    taken = (
-        # A little tolerance for timers firing early, not enough for a stray duplicate run to
-        # take a delivery that was just handed back to wait for its Slack slot.
-        Delivery.objects.filter(pk=delivery_id, not_before__lte=now + timedelta(seconds=0.2))
-        .filter(
-            Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
+    lease = now + timedelta(seconds=settings.WORKERS_DELIVERY_LEASE_SECONDS)
+    rows = Delivery.objects.filter(pk=delivery_id)
+    # A little tolerance for timers firing early.
+    taken = rows.filter(
+        status=DeliveryStatus.PENDING, not_before__lte=now + timedelta(seconds=0.2)
+    ).update(status=DeliveryStatus.SENDING, lease_until=lease, updated_at=now)
+    if not taken:
+        stuck = rows.filter(status=DeliveryStatus.SENDING)
+        if not take_over:
+            stuck = stuck.filter(lease_until__lt=now)
+        taken = stuck.update(
+            lease_until=lease, attempts=F("attempts") + 1, last_error=LOST_MID_SEND, updated_at=now
         )
-        .update(
-            status=DeliveryStatus.SENDING,
-            lease_until=now + timedelta(seconds=settings.WORKERS_DELIVERY_LEASE_SECONDS),
-            attempts=F("attempts") + 1,
-            updated_at=now,
-        )
-    )
     if not taken:
         return None
     return Delivery.objects.select_related(
@@ -74,36 +80,68 @@ def mark_sent(delivery: Delivery, external_id: str = "") -> None:
         last_error="",
         updated_at=now,
     )
+    if delivery.lane:
+        # The lane works again: its next failure is a new outage, told again.
+        ChannelState.objects.filter(key=delivery.lane, alerted_at__isnull=False).update(
+            alerted_at=None
+        )
 
 
 def mark_skipped(delivery: Delivery, reason: str) -> None:
     _mark_final(delivery, DeliveryStatus.SKIPPED, reason)
 
 
-def mark_failed(delivery: Delivery, error: str) -> None:
-    """Failed for good: the moderators are told in the app; the ERROR log is for the collector."""
+def mark_failed(delivery: Delivery, error: str, *, failure: bool = False) -> None:
+    """Failed for good (the admin's "retry now" takes it back); a last `failure` is counted. The
+    moderators are told in the app once per outage of its lane, not once per event; the ERROR log
+    is for the collector."""
     with transaction.atomic():
-        _mark_final(delivery, DeliveryStatus.FAILED, error)
+        _mark_final(delivery, DeliveryStatus.FAILED, error, failure=failure)
         logger.error("Delivery %s (%s) failed for good: %s", delivery.pk, delivery.channel, error)
-        services.delivery_failed(delivery=delivery, error=error)
+        if _first_failure_of_outage(delivery.lane):
+            services.delivery_failed(delivery=delivery, error=error)
 
 
-def _mark_final(delivery: Delivery, status: str, error: str) -> None:
+def _first_failure_of_outage(lane: str) -> bool:
+    if not lane:
+        return True
+    lane_state(lane)
+    return bool(
+        ChannelState.objects.filter(key=lane, alerted_at__isnull=True).update(
+            alerted_at=timezone.now()
+        )
+    )
+
+
+def _mark_final(delivery: Delivery, status: str, error: str, *, failure: bool = False) -> None:
+    changes = {"attempts": F("attempts") + 1} if failure else {}
     Delivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.SENT).update(
-        status=status, last_error=error[:ERROR_MAX], lease_until=None, updated_at=timezone.now()
-    )
-
-
-def release(delivery: Delivery, *, retry_in: float, error: str = "") -> None:
-    """Hand the delivery back as pending, due again in `retry_in` seconds."""
-    now = timezone.now()
-    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
-        status=DeliveryStatus.PENDING,
-        lease_until=None,
-        not_before=now + timedelta(seconds=retry_in),
+        status=status,
         last_error=error[:ERROR_MAX],
-        updated_at=now,
+        lease_until=None,
+        updated_at=timezone.now(),
+        **changes,
     )
+
+
+def release(
+    delivery: Delivery, *, retry_in: float = 0.0, error: str = "", failure: bool = False
+) -> None:
+    """Hand the delivery back as pending, due again in `retry_in` seconds (at once when 0).
+    Only a `failure` counts as an attempt."""
+    now = timezone.now()
+    changes = {
+        "status": DeliveryStatus.PENDING,
+        "lease_until": None,
+        "last_error": error[:ERROR_MAX],
+        "updated_at": now,
+    }
+    if retry_in > 0:
+        changes["not_before"] = now + timedelta(seconds=retry_in)
+    if failure:
+        changes["attempts"] = F("attempts") + 1
+        delivery.attempts += 1
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(**changes)
 
 
 def backoff(attempt: int) -> float:
@@ -115,55 +153,20 @@ def backoff(attempt: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
-def blocked_by_earlier(delivery: Delivery) -> bool:
-    """Per-thread order: an earlier Slack delivery of the same proposal still on its way."""
-    if delivery.channel != Channel.SLACK or delivery.proposal_id is None:
-        return False
-    # An earlier one waiting for a retry (tried before) still goes first; one that was never due
-    # yet (a cheer batch still collecting) does not hold the thread up.
-    return (
-        Delivery.objects.filter(
-            channel=Channel.SLACK,
-            proposal_id=delivery.proposal_id,
-            pk__lt=delivery.pk,
-            status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING],
-        )
-        .filter(Q(not_before__lte=timezone.now()) | Q(attempts__gt=0))
-        .exists()
-    )
-
-
-def next_in_thread(delivery_id: int) -> int | None:
-    """The Slack delivery waiting behind this one in its proposal's thread, to start it right away."""
-    delivery = Delivery.objects.filter(pk=delivery_id).only("channel", "proposal_id").first()
-    if delivery is None or delivery.channel != Channel.SLACK or delivery.proposal_id is None:
-        return None
-    return (
-        Delivery.objects.filter(
-            channel=Channel.SLACK,
-            proposal_id=delivery.proposal_id,
-            pk__gt=delivery_id,
-            status=DeliveryStatus.PENDING,
-            attempts=0,
-            not_before__lte=timezone.now(),
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-
-
 def sweep(limit: int = 500) -> list[int]:
-    """Deliveries that were never picked up (broker down, process died): claim them for re-sending.
+    """What beat does every WORKERS_SWEEP_INTERVAL_SECONDS.
 
-    Runs under SKIP LOCKED, so two sweepers never take the same rows; the ids are published after
-    commit.
+    Email deliveries that were never picked up (broker down, process died) are published again.
+    Slack deliveries are never published one by one: each waits for its turn in its channel's
+    lane, so a lane with due work whose sender is gone (no live lease, no wake-up armed) is poked
+    once instead. Runs under SKIP LOCKED, so two sweepers never take the same rows.
     """
     now = timezone.now()
     stale = now - timedelta(seconds=settings.WORKERS_SWEEP_GRACE_SECONDS)
     with transaction.atomic():
         rows = list(
             Delivery.objects.select_for_update(skip_locked=True)
+            .exclude(channel=Channel.SLACK)
             .filter(
                 Q(status=DeliveryStatus.PENDING, not_before__lte=stale, updated_at__lte=stale)
                 | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
@@ -176,6 +179,12 @@ def sweep(limit: int = 500) -> list[int]:
             publish.deliveries_after_commit([(pk, now) for pk in rows])
     if rows:
         logger.info("Sweeper re-enqueued %d deliveries.", len(rows))
+    poked = [lane for lane in lanes_due(now=now) if lane_unattended(lane, now=now)]
+    for lane in poked:
+        if lane_arm(lane, at=now):
+            publish.relay(lane)
+    if poked:
+        logger.info("Sweeper woke the sender of %s.", ", ".join(poked))
     return rows
 
 
@@ -183,22 +192,126 @@ def retry_now(delivery_ids: list[int]) -> int:
     """The admin's "retry now": failed or stuck deliveries become pending and are published."""
     now = timezone.now()
     with transaction.atomic():
-        ids = list(
+        rows = list(
             Delivery.objects.filter(pk__in=delivery_ids)
             .exclude(status__in=[DeliveryStatus.SENT, DeliveryStatus.SKIPPED])
             # One being sent right now is left alone: taking it would risk a second post.
             .exclude(status=DeliveryStatus.SENDING, lease_until__gte=now)
-            .values_list("pk", flat=True)
+            .values_list("pk", "channel", "lane")
         )
-        Delivery.objects.filter(pk__in=ids).update(
+        Delivery.objects.filter(pk__in=[pk for pk, _c, _l in rows]).update(
             status=DeliveryStatus.PENDING,
             attempts=0,
             lease_until=None,
             not_before=now,
             updated_at=now,
         )
-        publish.deliveries_after_commit([(pk, now) for pk in ids])
-    return len(ids)
+        publish.deliveries_after_commit(
+            [(pk, now) for pk, channel, _lane in rows if channel != Channel.SLACK]
+        )
+        for lane in sorted({lane for _pk, channel, lane in rows if channel == Channel.SLACK}):
+            publish.relay_after_commit(lane)
+    return len(rows)
+
+
+# --- a lane: one sender at a time, at its channel's pace -----------------------------------------
+
+
+def lane_state(key: str) -> ChannelState:
+    state = ChannelState.objects.filter(key=key).first()
+    if state is None:
+        try:
+            with transaction.atomic():
+                state = ChannelState.objects.create(key=key)
+        except IntegrityError:
+            state = ChannelState.objects.get(key=key)
+    return state
+
+
+def lane_acquire(key: str, *, holder: str) -> ChannelState | None:
+    """The lane's lease for `holder`, if nobody else holds a live one (a redelivered run of the
+    same holder takes its own lease back at once)."""
+    lane_state(key)
+    now = timezone.now()
+    taken = (
+        ChannelState.objects.filter(key=key)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(holder=holder))
+        .update(
+            holder=holder,
+            lease_until=now + timedelta(seconds=settings.WORKERS_RELAY_LEASE_SECONDS),
+        )
+    )
+    return ChannelState.objects.get(key=key) if taken else None
+
+
+def lane_renew(key: str, *, holder: str, **clocks: datetime | None) -> bool:
+    """Extend the lease (and record the lane's pace); False when the lease is no longer ours."""
+    until = timezone.now() + timedelta(seconds=settings.WORKERS_RELAY_LEASE_SECONDS)
+    return bool(
+        ChannelState.objects.filter(key=key, holder=holder).update(lease_until=until, **clocks)
+    )
+
+
+def lane_release(key: str, *, holder: str, **clocks: datetime | None) -> None:
+    ChannelState.objects.filter(key=key, holder=holder).update(
+        holder="", lease_until=None, **clocks
+    )
+
+
+def lane_arm(key: str, *, at: datetime) -> bool:
+    """Whether to publish a wake-up for `at`: not when one is already armed for no later."""
+    now = timezone.now()
+    lane_state(key)
+    return bool(
+        ChannelState.objects.filter(key=key)
+        .filter(Q(armed_until__isnull=True) | Q(armed_until__gt=at) | Q(armed_until__lte=now))
+        .update(armed_until=at)
+    )
+
+
+def lanes_due(*, now: datetime) -> list[str]:
+    """Slack lanes with something due now (the relay's business to send)."""
+    return sorted(
+        set(
+            Delivery.objects.filter(channel=Channel.SLACK, status__in=WAITING)
+            .filter(Q(not_before__lte=now) | Q(status=DeliveryStatus.SENDING))
+            .values_list("lane", flat=True)
+            .distinct()
+        )
+        | set(
+            SlackThread.objects.filter(card_dirty_at__lte=now)
+            .values_list("channel_id", flat=True)
+            .distinct()
+        )
+    )
+
+
+def lane_unattended(key: str, *, now: datetime) -> bool:
+    """No live lease and no wake-up armed that should have fired by now: its sender is lost."""
+    state = lane_state(key)
+    grace = timedelta(seconds=5)
+    leased = state.lease_until is not None and state.lease_until >= now
+    armed = state.armed_until is not None and state.armed_until >= now - grace
+    return not leased and not armed
+
+
+def lane_warned(key: str, *, too_old: bool) -> bool:
+    """Record whether the lane's backlog is too old; True only the first time it is."""
+    lane_state(key)
+    lanes = ChannelState.objects.filter(key=key)
+    if not too_old:
+        lanes.filter(backlog_warned_at__isnull=False).update(backlog_warned_at=None)
+        return False
+    return bool(
+        lanes.filter(backlog_warned_at__isnull=True).update(backlog_warned_at=timezone.now())
+    )
+
+
+def lanes_young(*, except_for: list[str]) -> None:
+    """Every lane but these has a young backlog again: its next old one is logged again."""
+    ChannelState.objects.filter(backlog_warned_at__isnull=False).exclude(key__in=except_for).update(
+        backlog_warned_at=None
+    )
 
 
 # --- a proposal's Slack thread: its root card, posted once, then edited in place -----------------
@@ -217,11 +330,34 @@ def thread_card_posting(thread: SlackThread) -> None:
     thread.card_version = 1
 
 
-def thread_rooted(thread: SlackThread, *, root_ts: str) -> None:
+def thread_rooted(thread: SlackThread, *, root_ts: str, changes: int) -> None:
+    """The card is in the channel, showing every change up to `changes`."""
     SlackThread.objects.filter(pk=thread.pk).update(root_ts=root_ts, card_version=1)
+    SlackThread.objects.filter(pk=thread.pk, card_changes=changes).update(card_dirty_at=None)
     thread.root_ts, thread.card_version = root_ts, 1
 
 
-def thread_card_updated(thread: SlackThread, *, version: int) -> None:
+def thread_card_updated(thread: SlackThread, *, version: int, changes: int) -> None:
+    """The card shows every change up to `changes`; a later one leaves it dirty."""
     SlackThread.objects.filter(pk=thread.pk).update(card_version=version)
+    SlackThread.objects.filter(pk=thread.pk, card_changes=changes).update(card_dirty_at=None)
     thread.card_version = version
+
+
+def thread_card_lost(thread: SlackThread) -> None:
+    """The card was deleted in Slack: post it again (a dirty card without a root); later replies
+    go to the new one."""
+    SlackThread.objects.filter(pk=thread.pk).update(
+        root_ts="", card_version=0, card_dirty_at=timezone.now()
+    )
+    thread.root_ts, thread.card_version = "", 0
+
+
+def thread_card_later(thread: SlackThread, *, seconds: float) -> None:
+    SlackThread.objects.filter(pk=thread.pk, card_dirty_at__isnull=False).update(
+        card_dirty_at=timezone.now() + timedelta(seconds=seconds)
+    )
+
+
+def thread_card_given_up(thread: SlackThread, *, changes: int) -> None:
+    SlackThread.objects.filter(pk=thread.pk, card_changes=changes).update(card_dirty_at=None)

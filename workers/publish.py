@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 # Task names (workers/tasks.py registers each under exactly this name).
 DELIVER = "workers.deliver"
+RELAY_CHANNEL = "workers.relay_channel"
 REFRESH_SLACK_CARD = "workers.refresh_slack_card"
 SEND_DIGEST = "workers.send_digest"
 SLACK_OPEN_VIEW = "workers.slack_open_view"
@@ -61,3 +62,13 @@ def deliveries(jobs: list[tuple[int, datetime]]) -> int:
 def deliveries_after_commit(jobs: list[tuple[int, datetime]]) -> None:
     if jobs:
         transaction.on_commit(partial(deliveries, list(jobs)), robust=True)
+
+
+def relay(lane: str, *, eta: datetime | None = None) -> bool:
+    """Poke the sender of a Slack channel's lane: it takes the lane's next due deliveries in
+    order (no delivery is published by itself, none polls for its turn)."""
+    return publish(RELAY_CHANNEL, lane, eta=eta)
+
+
+def relay_after_commit(lane: str, *, eta: datetime | None = None) -> None:
+    transaction.on_commit(partial(relay, lane, eta=eta), robust=True)

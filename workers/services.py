@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from proposals.choices import MembershipStatus
 
-from . import publish, selectors
+from . import lanes, publish, selectors
 from .events import (
     AUDIENCE,
     EMAIL_DEFAULTS,
@@ -25,7 +27,7 @@ from .events import (
     EventKind,
     excerpt,
 )
-from .models import Delivery, DeliveryStatus, EmailPreference, Event
+from .models import Delivery, DeliveryStatus, EmailPreference, Event, SlackThread
 
 
 def _name(user) -> str:
@@ -80,16 +82,26 @@ def record_event(
         for user_id in sorted(recipients)
     ]
     rows += [
-        Delivery(channel=Channel.EMAIL, recipient_id=user_id, not_before=not_before, **common)
+        Delivery(
+            channel=Channel.EMAIL,
+            recipient_id=user_id,
+            not_before=not_before,
+            due_at=not_before,
+            lane=lanes.EMAIL,
+            **common,
+        )
         for user_id, mode in sorted(selectors.email_modes(user_ids=recipients, kind=kind).items())
         if mode == EmailMode.IMMEDIATELY
     ]
+    slack_on = bool(settings.SLACK_BOT_TOKEN)
+    slack_lane = _slack_lane(proposal) if slack_on and kind in SLACK_KINDS else None
     if kind in SLACK_KINDS:
-        slack_on = bool(settings.SLACK_BOT_TOKEN)
         rows.append(
             Delivery(
                 channel=Channel.SLACK,
                 not_before=not_before,
+                due_at=not_before,
+                lane=slack_lane or "",
                 status=DeliveryStatus.PENDING if slack_on else DeliveryStatus.SKIPPED,
                 last_error="" if slack_on else "No Slack token configured.",
                 **common,
@@ -97,9 +109,64 @@ def record_event(
         )
     Delivery.objects.bulk_create(rows, batch_size=1000)
     publish.deliveries_after_commit(
-        [(row.pk, row.not_before) for row in rows if row.status == DeliveryStatus.PENDING]
+        [
+            (row.pk, row.not_before)
+            for row in rows
+            if row.status == DeliveryStatus.PENDING and row.channel != Channel.SLACK
+        ]
     )
+    # The card shows the proposal's state: this change is one it does not show yet.
+    card_lane = slack_card_changed(proposal=proposal) if slack_on and proposal else None
+    if slack_lane is not None or card_lane:
+        # Slack deliveries are never published one by one: the channel's sender takes them in
+        # order, at Slack's pace (workers.relay), and wakes itself when a later one is due.
+        publish.relay_after_commit(slack_lane or card_lane)
     return event
+
+
+def _slack_lane(proposal) -> str:
+    """The proposal's thread (its lane) is opened with its first Slack event, so every later change
+    finds it to mark its card; the weekly digest goes to the main channel."""
+    if proposal is None:
+        return settings.SLACK_CHANNEL_ID
+    thread, _created = SlackThread.objects.get_or_create(
+        proposal=proposal, defaults={"channel_id": lanes.slack_lane_for(proposal)}
+    )
+    return thread.channel_id
+
+
+def slack_card_refresh(*, proposal_id: int) -> bool:
+    """Mark the card changed and poke its channel's sender (outside any domain change)."""
+    with transaction.atomic():
+        lane = _card_mark(proposal_id)
+        if lane:
+            publish.relay_after_commit(lane)
+    return bool(lane)
+
+
+def slack_card_changed(*, proposal) -> str | None:
+    """Count a change the proposal's Slack card should show, in the change's own transaction (so
+    the change and the mark commit together); returns the card's lane, None without a card.
+
+    The card is dirty from its first change not shown yet; a card not posted yet (or lost, and
+    waiting to be posted again) renders the latest state when it is posted.
+    """
+    return _card_mark(proposal.pk)
+
+
+def _card_mark(proposal_id: int) -> str | None:
+    threads = SlackThread.objects.filter(proposal_id=proposal_id)
+    lane = threads.values_list("channel_id", flat=True).first()
+    if lane is None:
+        return None
+    threads.update(
+        card_changes=F("card_changes") + 1,
+        card_dirty_at=Case(
+            When(root_ts="", then=F("card_dirty_at")),
+            default=Coalesce(F("card_dirty_at"), Value(timezone.now())),
+        ),
+    )
+    return lane
 
 
 def _record_once(dedupe_key: str, **kwargs) -> bool:
@@ -118,12 +185,13 @@ def _record_once(dedupe_key: str, **kwargs) -> bool:
 
 
 def proposal_changed(*, proposal) -> None:
-    """An edit (title, summary, roles) is no event for people, but the Slack card should show it.
-
-    chat.update re-renders from the current state, so a lost refresh is repaired by the next one.
-    """
+    """An edit (title, summary, roles) is no event for people, but the Slack card should show it:
+    the card is marked, and its channel's sender updates it (several edits within the coalescing
+    window make one chat.update with the latest state)."""
     if settings.SLACK_BOT_TOKEN:
-        publish.after_commit(publish.REFRESH_SLACK_CARD, proposal.pk)
+        lane = slack_card_changed(proposal=proposal)
+        if lane:
+            publish.relay_after_commit(lane)
 
 
 def proposal_submitted(*, proposal) -> Event:
@@ -216,6 +284,8 @@ def cheered(*, proposal, user) -> Event:
         event.save(update_fields=["payload"])
         # Someone who cheered does not need to hear about their own cheer.
         event.deliveries.filter(recipient=user).delete()
+        # The batch is told when its window closes; the card's count changes now.
+        proposal_changed(proposal=proposal)
     return event
 
 

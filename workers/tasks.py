@@ -10,18 +10,21 @@ import logging
 import random
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from slack_app import client as slack_client
 from slack_app.client import SlackPermanent, SlackRateLimited, SlackTransient
 
-from . import dispatch, outbox, publish, services
+from . import broker, dispatch, health, outbox, publish, relay, services
 
 logger = logging.getLogger(__name__)
 
 # Hard limits far inside the Redis visibility timeout (3600 s), and inside the delivery lease.
 DELIVERY_LIMITS = {"soft_time_limit": 30, "time_limit": 40}
 LONGEST_COUNTDOWN = 600
+# A relay run sends for WORKERS_RELAY_RUN_SECONDS, plus the Slack calls of its last step.
+RELAY_SOFT_LIMIT = settings.WORKERS_RELAY_RUN_SECONDS + 4 * settings.SLACK_TIMEOUT_SECONDS + 30
 
 
 @shared_task(
@@ -34,7 +37,8 @@ LONGEST_COUNTDOWN = 600
     **DELIVERY_LIMITS,
 )
 def deliver(self, delivery_id: int, slot_at: float | None = None) -> str:
-    outcome = dispatch.process(delivery_id, slot_at=slot_at)
+    """An email or in-app delivery (a Slack one is handed to its channel's relay)."""
+    outcome = dispatch.process(delivery_id)
     if outcome.result == "retry" and outcome.retry_in > LONGEST_COUNTDOWN:
         # A countdown near the Redis visibility timeout would be redelivered early, again and
         # again; the row already says when it is due, and the sweeper sends it then.
@@ -42,34 +46,29 @@ def deliver(self, delivery_id: int, slot_at: float | None = None) -> str:
     if outcome.result == "retry":
         # Also recorded on the row (status pending, not_before): if this publish is lost, the
         # sweeper sends it when it is due.
-        raise self.retry(
-            args=(delivery_id,),
-            kwargs={"slot_at": outcome.slot_at},
-            countdown=outcome.retry_in,
-        )
-    if outcome.result in ("sent", "failed"):
-        # Per-thread order makes later replies wait for this one: start the next now.
-        waiting = outbox.next_in_thread(delivery_id)
-        if waiting is not None:
-            publish.publish(publish.DELIVER, waiting)
+        raise self.retry(args=(delivery_id,), kwargs={}, countdown=outcome.retry_in)
     return outcome.result
 
 
 @shared_task(
-    name=publish.REFRESH_SLACK_CARD,
+    name=publish.RELAY_CHANNEL,
     bind=True,
     acks_late=True,
+    reject_on_worker_lost=True,
     ignore_result=True,
-    max_retries=5,
-    **DELIVERY_LIMITS,
+    soft_time_limit=RELAY_SOFT_LIMIT,
+    time_limit=RELAY_SOFT_LIMIT + 30,
 )
-def refresh_slack_card(self, proposal_id: int) -> bool:
-    try:
-        return dispatch.refresh_card(proposal_id)
-    except SlackRateLimited as limited:
-        raise self.retry(countdown=limited.retry_after + random.uniform(0, 1)) from limited
-    except SlackTransient as error:
-        raise self.retry(countdown=outbox.backoff(self.request.retries + 1)) from error
+def relay_channel(self, channel: str) -> str:
+    """One run of a Slack channel's ordered sender (workers.relay). A run redelivered after its
+    worker died has the same id, so it takes its own lease back at once."""
+    return relay.run(channel, holder=self.request.id)
+
+
+@shared_task(name=publish.REFRESH_SLACK_CARD, acks_late=True, ignore_result=True)
+def refresh_slack_card(proposal_id: int) -> bool:
+    """Kept for messages published before card updates went through the relay."""
+    return services.slack_card_refresh(proposal_id=proposal_id)
 
 
 @shared_task(
@@ -80,7 +79,10 @@ def refresh_slack_card(self, proposal_id: int) -> bool:
     time_limit=90,
 )
 def sweep_deliveries() -> int:
-    return len(outbox.sweep())
+    swept = len(outbox.sweep())
+    health.warn_about_backlog()
+    broker.prune()
+    return swept
 
 
 @shared_task(

@@ -187,9 +187,10 @@ PROPOSALS_PER_PAGE = 20
 
 # Celery: tasks take ids, are idempotent, ack late and survive a lost worker (workers/tasks.py).
 REDIS_URL = env("REDIS_URL", default="")
-# With no REDIS_URL, Kombu's filesystem transport is the embedded broker: nothing to install.
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# With no REDIS_URL, the embedded broker is Kombu's SQLAlchemy transport on a SQLite file: nothing
+# to install, and a message is a row written in one transaction (never half a file).
 EMBEDDED_BROKER_DIR = Path(env("EMBEDDED_BROKER_DIR", default=str(VAR_DIR / "broker")))
+CELERY_BROKER_URL = REDIS_URL or f"sqla+sqlite:///{EMBEDDED_BROKER_DIR / 'broker.sqlite3'}"
 # Every countdown (Slack's Retry-After, backoff) and time limit stays well inside this.
 WORKERS_VISIBILITY_TIMEOUT = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = (
@@ -199,13 +200,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "socket_timeout": 5,
     }
     if REDIS_URL
-    else {
-        "data_folder_in": str(EMBEDDED_BROKER_DIR / "queue"),
-        "data_folder_out": str(EMBEDDED_BROKER_DIR / "queue"),
-        "processed_folder": str(EMBEDDED_BROKER_DIR / "processed"),
-        "control_folder": str(EMBEDDED_BROKER_DIR / "control"),
-        "store_processed": False,
-    }
+    # The web, the worker and beat share the SQLite file: each waits its turn for the write lock.
+    else {"connect_args": {"timeout": 30}}
 )
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Publishing gives up quickly: the outbox row is already committed and the sweeper sends it later.
@@ -256,6 +252,14 @@ CELERY_BEAT_SCHEDULE = {
 WORKERS_SWEEP_GRACE_SECONDS = env.int("WORKERS_SWEEP_GRACE_SECONDS", default=60)
 # How long a worker may hold a delivery in "sending"; longer than the task's hard time limit.
 WORKERS_DELIVERY_LEASE_SECONDS = env.int("WORKERS_DELIVERY_LEASE_SECONDS", default=90)
+# Each Slack channel's sender (workers/relay.py): its lease, renewed before every Slack call, and
+# how long one run sends before it hands over (re-arms itself).
+WORKERS_RELAY_LEASE_SECONDS = env.int("WORKERS_RELAY_LEASE_SECONDS", default=30)
+WORKERS_RELAY_RUN_SECONDS = env.int("WORKERS_RELAY_RUN_SECONDS", default=30)
+# Several changes of one proposal within this window make one chat.update of its card.
+WORKERS_SLACK_CARD_COALESCE_SECONDS = env.float("WORKERS_SLACK_CARD_COALESCE_SECONDS", default=1.0)
+# A backlog whose oldest delivery waits longer is logged (once) and makes /healthz answer 503.
+WORKERS_BACKLOG_WARN_SECONDS = env.int("WORKERS_BACKLOG_WARN_SECONDS", default=600)
 WORKERS_MAX_ATTEMPTS = env.int("WORKERS_MAX_ATTEMPTS", default=8)
 WORKERS_BACKOFF_BASE_SECONDS = env.float("WORKERS_BACKOFF_BASE_SECONDS", default=2.0)
 WORKERS_BACKOFF_MAX_SECONDS = env.int("WORKERS_BACKOFF_MAX_SECONDS", default=600)
@@ -269,10 +273,10 @@ SLACK_CHANNEL_ID = env("SLACK_CHANNEL_ID", default="")
 SLACK_SIGNING_SECRET = env("SLACK_SIGNING_SECRET", default="")
 SLACK_API_URL = env("SLACK_API_URL", default="https://slack.com/api/")
 SLACK_TIMEOUT_SECONDS = env.int("SLACK_TIMEOUT_SECONDS", default=10)
-# About one message per second per channel, shared by every worker (a Redis token bucket).
+# About one message per second per channel: each channel's one sender keeps this pace.
 SLACK_MESSAGES_PER_SECOND = env.float("SLACK_MESSAGES_PER_SECOND", default=1.0)
-# Without Redis, the workers of one machine share the pace through this file.
-WORKERS_PACE_FILE = env("WORKERS_PACE_FILE", default=str(VAR_DIR / "slack-pace.json"))
+# When Slack answers 429, the channel waits its Retry-After plus this.
+SLACK_RETRY_AFTER_MARGIN_SECONDS = env.float("SLACK_RETRY_AFTER_MARGIN_SECONDS", default=1.0)
 # Optional routing: a theme's proposals go to that theme's channel, e.g. {"防災": "C0123"}.
 SLACK_THEME_CHANNELS = env.json("SLACK_THEME_CHANNELS", default={})
 

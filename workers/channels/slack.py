@@ -23,15 +23,6 @@ def is_configured() -> bool:
     return client.is_configured()
 
 
-def channel_for(proposal) -> str:
-    """The channel a proposal's thread lives in: its theme's own channel if one is routed."""
-    routes = settings.SLACK_THEME_CHANNELS or {}
-    for tag in proposal.tags.all():
-        if tag.name in routes:
-            return routes[tag.name]
-    return settings.SLACK_CHANNEL_ID
-
-
 def _absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
@@ -71,9 +62,13 @@ def _post(message: blocks.Message, **kwargs) -> str:
     return client.post_message(text=message.text, blocks=message.blocks, **kwargs)
 
 
-def post_card(*, channel: str, proposal, delivery: Delivery) -> str:
+def post_card(*, channel: str, proposal, delivery: Delivery | None) -> str:
+    """The proposal's card (posted again without a delivery when it was deleted in Slack)."""
     message = blocks.card(card_data(proposal), version=1)
-    metadata = _metadata(delivery, CARD_METADATA, proposal_id=proposal.pk)
+    if delivery is not None:
+        metadata = _metadata(delivery, CARD_METADATA, proposal_id=proposal.pk)
+    else:
+        metadata = {"event_type": CARD_METADATA, "event_payload": {"proposal_id": proposal.pk}}
     return _post(message, channel=channel, metadata=metadata)
 
 

@@ -3,6 +3,9 @@
 `WebClient(base_url=fake.url)` posts JSON to `/api/<method>`. Scripted faults are consumed in order
 per method: HTTP 429 with Retry-After, HTTP 5xx, `ok: false` errors, slowness, and "accept, then be
 slow" (Slack kept the post but the caller never hears back).
+
+`enforce_pace(window)` makes it answer like Slack's posting limit: a chat.postMessage to a channel
+that had a post accepted less than `window` seconds before is refused with 429 (Retry-After: 1).
 """
 
 import json
@@ -35,9 +38,12 @@ class FakeSlack:
     messages: list[dict] = field(default_factory=list)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Slack's posting limit, when enforced: seconds between two posts to one channel.
+    window: float | None = None
 
     def __post_init__(self):
         self._last_ts = 0.0
+        self._last_post: dict[str, float] = {}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,6 +75,17 @@ class FakeSlack:
             self.calls.clear()
             self.messages.clear()
             self.faults.clear()
+            self.window = None
+            self._last_post.clear()
+
+    def enforce_pace(self, window: float = 1.0) -> None:
+        with self.lock:
+            self.window = window
+
+    def delete(self, ts: str) -> None:
+        """A message deleted in Slack (by a person): gone from history, not updatable."""
+        with self.lock:
+            self.messages[:] = [m for m in self.messages if m["ts"] != ts]
 
     # --- what tests look at ---
     def calls_to(self, method: str) -> list[Call]:
@@ -86,6 +103,11 @@ class FakeSlack:
     def replies(self, root_ts: str) -> list[dict]:
         with self.lock:
             return [m for m in self.messages if m.get("thread_ts") == root_ts]
+
+    def rate_limited(self) -> int:
+        """How many calls were answered 429."""
+        with self.lock:
+            return sum(call.status == 429 for call in self.calls)
 
     def wait_for(self, predicate, timeout: float = 20.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -122,6 +144,13 @@ class FakeSlack:
             fault = queue.pop(0) if queue else None
             call = Call(method=method, body=body, at=time.monotonic())
             self.calls.append(call)
+            if fault is None and method == "chat.postMessage" and self.window is not None:
+                channel = body.get("channel") or ""
+                last = self._last_post.get(channel)
+                if last is not None and call.at - last < self.window:
+                    fault = Fault(status=429, retry_after=1)
+                else:
+                    self._last_post[channel] = call.at
         if fault and fault.accept:
             status, payload = self._ok(method, body)
             if fault.delay:
@@ -137,7 +166,7 @@ class FakeSlack:
                     handler,
                     429,
                     {"ok": False, "error": "ratelimited"},
-                    {"Retry-After": str(fault.retry_after or 1)},
+                    {"Retry-After": str(1 if fault.retry_after is None else fault.retry_after)},
                 )
                 return
             if fault.status >= 500:

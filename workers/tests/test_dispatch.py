@@ -1,9 +1,8 @@
-"""One delivery start to end, through the Slack channel against the loopback fake: card, replies,
-escaping, limits, errors, idempotency, pacing."""
+"""Slack deliveries start to end through their channel's sender (workers.relay, run in-process)
+against the loopback fake: card, replies, escaping, limits, errors, idempotency, order, pace."""
 
 import re
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -16,11 +15,11 @@ from proposals import services
 from proposals.models import Proposal
 from proposals.tests.factories import make_proposal
 from slack_app import blocks
-from workers import dispatch, outbox
+from workers import outbox, publish, relay
 from workers import services as notify
 from workers.channels import slack as slack_channel
 from workers.events import Channel, EventKind
-from workers.models import Delivery, DeliveryStatus, SlackThread
+from workers.models import ChannelState, Delivery, DeliveryStatus, Event, SlackThread
 
 from .fake_slack import Fault
 
@@ -38,13 +37,13 @@ def _due_now(delivery: Delivery) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(not_before=timezone.now())
 
 
-def _wait_until(condition, timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+def _relay(lane: str = "C0MAIN") -> str:
+    """One run of the channel's sender, here and now (what the relay_channel task does)."""
+    return relay.run(lane)
+
+
+def _status(delivery: Delivery) -> str:
+    return Delivery.objects.get(pk=delivery.pk).status
 
 
 def _card_fields(message: dict) -> str:
@@ -53,7 +52,8 @@ def _card_fields(message: dict) -> str:
 
 def test_a_proposal_gets_one_root_card_and_each_event_a_threaded_reply(fake_slack):
     proposal = make_proposal(title="防災マップを作りたい")
-    assert dispatch.process(_slack(EventKind.SUBMITTED).get().pk).result == "sent"
+    _relay()
+    assert _status(_slack(EventKind.SUBMITTED).get()) == DeliveryStatus.SENT
     [root] = fake_slack.roots("C0MAIN")
     assert root["metadata"]["event_type"] == "incubator_card"
     assert root["unfurl_links"] is False and root["unfurl_media"] is False
@@ -61,7 +61,8 @@ def test_a_proposal_gets_one_root_card_and_each_event_a_threaded_reply(fake_slac
 
     services.comment_create(proposal=proposal, author=UserFactory(), body="手伝えます")
     delivery = _slack(EventKind.COMMENTED).get()
-    assert dispatch.process(delivery.pk).result == "sent"
+    _relay()
+    assert _status(delivery) == DeliveryStatus.SENT
 
     [reply] = fake_slack.replies(root["ts"])
     assert reply["metadata"]["event_payload"]["delivery_id"] == delivery.pk
@@ -81,10 +82,12 @@ def test_user_text_is_escaped_and_long_text_fits_block_kit_limits(fake_slack):
     Proposal.objects.filter(pk=proposal.pk).update(
         title=(evil + "長" * 200)[:120], summary=(evil + "x" * 500)[:280]
     )
-    assert dispatch.process(_slack(EventKind.SUBMITTED).get().pk).result == "sent"
+    _relay()
+    assert _status(_slack(EventKind.SUBMITTED).get()) == DeliveryStatus.SENT
     author = UserFactory(display_name="<!here> Mallory")
     services.comment_create(proposal=proposal, author=author, body="<!channel> " + "y" * 9000)
-    assert dispatch.process(_slack(EventKind.COMMENTED).get().pk).result == "sent"
+    _relay()
+    assert _status(_slack(EventKind.COMMENTED).get()) == DeliveryStatus.SENT
 
     [root] = fake_slack.roots()
     section = root["blocks"][1]
@@ -108,11 +111,11 @@ def test_user_text_is_escaped_and_long_text_fits_block_kit_limits(fake_slack):
 def test_members_with_a_slack_id_are_mentioned(fake_slack):
     proposer = UserFactory(slack_user_id="U0PROPOSER")
     proposal = make_proposal(proposer=proposer)
-    dispatch.process(_slack(EventKind.SUBMITTED).get().pk)
+    _relay()
     services.comment_create(
         proposal=proposal, author=UserFactory(slack_user_id="U0COMMENTER"), body="hi"
     )
-    dispatch.process(_slack(EventKind.COMMENTED).get().pk)
+    _relay()
 
     [root] = fake_slack.roots()
     assert "<@U0PROPOSER>" in _card_fields(root)
@@ -120,23 +123,53 @@ def test_members_with_a_slack_id_are_mentioned(fake_slack):
     assert reply["text"].startswith("<@U0COMMENTER>")
 
 
-def test_rate_limited_asks_to_come_back_after_retry_after(fake_slack):
+def test_a_rate_limit_pauses_the_channel_for_retry_after_and_counts_no_attempt(
+    fake_slack, published, settings
+):
+    settings.SLACK_RETRY_AFTER_MARGIN_SECONDS = 1
     make_proposal()
     delivery = _slack(EventKind.SUBMITTED).get()
     fake_slack.fail("chat.postMessage", Fault(status=429, retry_after=7))
 
-    outcome = dispatch.process(delivery.pk)
-    assert outcome.result == "retry" and 7 <= outcome.retry_in <= 8
+    _relay()
     delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.PENDING
-    assert delivery.not_before >= timezone.now() + timedelta(seconds=6)
-    assert dispatch.process(delivery.pk).result == "busy"  # its retry is already scheduled
-    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 0)
+    lane = ChannelState.objects.get(key="C0MAIN")
+    assert lane.paused_until >= timezone.now() + timedelta(seconds=7)
+    # The sender re-armed itself for the end of the pause (plus the margin), and nobody polls.
+    [wake] = [job for job in published if job.name == publish.RELAY_CHANNEL]
+    assert wake.args == ("C0MAIN",) and wake.eta >= lane.paused_until - timedelta(seconds=0.1)
+    _relay()
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1  # still paused
 
-    _due_now(delivery)
-    assert dispatch.process(delivery.pk).result == "sent"
+    ChannelState.objects.filter(key="C0MAIN").update(paused_until=timezone.now())
+    _relay()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 0)
     assert len(fake_slack.calls_to("chat.postMessage")) == 2
     assert len(fake_slack.messages) == 1
+
+
+def test_a_rate_limit_never_makes_a_message_fail(fake_slack, settings):
+    settings.WORKERS_MAX_ATTEMPTS = 2
+    settings.SLACK_RETRY_AFTER_MARGIN_SECONDS = 0.01
+    make_proposal()
+    fake_slack.fail("chat.postMessage", *[Fault(status=429, retry_after=0)] * 5)
+
+    _relay()
+    delivery = _slack(EventKind.SUBMITTED).get()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 0)
+    assert fake_slack.rate_limited() == 5 and len(fake_slack.messages) == 1
+
+
+def test_another_channel_goes_on_while_one_is_paused(fake_slack, settings, published):
+    settings.SLACK_THEME_CHANNELS = {"防災": "C0BOSAI"}
+    make_proposal(tags=["防災"])
+    ChannelState.objects.create(key="C0BOSAI", paused_until=timezone.now() + timedelta(hours=1))
+    make_proposal(title="main")
+    _relay("C0BOSAI")
+    _relay("C0MAIN")
+    assert [m["channel"] for m in fake_slack.roots()] == ["C0MAIN"]
 
 
 @pytest.mark.parametrize("error", ["channel_not_found", "invalid_auth", "token_revoked"])
@@ -145,22 +178,23 @@ def test_a_permanent_error_fails_once_without_retrying(fake_slack, error):
     delivery = _slack(EventKind.SUBMITTED).get()
     fake_slack.fail("chat.postMessage", Fault(error=error))
 
-    assert dispatch.process(delivery.pk).result == "failed"
-    assert dispatch.process(delivery.pk).result == "failed"
+    _relay()
+    _relay()
     assert len(fake_slack.calls) == 1
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
     assert error in delivery.last_error
 
 
-def test_a_delivery_that_fails_for_good_is_told_to_the_moderators_once(fake_slack, client):
+def test_failures_are_told_to_the_moderators_once_per_outage_of_the_channel(fake_slack, client):
     moderator, member = UserFactory(moderator=True), UserFactory()
     make_proposal(title="森の図書館")
-    delivery = _slack(EventKind.SUBMITTED).get()
-    fake_slack.fail("chat.postMessage", Fault(error="channel_not_found"))
+    make_proposal(title="川の掃除")
+    fake_slack.fail("chat.postMessage", *[Fault(error="channel_not_found")] * 2)
 
-    dispatch.process(delivery.pk)
-    dispatch.process(delivery.pk)
+    _relay()
+    assert [d.status for d in _slack()] == [DeliveryStatus.FAILED] * 2
+    assert Event.objects.filter(kind=EventKind.DELIVERY_FAILED).count() == 1
 
     client.force_login(moderator)
     page = client.get(reverse("workers:list")).content.decode()
@@ -169,55 +203,71 @@ def test_a_delivery_that_fails_for_good_is_told_to_the_moderators_once(fake_slac
     client.force_login(member)
     assert "could not be delivered" not in client.get(reverse("workers:list")).content.decode()
 
+    # The channel works again, then fails again: a new outage, told again.
+    make_proposal(title="works")
+    _relay()
+    fake_slack.fail("chat.postMessage", Fault(error="channel_not_found"))
+    make_proposal(title="fails again")
+    _relay()
+    assert Event.objects.filter(kind=EventKind.DELIVERY_FAILED).count() == 2
 
-def test_server_errors_back_off_with_jitter_then_fail(fake_slack, settings):
+
+def test_server_errors_count_as_attempts_back_off_then_fail(fake_slack, settings):
     settings.WORKERS_MAX_ATTEMPTS = 3
+    settings.WORKERS_BACKOFF_BASE_SECONDS = 0.01
     make_proposal()
     delivery = _slack(EventKind.SUBMITTED).get()
     fake_slack.fail("chat.postMessage", *[Fault(status=503)] * 3)
 
-    waits = []
-    for _attempt in range(2):
-        outcome = dispatch.process(delivery.pk)
-        assert outcome.result == "retry"
-        waits.append(outcome.retry_in)
-        _due_now(delivery)
-    assert dispatch.process(delivery.pk).result == "failed"
-    assert 1 <= waits[0] <= 2 and 2 <= waits[1] <= 4
+    _relay()
     delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.FAILED and "503" in delivery.last_error
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 3)
+    assert "503" in delivery.last_error
+    assert len(fake_slack.calls_to("chat.postMessage")) == 3
     assert fake_slack.messages == []
+    # The admin's (and the moderators' page's) "retry now" takes it back.
+    assert outbox.retry_now([delivery.pk]) == 1
+    _relay()
+    assert _status(delivery) == DeliveryStatus.SENT
+
+
+def test_backoff_grows_exponentially_with_jitter(settings):
+    settings.WORKERS_BACKOFF_BASE_SECONDS = 2
+    assert all(1 <= outbox.backoff(1) <= 2 for _ in range(20))
+    assert all(2 <= outbox.backoff(2) <= 4 for _ in range(20))
+    settings.WORKERS_BACKOFF_MAX_SECONDS = 10
+    assert all(5 <= outbox.backoff(9) <= 10 for _ in range(20))
 
 
 def test_a_post_slack_accepted_but_never_answered_is_found_not_repeated(fake_slack, settings):
     settings.SLACK_TIMEOUT_SECONDS = 1
+    settings.WORKERS_BACKOFF_BASE_SECONDS = 0.01
     proposal = make_proposal()
-    dispatch.process(_slack(EventKind.SUBMITTED).get().pk)
+    _relay()
     services.comment_create(proposal=proposal, author=UserFactory(), body="hi")
     delivery = _slack(EventKind.COMMENTED).get()
     fake_slack.fail("chat.postMessage", Fault(accept=True, delay=2))
 
-    assert dispatch.process(delivery.pk).result == "retry"
-    _due_now(delivery)
-    assert dispatch.process(delivery.pk).result == "sent"
+    _relay()
 
     [root] = fake_slack.roots()
     [reply] = fake_slack.replies(root["ts"])
     delivery.refresh_from_db()
-    assert delivery.external_id == reply["ts"]
+    assert (delivery.status, delivery.external_id) == (DeliveryStatus.SENT, reply["ts"])
+    assert delivery.attempts == 1  # the timeout was a real failure
     assert len(fake_slack.calls_to("conversations.replies")) == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_same_delivery_run_twice_in_parallel_posts_once(fake_slack):
+def test_two_senders_of_one_channel_at_once_post_once(fake_slack):
     make_proposal()
-    delivery = _slack(EventKind.SUBMITTED).get()
     fake_slack.fail("chat.postMessage", Fault(accept=True, delay=0.5))
     results = []
 
     def run():
         try:
-            results.append(dispatch.process(delivery.pk).result)
+            results.append(_relay())
         finally:
             connection.close()
 
@@ -227,40 +277,68 @@ def test_the_same_delivery_run_twice_in_parallel_posts_once(fake_slack):
     for thread in threads:
         thread.join()
 
-    assert sorted(results) == ["busy", "sent"]
+    assert "sent 1" in results
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert _status(_slack(EventKind.SUBMITTED).get()) == DeliveryStatus.SENT
 
 
 def test_without_a_token_the_slack_channel_is_off(fake_slack, settings):
     make_proposal()
     delivery = _slack(EventKind.SUBMITTED).get()
     settings.SLACK_BOT_TOKEN = ""
-    assert dispatch.process(delivery.pk).result == "skipped"
+    _relay()
+    assert _status(delivery) == DeliveryStatus.SKIPPED
     assert fake_slack.calls == []
 
 
 def test_a_theme_can_route_its_proposals_to_its_own_channel(fake_slack, settings):
     settings.SLACK_THEME_CHANNELS = {"防災": "C0BOSAI"}
     make_proposal(tags=["防災"])
-    dispatch.process(_slack(EventKind.SUBMITTED).get().pk)
+    assert _slack(EventKind.SUBMITTED).get().lane == "C0BOSAI"
+    _relay("C0BOSAI")
     assert [m["channel"] for m in fake_slack.roots()] == ["C0BOSAI"]
 
 
 def test_replies_keep_their_order_within_a_thread(fake_slack):
     proposal = make_proposal()
-    dispatch.process(_slack(EventKind.SUBMITTED).get().pk)
     author = UserFactory()
-    services.comment_create(proposal=proposal, author=author, body="first")
-    services.comment_create(proposal=proposal, author=author, body="second")
-    first, second = _slack(EventKind.COMMENTED)
+    for body in ("first", "second", "third"):
+        services.comment_create(proposal=proposal, author=author, body=body)
 
-    assert dispatch.process(second.pk).result == "retry"  # waits for the earlier one
-    assert dispatch.process(first.pk).result == "sent"
-    assert outbox.next_in_thread(first.pk) == second.pk  # the task starts it at once
-    assert dispatch.process(second.pk).result == "sent"
-    assert outbox.next_in_thread(second.pk) is None
+    _relay()
     root = fake_slack.roots()[0]
-    assert ["first" in str(m["blocks"]) for m in fake_slack.replies(root["ts"])] == [True, False]
+    texts = [str(m["blocks"]) for m in fake_slack.replies(root["ts"])]
+    assert [next(w for w in ("first", "second", "third") if w in t) for t in texts] == [
+        "first",
+        "second",
+        "third",
+    ]
+
+
+def test_a_thread_waiting_for_its_backoff_holds_up_only_itself(fake_slack, settings):
+    settings.WORKERS_BACKOFF_BASE_SECONDS = 600  # the failed one waits far longer than this run
+    waiting, other = make_proposal(title="waiting"), make_proposal(title="other")
+    _relay()
+    author = UserFactory()
+    services.comment_create(proposal=waiting, author=author, body="w1")
+    services.comment_create(proposal=waiting, author=author, body="w2")
+    services.comment_create(proposal=other, author=author, body="o1")
+    w1, w2, o1 = _slack(EventKind.COMMENTED)
+    fake_slack.fail("chat.postMessage", Fault(status=503))
+
+    _relay()
+    assert [_status(d) for d in (w1, w2, o1)] == [
+        DeliveryStatus.PENDING,
+        DeliveryStatus.PENDING,
+        DeliveryStatus.SENT,
+    ]
+    assert Delivery.objects.get(pk=w1.pk).attempts == 1
+
+    _due_now(w1)
+    _relay()
+    assert [_status(d) for d in (w1, w2)] == [DeliveryStatus.SENT] * 2
+    root = SlackThread.objects.get(proposal=waiting).root_ts
+    assert ["w1" in str(m["blocks"]) for m in fake_slack.replies(root)] == [True, False]
 
 
 def test_two_events_of_a_proposal_without_a_root_make_one_card_and_two_replies(
@@ -271,9 +349,11 @@ def test_two_events_of_a_proposal_without_a_root_make_one_card_and_two_replies(
     settings.SLACK_BOT_TOKEN = "xoxb-test"
     services.proposal_transition(proposal=proposal, to="discussion", by=proposal.proposer)
     services.comment_create(proposal=proposal, author=UserFactory(), body="hello")
-    for delivery in _slack().exclude(status=DeliveryStatus.SKIPPED):
-        assert dispatch.process(delivery.pk).result == "sent"
+    _relay()
 
+    assert {_status(d) for d in _slack().exclude(status=DeliveryStatus.SKIPPED)} == {
+        DeliveryStatus.SENT
+    }
     [root] = fake_slack.roots()
     assert len(fake_slack.replies(root["ts"])) == 2
     assert "Discussion" in _card_fields(root)
@@ -282,20 +362,18 @@ def test_two_events_of_a_proposal_without_a_root_make_one_card_and_two_replies(
     assert "1 comments" not in card_text
 
 
-def test_a_paced_delivery_comes_back_for_its_reserved_slot(fake_slack, settings):
-    settings.SLACK_MESSAGES_PER_SECOND = 1
-    proposal = make_proposal()
-    assert dispatch.process(_slack(EventKind.SUBMITTED).get().pk).result == "sent"
-    services.comment_create(proposal=proposal, author=UserFactory(), body="hi")
-    delivery = _slack(EventKind.COMMENTED).get()
+def test_at_slacks_pace_a_burst_in_one_channel_gets_no_429(fake_slack, settings):
+    settings.SLACK_MESSAGES_PER_SECOND = 20
+    fake_slack.enforce_pace(window=1 / 20)
+    proposals = [make_proposal(title=f"p{i}") for i in range(3)]
+    author = UserFactory()
+    for index in range(12):
+        services.comment_create(proposal=proposals[index % 3], author=author, body=f"b{index}")
 
-    outcome = dispatch.process(delivery.pk)
-    assert outcome.result == "retry" and 0.5 < outcome.retry_in <= 1.0
-    assert len(fake_slack.calls_to("chat.postMessage")) == 1
-    assert _wait_until(lambda: time.time() >= outcome.slot_at)
-    _due_now(delivery)
-    assert dispatch.process(delivery.pk, slot_at=outcome.slot_at).result == "sent"
-    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+    _relay()
+    assert fake_slack.rate_limited() == 0
+    assert len(fake_slack.roots()) == 3 and len(fake_slack.messages) == 15
+    assert {d.attempts for d in _slack()} == {0}
 
 
 def test_the_weekly_digest_is_one_top_level_message(fake_slack):
@@ -304,9 +382,8 @@ def test_the_weekly_digest_is_one_top_level_message(fake_slack):
     assert notify.weekly_digest_record() == 1
     assert notify.weekly_digest_record() == 0
     delivery = _slack(EventKind.WEEKLY_DIGEST).get()
-    assert dispatch.process(delivery.pk).result == "sent", Delivery.objects.get(
-        pk=delivery.pk
-    ).last_error
+    _relay()
+    assert _status(delivery) == DeliveryStatus.SENT, Delivery.objects.get(pk=delivery.pk).last_error
     [message] = fake_slack.roots()
     assert "新しいアイデア" in str(message["blocks"])
     assert proposal.get_absolute_url() in str(message["blocks"])
@@ -314,35 +391,65 @@ def test_the_weekly_digest_is_one_top_level_message(fake_slack):
 
 def test_a_nudge_offers_still_going_or_pause(fake_slack, settings):
     proposal = make_proposal()
-    dispatch.process(_slack(EventKind.SUBMITTED).get().pk)
+    _relay()
     Proposal.objects.filter(pk=proposal.pk).update(
         last_activity_at=timezone.now() - timedelta(days=31)
     )
     assert notify.quiet_proposals_nudge() == 1
     assert notify.quiet_proposals_nudge() == 0
-    assert dispatch.process(_slack(EventKind.NUDGE).get().pk).result == "sent"
+    _relay()
+    assert _status(_slack(EventKind.NUDGE).get()) == DeliveryStatus.SENT
     [reply] = fake_slack.replies(fake_slack.roots()[0]["ts"])
     actions = next(b for b in reply["blocks"] if b["type"] == "actions")
     assert [e["action_id"] for e in actions["elements"]] == ["nudge_still_going", "nudge_pause"]
 
 
-def test_an_edit_refreshes_the_card_in_place(fake_slack, django_capture_on_commit_callbacks):
+def test_edits_within_the_coalescing_window_make_one_update_with_the_latest_state(
+    fake_slack, settings, django_capture_on_commit_callbacks, published
+):
+    settings.WORKERS_SLACK_CARD_COALESCE_SECONDS = 0.2
     proposal = make_proposal(title="Before")
-    dispatch.process(_slack(EventKind.SUBMITTED).get().pk)
-    with django_capture_on_commit_callbacks() as callbacks:
-        services.proposal_update(proposal=proposal, by=proposal.proposer, title="After")
-    assert len(callbacks) == 1  # enqueued after commit, not before
-    assert dispatch.refresh_card(proposal.pk) is True
+    _relay()
+    with django_capture_on_commit_callbacks(execute=True):
+        for title in ("One", "Two", "After"):
+            proposal = services.proposal_update(
+                proposal=proposal, by=proposal.proposer, title=title
+            )
+    # Each edit pokes the channel's sender after its commit, never before.
+    assert [job.args for job in published if job.name == publish.RELAY_CHANNEL] == [("C0MAIN",)] * 3
+    _relay()
+    [update] = fake_slack.calls_to("chat.update")
+    assert update.body["blocks"][0]["text"]["text"] == "After"
     [root] = fake_slack.roots()
     assert root["blocks"][0]["text"]["text"] == "After"
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
 
+def test_a_card_deleted_in_slack_is_posted_again_and_the_thread_goes_on_under_it(fake_slack):
+    proposal = make_proposal(title="消えたカード")
+    services.comment_create(proposal=proposal, author=UserFactory(), body="before")
+    _relay()
+    [old] = fake_slack.roots()
+    fake_slack.delete(old["ts"])
+
+    services.comment_create(proposal=proposal, author=UserFactory(), body="after")
+    services.comment_create(proposal=proposal, author=UserFactory(), body="later")
+    _relay()
+
+    [card] = fake_slack.roots()
+    assert card["ts"] != old["ts"] and card["blocks"][0]["text"]["text"] == "消えたカード"
+    assert "3 comments" in str(card["blocks"])
+    replies = fake_slack.replies(card["ts"])
+    assert ["after" in str(m["blocks"]) for m in replies] == [True, False]
+    assert SlackThread.objects.get(proposal=proposal).root_ts == card["ts"]
+    assert {d.status for d in _slack()} == {DeliveryStatus.SENT}
+
+
 def test_card_and_join_request_buttons_use_the_inbound_handlers_action_ids(fake_slack):
     proposal = make_proposal()
-    dispatch.process(_slack(EventKind.SUBMITTED).get().pk)
+    _relay()
     membership = services.membership_request(proposal=proposal, user=UserFactory(), role="x")
-    dispatch.process(_slack(EventKind.JOIN_REQUESTED).get().pk)
+    _relay()
 
     [root] = fake_slack.roots()
     card_actions = next(b for b in root["blocks"] if b["type"] == "actions")["elements"]
@@ -390,9 +497,11 @@ def test_hostile_member_text_reaches_slack_escaped_in_every_field_of_every_call(
     services.proposal_update(proposal=proposal, by=proposer, title=("ä" + EVIL)[:120])
     notify.weekly_digest_record()
     Delivery.objects.filter(channel=Channel.SLACK).update(not_before=timezone.now())
+    _relay()
     for delivery in _slack().exclude(status=DeliveryStatus.SKIPPED):
-        assert dispatch.process(delivery.pk).result == "sent", delivery.event.kind
-    assert dispatch.refresh_card(proposal.pk)
+        assert delivery.status == DeliveryStatus.SENT, delivery.event.kind
+    assert notify.slack_card_refresh(proposal_id=proposal.pk)
+    _relay()
 
     methods = {call.method for call in fake_slack.calls}
     assert {"chat.postMessage", "chat.update"} <= methods
@@ -409,7 +518,8 @@ def test_hostile_member_text_reaches_slack_escaped_in_every_field_of_every_call(
 def test_a_japanese_community_sees_japanese_cards(fake_slack, settings):
     settings.LANGUAGE_CODE = "ja"
     make_proposal(title="防災マップ")
-    assert dispatch.process(_slack(EventKind.SUBMITTED).get().pk).result == "sent"
+    _relay()
+    assert _status(_slack(EventKind.SUBMITTED).get()) == DeliveryStatus.SENT
     fields = _card_fields(fake_slack.roots()[0])
     for label in ("*段階*", "*提案者*", "*チームの人数*", "*募集する役割*"):
         assert label in fields

@@ -1,4 +1,5 @@
-"""`make run` without Redis: a worker and beat on Kombu's filesystem transport deliver, beat sweeps."""
+"""`make run` without Redis: a worker and beat on the embedded broker (Kombu's SQLAlchemy transport on
+a SQLite file) deliver, and beat's sweeper picks up what was never published."""
 
 import os
 import signal
@@ -21,25 +22,19 @@ from .test_worker_killed import _database_url
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _filesystem_options(folder) -> dict:
-    return {
-        "data_folder_in": str(folder / "queue"),
-        "data_folder_out": str(folder / "queue"),
-        "processed_folder": str(folder / "processed"),
-        "control_folder": str(folder / "control"),
-        "store_processed": False,
-    }
+def use_embedded_broker(folder) -> None:
+    """Publish from this process to the embedded broker in `folder`, as `make run` does."""
+    celery_app.conf.broker_url = f"sqla+sqlite:///{folder / 'broker.sqlite3'}"
+    celery_app.conf.broker_transport_options = {"connect_args": {"timeout": 30}}
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture
 def embedded(fake_slack, tmp_path):
     broker = tmp_path / "broker"
-    for sub in ("queue", "processed"):
-        (broker / sub).mkdir(parents=True)
-    celery_app.conf.broker_url = "filesystem://"
-    celery_app.conf.broker_transport_options = _filesystem_options(broker)
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    broker.mkdir()
+    use_embedded_broker(broker)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "incubator.settings.test",
@@ -50,7 +45,6 @@ def embedded(fake_slack, tmp_path):
         "SLACK_CHANNEL_ID": "C0MAIN",
         "SLACK_API_URL": fake_slack.url,
         "SLACK_MESSAGES_PER_SECOND": "1000",
-        "WORKERS_PACE_FILE": str(tmp_path / "pace.json"),
         "WORKERS_SWEEP_INTERVAL_SECONDS": "1",
         "WORKERS_SWEEP_GRACE_SECONDS": "1",
         "CONN_MAX_AGE": "0",
@@ -106,7 +100,7 @@ def test_worker_and_beat_work_on_the_embedded_broker(embedded, fake_slack, monke
 
     # A delivery whose enqueue never happened (as if the process died right after commit):
     # beat's sweeper finds it and the worker sends it.
-    monkeypatch.setattr(publish, "deliveries", lambda jobs: 0)
+    monkeypatch.setattr(publish, "relay", lambda lane, eta=None: False)
     services.comment_create(proposal=proposal, author=UserFactory(), body="掃除係が拾う")
     delivery = Delivery.objects.get(channel=Channel.SLACK, event__kind=EventKind.COMMENTED)
     root = fake_slack.roots()[0]

@@ -1,4 +1,5 @@
-"""The delivery rows' state machine: the sweeper, retry now (also from the admin), and claims."""
+"""The delivery rows' state machine: the sweeper (lost emails, lost channel senders), retry now
+(also from the admin), and claims."""
 
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from proposals import services
 from proposals.tests.factories import make_proposal
 from workers import outbox, publish
 from workers.events import Channel, EventKind
-from workers.models import Delivery, DeliveryStatus, Event
+from workers.models import ChannelState, Delivery, DeliveryStatus, Event
 
 pytestmark = pytest.mark.django_db
 
@@ -20,24 +21,34 @@ def _delivering(published) -> list[int]:
     return [job.args[0] for job in published if job.name == publish.DELIVER]
 
 
-def _slack_delivery(settings) -> Delivery:
+def _slack_delivery(settings, tags=()) -> Delivery:
     settings.SLACK_BOT_TOKEN = "xoxb-test"
-    make_proposal()
+    make_proposal(tags=list(tags))
     return Delivery.objects.filter(channel=Channel.SLACK).latest("pk")
 
 
-def test_the_sweeper_resends_what_was_never_picked_up_and_nothing_else(
+def _email_delivery(settings) -> Delivery:
+    proposal = make_proposal()
+    services.membership_request(proposal=proposal, user=UserFactory(), role="x")
+    return Delivery.objects.filter(channel=Channel.EMAIL).latest("pk")
+
+
+def _relayed(published) -> list[str]:
+    return [job.args[0] for job in published if job.name == publish.RELAY_CHANNEL]
+
+
+def test_the_sweeper_resends_lost_emails_and_nothing_else(
     settings, published, django_capture_on_commit_callbacks
 ):
-    stale = _slack_delivery(settings)
+    stale = _email_delivery(settings)
     long_ago = timezone.now() - timedelta(minutes=5)
     Delivery.objects.filter(pk=stale.pk).update(updated_at=long_ago, not_before=long_ago)
-    fresh = _slack_delivery(settings)
-    lost = _slack_delivery(settings)
+    fresh = _email_delivery(settings)
+    lost = _email_delivery(settings)
     Delivery.objects.filter(pk=lost.pk).update(
         status=DeliveryStatus.SENDING, lease_until=timezone.now() - timedelta(seconds=1)
     )
-    held = _slack_delivery(settings)
+    held = _email_delivery(settings)
     Delivery.objects.filter(pk=held.pk).update(
         status=DeliveryStatus.SENDING, lease_until=timezone.now() + timedelta(minutes=1)
     )
@@ -54,23 +65,69 @@ def test_the_sweeper_resends_what_was_never_picked_up_and_nothing_else(
         assert outbox.sweep() == [lost.pk]
 
 
+def test_the_sweeper_wakes_a_lost_channel_sender_once_and_leaves_a_working_one_alone(
+    settings, published, django_capture_on_commit_callbacks
+):
+    settings.SLACK_CHANNEL_ID = "C0MAIN"
+    settings.SLACK_THEME_CHANNELS = {"busy": "C0BUSY", "armed": "C0ARMED"}
+    settings.WORKERS_SWEEP_GRACE_SECONDS = 0
+    for tags in ([], [], ["busy"], ["armed"]):
+        _slack_delivery(settings, tags=tags)
+    now = timezone.now()
+    ChannelState.objects.create(
+        key="C0BUSY", holder="run-1", lease_until=now + timedelta(seconds=10)
+    )
+    ChannelState.objects.create(key="C0ARMED", armed_until=now + timedelta(seconds=30))
+    published.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.sweep() == []  # no Slack delivery is re-enqueued by itself
+    # The main channel has two deliveries waiting and no sender: one poke, not one per delivery.
+    assert _relayed(published) == ["C0MAIN"]
+    assert _delivering(published) == []
+    # Its wake-up is armed now: the next sweep leaves it to the run it started.
+    published.clear()
+    outbox.sweep()
+    assert _relayed(published) == []
+
+
 def test_retry_now_requeues_failed_deliveries(
     settings, published, django_capture_on_commit_callbacks
 ):
+    settings.SLACK_CHANNEL_ID = "C0MAIN"
     delivery = _slack_delivery(settings)
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.FAILED, attempts=8, last_error="channel_not_found"
     )
+    email = _email_delivery(settings)
+    Delivery.objects.filter(pk=email.pk).update(status=DeliveryStatus.FAILED, attempts=8)
     published.clear()
     busy = _slack_delivery(settings)
     Delivery.objects.filter(pk=busy.pk).update(
         status=DeliveryStatus.SENDING, lease_until=timezone.now() + timedelta(minutes=1)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert outbox.retry_now([delivery.pk, busy.pk]) == 1
+        assert outbox.retry_now([delivery.pk, busy.pk, email.pk]) == 2
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 0)
-    assert _delivering(published) == [delivery.pk]
+    assert _delivering(published) == [email.pk]
+    assert _relayed(published) == ["C0MAIN"]
+
+
+def test_a_sender_stopped_mid_send_is_taken_over_and_that_counts_as_an_attempt(settings):
+    delivery = _slack_delivery(settings)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENDING, lease_until=timezone.now() + timedelta(minutes=1)
+    )
+    assert outbox.claim(delivery.pk) is None  # its lease still holds
+    taken = outbox.claim(delivery.pk, take_over=True)  # the lane's sender may take it
+    assert (taken.status, taken.attempts, taken.last_error) == (
+        DeliveryStatus.SENDING,
+        1,
+        outbox.LOST_MID_SEND,
+    )
+    outbox.release(taken)  # handed back to wait for its turn: no attempt
+    assert Delivery.objects.get(pk=delivery.pk).attempts == 1
 
 
 def test_the_admin_lists_deliveries_and_retries_them(admin_client, settings, published):

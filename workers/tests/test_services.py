@@ -161,6 +161,7 @@ def test_pending_deliveries_are_published_by_name_after_commit(
     django_capture_on_commit_callbacks, published, settings
 ):
     settings.SLACK_BOT_TOKEN = "xoxb-test"
+    settings.SLACK_CHANNEL_ID = "C0MAIN"
     proposal, people = _community()
     Event.objects.all().delete()
     published.clear()
@@ -172,9 +173,12 @@ def test_pending_deliveries_are_published_by_name_after_commit(
     pending = Delivery.objects.filter(
         event__kind=EventKind.JOIN_REQUESTED, status=DeliveryStatus.PENDING
     ).order_by("pk")
-    assert {job.name for job in published} == {publish.DELIVER}
-    assert sorted(job.args for job in published) == [(d.pk,) for d in pending]
     assert {d.channel for d in pending} == {Channel.EMAIL, Channel.SLACK}
+    # Email deliveries are published one by one; a Slack one pokes its channel's ordered sender.
+    emails = [(d.pk,) for d in pending if d.channel == Channel.EMAIL]
+    assert sorted(job.args for job in published if job.name == publish.DELIVER) == emails
+    assert [job.args for job in published if job.name == publish.RELAY_CHANNEL] == [("C0MAIN",)]
+    assert {job.name for job in published} == {publish.DELIVER, publish.RELAY_CHANNEL}
     # Task arguments and payloads are plain JSON.
     for job in published:
         assert json.loads(json.dumps(job.args)) == list(job.args)

@@ -1,0 +1,240 @@
+"""Slack's per-channel ordered sender: for each channel, one sender at a time, at the channel's pace.
+
+Slack takes about one message per second per channel; that is a property of the channel, so one
+sender per channel meets it exactly, with no delivery polling for its turn and no slot races.
+
+A run of `workers.relay_channel(channel)` takes the channel's lease (a row in the database, the
+same for Redis and the embedded broker, so a broker restart cannot make two senders), then over
+and over: picks the next step (the head of each proposal's thread, in commit order; a deleted
+card to post again; a card to update), waits for the channel's next slot when it is near, and
+makes the Slack call. A thread whose head waits (backoff after a real failure) holds up only that
+thread; Slack's Retry-After pauses the whole channel (plus a margin), and no other channel. The
+run ends after WORKERS_RELAY_RUN_SECONDS, or when nothing is due soon, and then re-arms itself
+(published by name, with an ETA when the next thing is due later). Deliveries only poke the relay
+after commit; beat's sweeper pokes a channel whose sender is gone (no live lease, no wake-up).
+
+Pace: one post per slot, a slot being 1 / SLACK_MESSAGES_PER_SECOND after the previous post was
+answered (so Slack never sees two closer together). Card updates are a different method with its
+own limit: at most one per slot beside the post, coalesced (the card of the thread whose reply is
+next is updated first, so a deleted card is found before a reply goes under it; any other changed
+card waits WORKERS_SLACK_CARD_COALESCE_SECONDS, so several changes make one update).
+"""
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from . import dispatch, outbox, publish
+from .events import Channel
+from .models import Delivery, DeliveryStatus, SlackThread
+
+logger = logging.getLogger(__name__)
+
+# How many of a channel's waiting deliveries one look takes (the heads are among the oldest).
+SCAN = 1000
+# A wake-up further away than this is left to the sweeper (a long countdown in a broker is fragile).
+LONGEST_ARM_SECONDS = 600
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _interval() -> timedelta:
+    return timedelta(seconds=1 / settings.SLACK_MESSAGES_PER_SECOND)
+
+
+def _wait_in_run() -> timedelta:
+    """A run waits for its next slot itself when it is this near; later, it re-arms."""
+    return max(timedelta(seconds=3), _interval() * 1.5)
+
+
+@dataclass
+class Plan:
+    # ("delivery", id) or ("card", thread id): the next post, if any.
+    post: tuple[str, int] | None = None
+    # A card to update; `first` when it is the card of the thread the post goes to.
+    update: int | None = None
+    first: bool = False
+    # When something not due yet becomes due.
+    wake: datetime | None = None
+
+    def later(self, at: datetime) -> None:
+        self.wake = at if self.wake is None else min(self.wake, at)
+
+
+def plan(lane: str, now: datetime) -> Plan:
+    """The channel's next step: what to post, what card to update, and when to look again."""
+    result = Plan()
+    rows = (
+        Delivery.objects.filter(channel=Channel.SLACK, lane=lane, status__in=outbox.WAITING)
+        .order_by("pk")
+        .values_list("pk", "proposal_id", "status", "not_before", "attempts")[:SCAN]
+    )
+    heads: dict[int, tuple[int, int | None, datetime, bool]] = {}
+    for pk, proposal_id, status, not_before, attempts in rows:
+        thread = proposal_id if proposal_id is not None else -pk
+        if thread in heads:
+            continue
+        if status == DeliveryStatus.PENDING and attempts == 0 and not_before > now:
+            # Never tried and not due yet (a batch of cheers still collecting): it takes its place
+            # when it is due, and holds nobody up meanwhile.
+            result.later(not_before)
+            continue
+        heads[thread] = (pk, proposal_id, not_before, status == DeliveryStatus.SENDING)
+    due = []
+    for pk, proposal_id, not_before, sending in heads.values():
+        if sending or not_before <= now:
+            due.append((pk, proposal_id))
+        else:
+            result.later(not_before)  # a thread waiting for its backoff: only it waits
+    cards = SlackThread.objects.filter(channel_id=lane, card_dirty_at__isnull=False)
+    lost = cards.filter(root_ts="").order_by("card_dirty_at").values_list("pk", "card_dirty_at")
+    for thread_id, dirty_at in lost[:1]:
+        if dirty_at <= now:
+            result.post = ("card", thread_id)
+        else:
+            result.later(dirty_at)
+    proposal_id = None
+    if result.post is None and due:
+        pk, proposal_id = min(due)
+        result.post = ("delivery", pk)
+    if proposal_id is not None:
+        first = (
+            cards.filter(proposal_id=proposal_id, card_dirty_at__lte=now)
+            .exclude(root_ts="")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if first is not None:
+            result.update, result.first = first, True
+            return result
+    coalesce = timedelta(seconds=settings.WORKERS_SLACK_CARD_COALESCE_SECONDS)
+    oldest = (
+        cards.exclude(root_ts="").order_by("card_dirty_at").values_list("pk", "card_dirty_at")
+    ).first()
+    if oldest is not None:
+        thread_id, dirty_at = oldest
+        if dirty_at + coalesce <= now:
+            result.update = thread_id
+        else:
+            result.later(dirty_at + coalesce)
+    return result
+
+
+class _Sender:
+    """One run's view of its channel: the lease, the pace, the pause."""
+
+    def __init__(self, lane: str, holder: str, state):
+        self.lane, self.holder = lane, holder
+        self.post_at = state.next_post_at or EPOCH
+        self.update_at = state.next_update_at or EPOCH
+        self.paused = state.paused_until or EPOCH
+
+    def clocks(self) -> dict:
+        return {
+            "next_post_at": self.post_at,
+            "next_update_at": self.update_at,
+            "paused_until": self.paused,
+        }
+
+    def renew(self) -> bool:
+        return outbox.lane_renew(self.lane, holder=self.holder, **self.clocks())
+
+    def when(self, step: Plan) -> datetime | None:
+        """The earliest moment the run can do something."""
+        moments = []
+        if step.update is not None:
+            moments.append(max(self.update_at, self.paused))
+        if step.post is not None and not step.first:
+            moments.append(max(self.post_at, self.paused))
+        if step.wake is not None:
+            moments.append(step.wake)
+        return min(moments) if moments else None
+
+    def answered(self, result: dispatch.Step, *, post: bool) -> None:
+        now = timezone.now()
+        if result.called:
+            if post:
+                self.post_at = now + _interval()
+            else:
+                self.update_at = now + _interval()
+        if result.result == "paused":
+            margin = settings.SLACK_RETRY_AFTER_MARGIN_SECONDS
+            self.paused = now + timedelta(seconds=result.pause + margin)
+            logger.warning(
+                "Slack asked channel %s to wait %gs; pausing it until %s.",
+                self.lane,
+                result.pause,
+                self.paused.isoformat(timespec="seconds"),
+            )
+
+
+def run(lane: str, *, holder: str | None = None) -> str:
+    """One run of the channel's sender. Returns what it did ("held": another run sends now)."""
+    holder = holder or uuid.uuid4().hex
+    state = outbox.lane_acquire(lane, holder=holder)
+    if state is None:
+        return "held"
+    sender = _Sender(lane, holder, state)
+    deadline = time.monotonic() + settings.WORKERS_RELAY_RUN_SECONDS
+    again: datetime | None = None
+    sent = 0
+    try:
+        while True:
+            now = timezone.now()
+            step = plan(lane, now)
+            if step.update is not None and now >= max(sender.update_at, sender.paused):
+                if not sender.renew():
+                    return "lost its lease"
+                sender.answered(dispatch.slack_card_update(step.update), post=False)
+                continue
+            if (
+                step.post is not None
+                and not step.first
+                and now >= max(sender.post_at, sender.paused)
+            ):
+                if not sender.renew():
+                    return "lost its lease"
+                kind, target = step.post
+                if kind == "card":
+                    result = dispatch.slack_card_repost(target)
+                else:
+                    result = dispatch.slack_post(target)
+                sender.answered(result, post=True)
+                sent += result.result == "sent"
+                if result.result == "busy":
+                    time.sleep(0.05)  # someone changed the row under us: look again shortly
+                continue
+            at = sender.when(step)
+            if at is None:
+                break
+            if at - now > _wait_in_run() or time.monotonic() >= deadline:
+                again = at
+                break
+            if not sender.renew():
+                return "lost its lease"
+            # Waits hold nothing but the lease: no transaction is open here.
+            time.sleep(max(0.0, (at - timezone.now()).total_seconds()))
+            if time.monotonic() >= deadline:
+                again = timezone.now()
+                break
+    finally:
+        outbox.lane_release(lane, holder=holder, **sender.clocks())
+    if again is None:
+        # A change committed while this run held the lease found it busy: look once more.
+        again = sender.when(plan(lane, timezone.now()))
+    if again is not None:
+        arm(lane, at=again)
+    return f"sent {sent}"
+
+
+def arm(lane: str, *, at: datetime) -> None:
+    """Publish the channel's next run for `at` (once per wake-up; far ones are the sweeper's)."""
+    now = timezone.now()
+    if (at - now).total_seconds() > LONGEST_ARM_SECONDS:
+        return
+    if outbox.lane_arm(lane, at=max(at, now)):
+        publish.relay(lane, eta=at if at > now else None)
