@@ -190,9 +190,11 @@ def test_each_filter_updates_the_board_and_the_url_and_back_works(open_board):
     page.get_by_label("Mine (proposed or joined)").uncheck()
     expect(cards).to_have_count(4)
 
+    # Open roles in any stage where people can join: the full team is the one left out.
     page.get_by_label("Looking for people").check()
-    expect(cards).to_have_count(1)
+    expect(cards).to_have_count(3)
     expect(card(page, team)).to_be_visible()
+    expect(card(page, full)).to_have_count(0)
     page.get_by_label("Looking for people").uncheck()
     expect(cards).to_have_count(4)
 
