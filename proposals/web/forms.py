@@ -148,7 +148,10 @@ class ProposalForm(KindForm):
 
 class RoleForm(KindForm):
     name = forms.CharField(label=_("Role"), max_length=60, required=False)
-    count = forms.IntegerField(label=_("How many"), min_value=1, max_value=50, initial=1)
+    # Left empty, a role wants one person.
+    count = forms.IntegerField(
+        label=_("How many"), min_value=1, max_value=50, initial=1, required=False
+    )
     pace = forms.CharField(label=_("Expected pace"), max_length=80, required=False)
 
     def __init__(self, *args, **kwargs):

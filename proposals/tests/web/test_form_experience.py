@@ -141,6 +141,7 @@ def test_added_rows_are_saved_as_roles(member_client):
         **{
             "form-TOTAL_FORMS": "5",
             "form-0-name": "調理",
+            "form-0-count": "",  # left empty: one person
             "form-3-name": "",  # a row removed in the browser: empty
             "form-4-name": "広報",
             "form-4-count": "2",
