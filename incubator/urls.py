@@ -1,10 +1,9 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.http import HttpResponse
 from django.urls import include, path, re_path
-from django.views.decorators.http import require_GET
 
 from slack_app import inbound as slack_inbound
+from workers import health as worker_health
 
 from .api import api, unknown_path
 
@@ -13,13 +12,9 @@ from .api import api, unknown_path
 admin.site.login = secure_admin_login(admin.site.login)
 
 
-@require_GET
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
-
-
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    # Database, broker and the outbox's backlog age, as JSON: 200 when healthy, 503 when not.
+    path("healthz", worker_health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

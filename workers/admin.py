@@ -1,9 +1,20 @@
 from django.contrib import admin, messages
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import outbox
-from .models import Delivery, EmailDigest, EmailPreference, Event, SlackThread
+from .models import (
+    ChannelState,
+    Delivery,
+    DeliveryStatus,
+    EmailDigest,
+    EmailPreference,
+    Event,
+    SlackThread,
+)
 
 
 class DeliveryInline(admin.TabularInline):
@@ -50,7 +61,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "not_before",
         "sent_at",
     )
-    list_filter = ("status", "channel")
+    list_filter = ("status", "channel", "lane")
     search_fields = ("last_error", "external_id")
     list_select_related = ("event", "recipient")
     readonly_fields = (
@@ -62,6 +73,8 @@ class DeliveryAdmin(admin.ModelAdmin):
         "attempts",
         "last_error",
         "not_before",
+        "due_at",
+        "lane",
         "lease_until",
         "external_id",
         "read_at",
@@ -79,9 +92,88 @@ class DeliveryAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.action(description=_("Retry the failed deliveries of these lanes"))
+def retry_failed(modeladmin, request, queryset):
+    failed = Delivery.objects.filter(
+        lane__in=queryset.values_list("key", flat=True), status=DeliveryStatus.FAILED
+    )
+    count = outbox.retry_now(list(failed.values_list("pk", flat=True)))
+    modeladmin.message_user(
+        request,
+        ngettext("%(count)d delivery queued again.", "%(count)d deliveries queued again.", count)
+        % {"count": count},
+        messages.SUCCESS,
+    )
+
+
+@admin.register(ChannelState)
+class ChannelStateAdmin(admin.ModelAdmin):
+    """Each lane (a Slack channel, or email): its backlog, its sender, its pause and alert."""
+
+    list_display = (
+        "key",
+        "backlog",
+        "oldest_waiting",
+        "paused_until",
+        "alerted_at",
+        "holder",
+        "lease_until",
+    )
+    readonly_fields = (
+        "key",
+        "holder",
+        "lease_until",
+        "armed_until",
+        "next_post_at",
+        "next_update_at",
+        "paused_until",
+        "alerted_at",
+        "backlog_warned_at",
+    )
+    actions = [retry_failed]
+
+    def get_queryset(self, request):
+        waiting = Delivery.objects.filter(
+            lane=OuterRef("key"), status__in=outbox.WAITING, due_at__lte=Now()
+        )
+        counted = waiting.order_by().values("lane").annotate(count=Count("pk")).values("count")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                backlog_count=Subquery(counted[:1]),
+                backlog_oldest=Subquery(waiting.order_by("due_at").values("due_at")[:1]),
+            )
+        )
+
+    @admin.display(description=_("waiting"), ordering="backlog_count")
+    def backlog(self, obj) -> int:
+        return obj.backlog_count or 0
+
+    @admin.display(description=_("oldest waiting for"), ordering="backlog_oldest")
+    def oldest_waiting(self, obj) -> str:
+        if obj.backlog_oldest is None:
+            return "—"
+        seconds = int((timezone.now() - obj.backlog_oldest).total_seconds())
+        return _("%(minutes)d min %(seconds)02d s") % {
+            "minutes": seconds // 60,
+            "seconds": seconds % 60,
+        }
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
 @admin.register(SlackThread)
 class SlackThreadAdmin(admin.ModelAdmin):
-    list_display = ("proposal", "channel_id", "root_ts", "card_version", "created_at")
+    list_display = (
+        "proposal",
+        "channel_id",
+        "root_ts",
+        "card_version",
+        "card_dirty_at",
+        "created_at",
+    )
     raw_id_fields = ("proposal",)
 
 

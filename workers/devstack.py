@@ -1,8 +1,11 @@
-"""`make run`: the web server, a Celery worker and beat together; Ctrl-C (or any of them ending) stops all.
+"""`make run`: the web server, a Celery worker and beat together; Ctrl-C (or the web server ending)
+stops all. A worker or beat that dies is started again (after a pause that grows while it keeps
+dying), and the web server goes on: what was on its way waits in the outbox meanwhile.
 
-With REDIS_URL set they use Redis; without it, Kombu's filesystem transport under var/broker is the
-broker, so there is nothing to install. Each child runs in its own process group, so stopping it also
-stops what it started (runserver's autoreloader child, the worker's pool).
+With REDIS_URL set they use Redis; without it, the embedded broker (Kombu's SQLAlchemy transport on
+var/broker/broker.sqlite3) is the broker, so there is nothing to install. Each child runs in its own
+process group, so stopping it also stops what it started (runserver's autoreloader child, the
+worker's pool).
 
     python -m workers.devstack [--port 8000] [--host 127.0.0.1]
 """
@@ -16,6 +19,10 @@ import sys
 import time
 
 GRACE_SECONDS = 20
+# Children started again when they end; the web server's end ends the stack.
+RESTARTED = ("worker", "beat")
+# The pause before a restart doubles while the child keeps dying soon after starting.
+FIRST_PAUSE, LONGEST_PAUSE, STEADY_SECONDS = 1.0, 30.0, 60.0
 
 
 def commands(host: str, port: int) -> dict[str, list[str]]:
@@ -79,16 +86,40 @@ def main(argv: list[str] | None = None) -> int:
     # The Celery app sets no settings module of its own (a default there would leak into
     # `gunicorn incubator.wsgi`), so the development stack names the local one for its children.
     environment = {"DJANGO_SETTINGS_MODULE": "incubator.settings.local", **os.environ}
-    children = {
-        name: subprocess.Popen(command, start_new_session=True, env=environment)
-        for name, command in commands(args.host, args.port).items()
-    }
+    command_of = commands(args.host, args.port)
+
+    def start(name: str) -> subprocess.Popen:
+        return subprocess.Popen(command_of[name], start_new_session=True, env=environment)
+
+    children = {name: start(name) for name in command_of}
+    started = dict.fromkeys(children, time.monotonic())
+    pauses = dict.fromkeys(children, FIRST_PAUSE)
+    due: dict[str, float] = {}  # children waiting to be started again, and when
     try:
         while not stopping:
-            ended = [name for name, child in children.items() if child.poll() is not None]
-            if ended:
-                print(f"{', '.join(ended)} stopped; stopping the others.", file=sys.stderr)
-                break
+            now = time.monotonic()
+            for name, child in children.items():
+                if name in due or child.poll() is None:
+                    continue
+                if name not in RESTARTED:
+                    print(f"{name} stopped (exit {child.returncode}); stopping the others.",
+                          file=sys.stderr)  # fmt: skip
+                    stopping = True
+                    break
+                if now - started[name] > STEADY_SECONDS:
+                    pauses[name] = FIRST_PAUSE
+                due[name] = now + pauses[name]
+                print(f"{name} stopped (exit {child.returncode}); starting it again in "
+                      f"{pauses[name]:g}s.", file=sys.stderr)  # fmt: skip
+                pauses[name] = min(LONGEST_PAUSE, pauses[name] * 2)
+            for name, at in list(due.items()):
+                if not stopping and now >= at:
+                    # What the dead one started (its pool) goes with it before the new one runs.
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(children[name].pid, signal.SIGKILL)
+                    children[name] = start(name)
+                    started[name] = time.monotonic()
+                    del due[name]
             time.sleep(0.2)
     finally:
         stop(children)

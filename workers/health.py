@@ -50,7 +50,10 @@ def warn_about_backlog(*, now: datetime | None = None) -> list[str]:
     """Log a warning, once per lane and episode, when its oldest delivery waits too long."""
     now = now or timezone.now()
     limit = settings.WORKERS_BACKLOG_WARN_SECONDS
-    old = [item for item in backlog(now=now) if item.age(now) > limit]
+    waiting = backlog(now=now)
+    for item in waiting:
+        outbox.lane_state(item.lane)  # every lane with a backlog is listed in the admin
+    old = [item for item in waiting if item.age(now) > limit]
     warned = []
     for item in old:
         if outbox.lane_warned(item.lane, too_old=True):

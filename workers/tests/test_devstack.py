@@ -1,4 +1,5 @@
-"""`make run`'s supervisor: web, worker and beat come up together and Ctrl-C stops every one of them."""
+"""`make run`'s supervisor: web, worker and beat come up together, a worker that dies is started again
+while the web goes on, and Ctrl-C stops every one of them."""
 
 import os
 import signal
@@ -34,6 +35,28 @@ def _alive(pid: int) -> bool:
     return "State:\tZ" not in status
 
 
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _workers(stack_pid: int) -> set[int]:
+    """The Celery worker main processes (the supervisor's children running `worker`)."""
+    found = set()
+    for task in Path(f"/proc/{stack_pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                command = Path(f"/proc/{child}/cmdline").read_text()
+            except FileNotFoundError:
+                continue
+            if "worker" in command and _alive(int(child)):
+                found.add(int(child))
+    return found
+
+
 def test_run_starts_web_worker_and_beat_and_ctrl_c_stops_them_all(tmp_path):
     port = _free_port()
     env = {
@@ -66,6 +89,16 @@ def test_run_starts_web_worker_and_beat_and_ctrl_c_stops_them_all(tmp_path):
         processes = _descendants(stack.pid)
         commands = " ".join(Path(f"/proc/{pid}/cmdline").read_text() for pid in processes)
         assert "runserver" in commands and "worker" in commands and "beat" in commands
+
+        # A worker that crashes is started again; the web server goes on answering.
+        [crashed] = _workers(stack.pid)
+        os.kill(crashed, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (_workers(stack.pid) - {crashed}):
+            time.sleep(0.3)
+        assert _workers(stack.pid) - {crashed}, (tmp_path / "run.log").read_text()
+        assert stack.poll() is None and _healthy(port)
+        processes = _descendants(stack.pid)
 
         stack.send_signal(signal.SIGINT)
         assert stack.wait(timeout=30) == 0
