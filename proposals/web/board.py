@@ -1,6 +1,7 @@
 """The kanban board: a signed-in member's home page, its htmx partials and the drop endpoint."""
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html_join
 from django.utils.http import urlencode
@@ -22,6 +24,7 @@ from .. import selectors, services
 from ..choices import Status
 from ..errors import ProposalError
 from ..models import Proposal
+from ..templatetags.cards import CardFacts, RoleSlots, card_facts, role_slots
 from ..templatetags.proposal_tags import age
 from .errors import described
 
@@ -53,18 +56,22 @@ def _shown(params) -> dict[str, int]:
 class CardView:
     """A card as the template shows it: the selector's card and its counted words, put together
     in Python. (As `{% blocktranslate count %}` tags, five per card, they were a fifth of the
-    board's render time.)"""
+    board's render time.) The faces, the viewer's relation and the open places come from
+    templatetags.cards, which the list's cards share."""
 
     card: selectors.BoardCard
+    facts: CardFacts
+    roles: list[RoleSlots]
     team: str
     cheers: str
     comments: str
+    age: str
     in_stage: str
     quiet: str
     move_label: str
 
     @classmethod
-    def of(cls, card: selectors.BoardCard) -> "CardView":
+    def of(cls, card: selectors.BoardCard, *, viewer=None) -> "CardView":
         proposal = card.proposal
         members, cheers, comments = (
             proposal.member_count,
@@ -72,15 +79,20 @@ class CardView:
             proposal.comment_count,
         )
         quiet = card.quiet_days
+        in_stage = age(proposal.status_changed_at)
         return cls(
             card=card,
+            facts=card_facts(proposal, viewer),
+            roles=role_slots(card.open_roles),
             team=ngettext("team of %(counter)s", "team of %(counter)s", members)
             % {"counter": members},
             cheers=ngettext("%(counter)s cheer", "%(counter)s cheers", cheers)
             % {"counter": cheers},
             comments=ngettext("%(counter)s comment", "%(counter)s comments", comments)
             % {"counter": comments},
-            in_stage=_("In this stage for %(time)s") % {"time": age(proposal.status_changed_at)},
+            # The badge's short form: "today", else "3 days" (the full sentence is its name).
+            age=_("today") if _since_today(proposal.status_changed_at) else in_stage,
+            in_stage=_("In this stage for %(time)s") % {"time": in_stage},
             quiet=ngettext("Quiet for %(days)s day", "Quiet for %(days)s days", quiet)
             % {"days": quiet}
             if quiet
@@ -90,8 +102,12 @@ class CardView:
         )
 
 
-def _card_views(cards: list[selectors.BoardCard]) -> list[CardView]:
-    return [CardView.of(card) for card in cards]
+def _since_today(moment) -> bool:
+    return moment is not None and timezone.now() - moment < timedelta(days=1)
+
+
+def _card_views(cards: list[selectors.BoardCard], viewer) -> list[CardView]:
+    return [CardView.of(card, viewer=viewer) for card in cards]
 
 
 def _card_words() -> dict:
@@ -100,6 +116,7 @@ def _card_words() -> dict:
         "move_to": _("Move to…"),
         "no_rush": _("No rush: everyone moves at their own pace."),
         "looking_for": _("Looking for:"),
+        "needs_people": _("Needs people"),
         "themes_label": _("Themes"),
     }
 
@@ -122,7 +139,7 @@ def _board_context(
 ) -> dict:
     return {
         "columns": [
-            replace(column, cards=_card_views(column.cards))
+            replace(column, cards=_card_views(column.cards, request.user))
             for column in selectors.board_columns(user=request.user, filters=filters, shown=shown)
         ],
         "columns_etag": _etag(etag, "columns", shown),
@@ -186,7 +203,7 @@ def board_more(request: HtmxHttpRequest) -> HttpResponse:
     cards = selectors.board_cards(
         user=request.user, filters=filters, status=status, offset=offset, limit=page_size + 1
     )
-    has_more, cards = len(cards) > page_size, _card_views(cards[:page_size])
+    has_more, cards = len(cards) > page_size, _card_views(cards[:page_size], request.user)
     return render(
         request,
         "board/_more.html",

@@ -285,22 +285,24 @@ class CommentForm(KindForm):
 
 
 class ListFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    """The list's own filter, the stage. The others are the board's (selectors.BoardFilters: theme,
+    q, mine, looking, interests), by the same names, so a link works on both pages."""
+
     status = forms.ChoiceField(label=_("Stage"), required=False)
-    tag = forms.CharField(label=_("Theme"), required=False, max_length=40)
-    mine = forms.BooleanField(label=_("Only mine"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All stages")), *Status.choices]
 
     @property
-    def filters(self) -> dict:
-        self.is_valid()  # a malformed filter is dropped; the valid ones still apply
-        data = self.cleaned_data
-        return {
-            "status": data.get("status") or None,
-            "tag": (data.get("tag") or "").strip() or None,
-            "q": (data.get("q") or "").strip() or None,
-            "mine": bool(data.get("mine")),
-        }
+    def stage(self) -> str | None:
+        self.is_valid()  # an unknown stage is dropped; the other filters still apply
+        return self.cleaned_data.get("status") or None
+
+    def board_params(self) -> dict[str, str]:
+        """The board's filters as given; `tag` is the theme's older name (links from a proposal's
+        and a member's themes use it)."""
+        names = ("theme", "q", "mine", "looking", "interests")
+        params = {name: self.data.get(name) or "" for name in names}
+        params["theme"] = params["theme"] or self.data.get("tag") or ""
+        return params

@@ -49,20 +49,34 @@ def _suggested_themes() -> list[str]:
 @login_required
 @require_GET
 def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Every proposal, filtered as the board filters (same names, same meanings), plus the stage."""
     filter_form = ListFilterForm(request.GET)
-    filters = filter_form.filters
-    proposals = selectors.proposal_list(user=request.user, **filters)
+    filters = selectors.BoardFilters.from_params(filter_form.board_params())
+    proposals = selectors.filter_proposals(
+        selectors.proposal_list(user=request.user, status=filter_form.stage),
+        user=request.user,
+        theme=filters.theme,
+        q=filters.q,
+        mine=filters.mine,
+        looking=filters.looking,
+        interests=filters.interests,
+    )
     page = Paginator(proposals, settings.PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "cards": [
             (proposal, selectors.roles_still_open(proposal)) for proposal in page.object_list
         ],
-        "is_filtered": any(filters.values()),
+        "is_filtered": bool(filter_form.stage or filters.as_params()),
     }
     if request.htmx:
         return render(request, "proposals/list.html#results", context)
-    context |= {"filter_form": filter_form, "themes": _suggested_themes()}
+    context |= {
+        "filters": filters,
+        "stage": filter_form.stage or "",
+        "stages": Status.choices,
+        "themes": selectors.board_themes(user=request.user),
+    }
     return render(request, "proposals/list.html", context)
 
 

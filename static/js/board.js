@@ -4,7 +4,7 @@
   "use strict";
   if (window.incubatorBoard) return;
 
-  const state = { dragging: false, busy: false };
+  const state = { dragging: false, busy: false, stage: null };
   const phone = window.matchMedia("(max-width: 40rem), (pointer: coarse)");
   const board = () => document.getElementById("board");
   const columns = () => document.getElementById("board-columns");
@@ -42,10 +42,80 @@
     const template = document.createElement("template");
     template.innerHTML = html.trim();
     const fresh = template.content.firstElementChild;
+    const left = grid()?.scrollLeft || 0;
     columns().replaceWith(fresh);
     htmx.process(fresh);
     initSortables();
+    if (grid()) grid().scrollLeft = left;
+    markStage(state.stage);
   }
+
+  // Stage tabs (on a phone): a tab shows its column; swiping to a column marks its tab.
+  const grid = () => columns()?.querySelector("[data-board-grid]");
+  const columnOf = (status) => grid()?.querySelector(`.board-column[data-status="${status}"]`);
+
+  function markStage(status) {
+    const tabs = columns()?.querySelector("[data-stage-tabs]");
+    if (!tabs) return;
+    const known = columnOf(status) ? status : tabs.querySelector("[data-stage]")?.dataset.stage;
+    state.stage = known;
+    tabs.querySelectorAll("[data-stage]").forEach((tab) => {
+      if (tab.dataset.stage === known) {
+        tab.setAttribute("aria-current", "true");
+        tabs.scrollLeft = tab.offsetLeft - (tabs.clientWidth - tab.offsetWidth) / 2;
+      } else {
+        tab.removeAttribute("aria-current");
+      }
+    });
+  }
+
+  function showStage(status, smooth) {
+    const column = columnOf(status);
+    if (!column) return;
+    markStage(status);
+    const container = grid();
+    const offset = column.getBoundingClientRect().left - container.getBoundingClientRect().left;
+    const padding = parseFloat(getComputedStyle(container).paddingLeft) || 0;
+    container.scrollTo({ left: container.scrollLeft + offset - padding, behavior: smooth ? "smooth" : "auto" });
+    // Deep in a long column, a short one would leave an empty screen: back to the columns' top.
+    const tabs = columns().querySelector("[data-stage-tabs]");
+    const top = container.getBoundingClientRect().top - (tabs?.offsetHeight || 0);
+    if (top < 0) window.scrollBy({ top, behavior: smooth ? "smooth" : "auto" });
+  }
+
+  function stageInView() {
+    const container = grid();
+    if (!container) return null;
+    const left = container.getBoundingClientRect().left + (parseFloat(getComputedStyle(container).paddingLeft) || 0);
+    let nearest = null;
+    let distance = Infinity;
+    container.querySelectorAll(".board-column").forEach((column) => {
+      const gap = Math.abs(column.getBoundingClientRect().left - left);
+      if (gap < distance) [nearest, distance] = [column.dataset.status, gap];
+    });
+    return nearest;
+  }
+
+  document.addEventListener("click", (event) => {
+    const tab = event.target.closest("[data-stage-tabs] [data-stage]");
+    if (!tab) return;
+    event.preventDefault();
+    showStage(tab.dataset.stage, true);
+  });
+
+  let scrollFrame = 0;
+  document.addEventListener(
+    "scroll",
+    (event) => {
+      if (!event.target.matches?.("[data-board-grid]") || scrollFrame) return;
+      scrollFrame = window.requestAnimationFrame(() => {
+        scrollFrame = 0;
+        const status = stageInView();
+        if (status && status !== state.stage) markStage(status);
+      });
+    },
+    true,
+  );
 
   function focusAfterMove(cardId, status) {
     const card = document.getElementById(cardId);
@@ -78,7 +148,10 @@
     const modal = dialog();
     const title = card.querySelector(".card-title")?.textContent.trim() || "";
     const action = card.dataset[`label${to.charAt(0).toUpperCase()}${to.slice(1)}`] || "";
-    modal.querySelector("#board-note-title").textContent = `${action}: ${title}`;
+    // The action is the title and the proposal its subtitle: no "action: title" punctuation to
+    // get wrong in Japanese.
+    modal.querySelector("#board-note-title").textContent = action;
+    modal.querySelector("#board-note-proposal").textContent = title;
     modal.querySelector("#board-note-label").textContent = label;
     const note = modal.querySelector("#board-note");
     note.value = "";
@@ -200,6 +273,12 @@
     move(card, button.dataset.moveTo, () => {});
   });
 
+  // The answer of the last move floats over the board until a click elsewhere.
+  document.addEventListener("click", (event) => {
+    const region = document.getElementById("board-status");
+    if (region?.textContent && !region.parentElement.contains(event.target)) region.textContent = "";
+  });
+
   // A menu left open would also hold back the poll: a click elsewhere closes it.
   document.addEventListener("click", (event) => {
     document.querySelectorAll(".move-menu[open]").forEach((menu) => {
@@ -260,11 +339,17 @@
   function start() {
     if (!board()) return;
     initSortables();
+    const named = window.location.hash.match(/^#column-(\w+)$/);
+    if (named && columnOf(named[1])) showStage(named[1], false);
+    else markStage(state.stage);
     const seconds = Number(board().dataset.pollSeconds) || 15;
     window.setInterval(poll, seconds * 1000);
   }
 
-  document.addEventListener("htmx:load", initSortables);
+  document.addEventListener("htmx:load", (event) => {
+    initSortables();
+    if (event.target.id === "board-columns" && state.stage) showStage(state.stage, false);
+  });
   document.addEventListener("htmx:historyRestore", () => {
     syncFiltersFromUrl();
     initSortables();

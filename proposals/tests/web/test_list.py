@@ -24,7 +24,9 @@ def test_cards_show_what_a_member_needs_to_decide(member_client):
 
     for text in ("公園の清掃", "月に一度、みんなで", "Idea", proposal.proposer.public_name, "環境"):
         assert text in page
-    assert "designer ×1" in page  # two wanted, one accepted
+    # Two wanted, one accepted: 「designer 1/2」 (filled of wanted), in words for screen readers.
+    assert '<span class="card-role-name">designer</span>' in page
+    assert ">1/2</span>" in page and "1 of 2 places filled" in page
     assert "2 members" in page and "1 cheer" in page and "1 comment" in page
 
 
@@ -107,5 +109,6 @@ def test_finished_or_paused_proposals_do_not_ask_for_people(member_client):
 
     page = member_client.get(LIST).content.decode()
 
-    assert "終わった案" in page and "休んでいる案" in page
-    assert "Looking for" not in page
+    results = page.split('id="results"', 1)[1]
+    assert "終わった案" in results and "休んでいる案" in results
+    assert "Looking for" not in results and "Needs people" not in results

@@ -71,7 +71,10 @@ def test_card_shows_open_roles_team_time_and_a_gentle_quiet_hint(member_client):
     html = member_client.get(BOARD).content.decode()
 
     assert "Looking for:" in html
-    assert "デザイナー ×1 · 週2h" in html
+    # Places as counts, filled of wanted (「デザイナー 1/2」), in words for screen readers, and the pace.
+    assert '<span class="card-role-name">デザイナー</span> <span class="card-role-slots"' in html
+    assert ">1/2</span>" in html and "1 of 2 places filled" in html
+    assert '<span class="card-role-pace">週2h</span>' in html
     assert "team of 2" in html
     assert "3 cheers" in html
     assert "In this stage for" in html
@@ -250,7 +253,7 @@ def test_show_more_keeps_the_filters(member_client):
     html = member_client.get(BOARD, {"q": "Other"}).content.decode()
     assert "offset=20&amp;q=Other" in html
     more = member_client.get(reverse("board:more"), {"status": "idea", "offset": 20, "q": "Other"})
-    assert more.content.decode().count("Other ") == 5
+    assert more.content.decode().count('">Other ') == 5  # the titles' link texts
 
 
 def test_show_more_refuses_nonsense(member_client):
