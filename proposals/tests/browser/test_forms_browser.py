@@ -107,3 +107,21 @@ def _errors_and_themes(chromium, base_url, screenshot):
     expect(page.get_by_label("Disaster preparedness")).to_be_checked()
     screenshot(page, "en-desktop-form-errors")
     assert not Proposal.objects.exists()
+
+
+def test_enter_in_a_field_posts_the_idea(in_browser_thread, live_server):
+    in_browser_thread(lambda chromium: _enter_posts(chromium, live_server.url))
+
+
+def _enter_posts(chromium, base_url):
+    member = UserFactory()
+    page = chromium.new_context(locale="en-US").new_page()
+    log_in(page, base_url, member.username)
+    page.goto(f"{base_url}/proposals/new/")
+    page.locator("input[name=title]").fill("Seed swap")
+    page.locator("input[name=summary]").fill("Bring seeds, take seeds.")
+
+    page.locator("input[name=summary]").press("Enter")
+
+    page.wait_for_url(re.compile(r"/proposals/\d+/$"))
+    assert Proposal.objects.get(proposer=member).title == "Seed swap"
