@@ -137,3 +137,29 @@ def test_an_old_reset_link_says_so_kindly(client):
     page = _page(client, reverse("account_reset_password_from_key", args=["0", "x-y"]))
     assert "This link has expired" in page
     assert f'href="{reverse("account_reset_password")}"' in page
+
+
+@pytest.fixture
+def slack_sign_in(settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "slack",
+                    "name": "Slack",
+                    "client_id": "client-id",
+                    "secret": "client-secret",
+                    "settings": {"server_url": "http://127.0.0.1:9"},
+                }
+            ]
+        }
+    }
+
+
+def test_sign_in_with_slack_is_one_button_in_our_words(client, slack_sign_in):
+    page = _page(client, LOGIN + "?next=/proposals/")
+
+    assert 'action="/accounts/oidc/slack/login/?process=login&amp;next=%2Fproposals%2F"' in page
+    assert "Continue with Slack" in page
+    assert "third-party" not in page
+    assert "Slackで続ける" in _page(client, LOGIN, "ja")
