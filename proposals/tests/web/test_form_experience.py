@@ -176,3 +176,15 @@ def test_editing_shows_other_themes_with_the_languages_separator(member_client, 
 
     assert re.search(r'name="free_themes" value="(食品ロス、地域|地域、食品ロス)"', japanese)
     assert re.search(r'name="free_themes" value="(食品ロス, 地域|地域, 食品ロス)"', english)
+
+
+def test_a_theme_label_filter_for_every_page():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template("{% load theme_tags %}{{ a|theme_label }}/{{ b|theme_label }}")
+    context = Context({"a": "防災", "b": "食品ロス"})
+    with translation.override("en"):
+        assert template.render(context) == "Disaster preparedness/食品ロス"
+    with translation.override("ja"):
+        assert template.render(context) == "防災/食品ロス"
