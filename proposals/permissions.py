@@ -24,6 +24,11 @@ def can_steer(user, proposal) -> bool:
     return is_owner(user, proposal) or is_moderator(user)
 
 
+def can_cheer(user, proposal) -> bool:
+    """応援 is for others' ideas: the proposer is not offered a cheer of their own."""
+    return bool(user and user.is_authenticated) and not is_owner(user, proposal)
+
+
 def is_recruiting(proposal) -> bool:
     return proposal.status in JOINABLE_STATUSES
 

@@ -467,6 +467,8 @@ def comment_set_hidden(*, comment: Comment, by, hidden: bool) -> Comment:
 def cheer_set(*, proposal: Proposal, user, cheered: bool) -> bool:
     """Cheer (応援) or take the cheer back; cheering also follows. Setting the state it already has
     changes nothing, so a replayed click is harmless. Returns whether this call changed anything."""
+    if cheered and not permissions.can_cheer(user, proposal):
+        raise ActionNotPermitted(_("Cheers are for other people's ideas; yours is already yours."))
     with transaction.atomic():
         locked = _lock(proposal)
         exists = Cheer.objects.filter(proposal=locked, user=user).exists()

@@ -250,7 +250,10 @@ def proposal_cheer(member: User, press: ButtonPress) -> Answer:
     proposal = _proposal(press.value)
     if proposal is None:
         return _gone()
-    cheered = services.cheer_set(proposal=proposal, user=member, cheered=True)
+    try:
+        cheered = services.cheer_set(proposal=proposal, user=member, cheered=True)
+    except ProposalError as error:
+        return Answer(text=_error_text(error))
     return Answer(text=blocks.cheered(title=proposal.title, already=not cheered))
 
 

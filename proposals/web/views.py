@@ -314,6 +314,7 @@ def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: boo
         "comments_earlier": earlier,
         "comments_earliest": comments[0].pk if comments else None,
         "can_join": permissions.can_request_to_join(user, proposal, membership=viewer.membership),
+        "can_cheer": permissions.can_cheer(user, proposal),
         "join_form": forms.get("join_form")
         or JoinForm(role_names=[role.name for role in selectors.roles_still_open(proposal)]),
         "comment_form": forms.get("comment_form") or CommentForm(),
@@ -533,12 +534,14 @@ def _reactions(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = {
         "proposal": proposal,
         "viewer": selectors.viewer_state(proposal=proposal, user=request.user),
+        "can_cheer": permissions.can_cheer(request.user, proposal),
     }
     return render(request, "proposals/detail.html#reactions", context)
 
 
 @login_required
 @require_POST
+@domain_errors
 def cheer_toggle(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     proposal = get_object_or_404(Proposal, pk=pk)
     services.cheer_toggle(proposal=proposal, user=request.user)

@@ -407,3 +407,19 @@ def test_a_finished_proposal_shows_its_roles_without_asking_for_people(member_cl
     assert "designer" in page
     assert "places open" not in page
     assert "I’d like to join" not in page
+
+
+def test_the_proposer_is_not_offered_a_cheer_of_their_own(member_client, member):
+    proposal = make_proposal(proposer=member)
+    page = member_client.get(proposal.get_absolute_url()).content.decode()
+    assert reverse("proposals:cheer", args=[proposal.pk]) not in page
+    assert "0 cheers" in page
+
+    response = member_client.post(reverse("proposals:cheer", args=[proposal.pk]))
+    assert response.status_code == 403
+    assert Proposal.objects.get(pk=proposal.pk).cheer_count == 0
+
+    other = make_proposal()
+    assert reverse("proposals:cheer", args=[other.pk]) in (
+        member_client.get(other.get_absolute_url()).content.decode()
+    )
