@@ -12,7 +12,7 @@ ADMIN_LOGIN = reverse("admin:login")
 pytestmark = pytest.mark.django_db
 
 RIGHT_PASSWORD = "pass-word-123"  # the factories' password
-TOO_MANY = "Too many failed login attempts. Try again later."
+TOO_MANY = "so let’s take a short break"  # members/adapters.py, in the site's own words
 
 
 def sign_in_page_after(client, response) -> str:

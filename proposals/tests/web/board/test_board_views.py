@@ -1,5 +1,4 @@
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -19,8 +18,7 @@ BOARD = reverse("proposals:board")
 
 
 def _queries(client, url, **headers) -> int:
-    """Queries of a first visit: nothing cached (a repeat visit is tested in test_page_cache)."""
-    cache.clear()
+    """Queries of one visit."""
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, headers=headers)
     assert response.status_code == 200
