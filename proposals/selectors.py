@@ -474,16 +474,39 @@ class BoardCard:
         return [move.target for move in self.moves if move.allowed]
 
 
-def _card_relations(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+@dataclass(frozen=True)
+class CardTheme:
+    name: str
+
+
+@dataclass(frozen=True)
+class CardPerson:
+    pk: int
+    public_name: str
+
+
+@dataclass(frozen=True)
+class CardPlace:
+    """A place on the team as a card shows it (a face), without a Membership and User to build."""
+
+    user_id: int
+    user: CardPerson
+
+
+def _card_relations(proposals: QuerySet[Proposal], *, user) -> QuerySet[Proposal]:
     # A card never shows the body: leave the long text columns in the database.
     heavy = ("body", "body_html", "outcome_note", "archive_reason", "submission_key")
+    if user.is_authenticated:
+        # The viewer's own cheer, for the card's "you cheered" (no query of its own).
+        proposals = proposals.annotate(
+            viewer_cheered=Exists(Cheer.objects.filter(proposal=OuterRef("pk"), user_id=user.pk))
+        )
     return (
         proposals.defer(*heavy)
         .select_related("proposer")
         .prefetch_related(
-            # Lists, not managers: a queryset per card and relation is most of the prefetch cost.
-            Prefetch("tags", to_attr="board_themes"),
-            # Each role knows how many places are filled, so open roles need no membership rows.
+            # Each role knows how many places are filled, so open roles need no membership rows
+            # (and the lifecycle's guards read the same prefetch).
             Prefetch(
                 "roles_wanted",
                 queryset=RoleWanted.objects.annotate(
@@ -492,6 +515,31 @@ def _card_relations(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
             ),
         )
     )
+
+
+def _with_themes_and_teams(proposals: list[Proposal]) -> list[Proposal]:
+    """Each card's themes (`board_themes`) and team (`board_team`, for the faces), as plain rows:
+    two queries for the page, and no model instance per theme, place or person."""
+    ids = [proposal.pk for proposal in proposals]
+    themes: dict[int, list[CardTheme]] = defaultdict(list)
+    for proposal_id, name in (
+        Proposal.tags.through.objects.filter(proposal_id__in=ids)
+        .order_by("tag__name")
+        .values_list("proposal_id", "tag__name")
+    ):
+        themes[proposal_id].append(CardTheme(name))
+    teams: dict[int, list[CardPlace]] = defaultdict(list)
+    for proposal_id, user_id, username, display_name in (
+        Membership.objects.filter(proposal_id__in=ids, status=MembershipStatus.ACCEPTED)
+        .order_by("pk")
+        .values_list("proposal_id", "user_id", "user__username", "user__display_name")
+    ):
+        person = CardPerson(pk=user_id, public_name=display_name or username)
+        teams[proposal_id].append(CardPlace(user_id=user_id, user=person))
+    for proposal in proposals:
+        proposal.board_themes = themes[proposal.pk]
+        proposal.board_team = teams[proposal.pk]
+    return proposals
 
 
 def _board_card(proposal: Proposal, *, user, now: datetime) -> BoardCard:
@@ -518,10 +566,15 @@ def board_cards(
     """One column's cards from `offset` ("show more")."""
     if status not in filters.statuses:
         return []
-    proposals = _card_relations(
-        board_queryset(user=user, filters=filters)
-        .filter(status=status)
-        .order_by(*_board_order(status))[offset : offset + limit]
+    proposals = _with_themes_and_teams(
+        list(
+            _card_relations(
+                board_queryset(user=user, filters=filters)
+                .filter(status=status)
+                .order_by(*_board_order(status))[offset : offset + limit],
+                user=user,
+            )
+        )
     )
     now = timezone.now()
     return [_board_card(proposal, user=user, now=now) for proposal in proposals]
@@ -572,7 +625,7 @@ def board_columns(
         else Proposal.objects.none()
     )
     by_status: dict[str, list[Proposal]] = defaultdict(list)
-    for proposal in _card_relations(cards):
+    for proposal in _with_themes_and_teams(list(_card_relations(cards, user=user))):
         by_status[proposal.status].append(proposal)
     now = timezone.now()
     columns = []

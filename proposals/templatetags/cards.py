@@ -66,13 +66,18 @@ def _team(proposal) -> list[Membership] | None:
 _USER = Membership._meta.get_field("user")
 
 
+def _person_loaded(place) -> bool:
+    """A Membership whose user came with it, or a selectors.CardPlace (always has its person)."""
+    return _USER.is_cached(place) if isinstance(place, Membership) else True
+
+
 def card_facts(proposal, viewer) -> CardFacts:
     """Faces: the proposer first, then the team as loaded, up to FACES; without loaded members,
     the proposer and "+N" from the team's count. The relation: proposer, else on the team (when
     memberships are loaded), else cheered (when the page annotated `viewer_cheered`)."""
     team = _team(proposal)
     faces = [_face(proposal.proposer)]
-    if team is not None and all(_USER.is_cached(membership) for membership in team):
+    if team is not None and all(_person_loaded(membership) for membership in team):
         others = [m.user for m in team if m.user_id != proposal.proposer_id]
         faces += [_face(member) for member in others[: FACES - 1]]
     more = max(0, proposal.member_count - len(faces))

@@ -8,13 +8,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -26,6 +28,7 @@ from ..errors import ProposalError
 from ..models import Proposal
 from ..templatetags.cards import CardFacts, RoleSlots, card_facts, role_slots
 from ..templatetags.proposal_tags import age
+from .card_html import CardPage, card_html
 from .errors import described
 
 # Far beyond any column, far below what a database's OFFSET accepts.
@@ -106,32 +109,32 @@ def _since_today(moment) -> bool:
     return moment is not None and timezone.now() - moment < timedelta(days=1)
 
 
-def _card_views(cards: list[selectors.BoardCard], viewer) -> list[CardView]:
-    return [CardView.of(card, viewer=viewer) for card in cards]
+def _card_page(request: HttpRequest, filters: selectors.BoardFilters) -> CardPage:
+    """What every card on this page shares, worked out once."""
+    return CardPage(
+        move_to=_("Move to…"),
+        no_rush=_("No rush: everyone moves at their own pace."),
+        looking_for=_("Looking for:"),
+        needs_people=_("Needs people"),
+        themes_label=_("Themes"),
+        csrf_input=format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+        ),
+        # Repeated in every card's "move to…" form (kept when JavaScript is off).
+        filter_inputs=format_html_join(
+            "", '<input type="hidden" name="{}" value="{}">', filters.as_params().items()
+        ),
+    )
 
 
-def _card_words() -> dict:
-    """Words every card repeats, translated once per page."""
-    return {
-        "move_to": _("Move to…"),
-        "no_rush": _("No rush: everyone moves at their own pace."),
-        "looking_for": _("Looking for:"),
-        "needs_people": _("Needs people"),
-        "themes_label": _("Themes"),
-    }
+def _cards(request: HttpRequest, filters, cards: list[selectors.BoardCard]) -> list[SafeString]:
+    page = _card_page(request, filters)
+    return [card_html(CardView.of(card, viewer=request.user), page) for card in cards]
 
 
 def _filter_context(filters: selectors.BoardFilters) -> dict:
     params = filters.as_params()
-    return {
-        **_card_words(),
-        "filters": filters,
-        "filter_query": urlencode(params),
-        # Rendered once, repeated in every card's "move to…" form (kept when JavaScript is off).
-        "filter_inputs": format_html_join(
-            "", '<input type="hidden" name="{}" value="{}">', params.items()
-        ),
-    }
+    return {"filters": filters, "filter_query": urlencode(params)}
 
 
 def _board_context(
@@ -139,7 +142,7 @@ def _board_context(
 ) -> dict:
     return {
         "columns": [
-            replace(column, cards=_card_views(column.cards, request.user))
+            replace(column, cards=_cards(request, filters, column.cards))
             for column in selectors.board_columns(user=request.user, filters=filters, shown=shown)
         ],
         "columns_etag": _etag(etag, "columns", shown),
@@ -203,7 +206,7 @@ def board_more(request: HtmxHttpRequest) -> HttpResponse:
     cards = selectors.board_cards(
         user=request.user, filters=filters, status=status, offset=offset, limit=page_size + 1
     )
-    has_more, cards = len(cards) > page_size, _card_views(cards[:page_size], request.user)
+    has_more, cards = len(cards) > page_size, _cards(request, filters, cards[:page_size])
     return render(
         request,
         "board/_more.html",
