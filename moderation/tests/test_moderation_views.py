@@ -140,3 +140,11 @@ def test_answer_join_requests_from_the_page(client, moderator):
     declined = Membership.objects.get(pk=second.pk)
     assert declined.status == MembershipStatus.DECLINED and declined.response == "Not now, sorry"
     assert "already been answered" in response.content.decode()
+
+
+def test_the_menu_leads_moderators_to_moderation_and_no_one_else(client):
+    page = reverse("moderation:page")
+    client.force_login(UserFactory(moderator=True))
+    assert f'href="{page}"' in client.get(reverse("proposals:board")).content.decode()
+    client.force_login(UserFactory())
+    assert f'href="{page}"' not in client.get(reverse("proposals:board")).content.decode()
