@@ -5,7 +5,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from proposals.web.forms import KindErrorsMixin, KindForm, join_names, split_themes
+from proposals.web.forms import KindErrorsMixin, KindForm
+from proposals.wording import join_names, split_names
 
 from .models import User
 
@@ -67,7 +68,7 @@ class ProfileForm(KindForm):
 
     @property
     def interest_names(self) -> list[str]:
-        return split_themes(self.cleaned_data["interests"])
+        return split_names(self.cleaned_data["interests"])
 
 
 class ApiTokenForm(KindForm):

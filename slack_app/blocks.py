@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from proposals.choices import ACTIVE_STATUSES, Status
+from proposals.wording import join_names
 from workers.events import EventKind, headline
 
 from .client import escape
@@ -123,14 +124,15 @@ def stage_label(status: str) -> str:
 def card(data: Card, *, version: int) -> Message:
     """The root message: the proposal's current state. A new block_id per version, as Slack asks."""
     stage = stage_label(data.status)
-    roles_text = ", ".join(
+    roles_text = join_names(
         f"{escape(role.name)} ×{role.open}" for role in data.open_roles if role.open
     ) or _("none")
+    # Labels outside the f-strings, where makemessages can find them.
+    labels = (_("Stage"), capfirst(_("proposer")), _("Team size"), capfirst(_("roles wanted")))
+    values = (stage, mention(data.proposer), data.team_size, roles_text)
     fields = [
-        _mrkdwn(f"*{_('Stage')}*\n{stage}", FIELD_MAX),
-        _mrkdwn(f"*{capfirst(_('proposer'))}*\n{mention(data.proposer)}", FIELD_MAX),
-        _mrkdwn(f"*{_('Team size')}*\n{data.team_size}", FIELD_MAX),
-        _mrkdwn(f"*{capfirst(_('roles wanted'))}*\n{roles_text}", FIELD_MAX),
+        _mrkdwn(f"*{label}*\n{value}", FIELD_MAX)
+        for label, value in zip(labels, values, strict=True)
     ]
     counts = " · ".join(
         [
@@ -396,7 +398,7 @@ class Listing:
 def looking_for_people(listings: list[Listing]) -> str:
     lines = []
     for listing in listings[:LISTING_MAX]:
-        wanted = ", ".join(
+        wanted = join_names(
             f"{escape(role.name)} ×{role.open}" for role in listing.open_roles if role.open
         )
         if wanted:

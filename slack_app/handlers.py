@@ -26,6 +26,7 @@ from proposals import selectors, services
 from proposals.choices import Status
 from proposals.errors import ProposalError
 from proposals.models import Membership, Proposal
+from proposals.wording import split_names
 
 from . import blocks
 
@@ -350,7 +351,7 @@ def idea_submit(member: User, submission: ViewSubmission) -> Answer:
         for line in submission.value("roles").splitlines()
         if line.strip()
     ]
-    themes = [theme for theme in submission.value("themes").split(",") if theme.strip()]
+    themes = split_names(submission.value("themes"))
     try:
         services.proposal_submit(
             proposer=member,

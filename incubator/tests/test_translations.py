@@ -83,3 +83,22 @@ def test_the_punctuation_check_catches_what_it_should():
     assert not ASCII_BESIDE_JAPANESE.search("福祉、環境")
     assert not ASCII_BESIDE_JAPANESE.search("Slackで https://example.org を開く")
     assert not ASCII_BESIDE_JAPANESE.search("API: %(name)s、Slack")  # ASCII between Latin words
+
+
+def test_no_message_is_marked_inside_an_f_string():
+    """makemessages cannot see `_("…")` inside an f-string's braces: such a message silently drops
+    out of the catalogue and shows in English to Japanese readers."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    hidden = re.compile(r"""\bf["'][^"'\n]*\{\s*(?:_|gettext|ngettext|pgettext)\(""")
+    found = [
+        f"{path}:{number}"
+        for package in ("incubator", "proposals", "members", "workers", "slack_app", "moderation")
+        for path in (Path(settings.BASE_DIR) / package).rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if hidden.search(line)
+    ]
+    assert found == []

@@ -1,18 +1,15 @@
 """Forms parse and check what a person typed; the services decide and write."""
 
-import re
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
 from ..choices import Status
 from ..models import BODY_MAX, COMMENT_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
 from ..services import MAX_ROLES, RoleInput
+from ..wording import split_names
 
 # A list typed by hand may be separated by 、 ， or , (and, for themes, # or new lines).
-THEME_SEPARATORS = re.compile(r"[,、，#\n]+")
 OTHER_ROLE = "__other__"
 
 # The built-in themes are stored in Japanese (the community's language); the form names them in
@@ -51,15 +48,6 @@ KIND_INVALID = {
 def theme_label(name: str) -> str:
     """A theme as the reader should see it: a built-in one in their language, others as typed."""
     return str(THEME_LABELS.get(name, name))
-
-
-def split_themes(text: str) -> list[str]:
-    return [part.strip() for part in THEME_SEPARATORS.split(text or "") if part.strip()]
-
-
-def join_names(names) -> str:
-    """Names in one line the way the reader's language lists them: 「福祉、環境」, "Welfare, Environment"."""
-    return pgettext("between items of a list", ", ").join(names)
 
 
 def use_kind_errors(form: forms.BaseForm) -> None:
@@ -136,7 +124,7 @@ class ProposalForm(KindForm):
 
     @property
     def theme_names(self) -> list[str]:
-        return [*self.cleaned_data["themes"], *split_themes(self.cleaned_data["free_themes"])]
+        return [*self.cleaned_data["themes"], *split_names(self.cleaned_data["free_themes"])]
 
     def draft(self) -> "ProposalForm":
         """The same text, unchecked: shown again after Preview or "add another role"."""

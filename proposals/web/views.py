@@ -18,6 +18,7 @@ from .. import permissions, selectors, services
 from ..choices import Status
 from ..markdown import render_markdown
 from ..models import BODY_MAX, Comment, Membership, Proposal, Tag
+from ..wording import join_names
 from .errors import back_to, domain_errors, forbidden
 from .forms import (
     CommentForm,
@@ -29,7 +30,6 @@ from .forms import (
     RoleFormSet,
     TransitionForm,
     apply_service_errors,
-    join_names,
 )
 
 PROPOSAL_FIELDS = {"tags": "free_themes"}
