@@ -9,8 +9,10 @@ relay decides when the channel may go on; none of them waits.
 """
 
 import logging
+import threading
+import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -104,11 +106,39 @@ class Step:
     called: bool = True
 
 
+_writes = threading.local()
+
+
+def pace(gate: datetime | None) -> None:
+    """The channel's sender says when its next Slack write may leave: the write waits for that
+    moment itself, right before the call, so the work before it (claiming, loading, rendering)
+    overlaps the wait instead of adding to every slot."""
+    _writes.gate = gate
+
+
+def _sending() -> None:
+    """Said right before a Slack write (a post, an update): the channel's pace counts from here."""
+    gate = getattr(_writes, "gate", None)
+    if gate is not None:
+        _writes.gate = None
+        wait = (gate - timezone.now()).total_seconds()
+        if wait > 0:
+            time.sleep(wait)
+    _writes.at = timezone.now()
+
+
+def last_write_at(*, since: datetime) -> datetime:
+    """When this thread last sent a Slack write, if it did since `since` (else `since`)."""
+    at = getattr(_writes, "at", None)
+    return at if at is not None and at >= since else since
+
+
 def _posting(delivery: Delivery, post):
     """Run one post with the delivery marked as posting, so a lost answer is looked up, not
     repeated. The mark stays only when Slack may have kept the post."""
     outbox.mark_posting(delivery)
     try:
+        _sending()
         ts = post()
     except SlackError as error:
         if not error.ambiguous:
@@ -129,6 +159,7 @@ def _post_card(thread: SlackThread, proposal, delivery: Delivery | None) -> str:
         outbox.thread_card_posting(thread)
 
         def post():
+            _sending()
             return slack_channel.post_card(
                 channel=thread.channel_id, proposal=proposal, delivery=delivery
             )
@@ -209,6 +240,7 @@ def slack_card_update(thread_id: int) -> Step:
     changes, version = thread.card_changes, thread.card_version + 1
     try:
         with translation.override(settings.LANGUAGE_CODE):
+            _sending()
             slack_channel.update_card(thread=thread, proposal=proposal, version=version)
     except SlackRateLimited as limited:
         return Step("paused", pause=limited.retry_after)

@@ -231,8 +231,10 @@ def lane_state(key: str) -> ChannelState:
 def lane_acquire(key: str, *, holder: str) -> ChannelState | None:
     """The lane's lease for `holder`, if nobody else holds a live one (a redelivered run of the
     same holder takes its own lease back at once)."""
-    lane_state(key)
+    state = lane_state(key)
     now = timezone.now()
+    if state.holder != holder and state.lease_until is not None and state.lease_until >= now:
+        return None  # held: found by a read, so a burst of pokes adds no writes
     taken = (
         ChannelState.objects.filter(key=key)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(holder=holder))

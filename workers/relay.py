@@ -13,11 +13,12 @@ run ends after WORKERS_RELAY_RUN_SECONDS, or when nothing is due soon, and then 
 (published by name, with an ETA when the next thing is due later). Deliveries only poke the relay
 after commit; beat's sweeper pokes a channel whose sender is gone (no live lease, no wake-up).
 
-Pace: one post per slot, a slot being 1 / SLACK_MESSAGES_PER_SECOND after the previous post was
-answered (so Slack never sees two closer together). Card updates are a different method with its
-own limit: at most one per slot beside the post, coalesced (the card of the thread whose reply is
-next is updated first, so a deleted card is found before a reply goes under it; any other changed
-card waits WORKERS_SLACK_CARD_COALESCE_SECONDS, so several changes make one update).
+Pace: one post per slot, a slot being 1 / SLACK_MESSAGES_PER_SECOND plus SLACK_PACE_MARGIN_SECONDS
+(for the network's jitter) after the previous post was sent. Card updates are another method with
+its own limit: at most one per slot beside the post, coalesced. The card of the thread whose reply
+is next is updated first when its slot allows (so a deleted card is found before a reply goes
+under it); any other changed card waits WORKERS_SLACK_CARD_COALESCE_SECONDS, so several changes
+make one update with the latest state.
 """
 
 import logging
@@ -44,6 +45,16 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 def _interval() -> timedelta:
     return timedelta(seconds=1 / settings.SLACK_MESSAGES_PER_SECOND)
+
+
+def _slot() -> timedelta:
+    """From one call's sending to the next one's."""
+    return _interval() + timedelta(seconds=settings.SLACK_PACE_MARGIN_SECONDS)
+
+
+def _lead() -> timedelta:
+    """A step starts this much before its slot: its Slack call itself waits for the slot."""
+    return min(timedelta(seconds=0.2), _interval() / 4)
 
 
 def _wait_in_run() -> timedelta:
@@ -148,19 +159,19 @@ class _Sender:
         moments = []
         if step.update is not None:
             moments.append(max(self.update_at, self.paused))
-        if step.post is not None and not step.first:
+        if step.post is not None:
             moments.append(max(self.post_at, self.paused))
         if step.wake is not None:
             moments.append(step.wake)
         return min(moments) if moments else None
 
-    def answered(self, result: dispatch.Step, *, post: bool) -> None:
+    def answered(self, result: dispatch.Step, *, post: bool, sent_at: datetime) -> None:
         now = timezone.now()
         if result.called:
             if post:
-                self.post_at = now + _interval()
+                self.post_at = sent_at + _slot()
             else:
-                self.update_at = now + _interval()
+                self.update_at = sent_at + _slot()
         if result.result == "paused":
             margin = settings.SLACK_RETRY_AFTER_MARGIN_SECONDS
             self.paused = now + timedelta(seconds=result.pause + margin)
@@ -186,24 +197,25 @@ def run(lane: str, *, holder: str | None = None) -> str:
         while True:
             now = timezone.now()
             step = plan(lane, now)
-            if step.update is not None and now >= max(sender.update_at, sender.paused):
+            lead = _lead()
+            if step.update is not None and now + lead >= max(sender.update_at, sender.paused):
                 if not sender.renew():
                     return "lost its lease"
-                sender.answered(dispatch.slack_card_update(step.update), post=False)
+                dispatch.pace(max(sender.update_at, sender.paused))
+                result = dispatch.slack_card_update(step.update)
+                sender.answered(result, post=False, sent_at=dispatch.last_write_at(since=now))
                 continue
-            if (
-                step.post is not None
-                and not step.first
-                and now >= max(sender.post_at, sender.paused)
-            ):
+            if step.post is not None and now + lead >= max(sender.post_at, sender.paused):
+                # (When the post's own card is dirty and its update may go now, it went first.)
                 if not sender.renew():
                     return "lost its lease"
+                dispatch.pace(max(sender.post_at, sender.paused))
                 kind, target = step.post
                 if kind == "card":
                     result = dispatch.slack_card_repost(target)
                 else:
                     result = dispatch.slack_post(target)
-                sender.answered(result, post=True)
+                sender.answered(result, post=True, sent_at=dispatch.last_write_at(since=now))
                 sent += result.result == "sent"
                 if result.result == "busy":
                     time.sleep(0.05)  # someone changed the row under us: look again shortly
@@ -217,7 +229,7 @@ def run(lane: str, *, holder: str | None = None) -> str:
             if not sender.renew():
                 return "lost its lease"
             # Waits hold nothing but the lease: no transaction is open here.
-            time.sleep(max(0.0, (at - timezone.now()).total_seconds()))
+            time.sleep(max(0.0, (at - lead - timezone.now()).total_seconds()))
             if time.monotonic() >= deadline:
                 again = timezone.now()
                 break

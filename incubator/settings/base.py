@@ -277,6 +277,8 @@ SLACK_TIMEOUT_SECONDS = env.int("SLACK_TIMEOUT_SECONDS", default=10)
 SLACK_MESSAGES_PER_SECOND = env.float("SLACK_MESSAGES_PER_SECOND", default=1.0)
 # When Slack answers 429, the channel waits its Retry-After plus this.
 SLACK_RETRY_AFTER_MARGIN_SECONDS = env.float("SLACK_RETRY_AFTER_MARGIN_SECONDS", default=1.0)
+# Added to each slot of the pace, so the network's jitter never brings two posts too close.
+SLACK_PACE_MARGIN_SECONDS = env.float("SLACK_PACE_MARGIN_SECONDS", default=0.03)
 # Optional routing: a theme's proposals go to that theme's channel, e.g. {"防災": "C0123"}.
 SLACK_THEME_CHANNELS = env.json("SLACK_THEME_CHANNELS", default={})
 
