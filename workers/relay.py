@@ -66,9 +66,8 @@ def _wait_in_run() -> timedelta:
 class Plan:
     # ("delivery", id) or ("card", thread id): the next post, if any.
     post: tuple[str, int] | None = None
-    # A card to update; `first` when it is the card of the thread the post goes to.
+    # A card to update (the post's own card first, when it is dirty).
     update: int | None = None
-    first: bool = False
     # When something not due yet becomes due.
     wake: datetime | None = None
 
@@ -113,14 +112,14 @@ def plan(lane: str, now: datetime) -> Plan:
         pk, proposal_id = min(due)
         result.post = ("delivery", pk)
     if proposal_id is not None:
-        first = (
+        own = (
             cards.filter(proposal_id=proposal_id, card_dirty_at__lte=now)
             .exclude(root_ts="")
             .values_list("pk", flat=True)
             .first()
         )
-        if first is not None:
-            result.update, result.first = first, True
+        if own is not None:
+            result.update = own
             return result
     coalesce = timedelta(seconds=settings.WORKERS_SLACK_CARD_COALESCE_SECONDS)
     oldest = (

@@ -36,6 +36,12 @@ def test_celery_is_configured_for_safe_redelivery():
     assert tasks.deliver.acks_late and tasks.deliver.reject_on_worker_lost
     assert tasks.deliver.time_limit < django_settings.WORKERS_DELIVERY_LEASE_SECONDS
     assert tasks.LONGEST_COUNTDOWN + conf.task_time_limit < visibility
+    # A channel's sender renews its lease before each Slack call; one step makes at most two
+    # (a card update, then the post), so the lease outlasts both even when they time out.
+    assert django_settings.WORKERS_RELAY_LEASE_SECONDS > 2 * django_settings.SLACK_TIMEOUT_SECONDS
+    assert tasks.relay_channel.acks_late and tasks.relay_channel.reject_on_worker_lost
+    assert tasks.relay_channel.soft_time_limit + 30 <= tasks.relay_channel.time_limit
+    assert tasks.relay_channel.time_limit < visibility
     # Every beat job names a registered task.
     for entry in conf.beat_schedule.values():
         assert entry["task"] in celery_app.tasks
@@ -43,7 +49,5 @@ def test_celery_is_configured_for_safe_redelivery():
 
 def test_a_very_long_retry_after_is_left_to_the_sweeper(settings, fake_slack, monkeypatch):
     delivery = _slack_delivery(settings)
-    monkeypatch.setattr(
-        dispatch, "process", lambda delivery_id, slot_at=None: dispatch.Outcome("retry", 3600)
-    )
+    monkeypatch.setattr(dispatch, "process", lambda delivery_id: dispatch.Outcome("retry", 3600))
     assert tasks.deliver.run(delivery.pk) == "deferred"
