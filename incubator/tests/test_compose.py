@@ -26,7 +26,6 @@ NOT_FOR_THE_STACK = {
     "DJANGO_DEBUG": "production settings keep debug off whatever it says",
     "PORT": "the host's port (ports:); inside, gunicorn listens on 8000 and SITE_URL is given",
     "EMBEDDED_BROKER_DIR": "the embedded broker only runs without Redis; the stack has Redis",
-    "WORKERS_PACE_FILE": "Slack's pace is shared through a file only without Redis",
 }
 # Interpolated from .env for the containers but not read by the settings themselves.
 COMPOSE_ONLY_VARIABLES = {"POSTGRES_PASSWORD"}
