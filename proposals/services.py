@@ -480,6 +480,7 @@ def cheer_set(*, proposal: Proposal, user, cheered: bool) -> bool:
             notify.cheered(proposal=locked, user=user)
         else:
             Cheer.objects.filter(proposal=locked, user=user).delete()
+            notify.proposal_changed(proposal=locked)  # the Slack card's count goes down too
         locked.cheer_count = Cheer.objects.filter(proposal=locked).count()
         # Counts as activity, so open boards (which poll on last activity) pick the cheer up.
         _touch(locked, cheer_count=locked.cheer_count)

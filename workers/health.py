@@ -86,6 +86,13 @@ def healthz(request):
     now = timezone.now()
     limit = settings.WORKERS_BACKLOG_WARN_SECONDS
     database = _database()
+    if request.GET.get("web") == "1":
+        # The web container's own check: it serves and reaches its database.
+        web = {
+            "status": "ok" if database else "unhealthy",
+            "database": "ok" if database else "unavailable",
+        }
+        return JsonResponse(web, status=200 if database else 503)
     broker_ok = broker.ping()
     lanes = {}
     oldest = 0.0

@@ -11,9 +11,7 @@ from proposals import services
 from proposals.choices import MembershipStatus, Status
 from proposals.models import Cheer, Membership, Proposal
 from proposals.tests.factories import make_proposal
-from workers import dispatch, publish, tasks
-from workers.events import Channel
-from workers.models import Delivery, DeliveryStatus
+from workers import publish, relay, tasks
 
 from .signed import command_body, interaction_body, post, sign
 
@@ -282,18 +280,14 @@ def test_accept_from_slack_updates_the_card(client, fake_slack, django_capture_o
         request = services.membership_request(
             proposal=proposal, user=UserFactory(), role="designer"
         )
-    for delivery in Delivery.objects.filter(channel=Channel.SLACK).order_by("id"):
-        dispatch.process(delivery.pk)
+    relay.run("C0MAIN")
     [card] = fake_slack.roots()
     action = {"action_id": "membership_accept", "value": str(request.pk)}
     body = interaction_body("U0PROPOSER", {"type": "block_actions", "actions": [action]})
     with django_capture_on_commit_callbacks(execute=True):
         assert post(client, "/slack/interactions", body).status_code == 200
     assert Membership.objects.get(pk=request.pk).status == MembershipStatus.ACCEPTED
-    for delivery in Delivery.objects.filter(
-        channel=Channel.SLACK, status=DeliveryStatus.PENDING
-    ).order_by("id"):
-        dispatch.process(delivery.pk)
+    relay.run("C0MAIN")
     updates = [
         call.body for call in fake_slack.calls_to("chat.update") if call.body["ts"] == card["ts"]
     ]

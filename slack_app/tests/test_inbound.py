@@ -260,4 +260,4 @@ def test_the_answer_comes_before_anything_reaches_slack(
     proposal = Proposal.objects.get()
     [queued] = Delivery.objects.filter(proposal=proposal, channel=Channel.SLACK)
     assert queued.status == DeliveryStatus.PENDING
-    assert [(job.name, job.args) for job in published] == [(publish.DELIVER, (queued.pk,))]
+    assert [(job.name, job.args) for job in published] == [(publish.RELAY_CHANNEL, (queued.lane,))]

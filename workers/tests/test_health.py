@@ -69,6 +69,18 @@ def test_healthz_answers_503_when_the_broker_is_down(client, settings):
     assert response.json()["database"] == "ok"
 
 
+def test_the_web_containers_own_check_stays_healthy_through_a_broker_outage(client):
+    """Restarting the web would not mend the broker: compose's web check asks only its part."""
+    saved = celery_app.conf.broker_url
+    celery_app.conf.broker_url = f"redis://127.0.0.1:{_closed_port()}/0"
+    try:
+        response = client.get("/healthz", {"web": "1"})
+    finally:
+        celery_app.conf.broker_url = saved
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
 def test_healthz_answers_503_when_a_backlog_is_older_than_the_limit(client, broker, settings):
     settings.SLACK_CHANNEL_ID = "C0MAIN"
     settings.WORKERS_BACKLOG_WARN_SECONDS = 600
