@@ -128,6 +128,27 @@ def test_keyboard_move_to_menu(open_board):
     assert status_of(proposal) == Status.DISCUSSION
 
 
+@pytest.mark.parametrize("viewport", [None, {"width": 390, "height": 844}], ids=["desk", "phone"])
+def test_a_blocked_move_is_shown_disabled_with_why_and_the_way_to_unblock_it(open_board, viewport):
+    member = UserFactory()
+    proposal = make_proposal(proposer=member, status=Status.DISCUSSION, title="読書会", roles=())
+    page = open_board(member, viewport=viewport)
+    if viewport:
+        page.locator('[data-stage="discussion"]').click()
+
+    menu = card(page, proposal).locator(".move-menu summary")
+    menu.focus()
+    page.keyboard.press("Enter")
+    blocked = card(page, proposal).get_by_role("button", name="Start forming a team")
+    expect(blocked).to_be_disabled()
+    why = card(page, proposal).locator(".move-blocked-reason")
+    expect(why).to_contain_text("First say which roles you are looking for")
+    expect(blocked).to_have_attribute("aria-describedby", why.get_attribute("id"))
+    why.get_by_role("link", name="Add the roles you are looking for").click()
+    expect(page).to_have_url(re.compile(rf"/proposals/{proposal.pk}/edit/$"))
+    assert status_of(proposal) == Status.DISCUSSION
+
+
 def test_another_members_card_cannot_be_dragged(open_board):
     member = UserFactory()
     other = make_proposal(title="ほかの人の提案")
