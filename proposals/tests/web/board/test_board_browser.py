@@ -93,6 +93,24 @@ def test_complete_asks_for_an_outcome_note_first(open_board):
     assert proposal.outcome_note == "20人が参加。次は夏に。"
 
 
+def test_the_note_dialog_speaks_japanese_without_an_ascii_colon_and_its_button_is_the_primary(
+    open_board,
+):
+    member = UserFactory()
+    proposal = make_proposal(proposer=member, status=Status.RUNNING)
+    page = open_board(member, language="ja")
+
+    drag(page, card(page, proposal), column(page, "done"))
+    drop(page)
+    dialog = page.locator("#board-note-dialog")
+    expect(dialog).to_be_visible()
+    title = dialog.locator("#board-note-title").inner_text()
+    assert title and ":" not in title
+    colour = "element => getComputedStyle(element).backgroundColor"
+    submit = dialog.locator("button[type=submit], button[value=move]").first
+    assert submit.evaluate(colour) == page.locator(".nav-new").evaluate(colour)
+
+
 def test_cancelling_the_note_dialog_puts_the_card_back(open_board):
     member = UserFactory()
     proposal = make_proposal(proposer=member, status=Status.RUNNING)
