@@ -7,9 +7,13 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from proposals.choices import MembershipStatus
+from proposals.models import Proposal
 
 from . import selectors
 from .models import ApiToken, User
@@ -37,6 +41,7 @@ def profile_update(
         raise ValidationError(
             {"interests": _("At most %(n)d interests, please.") % {"n": MAX_INTERESTS}}
         )
+    shown_as = user.public_name
     user.display_name = display_name.strip()
     user.bio = bio.strip()
     user.interests = cleaned
@@ -54,7 +59,20 @@ def profile_update(
             "preferred_language",
         ]
     )
+    if user.public_name != shown_as:
+        _cards_show_a_new_name(user)
     return user
+
+
+def _cards_show_a_new_name(user: User) -> None:
+    """Cards name their proposer and show their team's faces: a renamed member changes the cards
+    they are on, so the board's fingerprint (the latest `updated_at`) moves with them."""
+    on_them = Q(proposer=user) | Q(
+        memberships__user=user, memberships__status=MembershipStatus.ACCEPTED
+    )
+    Proposal.objects.filter(pk__in=Proposal.objects.filter(on_them).values("pk")).update(
+        updated_at=timezone.now()
+    )
 
 
 # Slack: a member's Slack id attributes what is done in Slack to them, so it is set only after

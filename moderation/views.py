@@ -109,7 +109,7 @@ def delivery_retry(request: HttpRequest) -> HttpResponse:
     ids = [
         int(value)
         for value in request.POST.getlist("delivery")
-        if value.isascii() and value.isdigit()
+        if value.isascii() and value.isdigit() and len(value) <= 18
     ]
     count = outbox.retry_now(ids)
     if count:

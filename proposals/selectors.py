@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
@@ -429,6 +430,7 @@ def board_fingerprint(*, user, filters: BoardFilters) -> str:
             repr([(row["status"], row["n"], row["last"].isoformat()) for row in columns]),
             str(user.pk),
             str(permissions.is_moderator(user)),
+            settings.RELEASE,  # a deploy changes the page around the cards
             repr(list(user.interests or [])) if filters.interests else "",
             translation.get_language() or "",
             timezone.localdate().isoformat(),

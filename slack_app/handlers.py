@@ -148,9 +148,7 @@ def command_help(member: User, command: Command) -> Answer:
 
 
 def command_list(member: User, command: Command) -> Answer:
-    looking = selectors.filter_proposals(
-        selectors.proposal_list(status=Status.TEAM_FORMING), looking=True
-    )
+    looking = selectors.filter_proposals(selectors.proposal_list(), looking=True)
     listings = [
         blocks.Listing(
             title=proposal.title,

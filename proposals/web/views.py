@@ -351,7 +351,7 @@ def proposal_comments(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Earlier comments, a page at a time, for the proposal page's "show earlier" (htmx)."""
     proposal = get_object_or_404(Proposal, pk=pk)
     before = request.GET.get("before", "")
-    if not before.isdigit():
+    if not (before.isascii() and before.isdigit()):
         return HttpResponseBadRequest(_("“before” must be a comment number."))
     page = selectors.comments_before(proposal=proposal, viewer=request.user, before_id=int(before))
     context = {

@@ -73,13 +73,16 @@ def test_the_link_command_sends_a_link_for_this_slack_account(client, slack_memb
 
 def test_help_and_list(client, slack_member):
     looking = make_proposal(title="防災マップづくり", status=Status.TEAM_FORMING)
-    make_proposal(title="まだアイデア", status=Status.IDEA)
+    # "Looking for people" means open roles in any stage where people can join, as on the board.
+    early = make_proposal(title="まだアイデア", status=Status.IDEA)
+    make_proposal(title="役割なし", status=Status.DISCUSSION, roles=())
+    make_proposal(title="おしまい", status=Status.DONE)
     help_text = post(client, "/slack/commands", command_body("U0AIKO", "help")).json()["text"]
     assert "/yattemitai" in help_text
     listing = post(client, "/slack/commands", command_body("U0AIKO", "list")).json()["text"]
-    assert looking.title in listing
+    assert looking.title in listing and early.title in listing
     assert "designer ×2" in listing
-    assert "まだアイデア" not in listing
+    assert "役割なし" not in listing and "おしまい" not in listing
 
 
 def test_the_command_is_rate_limited_kindly(client, slack_member, settings):

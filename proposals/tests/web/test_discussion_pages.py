@@ -65,7 +65,7 @@ def test_hidden_comments_stay_hidden_on_every_page_but_for_moderators_and_their_
     assert hidden.pk in _shown(client.get(earlier_url, before).content.decode())
 
 
-@pytest.mark.parametrize("before", ["", "x", "-1", "9" * 30])
+@pytest.mark.parametrize("before", ["", "x", "-1", "9" * 30, "²"])
 def test_a_bad_page_request_is_a_clear_answer(client, before):
     proposal = make_proposal()
     client.force_login(UserFactory())

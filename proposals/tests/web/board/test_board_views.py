@@ -395,3 +395,16 @@ def test_odd_filter_values_never_break_the_board(member_client, params):
     assert api.status_code in (200, 400)
     assert "<script>alert(1)</script>" not in page.content.decode()
     assert "<b>太字</b>" not in page.content.decode()
+
+
+def test_a_renamed_member_changes_the_boards_validator_so_the_poll_shows_the_new_name(
+    member_client, member
+):
+    from members import services as member_services
+
+    proposal = make_proposal()
+    first = member_client.get(BOARD, headers={"HX-Request": "true"})
+    member_services.profile_update(user=proposal.proposer, display_name="新しい名前")
+    again = member_client.get(BOARD, headers={"HX-Request": "true", "If-None-Match": first["ETag"]})
+    assert again.status_code == 200
+    assert "新しい名前" in again.content.decode()
