@@ -38,6 +38,8 @@ def test_opening_the_link_asks_first_and_changes_nothing(client, member):
     html = page.content.decode()
     assert "U0AIKO" in html and "あいこ" in html
     assert "Connect this Slack account" in html
+    # A link someone else sent would tie their Slack account to this one: the page says so.
+    assert "If someone sent you this link, close this page" in html
     member.refresh_from_db()
     assert member.slack_user_id == ""
 
