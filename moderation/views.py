@@ -134,9 +134,11 @@ def _answer(request: HttpRequest, membership_id: int, service, done: str) -> Htt
         Membership.objects.select_related("proposal", "user"), pk=membership_id
     )
     form = DecisionForm(request.POST)
-    response = form.cleaned_data["response"] if form.is_valid() else ""
+    if not form.is_valid():  # nothing is decided on words the moderator did not mean to send
+        messages.warning(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return _back("applications")
     try:
-        service(membership=membership, by=request.user, response=response)
+        service(membership=membership, by=request.user, response=form.cleaned_data["response"])
     except (ProposalError, ValidationError) as error:
         return _refused(request, error, "applications")
     messages.success(

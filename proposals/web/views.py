@@ -421,8 +421,10 @@ def _decide(request: HtmxHttpRequest, membership_id: int, service, done: str) ->
         Membership.objects.select_related("proposal", "user"), pk=membership_id
     )
     form = DecisionForm(request.POST)
-    response = form.cleaned_data["response"] if form.is_valid() else ""
-    service(membership=membership, by=request.user, response=response)
+    if not form.is_valid():  # nothing is decided on words the person did not mean to send
+        messages.warning(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return back_to(request, membership.proposal_id, "team")
+    service(membership=membership, by=request.user, response=form.cleaned_data["response"])
     messages.success(request, done % {"name": membership.user.public_name})
     return back_to(request, membership.proposal_id, "team")
 

@@ -423,3 +423,16 @@ def test_the_proposer_is_not_offered_a_cheer_of_their_own(member_client, member)
     assert reverse("proposals:cheer", args=[other.pk]) in (
         member_client.get(other.get_absolute_url()).content.decode()
     )
+
+
+def test_an_over_long_answer_to_a_join_request_decides_nothing_and_says_why(member_client, member):
+    proposal = make_proposal(proposer=member)
+    request = services.membership_request(proposal=proposal, user=UserFactory(), role="designer")
+    response = member_client.post(
+        reverse("proposals:membership_decline", args=[request.pk]),
+        {"response": "x" * 5000},
+        follow=True,
+    )
+    request.refresh_from_db()
+    assert request.status == "requested"
+    assert "characters" in response.content.decode()
