@@ -337,10 +337,26 @@ def button(press: ButtonPress) -> Answer:
 # --- modal submissions ---------------------------------------------------------------------------
 
 
-def _field_errors(error: ValidationError | ProposalError, default_block: str) -> dict[str, str]:
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        return {block: " ".join(messages) for block, messages in error.message_dict.items()}
-    return {default_block: _error_text(error)}
+# The services name fields by the model's words; the idea modal's blocks by its own.
+MODAL_BLOCKS = {"tags": "themes", "name": "roles", "count": "roles", "pace": "roles"}
+
+
+def _field_errors(
+    error: ValidationError | ProposalError, default_block: str, blocks: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """Slack shows errors only under a block the modal has: each error goes to its block, and
+    one for a field the modal does not show goes to `default_block`."""
+    if not (isinstance(error, ValidationError) and hasattr(error, "error_dict")):
+        return {default_block: _error_text(error)}
+    found: dict[str, list[str]] = {}
+    for name, messages in error.message_dict.items():
+        block = MODAL_BLOCKS.get(name, name)
+        found.setdefault(block if block in blocks else default_block, []).extend(messages)
+    return {block: " ".join(messages) for block, messages in found.items()}
+
+
+IDEA_BLOCKS = ("title", "summary", "themes", "roles")
+JOIN_BLOCKS = ("role", "availability", "message")
 
 
 def idea_submit(member: User, submission: ViewSubmission) -> Answer:
@@ -360,7 +376,7 @@ def idea_submit(member: User, submission: ViewSubmission) -> Answer:
             submission_key=f"slack-view:{submission.view_id}" if submission.view_id else "",
         )
     except ValidationError as error:
-        return Answer(errors=_field_errors(error, "title"))
+        return Answer(errors=_field_errors(error, "title", IDEA_BLOCKS))
     return Answer()
 
 
@@ -377,7 +393,7 @@ def join_request(member: User, submission: ViewSubmission) -> Answer:
             message=submission.value("message"),
         )
     except (ValidationError, ProposalError) as error:
-        return Answer(errors=_field_errors(error, "role"))
+        return Answer(errors=_field_errors(error, "role", JOIN_BLOCKS))
     return Answer()
 
 

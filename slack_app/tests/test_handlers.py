@@ -149,6 +149,20 @@ def test_the_idea_form_reports_field_errors(client, slack_member):
     assert not Proposal.objects.exists()
 
 
+def test_a_theme_the_service_refuses_is_reported_under_the_themes_block(client, slack_member):
+    values = {
+        "title": {"value": {"value": "読書会"}},
+        "summary": {"value": {"value": "月1で"}},
+        "themes": {"value": {"value": "あ" * 41}},
+    }
+    view = {"id": "V3", "callback_id": "idea_submit", "state": {"values": values}}
+    body = interaction_body("U0AIKO", {"type": "view_submission", "view": view})
+    answer = post(client, "/slack/interactions", body).json()
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"themes"}  # a block the modal has, so Slack can show it
+    assert not Proposal.objects.exists()
+
+
 def _join_view(proposal, role="designer"):
     return {
         "id": "V9",
