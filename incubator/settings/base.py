@@ -326,7 +326,7 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 CELERY_IMPORTS = ["workers.tasks"]  # also found by autodiscovery; nothing else imports it
-# A cache shared by every process: rate limits (sign-in, Slack commands) and rendered fragments.
+# A cache shared by every process: rate limits (sign-in, Slack commands).
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -19,10 +19,9 @@ def _fake_slack_server():
 
 
 @pytest.fixture
-def fake_slack(_fake_slack_server, settings, tmp_path):
-    """Slack configured and pointed at the loopback fake; pacing out of the way unless a test wants it."""
+def fake_slack(_fake_slack_server, settings):
+    """Slack configured and pointed at the loopback fake, at a pace no test waits for."""
     _fake_slack_server.reset()
-    settings.WORKERS_PACE_FILE = str(tmp_path / "slack-pace.json")
     settings.SLACK_BOT_TOKEN = "xoxb-test"
     settings.SLACK_CHANNEL_ID = "C0MAIN"
     settings.SLACK_API_URL = _fake_slack_server.url
