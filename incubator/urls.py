@@ -25,6 +25,7 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("notifications/", include("workers.urls")),
     path("moderation/", include("moderation.urls")),
+    path("meetups/", include("meetups.urls")),
     path("board/", include("proposals.web.board_urls")),
     path("", include("proposals.web.urls")),
 ]

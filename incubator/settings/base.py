@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "members",
     "proposals",
     "workers",
+    "meetups",
 ]
 
 MIDDLEWARE = [

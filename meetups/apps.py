@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MeetupsConfig(AppConfig):
+    name = "meetups"
+    verbose_name = "meetups"
