@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
 
 from . import permissions
 from .choices import ACTIVE_STATUSES, Status
+from .links import pk_url
 
 if TYPE_CHECKING:
     from django.utils.functional import Promise
@@ -49,12 +49,14 @@ OnApply = Callable[["Proposal", str], None]
 
 def _page(proposal: Proposal, view: str, anchor: str = "") -> str:
     """The proposal's page where a person can fix what blocks; none for an unsaved proposal."""
-    return reverse(view, args=[proposal.pk]) + anchor if proposal.pk else ""
+    return pk_url(view)(proposal.pk) + anchor if proposal.pk else ""
 
 
 def roles_are_named(proposal: Proposal) -> Blocked | None:
-    """People can only offer to help once the proposal says how (uses a prefetch when there is one)."""
-    if list(proposal.roles_wanted.all()):
+    """People can only offer to help once the proposal says how (reads the roles a page already
+    loaded: the board's `card_roles`, or a prefetch)."""
+    loaded = getattr(proposal, "card_roles", None)
+    if loaded if loaded is not None else list(proposal.roles_wanted.all()):
         return None
     return Blocked(
         reason=gettext("First say which roles you are looking for (edit the proposal)."),

@@ -7,6 +7,7 @@ from django_fsm import FSMField, FSMModelMixin
 
 from .choices import ACTIVE_STATUSES, PROPOSER_ROLE, MembershipStatus, Status
 from .lifecycle import ProposalLifecycle
+from .links import pk_url
 from .markdown import render_markdown
 
 TITLE_MAX = 120
@@ -102,9 +103,7 @@ class Proposal(FSMModelMixin, ProposalLifecycle, models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("proposals:detail", args=[self.pk])
+        return pk_url("proposals:detail")(self.pk)
 
     def render(self) -> None:
         self.body_html = render_markdown(self.body)

@@ -4,6 +4,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from . import permissions
 from .choices import ACTIVE_STATUSES, SUGGESTED_THEMES, MembershipStatus, Status
-from .lifecycle import targets_from
+from .lifecycle import BY_NAME, targets_from
 from .models import (
     Cheer,
     Comment,
@@ -254,21 +255,32 @@ class TransitionOption:
         return self.blocked_reason is None
 
 
+@lru_cache(maxsize=256)
+def _move_words(name: str, language: str | None) -> tuple[str, str]:
+    """A move's button and note wording in `language` (the table's words never change while the
+    process runs; a board asks for them a few hundred times)."""
+    spec = BY_NAME[name]
+    with translation.override(language):
+        return str(spec.label), str(spec.note_label)
+
+
 def transition_options(*, proposal: Proposal, user) -> list[TransitionOption]:
     """The moves this person may make from here, each either possible now or blocked with a reason
     and the way to unblock it."""
     options = []
+    language = translation.get_language()
     for spec in targets_from(proposal.status):
         if not spec.permits(user, proposal):
             continue
         blocked = spec.blocked(proposal)
+        label, note_label = _move_words(spec.name, language)
         options.append(
             TransitionOption(
                 name=spec.name,
                 target=spec.target,
-                label=str(spec.label),
+                label=label,
                 note_required=spec.note_required,
-                note_label=str(spec.note_label),
+                note_label=note_label,
                 blocked_reason=blocked.reason if blocked else None,
                 fix_label=blocked.fix_label if blocked else "",
                 fix_url=blocked.fix_url if blocked else "",
@@ -503,26 +515,23 @@ def _card_relations(proposals: QuerySet[Proposal], *, user) -> QuerySet[Proposal
         proposals = proposals.annotate(
             viewer_cheered=Exists(Cheer.objects.filter(proposal=OuterRef("pk"), user_id=user.pk))
         )
-    return (
-        proposals.defer(*heavy)
-        .select_related("proposer")
-        .prefetch_related(
-            # Each role knows how many places are filled, so open roles need no membership rows
-            # (and the lifecycle's guards read the same prefetch).
-            Prefetch(
-                "roles_wanted",
-                queryset=RoleWanted.objects.annotate(
-                    filled=Coalesce(Subquery(_filled_places()), 0)
-                ),
-            ),
-        )
-    )
+    return proposals.defer(*heavy).select_related("proposer")
 
 
-def _with_themes_and_teams(proposals: list[Proposal]) -> list[Proposal]:
-    """Each card's themes (`board_themes`) and team (`board_team`, for the faces), as plain rows:
-    two queries for the page, and no model instance per theme, place or person."""
+def _with_card_rows(proposals: list[Proposal]) -> list[Proposal]:
+    """Each card's roles (`card_roles`: each knows how many places are filled), themes
+    (`board_themes`) and team (`board_team`, for the faces), as plain rows: three queries for
+    the page and no model instance per role, theme, place or person. (Django's prefetch builds a
+    queryset per card: for a hundred cards that alone cost more than the three queries.)"""
     ids = [proposal.pk for proposal in proposals]
+    roles: dict[int, list[OpenRole]] = defaultdict(list)
+    for proposal_id, name, count, filled, pace in (
+        RoleWanted.objects.filter(proposal_id__in=ids)
+        .annotate(filled=Coalesce(Subquery(_filled_places()), 0))
+        .order_by("pk")
+        .values_list("proposal_id", "name", "count", "filled", "pace")
+    ):
+        roles[proposal_id].append(OpenRole(name=name, wanted=count, filled=filled, pace=pace))
     themes: dict[int, list[CardTheme]] = defaultdict(list)
     for proposal_id, name in (
         Proposal.tags.through.objects.filter(proposal_id__in=ids)
@@ -539,6 +548,7 @@ def _with_themes_and_teams(proposals: list[Proposal]) -> list[Proposal]:
         person = CardPerson(pk=user_id, public_name=display_name or username)
         teams[proposal_id].append(CardPlace(user_id=user_id, user=person))
     for proposal in proposals:
+        proposal.card_roles = roles[proposal.pk]
         proposal.board_themes = themes[proposal.pk]
         proposal.board_team = teams[proposal.pk]
     return proposals
@@ -548,11 +558,7 @@ def _board_card(proposal: Proposal, *, user, now: datetime) -> BoardCard:
     quiet = now - proposal.last_activity_at
     return BoardCard(
         proposal=proposal,
-        open_roles=[
-            OpenRole(name=role.name, wanted=role.count, filled=role.filled, pace=role.pace)
-            for role in proposal.roles_wanted.all()
-            if role.count > role.filled
-        ]
+        open_roles=[role for role in proposal.card_roles if role.open]
         if permissions.is_recruiting(proposal)
         else [],
         moves=transition_options(proposal=proposal, user=user),
@@ -568,7 +574,7 @@ def board_cards(
     """One column's cards from `offset` ("show more")."""
     if status not in filters.statuses:
         return []
-    proposals = _with_themes_and_teams(
+    proposals = _with_card_rows(
         list(
             _card_relations(
                 board_queryset(user=user, filters=filters)
@@ -627,7 +633,7 @@ def board_columns(
         else Proposal.objects.none()
     )
     by_status: dict[str, list[Proposal]] = defaultdict(list)
-    for proposal in _with_themes_and_teams(list(_card_relations(cards, user=user))):
+    for proposal in _with_card_rows(list(_card_relations(cards, user=user))):
         by_status[proposal.status].append(proposal)
     now = timezone.now()
     columns = []

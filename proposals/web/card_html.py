@@ -11,10 +11,10 @@ Change the card here, and its look in the stylesheets.
 import html
 from dataclasses import dataclass
 
-from django.urls import reverse
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
 from .. import selectors
+from ..links import pk_url
 
 
 def _e(value) -> str:
@@ -152,7 +152,7 @@ def _move_menu(view, proposal, page: CardPage) -> str:
     moves = view.card.moves
     if not moves:
         return ""
-    action = reverse("board:move", args=[proposal.pk])
+    action = pk_url("board:move")(proposal.pk)
     return (
         '<details class="move-menu">'
         f'<summary aria-label="{_e(view.move_label)}">{_e(page.move_to)}</summary>'
