@@ -1,6 +1,9 @@
 """The event catalogue: what can happen, who hears it, and how each kind reads in a sentence."""
 
+from datetime import datetime
+
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -97,6 +100,8 @@ def excerpt(text: str, limit: int = 280) -> str:
 
 def headline(kind: str, payload: dict) -> str:
     """One sentence for an event, in the active language (callers use translation.override)."""
+    if kind in MeetupEventKind.values:
+        return meetup_headline(kind, payload)
 
     def status_label(value: str) -> str:
         return str(Status(value).label) if value in Status.values else value
@@ -161,4 +166,38 @@ def headline(kind: str, payload: dict) -> str:
                 % failure
             )
         return gettext("A message could not be delivered by %(channel)s: %(error)s") % failure
+    return names["title"]
+
+
+class MeetupEventKind(models.TextChoices):
+    """What meetups tell people (meetups.services records these through
+    workers.services.meetup_event_record, to the people each concerns). Kept apart from EventKind
+    for now: adding them there changes Event.kind's choices, a migration of the workers' models."""
+
+    PROMOTED = "meetup_promoted", _("A place opened up at a meetup")
+    CANCELLED = "meetup_cancelled", _("Meetup cancelled")
+    MOVED = "meetup_moved", _("Meetup moved")
+    REMINDER = "meetup_reminder", _("Meetup reminder")
+
+
+def _meetup_when(value: str) -> str:
+    """The meetup's start (stored as ISO 8601), in the active time zone and language."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return ""
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def meetup_headline(kind: str, payload: dict) -> str:
+    """One sentence for a meetup event, in the active language."""
+    names = {"title": payload.get("title", ""), "when": _meetup_when(payload.get("starts_at"))}
+    if kind == MeetupEventKind.PROMOTED:
+        return gettext("A place opened up: you are going to “%(title)s” (%(when)s).") % names
+    if kind == MeetupEventKind.CANCELLED:
+        return gettext("“%(title)s” (%(when)s) is cancelled.") % names
+    if kind == MeetupEventKind.MOVED:
+        return gettext("“%(title)s” has moved: it is now %(when)s.") % names
+    if kind == MeetupEventKind.REMINDER:
+        return gettext("Reminder: “%(title)s” starts %(when)s.") % names
     return names["title"]

@@ -378,3 +378,58 @@ def email_preferences_set(*, user, modes: dict[str, str]) -> None:
                 EmailPreference.objects.update_or_create(
                     user=user, kind=kind, defaults={"mode": mode}
                 )
+
+
+# --- meetups: events addressed to the people they concern ----------------------------------------
+
+
+def meetup_event_record(
+    *,
+    kind: str,
+    recipient_ids: set[int],
+    payload: dict,
+    actor=None,
+    dedupe_key: str = "",
+) -> Event:
+    """A meetup's news (a place opened up, cancelled, moved, a reminder) to the people it concerns:
+    in the app, and by email at once. meetups.services calls it inside its transaction, so the
+    rows commit or roll back with the change; pending emails are published after commit. The
+    caller chooses the recipients (active members); the actor never hears of their own change.
+
+    Meetups have no thread of their own in Slack yet: nothing is posted there.
+    """
+    now = timezone.now()
+    payload = dict(payload)
+    if actor is not None:
+        payload.setdefault("actor_name", _name(actor))
+    event = Event.objects.create(
+        kind=kind, actor=actor, payload=payload, dedupe_key=dedupe_key, created_at=now
+    )
+    recipients = sorted(set(recipient_ids) - {getattr(actor, "pk", None)})
+    common = {"event": event, "created_at": now, "updated_at": now}
+    rows = [
+        Delivery(
+            channel=Channel.INAPP,
+            recipient_id=user_id,
+            status=DeliveryStatus.SENT,
+            sent_at=now,
+            **common,
+        )
+        for user_id in recipients
+    ]
+    rows += [
+        Delivery(
+            channel=Channel.EMAIL,
+            recipient_id=user_id,
+            not_before=now,
+            due_at=now,
+            lane=lanes.EMAIL,
+            **common,
+        )
+        for user_id in recipients
+    ]
+    Delivery.objects.bulk_create(rows, batch_size=1000)
+    publish.deliveries_after_commit(
+        [(row.pk, row.not_before) for row in rows if row.status == DeliveryStatus.PENDING]
+    )
+    return event

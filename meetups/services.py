@@ -1,0 +1,412 @@
+"""Every write of meetups. Each service validates, checks permission, locks the meetup's row,
+writes, and records what people should hear (workers.services, in the same transaction)."""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workers import services as notify
+from workers.events import MeetupEventKind
+
+from . import permissions, selectors
+from .choices import Answer, MeetupKind, MeetupStatus, RsvpStatus, Visibility
+from .errors import ActionConflict, ActionNotPermitted
+from .models import CalendarFeed, Meetup, MeetupReminder, Rsvp
+
+MAX_HOSTS = 10
+MAX_REMINDERS = 5
+# The longest a reminder can come ahead: two weeks.
+REMINDER_MAX_MINUTES = 14 * 24 * 60
+
+# What the edit service may change, besides the hosts.
+EDITABLE = (
+    "title",
+    "description",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "online_url",
+    "place",
+    "capacity",
+    "proposal",
+    "visibility",
+    "link_for_going_only",
+    "reminder_minutes",
+)
+
+
+def _refuse_nul(**fields) -> None:
+    errors = {
+        name: _("This text contains a character that can't be saved (NUL). Please remove it.")
+        for name, value in fields.items()
+        if isinstance(value, str) and "\x00" in value
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _lock(meetup: Meetup) -> Meetup:
+    return Meetup.objects.select_for_update().get(pk=meetup.pk)
+
+
+def _payload(meetup: Meetup) -> dict:
+    return {
+        "meetup_id": meetup.pk,
+        "title": meetup.title,
+        # Written in the reader's language and the site's time zone when it is read.
+        "starts_at": meetup.starts_at.isoformat(),
+        "path": meetup.get_absolute_url(),
+    }
+
+
+def _clean_reminders(minutes: Iterable[int] | None) -> list[int]:
+    if minutes is None:
+        return []
+    cleaned = sorted({int(m) for m in minutes}, reverse=True)
+    if any(m < 1 or m > REMINDER_MAX_MINUTES for m in cleaned):
+        raise ValidationError(
+            {"reminder_minutes": _("A reminder can come from 1 minute to 14 days before.")}
+        )
+    if len(cleaned) > MAX_REMINDERS:
+        raise ValidationError(
+            {"reminder_minutes": _("At most %(n)d reminders, please.") % {"n": MAX_REMINDERS}}
+        )
+    return cleaned
+
+
+def _check(meetup: Meetup, *, by, on_team: bool, proposal_changed: bool = True) -> None:
+    """The rules a meetup must hold whoever writes it (the model's own checks come first)."""
+    meetup.full_clean(exclude=["created_by", "hosts", "proposal", "reminder_minutes"])
+    if not meetup.online_url and not meetup.place.strip():
+        raise ValidationError({"place": _("Please give a place or an online link (or both).")})
+    if meetup.visibility == Visibility.TEAM and meetup.proposal_id is None:
+        raise ValidationError(
+            {"visibility": _("Only a meetup for a proposal can be for its team only.")}
+        )
+    if (
+        proposal_changed
+        and meetup.proposal_id is not None
+        and not permissions.can_tie_to_proposal(by, meetup.proposal, on_team=on_team)
+    ):
+        raise ValidationError(
+            {"proposal": _("Only the proposal's team or a moderator can add a meetup to it.")}
+        )
+
+
+def meetup_create(
+    *,
+    by,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    description: str = "",
+    kind: str = MeetupKind.SOCIAL,
+    online_url: str = "",
+    place: str = "",
+    capacity: int | None = None,
+    proposal=None,
+    visibility: str = Visibility.COMMUNITY,
+    link_for_going_only: bool = False,
+    co_hosts: Iterable = (),
+    reminder_minutes: Iterable[int] | None = None,
+) -> Meetup:
+    """Anyone signed in may start a meetup; they are its first host."""
+    if not permissions.can_create(by):
+        raise ActionNotPermitted(_("Please sign in to start a meetup."))
+    _refuse_nul(title=title, description=description, place=place, online_url=online_url)
+    meetup = Meetup(
+        created_by=by,
+        title=title.strip(),
+        description=description,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        online_url=online_url.strip(),
+        place=place.strip(),
+        capacity=capacity,
+        proposal=proposal,
+        visibility=visibility,
+        link_for_going_only=link_for_going_only,
+    )
+    if reminder_minutes is not None:
+        meetup.reminder_minutes = _clean_reminders(reminder_minutes)
+    meetup.render()
+    _check(meetup, by=by, on_team=selectors.on_team(user=by, proposal=proposal))
+    hosts = _clean_hosts(by, co_hosts)
+    with transaction.atomic():
+        meetup.save()
+        meetup.hosts.set(hosts)
+    return meetup
+
+
+def _clean_hosts(first, others: Iterable) -> list:
+    hosts = [first, *(user for user in others if user.pk != first.pk)]
+    unique = list({user.pk: user for user in hosts}.values())
+    if len(unique) > MAX_HOSTS:
+        raise ValidationError({"co_hosts": _("At most %(n)d hosts, please.") % {"n": MAX_HOSTS}})
+    return unique
+
+
+def meetup_update(*, meetup: Meetup, by, hosts: Iterable | None = None, **changes) -> Meetup:
+    """Hosts and moderators edit (`hosts`, when given, is the whole new list). Every edit raises
+    the calendar's SEQUENCE; a new time tells everyone who answered; more seats let the waiting
+    list in."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"meetup_update() cannot change {sorted(unknown)}")
+    _refuse_nul(**changes)
+    with transaction.atomic():
+        locked = _lock(meetup)
+        host_ids = set(locked.hosts.values_list("pk", flat=True))
+        if not permissions.can_edit(by, locked, host_ids=host_ids):
+            raise ActionNotPermitted(_("Only the hosts or a moderator can edit this meetup."))
+        if locked.is_cancelled:
+            raise ActionConflict(_("This meetup is cancelled; it can no longer be changed."))
+        before = (locked.starts_at, locked.ends_at)
+        proposal_before = locked.proposal_id
+        for name, value in changes.items():
+            if name == "reminder_minutes":
+                value = _clean_reminders(value)
+            elif isinstance(value, str):
+                value = value if name == "description" else value.strip()
+            setattr(locked, name, value)
+        locked.render()
+        _check(
+            locked,
+            by=by,
+            on_team=selectors.on_team(user=by, proposal=locked.proposal),
+            proposal_changed=locked.proposal_id != proposal_before,
+        )
+        if hosts is not None:
+            hosts = list({user.pk: user for user in hosts}.values())
+            if not hosts:
+                raise ValidationError({"co_hosts": _("A meetup needs at least one host.")})
+            if len(hosts) > MAX_HOSTS:
+                raise ValidationError(
+                    {"co_hosts": _("At most %(n)d hosts, please.") % {"n": MAX_HOSTS}}
+                )
+            locked.hosts.set(hosts)
+        locked.sequence += 1
+        locked.save()
+        _fill_from_waitlist(locked)
+        if (locked.starts_at, locked.ends_at) != before:
+            notify.meetup_event_record(
+                kind=MeetupEventKind.MOVED,
+                recipient_ids=selectors.answered_ids(meetup=locked),
+                payload=_payload(locked),
+                actor=by,
+            )
+    return locked
+
+
+def meetup_cancel(*, meetup: Meetup, by, note: str = "") -> Meetup:
+    """Hosts and moderators cancel; everyone who answered hears of it."""
+    note = (note or "").strip()
+    _refuse_nul(note=note)
+    if len(note) > 2000:
+        raise ValidationError(
+            {"note": _("The note can be at most %(n)d characters.") % {"n": 2000}}
+        )
+    with transaction.atomic():
+        locked = _lock(meetup)
+        host_ids = set(locked.hosts.values_list("pk", flat=True))
+        if not permissions.can_edit(by, locked, host_ids=host_ids):
+            raise ActionNotPermitted(_("Only the hosts or a moderator can cancel this meetup."))
+        if locked.is_cancelled:
+            raise ActionConflict(_("This meetup is already cancelled."))
+        locked.status = MeetupStatus.CANCELLED
+        locked.cancel_note = note
+        locked.sequence += 1
+        locked.save()
+        notify.meetup_event_record(
+            kind=MeetupEventKind.CANCELLED,
+            recipient_ids=selectors.answered_ids(meetup=locked),
+            payload=_payload(locked) | {"note": note},
+            actor=by,
+        )
+    return locked
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+
+def _recount(meetup: Meetup) -> None:
+    counts = Rsvp.objects.filter(meetup=meetup).aggregate(
+        going=Count("pk", filter=Q(status=RsvpStatus.GOING)),
+        waiting=Count("pk", filter=Q(status=RsvpStatus.WAITLISTED)),
+        maybe=Count("pk", filter=Q(status=RsvpStatus.MAYBE)),
+    )
+    meetup.going_count = counts["going"]
+    meetup.waitlist_count = counts["waiting"]
+    meetup.maybe_count = counts["maybe"]
+    Meetup.objects.filter(pk=meetup.pk).update(
+        going_count=meetup.going_count,
+        waitlist_count=meetup.waitlist_count,
+        maybe_count=meetup.maybe_count,
+    )
+
+
+def _fill_from_waitlist(meetup: Meetup) -> list[Rsvp]:
+    """Under the meetup's lock: let the first waiting in while there are seats, and tell them."""
+    _recount(meetup)
+    seats = meetup.seats_left
+    if not meetup.waitlist_count or seats == 0:
+        return []
+    promoted = selectors.waitlist_head(
+        meetup=meetup, count=meetup.waitlist_count if seats is None else seats
+    )
+    if not promoted:
+        return []
+    Rsvp.objects.filter(pk__in=[row.pk for row in promoted]).update(status=RsvpStatus.GOING)
+    for row in promoted:
+        row.status = RsvpStatus.GOING
+    _recount(meetup)
+    if meetup.status == MeetupStatus.SCHEDULED:
+        notify.meetup_event_record(
+            kind=MeetupEventKind.PROMOTED,
+            recipient_ids={row.user_id for row in promoted},
+            payload=_payload(meetup),
+        )
+    return promoted
+
+
+def meetup_answer(*, meetup: Meetup, user, answer: str) -> Rsvp:
+    """Going, maybe or can't. "Going" to a full meetup puts the person on the waiting list (in the
+    order people asked); when someone going changes their mind, the first waiting moves up.
+
+    The meetup's row is locked for the whole answer, so the number going never passes the
+    capacity however many answer at once."""
+    if answer not in Answer.values:
+        raise ValidationError({"answer": _("Please choose going, maybe or can't.")})
+    with transaction.atomic():
+        locked = _lock(meetup)
+        host_ids = set(locked.hosts.values_list("pk", flat=True))
+        team = selectors.on_team(user=user, proposal=locked.proposal)
+        if not permissions.can_see(user, locked, on_team=team, host_ids=host_ids):
+            raise ActionNotPermitted(_("This meetup is for its proposal's team."))
+        if not permissions.is_open_for_answers(locked):
+            raise ActionConflict(
+                _("This meetup is cancelled.")
+                if locked.is_cancelled
+                else _("This meetup is over; answers are closed.")
+            )
+        rsvp = Rsvp.objects.filter(meetup=locked, user=user).first()
+        was_going = rsvp is not None and rsvp.status == RsvpStatus.GOING
+        if (
+            answer == Answer.GOING
+            and rsvp
+            and rsvp.status
+            in (
+                RsvpStatus.GOING,
+                RsvpStatus.WAITLISTED,
+            )
+        ):
+            return rsvp  # said again: nobody loses or gains a place
+        if answer == Answer.GOING:
+            going = Rsvp.objects.filter(meetup=locked, status=RsvpStatus.GOING).count()
+            full = locked.capacity is not None and going >= locked.capacity
+            status = RsvpStatus.WAITLISTED if full else RsvpStatus.GOING
+        else:
+            status = answer
+        now = timezone.now()
+        if rsvp is None:
+            rsvp = Rsvp.objects.create(meetup=locked, user=user, status=status, answered_at=now)
+        elif rsvp.status != status:
+            rsvp.status = status
+            rsvp.answered_at = now
+            rsvp.save(update_fields=["status", "answered_at"])
+        if was_going and status != RsvpStatus.GOING:
+            _fill_from_waitlist(locked)
+        else:
+            _recount(locked)
+    return rsvp
+
+
+def meetup_mark_attendance(*, meetup: Meetup, by, user_id: int, attended: bool | None) -> Rsvp:
+    """Hosts mark who came (for insight: meetup → cheer → join). Once it has started."""
+    with transaction.atomic():
+        locked = _lock(meetup)
+        host_ids = set(locked.hosts.values_list("pk", flat=True))
+        if not permissions.can_mark_attendance(by, locked, host_ids=host_ids):
+            raise ActionNotPermitted(_("Only the hosts can mark who came, once it has started."))
+        rsvp = Rsvp.objects.filter(meetup=locked, user_id=user_id).first()
+        if rsvp is None:
+            raise ActionConflict(_("This person did not answer the meetup."))
+        rsvp.attended = attended
+        rsvp.save(update_fields=["attended"])
+    return rsvp
+
+
+# --- calendars -----------------------------------------------------------------------------------
+
+
+def meetup_feed_renew(*, user) -> CalendarFeed:
+    """A new private calendar address; the previous one stops working."""
+    with transaction.atomic():
+        CalendarFeed.objects.select_for_update().filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        return CalendarFeed.objects.create(user=user, token=CalendarFeed.new_token())
+
+
+def meetup_feed_revoke(*, user) -> int:
+    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+# --- reminders (beat) ----------------------------------------------------------------------------
+
+# How far back beat still sends a reminder whose moment it missed (a worker down for a while).
+REMINDER_GRACE = timedelta(minutes=30)
+
+
+def meetup_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind people going (and, for now, nobody else) at each of the meetup's moments before it
+    starts; once per person, meetup, moment and start time, however often beat runs."""
+    now = now or timezone.now()
+    horizon = now + timedelta(minutes=REMINDER_MAX_MINUTES)
+    sent = 0
+    candidates = Meetup.objects.filter(
+        status=MeetupStatus.SCHEDULED, starts_at__gt=now, starts_at__lte=horizon
+    )
+    for meetup in candidates:
+        for minutes in meetup.reminder_minutes or []:
+            moment = meetup.starts_at - timedelta(minutes=minutes)
+            if not moment <= now <= moment + REMINDER_GRACE:
+                continue
+            sent += _remind(meetup, minutes)
+    return sent
+
+
+def _remind(meetup: Meetup, minutes: int) -> int:
+    going = selectors.answered_ids(meetup=meetup, statuses=[RsvpStatus.GOING])
+    already = set(
+        MeetupReminder.objects.filter(
+            meetup=meetup, minutes_before=minutes, starts_at=meetup.starts_at
+        ).values_list("user_id", flat=True)
+    )
+    count = 0
+    for user_id in sorted(going - already):
+        try:
+            with transaction.atomic():
+                MeetupReminder.objects.create(
+                    meetup=meetup,
+                    user_id=user_id,
+                    minutes_before=minutes,
+                    starts_at=meetup.starts_at,
+                )
+                notify.meetup_event_record(
+                    kind=MeetupEventKind.REMINDER,
+                    recipient_ids={user_id},
+                    payload=_payload(meetup) | {"minutes_before": minutes},
+                )
+        except IntegrityError:
+            continue  # another beat run reminded them first
+        count += 1
+    return count

@@ -1,0 +1,63 @@
+"""50 people say "going" at once to a meetup of 20 seats: exactly 20 go, 30 wait; a cancellation
+lets the first waiting in and tells them. On PostgreSQL, with real row locks and one connection
+per person."""
+
+import os
+import threading
+
+import pytest
+from django.db import connections
+
+from meetups import services
+from meetups.models import Meetup, Rsvp
+from members.tests.factories import UserFactory
+from workers.events import MeetupEventKind
+from workers.models import Delivery
+
+from .factories import make_meetup
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="row locks are PostgreSQL's; SQLite locks the whole file by design",
+    ),
+]
+
+
+def test_fifty_at_once_for_twenty_seats():
+    meetup = make_meetup(capacity=20)
+    people = [UserFactory() for _ in range(50)]
+    start = threading.Barrier(len(people))
+    failures: list[BaseException] = []
+
+    def say_going(person):
+        try:
+            start.wait(timeout=30)
+            services.meetup_answer(meetup=meetup, user=person, answer="going")
+        except BaseException as error:  # reported to the test thread
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=say_going, args=(person,)) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not failures
+    rows = Rsvp.objects.filter(meetup=meetup)
+    assert rows.filter(status="going").count() == 20
+    assert rows.filter(status="waitlisted").count() == 30
+    meetup = Meetup.objects.get(pk=meetup.pk)
+    assert (meetup.going_count, meetup.waitlist_count) == (20, 30)
+
+    first_waiting = rows.filter(status="waitlisted").order_by("answered_at", "pk").first()
+    leaving = rows.filter(status="going").first()
+    services.meetup_answer(meetup=meetup, user=leaving.user, answer="cant")
+    assert rows.filter(status="going").count() == 20
+    assert rows.filter(status="waitlisted").count() == 29
+    assert Rsvp.objects.get(pk=first_waiting.pk).status == "going"
+    told = Delivery.objects.filter(event__kind=MeetupEventKind.PROMOTED, channel="inapp")
+    assert list(told.values_list("recipient_id", flat=True)) == [first_waiting.user_id]

@@ -1,0 +1,185 @@
+"""Going, maybe, can't: from the page (with and without htmx), with a capacity and a waiting list."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from meetups import services
+from meetups.errors import ActionConflict, ActionNotPermitted
+from meetups.models import Rsvp
+from members.tests.factories import UserFactory
+from proposals.tests.factories import make_proposal
+from workers.events import MeetupEventKind
+from workers.models import Delivery, Event
+
+from .factories import make_meetup
+
+pytestmark = pytest.mark.django_db
+
+
+def answer(client, meetup, value, **headers):
+    return client.post(reverse("meetups:answer", args=[meetup.pk]), {"answer": value}, **headers)
+
+
+def statuses(meetup) -> dict[str, str]:
+    return {row.user.username: row.status for row in Rsvp.objects.filter(meetup=meetup)}
+
+
+def test_going_maybe_cant_from_the_page_without_javascript(member_client, member):
+    meetup = make_meetup()
+    response = answer(member_client, meetup, "going")
+    assert response.status_code == 302 and response["Location"] == meetup.get_absolute_url()
+    assert statuses(meetup) == {member.username: "going"}
+    page = member_client.get(meetup.get_absolute_url()).content.decode()
+    assert "See you there!" in page and "Your answer: Going" in page
+    answer(member_client, meetup, "maybe")
+    answer(member_client, meetup, "cant")
+    meetup.refresh_from_db()
+    assert statuses(meetup) == {member.username: "cant"}
+    assert (meetup.going_count, meetup.maybe_count) == (0, 0)
+
+
+def test_htmx_gets_the_answer_box_back(member_client):
+    meetup = make_meetup(capacity=5)
+    response = answer(member_client, meetup, "going", HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<section class="panel meetup-rsvp" id="rsvp"')
+    assert "1 of 5 going" in body and "See you there!" in body
+
+
+def test_a_made_up_answer_is_refused_kindly(member_client):
+    meetup = make_meetup()
+    response = answer(member_client, meetup, "definitely")
+    assert response.status_code == 302
+    assert not Rsvp.objects.exists()
+    assert (
+        "Please choose going, maybe or" in member_client.get(response["Location"]).content.decode()
+    )
+
+
+def test_full_means_the_waiting_list_and_a_cancellation_lets_the_first_in():
+    meetup = make_meetup(capacity=2)
+    first, second, third, fourth = (UserFactory() for _ in range(4))
+    for person in (first, second, third, fourth):
+        services.meetup_answer(meetup=meetup, user=person, answer="going")
+    assert [statuses(meetup)[p.username] for p in (first, second, third, fourth)] == [
+        "going",
+        "going",
+        "waitlisted",
+        "waitlisted",
+    ]
+    services.meetup_answer(meetup=meetup, user=second, answer="cant")
+    assert statuses(meetup)[third.username] == "going"
+    assert statuses(meetup)[fourth.username] == "waitlisted"
+    meetup.refresh_from_db()
+    assert (meetup.going_count, meetup.waitlist_count) == (2, 1)
+    told = Event.objects.get(kind=MeetupEventKind.PROMOTED)
+    inbox = Delivery.objects.filter(event=told, channel="inapp")
+    assert [d.recipient_id for d in inbox] == [third.pk]
+    assert Delivery.objects.filter(event=told, channel="email", recipient=third).exists()
+
+
+def test_the_promoted_member_reads_the_news_in_their_notifications(client):
+    meetup = make_meetup(capacity=1, title="読書会")
+    going, waiting = UserFactory(), UserFactory()
+    services.meetup_answer(meetup=meetup, user=going, answer="going")
+    services.meetup_answer(meetup=meetup, user=waiting, answer="going")
+    services.meetup_answer(meetup=meetup, user=going, answer="maybe")
+    client.force_login(waiting)
+    page = client.get(reverse("workers:list")).content.decode()
+    assert "A place opened up: you are going to “読書会”" in page
+
+
+def test_waiting_people_keep_their_place_when_they_say_going_again():
+    meetup = make_meetup(capacity=1)
+    a, b, c = UserFactory(), UserFactory(), UserFactory()
+    for person in (a, b, c):
+        services.meetup_answer(meetup=meetup, user=person, answer="going")
+    services.meetup_answer(meetup=meetup, user=b, answer="going")
+    services.meetup_answer(meetup=meetup, user=a, answer="cant")
+    assert statuses(meetup) == {a.username: "cant", b.username: "going", c.username: "waitlisted"}
+
+
+def test_more_seats_let_the_waiting_list_in():
+    meetup = make_meetup(capacity=1)
+    host = meetup.hosts.get()
+    a, b = UserFactory(), UserFactory()
+    services.meetup_answer(meetup=meetup, user=a, answer="going")
+    services.meetup_answer(meetup=meetup, user=b, answer="going")
+    services.meetup_update(meetup=meetup, by=host, capacity=2)
+    assert statuses(meetup)[b.username] == "going"
+
+
+def test_the_waiting_list_position_shows_on_the_page(client):
+    meetup = make_meetup(capacity=1)
+    services.meetup_answer(meetup=meetup, user=UserFactory(), answer="going")
+    services.meetup_answer(meetup=meetup, user=UserFactory(), answer="going")
+    me = UserFactory()
+    client.force_login(me)
+    response = answer(client, meetup, "going")
+    page = client.get(response["Location"]).content.decode()
+    assert "You are number 2 on the waiting list." in page
+    assert "you are on the waiting list" in page
+
+
+def test_a_cancelled_meetup_takes_no_answers_and_tells_everyone_who_answered():
+    meetup = make_meetup()
+    host = meetup.hosts.get()
+    going, maybe, cant = UserFactory(), UserFactory(), UserFactory()
+    services.meetup_answer(meetup=meetup, user=going, answer="going")
+    services.meetup_answer(meetup=meetup, user=maybe, answer="maybe")
+    services.meetup_answer(meetup=meetup, user=cant, answer="cant")
+    services.meetup_cancel(meetup=meetup, by=host, note="雨天中止")
+    told = Event.objects.get(kind=MeetupEventKind.CANCELLED)
+    assert set(
+        Delivery.objects.filter(event=told, channel="inapp").values_list("recipient_id", flat=True)
+    ) == {going.pk, maybe.pk, cant.pk}
+    with pytest.raises(ActionConflict):
+        services.meetup_answer(meetup=meetup, user=UserFactory(), answer="going")
+
+
+def test_a_moved_meetup_tells_everyone_who_answered_and_raises_the_sequence():
+    meetup = make_meetup()
+    host = meetup.hosts.get()
+    person = UserFactory()
+    services.meetup_answer(meetup=meetup, user=person, answer="going")
+    services.meetup_update(
+        meetup=meetup,
+        by=host,
+        starts_at=meetup.starts_at.replace(hour=20),
+        ends_at=meetup.ends_at.replace(hour=22),
+    )
+    told = Event.objects.get(kind=MeetupEventKind.MOVED)
+    assert list(told.deliveries.filter(channel="inapp").values_list("recipient_id", flat=True)) == [
+        person.pk
+    ]
+    meetup.refresh_from_db()
+    assert meetup.sequence == 1
+
+
+def test_people_outside_the_team_cannot_answer_a_team_meetup():
+    proposal = make_proposal()
+    meetup = make_meetup(by=proposal.proposer, proposal=proposal, visibility="team")
+    with pytest.raises(ActionNotPermitted):
+        services.meetup_answer(meetup=meetup, user=UserFactory(), answer="going")
+
+
+def test_hosts_mark_attendance_once_it_has_started(client):
+    meetup = make_meetup(starts_at=timezone.now() + timedelta(minutes=5))
+    host = meetup.hosts.get()
+    person = UserFactory()
+    services.meetup_answer(meetup=meetup, user=person, answer="going")
+    with pytest.raises(ActionNotPermitted):
+        services.meetup_mark_attendance(meetup=meetup, by=host, user_id=person.pk, attended=True)
+    type(meetup).objects.filter(pk=meetup.pk).update(
+        starts_at=timezone.now() - timedelta(minutes=5)
+    )
+    client.force_login(host)
+    url = reverse("meetups:attendance", args=[meetup.pk])
+    assert client.post(url, {"user": person.pk, "attended": "yes"}).status_code == 302
+    assert Rsvp.objects.get(user=person).attended is True
+    client.force_login(person)
+    assert client.post(url, {"user": person.pk, "attended": "yes"}).status_code == 403
