@@ -47,7 +47,7 @@ def test_a_member_creates_a_meetup_and_hosts_it(member_client, member):
     assert "<script" not in meetup.description_html
     page = member_client.get(meetup.get_absolute_url()).content.decode()
     assert "NPOの方をお招きする勉強会" in page
-    assert "19:00" in page
+    assert "Jun 1, 2031, 7:00 PM" in page
     assert "https://meet.example.org/abc" in page
 
 
