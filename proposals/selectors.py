@@ -2,6 +2,7 @@
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -554,13 +555,34 @@ def _with_card_rows(proposals: list[Proposal]) -> list[Proposal]:
     return proposals
 
 
+def card_open_roles(proposal: Proposal) -> list[OpenRole]:
+    """roles_still_open, from the rows `_with_card_rows` loaded."""
+    if not permissions.is_recruiting(proposal):
+        return []
+    return [role for role in proposal.card_roles if role.open]
+
+
+def listed(*, user, status: str = "") -> QuerySet[Proposal]:
+    """The list page's proposals, as its cards need them (no body): the view filters them with
+    filter_proposals and pages them, then `list_cards` loads the page's rows."""
+    proposals = Proposal.objects.all()
+    if status:
+        proposals = proposals.filter(status=status)
+    return _card_relations(proposals, user=user)
+
+
+def list_cards(proposals: Iterable[Proposal]) -> list[tuple[Proposal, list[OpenRole]]]:
+    """A page of `listed` proposals, each with its open roles; themes and team come along as
+    plain rows (three queries, however many cards)."""
+    loaded = _with_card_rows(list(proposals))
+    return [(proposal, card_open_roles(proposal)) for proposal in loaded]
+
+
 def _board_card(proposal: Proposal, *, user, now: datetime) -> BoardCard:
     quiet = now - proposal.last_activity_at
     return BoardCard(
         proposal=proposal,
-        open_roles=[role for role in proposal.card_roles if role.open]
-        if permissions.is_recruiting(proposal)
-        else [],
+        open_roles=card_open_roles(proposal),
         moves=transition_options(proposal=proposal, user=user),
         quiet_days=quiet.days
         if quiet >= BOARD_QUIET_AFTER and proposal.status in ACTIVE_STATUSES

@@ -10,8 +10,10 @@ Change the card here, and its look in the stylesheets.
 
 import html
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
 from .. import selectors
 from ..links import pk_url
@@ -82,20 +84,20 @@ def _meta(view, proposal, facts, page: CardPage) -> str:
     return f'<p class="card-meta">{" ".join(parts)}</p>'
 
 
-def _roles(view, page: CardPage) -> str:
-    if not view.roles:
+def _roles(roles, looking_for: str) -> str:
+    """Open roles (templatetags.cards.RoleSlots) as 「デザイナー 1/2」, each with its pace."""
+    if not roles:
         return ""
-    roles = "".join(
+    items = "".join(
         f'<span class="card-role"><span class="card-role-name">{_e(role.name)}</span> '
         f'<span class="card-role-slots" aria-hidden="true">{_e(role.slots)}</span>'
         f'<span class="visually-hidden">{_e(role.spoken)}</span>'
         + (f' <span class="card-role-pace">{_e(role.pace)}</span>' if role.pace else "")
         + "</span>"
-        for role in view.roles
+        for role in roles
     )
     return (
-        f'<p class="card-roles"><span class="visually-hidden">{_e(page.looking_for)}</span>'
-        f"{roles}</p>"
+        f'<p class="card-roles"><span class="visually-hidden">{_e(looking_for)}</span>{items}</p>'
     )
 
 
@@ -107,7 +109,7 @@ def _themes(proposal, page: CardPage) -> str:
     return f'<ul class="card-themes" aria-label="{_e(page.themes_label)}">{items}</ul>'
 
 
-def _footer(view, proposal, facts, page: CardPage) -> str:
+def _faces(facts) -> str:
     faces = "".join(
         f'<li class="avatar avatar-tone-{face.tone}" title="{_e(face.name)}">'
         f"{_e(face.initials)}</li>"
@@ -115,6 +117,11 @@ def _footer(view, proposal, facts, page: CardPage) -> str:
     )
     if facts.more:
         faces += f'<li class="avatar-more">+{facts.more}</li>'
+    return faces
+
+
+def _footer(view, proposal, facts, page: CardPage) -> str:
+    faces = _faces(facts)
     heart = "icon-heart-filled" if facts.cheered else "icon-heart"
     cheered = " card-stat-cheered" if facts.cheered else ""
     stats = (
@@ -171,6 +178,67 @@ def card_html(view, page: CardPage) -> SafeString:
         f'data-id="{proposal.pk}" data-status="{_e(proposal.status)}"{_move_data(card)}>'
         f'<h3 class="card-title"><a href="{proposal.get_absolute_url()}" title="{title}">'
         f"{title}</a></h3>"
-        f"{_meta(view, proposal, facts, page)}{_roles(view, page)}{_themes(proposal, page)}"
+        f"{_meta(view, proposal, facts, page)}{_roles(view.roles, page.looking_for)}{_themes(proposal, page)}"
         f"{_footer(view, proposal, facts, page)}\n</li>\n"
+    )
+
+
+# The list's card (/proposals/): the same parts in the list's own layout, with the summary.
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """What every card of one list page shares, translated once."""
+
+    needs_people: str
+    looking_for: str
+    themes_label: str
+    list_url: str  # a theme links to the list filtered by it
+
+
+def list_card_html(proposal, *, roles, facts, page: ListPage) -> SafeString:
+    """One card of the list: `roles` are its open roles (templatetags.cards.RoleSlots), `facts`
+    its faces and the viewer's relation (templatetags.cards.CardFacts)."""
+    mine = " is-mine" if facts.relation_kind in ("proposer", "team") else ""
+    badges = ""
+    if facts.relation:
+        badges += f' <span class="badge badge-primary card-relation">{_e(facts.relation)}</span>'
+    if roles:
+        badges += f' <span class="badge badge-warn card-needs">{_e(page.needs_people)}</span>'
+    themes = ""
+    if proposal.board_themes:
+        items = "".join(
+            f'<li><a href="{_e(page.list_url)}?theme={_e(quote(theme.name, safe="/"))}">'
+            f"{_e(theme.name)}</a></li>"
+            for theme in proposal.board_themes
+        )
+        themes = f'<ul class="tags" aria-label="{_e(page.themes_label)}">{items}</ul>'
+    members, cheers, comments = (
+        proposal.member_count,
+        proposal.cheer_count,
+        proposal.comment_count,
+    )
+    title = _e(proposal.title)
+    return mark_safe(
+        f'<article class="card proposal-card{mine}">'
+        f'<div class="card-head"><span class="stage stage-{_e(proposal.status)}">'
+        f"{_e(proposal.get_status_display())}</span>{badges}</div>"
+        f'<h2 class="card-title"><a href="{proposal.get_absolute_url()}" title="{title}">'
+        f"{title}</a></h2>"
+        f'<p class="card-summary">{_e(proposal.summary)}</p>'
+        f"{_roles(roles, page.looking_for)}{themes}"
+        '<footer class="card-footer"><div class="card-people">'
+        f'<ul class="avatars" aria-hidden="true">{_faces(facts)}</ul> '
+        f'<span class="card-proposer">'
+        f"{_e(gettext('by %(name)s') % {'name': proposal.proposer.public_name})}</span>"
+        '<span class="visually-hidden">'
+        f"{_e(ngettext('%(counter)s member', '%(counter)s members', members) % {'counter': members})}"
+        "</span></div>"
+        '<ul class="card-stats"><li><span class="icon icon-heart" aria-hidden="true"></span>'
+        f'<span aria-hidden="true">{cheers}</span><span class="visually-hidden">'
+        f"{_e(ngettext('%(counter)s cheer', '%(counter)s cheers', cheers) % {'counter': cheers})}"
+        '</span></li><li><span class="icon icon-comment" aria-hidden="true"></span>'
+        f'<span aria-hidden="true">{comments}</span><span class="visually-hidden">'
+        f"{_e(ngettext('%(counter)s comment', '%(counter)s comments', comments) % {'counter': comments})}"
+        "</span></li></ul></footer></article>"
     )

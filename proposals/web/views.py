@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
@@ -18,7 +20,9 @@ from .. import permissions, selectors, services
 from ..choices import Status
 from ..markdown import render_markdown
 from ..models import BODY_MAX, Comment, Membership, Proposal, Tag
+from ..templatetags.cards import card_facts, role_slots
 from ..wording import join_names
+from .card_html import ListPage, list_card_html
 from .errors import back_to, domain_errors, forbidden
 from .forms import (
     CommentForm,
@@ -46,6 +50,22 @@ def _suggested_themes() -> list[str]:
 # The list
 
 
+def list_cards_html(request: HttpRequest, cards) -> list[SafeString]:
+    """The page's cards (selectors.list_cards), written by card_html like the board's."""
+    page = ListPage(
+        needs_people=_("Needs people"),
+        looking_for=_("Looking for:"),
+        themes_label=_("Themes"),
+        list_url=reverse("proposals:list"),
+    )
+    return [
+        list_card_html(
+            proposal, roles=role_slots(roles), facts=card_facts(proposal, request.user), page=page
+        )
+        for proposal, roles in cards
+    ]
+
+
 @login_required
 @require_GET
 def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
@@ -53,7 +73,7 @@ def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
     filter_form = ListFilterForm(request.GET)
     filters = selectors.BoardFilters.from_params(filter_form.board_params())
     proposals = selectors.filter_proposals(
-        selectors.proposal_list(user=request.user, status=filter_form.stage),
+        selectors.listed(user=request.user, status=filter_form.stage),
         user=request.user,
         theme=filters.theme,
         q=filters.q,
@@ -64,9 +84,7 @@ def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(proposals, settings.PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "cards": [
-            (proposal, selectors.roles_still_open(proposal)) for proposal in page.object_list
-        ],
+        "cards": list_cards_html(request, selectors.list_cards(page.object_list)),
         "is_filtered": bool(filter_form.stage or filters.as_params()),
     }
     if request.htmx:

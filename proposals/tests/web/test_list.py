@@ -37,7 +37,7 @@ def test_filters_by_stage_theme_words_and_mine(member_client, member):
 
     def titles(**params):
         response = member_client.get(LIST, params)
-        return {proposal.title for proposal, _roles in response.context["cards"]}
+        return {proposal.title for proposal in response.context["page"].object_list}
 
     assert titles() == {mine.title, joined.title, other.title}
     assert titles(status="running") == {joined.title}

@@ -148,7 +148,7 @@ class TestListFiltersAsTheBoard:
     def titles(self, client, **params) -> set[str]:
         response = client.get(LIST, params)
         assert response.status_code == 200
-        return {proposal.title for proposal, _roles in response.context["cards"]}
+        return {proposal.title for proposal in response.context["page"].object_list}
 
     def test_theme_with_the_older_tag_name_too(self, member_client):
         make_proposal(title="川辺の清掃", tags=["環境"])
