@@ -151,13 +151,28 @@ def _posted_already(request: HttpRequest, form: ProposalForm) -> Proposal | None
     )
 
 
+def _prefilled(request: HttpRequest, suggested: list[str]) -> dict:
+    """Themes a link brought along (`?theme=…&theme=…`, e.g. "anything you'd like to try?" after a
+    meetup): suggested ones are ticked, others go to "other themes". Anything odd is left out."""
+    wanted = list(dict.fromkeys(t.strip() for t in request.GET.getlist("theme")[:10] if t.strip()))
+    known = [theme for theme in wanted if theme in suggested]
+    others = [theme[:40] for theme in wanted if theme not in suggested]
+    initial = {}
+    if known:
+        initial["themes"] = known
+    if others:
+        initial["free_themes"] = join_names(others)
+    return initial
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_create(request: HtmxHttpRequest) -> HttpResponse:
     themes = _suggested_themes()
     if request.method == "GET":
         form = ProposalForm(
-            initial={"submission_key": _new_submission_key(request)}, suggested_themes=themes
+            initial={"submission_key": _new_submission_key(request), **_prefilled(request, themes)},
+            suggested_themes=themes,
         )
         return _render_form(request, form, RoleFormSet())
     form = ProposalForm(request.POST, suggested_themes=themes)

@@ -1,5 +1,6 @@
 """The submission form: a low threshold, one proposal per click, bad input never saved."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -253,3 +254,25 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
     response = client.post(CREATE, form_data(title="x", summary="y"))
     assert response.status_code == 302
     assert Proposal.objects.count() == 1
+
+
+def test_a_link_with_themes_opens_the_form_with_them_filled_in(member_client):
+    """After a meetup, "anything you'd like to try?" links here with the meetup's themes."""
+    Tag.objects.update_or_create(name="福祉", defaults={"suggested": True})
+    response = member_client.get(
+        CREATE, {"theme": ["福祉", "食品ロス", " ", "<b>地域</b>"], "meetup": "3"}
+    )
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form["themes"].value() == ["福祉"]
+    assert form["free_themes"].value() in ("食品ロス、<b>地域</b>", "食品ロス, <b>地域</b>")
+    page = response.content.decode()
+    assert re.search(r'<input type="checkbox" name="themes" value="福祉"[^>]* checked>', page)
+    assert "&lt;b&gt;地域&lt;/b&gt;" in page and "<b>地域</b>" not in page
+
+
+def test_odd_theme_links_still_open_an_empty_form(member_client):
+    response = member_client.get(CREATE, {"theme": "x" * 500})
+    assert response.status_code == 200
+    assert response.context["form"]["free_themes"].value() == "x" * 40
