@@ -14,6 +14,7 @@ from .models import (
     EmailPreference,
     Event,
     SlackThread,
+    SlackWorkspace,
 )
 
 
@@ -125,7 +126,6 @@ class ChannelStateAdmin(admin.ModelAdmin):
         "lease_until",
         "armed_until",
         "next_post_at",
-        "next_update_at",
         "paused_until",
         "alerted_at",
         "backlog_warned_at",
@@ -175,6 +175,18 @@ class SlackThreadAdmin(admin.ModelAdmin):
         "created_at",
     )
     raw_id_fields = ("proposal",)
+
+
+@admin.register(SlackWorkspace)
+class SlackWorkspaceAdmin(admin.ModelAdmin):
+    """The pace every channel's sender shares: the next write, the next card update, and Slack's
+    pause on card updates (a 429 on chat.update; posts go on)."""
+
+    list_display = ("key", "next_write_at", "next_update_at", "updates_paused_until")
+    readonly_fields = list_display
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(EmailPreference)

@@ -102,7 +102,7 @@ class Step:
     # failed | skipped | paused (Slack's Retry-After) | busy | updated | lost (the card is gone)
     result: str
     pause: float = 0.0
-    # Whether Slack was called (the call took one of the channel's slots).
+    # Whether Slack was called (the call took its slots: the channel's, the workspace's).
     called: bool = True
 
 
@@ -234,8 +234,12 @@ def slack_post(delivery_id: int) -> Step:
 def slack_card_update(thread_id: int) -> Step:
     """chat.update the card from the current state: idempotent and insensitive to event order."""
     thread = SlackThread.objects.filter(pk=thread_id).first()
-    if thread is None or not thread.root_ts or not slack_channel.is_configured():
+    if thread is None or not thread.root_ts:
         return Step("lost", called=False)
+    if not slack_channel.is_configured():
+        # Like a delivery without a token, skipped: the card is not looked at again.
+        outbox.thread_card_given_up(thread, changes=thread.card_changes)
+        return Step("skipped", called=False)
     proposal = selectors.proposal_for_slack(proposal_id=thread.proposal_id)
     changes, version = thread.card_changes, thread.card_version + 1
     try:

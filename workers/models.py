@@ -187,9 +187,8 @@ class ChannelState(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     # A re-armed relay run is due at this moment (so two runs never arm the same wake-up twice).
     armed_until = models.DateTimeField(null=True, blank=True)
-    # Slack's pace: the earliest moment for the next post and the next card update.
+    # Slack's pace: the earliest moment for the channel's next post, and Slack's pause on its posts.
     next_post_at = models.DateTimeField(null=True, blank=True)
-    next_update_at = models.DateTimeField(null=True, blank=True)
     paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
     # Set when the moderators were told of a failure; cleared by the next success (one alert per
     # outage, not per event).
@@ -200,6 +199,33 @@ class ChannelState(models.Model):
     class Meta:
         verbose_name = _("delivery lane")
         verbose_name_plural = _("delivery lanes")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SlackWorkspace(models.Model):
+    """The Slack workspace the app writes to: the pace every channel's sender shares.
+
+    Slack limits each method per app and workspace, over all channels: posting to several hundred
+    messages a minute (beside about one a second in each channel), chat.update (a Tier 3 method) to
+    about 50 a minute. Every sender, in any process on any host, takes its slots from this one row.
+    """
+
+    key = models.CharField(max_length=40, unique=True)
+    # The earliest moment for the app's next Slack write of any kind: a post, a card posted again,
+    # a card update (SLACK_WORKSPACE_CALLS_PER_MINUTE).
+    next_write_at = models.DateTimeField(_("next write"), null=True, blank=True)
+    # The earliest moment for the next card update (SLACK_UPDATES_PER_MINUTE).
+    next_update_at = models.DateTimeField(_("next card update"), null=True, blank=True)
+    # Slack answered a card update with 429: no card is updated before this; posts go on.
+    updates_paused_until = models.DateTimeField(
+        _("card updates paused until"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("Slack workspace pace")
+        verbose_name_plural = _("Slack workspace pace")
 
     def __str__(self) -> str:
         return self.key

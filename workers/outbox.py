@@ -1,5 +1,6 @@
-"""The outbox's own records: each delivery's state machine, each lane's sender lease and pace, and
-each proposal's Slack thread (its card's posting state).
+"""The outbox's own records: each delivery's state machine, each lane's sender lease and pace, the
+Slack workspace's pace that every lane shares, and each proposal's Slack thread (its card's posting
+state).
 
 This is the only module that changes a Delivery's progress (status, attempts, lease, external id).
 Every step is one guarded UPDATE: a delivery is claimed by moving it from pending to sending in a
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from . import publish, services
 from .events import Channel
-from .models import ChannelState, Delivery, DeliveryStatus, SlackThread
+from .models import ChannelState, Delivery, DeliveryStatus, SlackThread, SlackWorkspace
 
 logger = logging.getLogger(__name__)
 
@@ -314,6 +315,85 @@ def lanes_young(*, except_for: list[str]) -> None:
     ChannelState.objects.filter(backlog_warned_at__isnull=False).exclude(key__in=except_for).update(
         backlog_warned_at=None
     )
+
+
+# --- the Slack workspace: one pace for the writes of every lane ----------------------------------
+
+# The one row (the app writes to one workspace: SLACK_TEAM_ID).
+WORKSPACE = "slack"
+
+
+def workspace_state() -> SlackWorkspace:
+    state = SlackWorkspace.objects.filter(key=WORKSPACE).first()
+    if state is None:
+        try:
+            with transaction.atomic():
+                state = SlackWorkspace.objects.create(key=WORKSPACE)
+        except IntegrityError:
+            state = SlackWorkspace.objects.get(key=WORKSPACE)
+    return state
+
+
+def _latest(*moments: datetime | None) -> datetime:
+    return max(moment for moment in moments if moment is not None)
+
+
+def workspace_write(*, earliest: datetime, gap: timedelta) -> datetime:
+    """Take the workspace's next write slot, at `earliest` or later (never in the past); the one
+    after it is `gap` later. Returns the slot: the caller's write waits for it.
+
+    A short transaction on the row's lock (FOR UPDATE; SQLite's transactions here take the write
+    lock at BEGIN), so senders in any process on any host never get the same slot."""
+    workspace_state()
+    with transaction.atomic():
+        pace = SlackWorkspace.objects.select_for_update().get(key=WORKSPACE)
+        slot = _latest(pace.next_write_at, earliest, timezone.now())
+        pace.next_write_at = slot + gap
+        pace.save(update_fields=["next_write_at"])
+    return slot
+
+
+def workspace_update(
+    *, by: datetime, write_gap: timedelta, update_gap: timedelta
+) -> datetime | None:
+    """Take a card update's slot if the workspace has one by `by` (its update budget has room and
+    Slack has not paused updates), with a write slot: None when the update must wait.
+    Returns the slot, as workspace_write does."""
+    workspace_state()
+    with transaction.atomic():
+        pace = SlackWorkspace.objects.select_for_update().get(key=WORKSPACE)
+        waits_for = [m for m in (pace.next_update_at, pace.updates_paused_until) if m is not None]
+        if waits_for and max(waits_for) > by:
+            return None
+        slot = _latest(*waits_for, pace.next_write_at, timezone.now())
+        pace.next_update_at = slot + update_gap
+        pace.next_write_at = slot + write_gap
+        pace.save(update_fields=["next_update_at", "next_write_at"])
+    return slot
+
+
+def workspace_updates_open_at(*, now: datetime) -> datetime:
+    """When the workspace's next card update may go (its update budget, Slack's pause): `now`
+    when it may go now."""
+    pace = workspace_state()
+    return _latest(pace.next_update_at, pace.updates_paused_until, now)
+
+
+def workspace_unused(*, slot: datetime, write_gap: timedelta, update_gap: timedelta | None) -> None:
+    """No Slack call took the slot after all (nothing to send, no token): it is free again, unless
+    a later one was taken meanwhile."""
+    rows = SlackWorkspace.objects.filter(key=WORKSPACE)
+    rows.filter(next_write_at=slot + write_gap).update(next_write_at=slot)
+    if update_gap is not None:
+        rows.filter(next_update_at=slot + update_gap).update(next_update_at=slot)
+
+
+def workspace_pause_updates(*, until: datetime) -> None:
+    """Slack answered a card update with 429: no lane updates a card before `until`."""
+    workspace_state()
+    SlackWorkspace.objects.filter(key=WORKSPACE).filter(
+        Q(updates_paused_until__isnull=True) | Q(updates_paused_until__lt=until)
+    ).update(updates_paused_until=until)
 
 
 # --- a proposal's Slack thread: its root card, posted once, then edited in place -----------------

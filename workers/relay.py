@@ -1,4 +1,5 @@
-"""Slack's per-channel ordered sender: for each channel, one sender at a time, at the channel's pace.
+"""Slack's per-channel ordered sender: for each channel, one sender at a time, at the channel's pace,
+and every channel's sender within the pace of the whole workspace.
 
 Slack takes about one message per second per channel; that is a property of the channel, so one
 sender per channel meets it exactly, with no delivery polling for its turn and no slot races.
@@ -6,19 +7,31 @@ sender per channel meets it exactly, with no delivery polling for its turn and n
 A run of `workers.relay_channel(channel)` takes the channel's lease (a row in the database, the
 same for Redis and the embedded broker, so a broker restart cannot make two senders), then over
 and over: picks the next step (the head of each proposal's thread, in commit order; a deleted
-card to post again; a card to update), waits for the channel's next slot when it is near, and
-makes the Slack call. A thread whose head waits (backoff after a real failure) holds up only that
-thread; Slack's Retry-After pauses the whole channel (plus a margin), and no other channel. The
-run ends after WORKERS_RELAY_RUN_SECONDS, or when nothing is due soon, and then re-arms itself
+card to post again; a card to update), waits for its slot when it is near, and makes the Slack
+call. A thread whose head waits (backoff after a real failure) holds up only that thread. The run
+ends after WORKERS_RELAY_RUN_SECONDS, or when nothing is due soon, and then re-arms itself
 (published by name, with an ETA when the next thing is due later). Deliveries only poke the relay
 after commit; beat's sweeper pokes a channel whose sender is gone (no live lease, no wake-up).
 
-Pace: one post per slot, a slot being 1 / SLACK_MESSAGES_PER_SECOND plus SLACK_PACE_MARGIN_SECONDS
-(for the network's jitter) after the previous post was sent. Card updates are another method with
-its own limit: at most one per slot beside the post, coalesced. The card of the thread whose reply
-is next is updated first when its slot allows (so a deleted card is found before a reply goes
-under it); any other changed card waits WORKERS_SLACK_CARD_COALESCE_SECONDS, so several changes
-make one update with the latest state.
+Pace, in the channel: one post per slot, a slot being 1 / SLACK_MESSAGES_PER_SECOND plus
+SLACK_PACE_MARGIN_SECONDS (for the network's jitter) after the previous post was sent.
+
+Pace, in the workspace: Slack also limits each method per app over the whole workspace, so every
+write of every channel (posts, cards posted again, card updates) takes a slot from one shared
+budget, SLACK_WORKSPACE_CALLS_PER_MINUTE, and card updates (chat.update) keep a budget of their
+own, SLACK_UPDATES_PER_MINUTE. Both live in one database row (`SlackWorkspace`), so senders in
+several processes on several hosts share them. A post takes the workspace's next write slot once
+its channel's slot is near. A card update goes only when the update budget has a slot now; when it
+has none, the changed card waits (and gathers further changes: the later update shows the latest
+state) while the channel's posts go on at the channel's pace.
+
+Card updates are coalesced: the card of the thread whose reply is next is updated first when an
+update slot is free (so a deleted card is found before a reply goes under it); any other changed
+card waits WORKERS_SLACK_CARD_COALESCE_SECONDS, so several changes make one update with the latest
+state.
+
+Retry-After (plus SLACK_RETRY_AFTER_MARGIN_SECONDS): a 429 on a post pauses that channel's posts,
+and no other channel; a 429 on a card update pauses card updates in every channel, and no post.
 """
 
 import logging
@@ -55,6 +68,20 @@ def _slot() -> timedelta:
 def _lead() -> timedelta:
     """A step starts this much before its slot: its Slack call itself waits for the slot."""
     return min(timedelta(seconds=0.2), _interval() / 4)
+
+
+def _write_gap() -> timedelta:
+    """From one Slack write of the workspace's (any channel's) to the next one's."""
+    return timedelta(
+        seconds=60 / settings.SLACK_WORKSPACE_CALLS_PER_MINUTE + settings.SLACK_PACE_MARGIN_SECONDS
+    )
+
+
+def _update_gap() -> timedelta:
+    """From one card update of the workspace's to the next one's."""
+    return timedelta(
+        seconds=60 / settings.SLACK_UPDATES_PER_MINUTE + settings.SLACK_PACE_MARGIN_SECONDS
+    )
 
 
 def _wait_in_run() -> timedelta:
@@ -135,51 +162,68 @@ def plan(lane: str, now: datetime) -> Plan:
 
 
 class _Sender:
-    """One run's view of its channel: the lease, the pace, the pause."""
+    """One run's view of its channel: the lease, the pace of its posts, their pause."""
 
     def __init__(self, lane: str, holder: str, state):
         self.lane, self.holder = lane, holder
         self.post_at = state.next_post_at or EPOCH
-        self.update_at = state.next_update_at or EPOCH
         self.paused = state.paused_until or EPOCH
 
+    @property
+    def posts_open_at(self) -> datetime:
+        return max(self.post_at, self.paused)
+
     def clocks(self) -> dict:
-        return {
-            "next_post_at": self.post_at,
-            "next_update_at": self.update_at,
-            "paused_until": self.paused,
-        }
+        return {"next_post_at": self.post_at, "paused_until": self.paused}
 
     def renew(self) -> bool:
         return outbox.lane_renew(self.lane, holder=self.holder, **self.clocks())
 
-    def when(self, step: Plan) -> datetime | None:
-        """The earliest moment the run can do something."""
+    def when(self, step: Plan, updates_at: datetime | None) -> datetime | None:
+        """When the run should look again: `_lead()` before a slot (the step's Slack call waits
+        for the slot itself), or when something not due yet becomes due."""
         moments = []
         if step.update is not None:
-            moments.append(max(self.update_at, self.paused))
+            moments.append(updates_at - _lead())
         if step.post is not None:
-            moments.append(max(self.post_at, self.paused))
+            moments.append(self.posts_open_at - _lead())
         if step.wake is not None:
             moments.append(step.wake)
         return min(moments) if moments else None
 
-    def answered(self, result: dispatch.Step, *, post: bool, sent_at: datetime) -> None:
-        now = timezone.now()
-        if result.called:
-            if post:
-                self.post_at = sent_at + _slot()
-            else:
-                self.update_at = sent_at + _slot()
-        if result.result == "paused":
-            margin = settings.SLACK_RETRY_AFTER_MARGIN_SECONDS
-            self.paused = now + timedelta(seconds=result.pause + margin)
+    def answered(
+        self, result: dispatch.Step, *, post: bool, slot: datetime, sent_at: datetime
+    ) -> None:
+        if not result.called:
+            outbox.workspace_unused(
+                slot=slot, write_gap=_write_gap(), update_gap=None if post else _update_gap()
+            )
+        elif post:
+            self.post_at = sent_at + _slot()
+        if result.result != "paused":
+            return
+        margin = settings.SLACK_RETRY_AFTER_MARGIN_SECONDS
+        until = timezone.now() + timedelta(seconds=result.pause + margin)
+        if post:
+            self.paused = until
             logger.warning(
-                "Slack asked channel %s to wait %gs; pausing it until %s.",
+                "Slack asked channel %s to wait %gs; pausing its posts until %s.",
                 self.lane,
                 result.pause,
-                self.paused.isoformat(timespec="seconds"),
+                until.isoformat(timespec="seconds"),
             )
+        else:
+            outbox.workspace_pause_updates(until=until)
+            logger.warning(
+                "Slack asked card updates to wait %gs; no card is updated before %s.",
+                result.pause,
+                until.isoformat(timespec="seconds"),
+            )
+
+
+def _updates_open_at(step: Plan, now: datetime) -> datetime | None:
+    """When the step's card update may go (None: the step has none)."""
+    return outbox.workspace_updates_open_at(now=now) if step.update is not None else None
 
 
 def run(lane: str, *, holder: str | None = None) -> str:
@@ -197,29 +241,41 @@ def run(lane: str, *, holder: str | None = None) -> str:
             now = timezone.now()
             step = plan(lane, now)
             lead = _lead()
-            if step.update is not None and now + lead >= max(sender.update_at, sender.paused):
+            updates_at = _updates_open_at(step, now)
+            if updates_at is not None and now + lead >= updates_at:
+                slot = outbox.workspace_update(
+                    by=now + lead, write_gap=_write_gap(), update_gap=_update_gap()
+                )
+                if slot is not None:
+                    if not sender.renew():
+                        return "lost its lease"
+                    dispatch.pace(slot)
+                    result = dispatch.slack_card_update(step.update)
+                    sender.answered(
+                        result, post=False, slot=slot, sent_at=dispatch.last_write_at(since=now)
+                    )
+                    continue
+                # Another channel's sender took this update slot: the card waits for the next.
+                updates_at = _updates_open_at(step, now)
+            if step.post is not None and now + lead >= sender.posts_open_at:
+                # (When the post's own card is dirty and an update slot was free, it went first.)
                 if not sender.renew():
                     return "lost its lease"
-                dispatch.pace(max(sender.update_at, sender.paused))
-                result = dispatch.slack_card_update(step.update)
-                sender.answered(result, post=False, sent_at=dispatch.last_write_at(since=now))
-                continue
-            if step.post is not None and now + lead >= max(sender.post_at, sender.paused):
-                # (When the post's own card is dirty and its update may go now, it went first.)
-                if not sender.renew():
-                    return "lost its lease"
-                dispatch.pace(max(sender.post_at, sender.paused))
+                slot = outbox.workspace_write(earliest=sender.posts_open_at, gap=_write_gap())
+                dispatch.pace(slot)
                 kind, target = step.post
                 if kind == "card":
                     result = dispatch.slack_card_repost(target)
                 else:
                     result = dispatch.slack_post(target)
-                sender.answered(result, post=True, sent_at=dispatch.last_write_at(since=now))
+                sender.answered(
+                    result, post=True, slot=slot, sent_at=dispatch.last_write_at(since=now)
+                )
                 sent += result.result == "sent"
                 if result.result == "busy":
                     time.sleep(0.05)  # someone changed the row under us: look again shortly
                 continue
-            at = sender.when(step)
+            at = sender.when(step, updates_at)
             if at is None:
                 break
             if at - now > _wait_in_run() or time.monotonic() >= deadline:
@@ -228,7 +284,7 @@ def run(lane: str, *, holder: str | None = None) -> str:
             if not sender.renew():
                 return "lost its lease"
             # Waits hold nothing but the lease: no transaction is open here.
-            time.sleep(max(0.0, (at - lead - timezone.now()).total_seconds()))
+            time.sleep(max(0.0, (at - timezone.now()).total_seconds()))
             if time.monotonic() >= deadline:
                 again = timezone.now()
                 break
@@ -236,7 +292,9 @@ def run(lane: str, *, holder: str | None = None) -> str:
         outbox.lane_release(lane, holder=holder, **sender.clocks())
     if again is None:
         # A change committed while this run held the lease found it busy: look once more.
-        again = sender.when(plan(lane, timezone.now()))
+        now = timezone.now()
+        step = plan(lane, now)
+        again = sender.when(step, _updates_open_at(step, now))
     if again is not None:
         arm(lane, at=again)
     return f"sent {sent}"

@@ -276,6 +276,11 @@ SLACK_API_URL = env("SLACK_API_URL", default="https://slack.com/api/")
 SLACK_TIMEOUT_SECONDS = env.int("SLACK_TIMEOUT_SECONDS", default=10)
 # About one message per second per channel: each channel's one sender keeps this pace.
 SLACK_MESSAGES_PER_SECOND = env.float("SLACK_MESSAGES_PER_SECOND", default=1.0)
+# Slack's limits per app over the whole workspace, all channels together: every Slack write (posts,
+# cards posted again, card updates) shares the first (posting allows several hundred a minute);
+# card updates (chat.update, a Tier 3 method: 50+ a minute) also keep the second.
+SLACK_WORKSPACE_CALLS_PER_MINUTE = env.float("SLACK_WORKSPACE_CALLS_PER_MINUTE", default=300.0)
+SLACK_UPDATES_PER_MINUTE = env.float("SLACK_UPDATES_PER_MINUTE", default=50.0)
 # When Slack answers 429, the channel waits its Retry-After plus this.
 SLACK_RETRY_AFTER_MARGIN_SECONDS = env.float("SLACK_RETRY_AFTER_MARGIN_SECONDS", default=1.0)
 # Added to each slot of the pace, so the network's jitter never brings two posts too close.
