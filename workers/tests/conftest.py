@@ -27,6 +27,8 @@ def fake_slack(_fake_slack_server, settings):
     settings.SLACK_API_URL = _fake_slack_server.url
     settings.SLACK_TIMEOUT_SECONDS = 2
     settings.SLACK_MESSAGES_PER_SECOND = 1000
+    settings.SLACK_WORKSPACE_CALLS_PER_MINUTE = 60 * 1000
+    settings.SLACK_UPDATES_PER_MINUTE = 60 * 1000
     settings.REDIS_URL = ""
     return _fake_slack_server
 

@@ -45,6 +45,8 @@ def embedded(fake_slack, tmp_path):
         "SLACK_CHANNEL_ID": "C0MAIN",
         "SLACK_API_URL": fake_slack.url,
         "SLACK_MESSAGES_PER_SECOND": "1000",
+        "SLACK_WORKSPACE_CALLS_PER_MINUTE": "60000",
+        "SLACK_UPDATES_PER_MINUTE": "60000",
         "WORKERS_SWEEP_INTERVAL_SECONDS": "1",
         "WORKERS_SWEEP_GRACE_SECONDS": "1",
         "CONN_MAX_AGE": "0",

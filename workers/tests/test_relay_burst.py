@@ -2,8 +2,9 @@
 its window, through real Celery workers (in this process, in processes of their own, on Redis and on
 the embedded broker), with workers killed and Redis restarted on the way.
 
-The pace is SLACK_MESSAGES_PER_SECOND=20 with the fake's window scaled to match (1/20 s), so a burst
-takes seconds; `make bench` runs the real 1 message per second. What is checked is what members
+The pace is SLACK_MESSAGES_PER_SECOND=20 with the fake's window scaled to match (1/20 s), and the
+workspace's budgets scaled alike, so a burst takes seconds; `make bench` runs the real 1 message per
+second. What is checked is what members
 would see: every event once, each thread in commit order, (almost) no 429. Each wait is for an end
 state, with a deadline.
 """
@@ -34,12 +35,24 @@ from .test_worker_redis import _use_broker
 pytestmark = pytest.mark.django_db(transaction=True)
 
 RATE = 20
-PACE = {"SLACK_MESSAGES_PER_SECOND": str(RATE), "WORKERS_RELAY_RUN_SECONDS": "5"}
+# Slack's limits (1 post a second per channel, 300 writes and 50 card updates a minute over the
+# workspace), RATE times faster.
+WORKSPACE = {
+    "SLACK_WORKSPACE_CALLS_PER_MINUTE": 300 * RATE,
+    "SLACK_UPDATES_PER_MINUTE": 50 * RATE,
+}
+PACE = {
+    "SLACK_MESSAGES_PER_SECOND": str(RATE),
+    "WORKERS_RELAY_RUN_SECONDS": "5",
+    **{name: str(value) for name, value in WORKSPACE.items()},
+}
 
 
 @pytest.fixture
 def paced(fake_slack, settings):
     settings.SLACK_MESSAGES_PER_SECOND = RATE
+    for name, value in WORKSPACE.items():
+        setattr(settings, name, value)
     settings.WORKERS_RELAY_RUN_SECONDS = 5
     fake_slack.enforce_pace(window=1 / RATE)
     return fake_slack

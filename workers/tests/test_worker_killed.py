@@ -65,6 +65,8 @@ def worker_process(fake_slack, tmp_path):
         "SLACK_API_URL": fake_slack.url,
         "SLACK_TIMEOUT_SECONDS": "60",
         "SLACK_MESSAGES_PER_SECOND": "1000",
+        "SLACK_WORKSPACE_CALLS_PER_MINUTE": "60000",
+        "SLACK_UPDATES_PER_MINUTE": "60000",
         "WORKERS_DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS),
         "CONN_MAX_AGE": "0",
     }
