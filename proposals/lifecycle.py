@@ -20,9 +20,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
 
+from incubator.links import pk_url
+
 from . import permissions
 from .choices import ACTIVE_STATUSES, Status
-from .links import pk_url
 
 if TYPE_CHECKING:
     from django.utils.functional import Promise

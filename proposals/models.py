@@ -5,9 +5,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
+from incubator.links import pk_url
+
 from .choices import ACTIVE_STATUSES, PROPOSER_ROLE, MembershipStatus, Status
 from .lifecycle import ProposalLifecycle
-from .links import pk_url
 from .markdown import render_markdown
 
 TITLE_MAX = 120

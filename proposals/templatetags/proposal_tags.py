@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
+from incubator.links import key_url
+
 register = template.Library()
 
 
@@ -36,3 +38,10 @@ def age(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return coarse_duration(timezone.now() - moment)
+
+
+@register.filter
+def profile_url(member) -> str:
+    """`{{ comment.author|profile_url }}`: the member's profile, as `{% url 'members:profile'
+    member.username %}` gives it, without resolving the URLconf for each of a page's people."""
+    return key_url("members:profile")(member.username)

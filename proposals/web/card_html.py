@@ -8,22 +8,16 @@ exactly as `{{ value }}` would escape it; the markup is the same one the templat
 Change the card here, and its look in the stylesheets.
 """
 
-import html
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from incubator.links import pk_url
+
 from .. import selectors
-from ..links import pk_url
-
-
-def _e(value) -> str:
-    """`conditional_escape` without its lazy-string wrapper (the same characters escaped)."""
-    if isinstance(value, SafeData):
-        return value
-    return html.escape(str(value))
+from .html import esc as _e
 
 
 @dataclass(frozen=True)

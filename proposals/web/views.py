@@ -23,6 +23,7 @@ from ..models import BODY_MAX, Comment, Membership, Proposal, Tag
 from ..templatetags.cards import card_facts, role_slots
 from ..wording import join_names
 from .card_html import ListPage, list_card_html
+from .comment_html import comments_html
 from .errors import back_to, domain_errors, forbidden
 from .forms import (
     CommentForm,
@@ -343,7 +344,8 @@ def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: boo
             (Status(s).label, spent[s], s == proposal.status) for s in Status.values if s in spent
         ],
         "time_in_current": spent.get(proposal.status),
-        "comments": _comment_views(user, comments),
+        "comments": comments,
+        "comments_html": comments_html(request, _comment_views(user, comments)),
         "comments_earlier": earlier,
         "comments_earliest": comments[0].pk if comments else None,
         "can_join": permissions.can_request_to_join(user, proposal, membership=viewer.membership),
@@ -389,7 +391,8 @@ def proposal_comments(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     page = selectors.comments_before(proposal=proposal, viewer=request.user, before_id=int(before))
     context = {
         "proposal": proposal,
-        "comments": _comment_views(request.user, page.comments),
+        "comments": page.comments,
+        "comments_html": comments_html(request, _comment_views(request.user, page.comments)),
         "comments_earlier": page.has_earlier,
         "comments_earliest": page.earliest_id,
     }

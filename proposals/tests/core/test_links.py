@@ -3,7 +3,7 @@
 import pytest
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
-from proposals.links import pk_url
+from incubator.links import key_url, pk_url
 
 
 @pytest.mark.parametrize("view", ["proposals:detail", "proposals:edit", "board:move"])
@@ -24,3 +24,10 @@ def test_a_site_under_a_sub_path_gets_its_own_addresses():
 def test_a_view_without_a_single_key_is_refused():
     with pytest.raises(NoReverseMatch):
         pk_url("proposals:board")
+
+
+@pytest.mark.parametrize(
+    "username", ["hana", "hana.sato@example", "a+b-c_d", "はると", "space here", "100%", "?#&="]
+)
+def test_a_profile_address_is_the_one_reverse_gives(username):
+    assert key_url("members:profile")(username) == reverse("members:profile", args=[username])
