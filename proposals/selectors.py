@@ -436,14 +436,22 @@ def board_queryset(*, user, filters: BoardFilters) -> QuerySet[Proposal]:
     return proposals.order_by()
 
 
-def board_fingerprint(*, user, filters: BoardFilters) -> str:
+@dataclass(frozen=True)
+class BoardVersion:
+    """What one aggregate over the board's own proposals tells: its validator and its counts."""
+
+    fingerprint: str
+    counts: dict[str, int]  # how many proposals each column holds
+
+
+def board_version(*, user, filters: BoardFilters) -> BoardVersion:
     """A validator for the rendered board, from one aggregate over the board's own proposals (no
     lock, no shared counter): how many there are and the latest change among them (every service
     write moves `updated_at`), then what else the board depends on: the viewer and their moderator
     flag (what they may move), their interests when that filter is on, the language, the day
-    ("in this stage for 3 days") and the filters."""
+    ("in this stage for 3 days") and the filters. The same rows give the columns' counts."""
     # Grouped by stage, so the (status, updated_at) index answers it without reading the table.
-    columns = (
+    columns = list(
         board_queryset(user=user, filters=filters)
         .values("status")
         .annotate(n=Count("pk"), last=Max("updated_at"))
@@ -461,20 +469,14 @@ def board_fingerprint(*, user, filters: BoardFilters) -> str:
             repr(sorted(filters.as_params().items())),
         ]
     )
-    return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+    counts = dict.fromkeys(filters.statuses, 0)
+    counts.update({row["status"]: row["n"] for row in columns})
+    return BoardVersion(hashlib.blake2b(raw.encode(), digest_size=12).hexdigest(), counts)
 
 
 def board_counts(*, user, filters: BoardFilters) -> dict[str, int]:
     """How many proposals each column holds (one grouped count)."""
-    counts = dict.fromkeys(filters.statuses, 0)
-    rows = (
-        board_queryset(user=user, filters=filters)
-        .values("status")
-        .annotate(n=Count("pk"))
-        .order_by("status")
-    )
-    counts.update({row["status"]: row["n"] for row in rows})
-    return counts
+    return board_version(user=user, filters=filters).counts
 
 
 def _board_order(status: str) -> list:
@@ -638,14 +640,19 @@ BOARD_MAX_SHOWN = 200
 
 
 def board_columns(
-    *, user, filters: BoardFilters, shown: dict[str, int] | None = None
+    *,
+    user,
+    filters: BoardFilters,
+    shown: dict[str, int] | None = None,
+    counts: dict[str, int] | None = None,
 ) -> list[BoardColumn]:
     """Every column with its count and first cards, in a fixed number of queries.
 
     `shown` keeps columns that were opened with "show more" as long as they were (capped), so a
     refresh after someone else's change does not fold them back.
     """
-    counts = board_counts(user=user, filters=filters)
+    if counts is None:  # the caller's board_version has them
+        counts = board_counts(user=user, filters=filters)
     base = board_queryset(user=user, filters=filters)
     # Each column's first cards come from its own index-ordered, limited subquery; UNION ALL joins
     # them so the outer query reads ~100 rows by primary key (an OR of IN-subqueries would make

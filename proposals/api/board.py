@@ -155,7 +155,8 @@ def board(request: HttpRequest, query: Query[BoardQuery], response: HttpResponse
     user = request.auth
     filters = selectors.BoardFilters.from_params(query.dict())
     # The fingerprint is one aggregate query: an unchanged board is answered before it is built.
-    etag = f'"{selectors.board_fingerprint(user=user, filters=filters)}-api"'
+    version = selectors.board_version(user=user, filters=filters)
+    etag = f'"{version.fingerprint}-api"'
     unchanged = get_conditional_response(request, etag=etag)  # 304 when If-None-Match has it
     for answer in (response, unchanged):
         if answer is not None:
@@ -163,4 +164,5 @@ def board(request: HttpRequest, query: Query[BoardQuery], response: HttpResponse
             answer["Cache-Control"] = "private, no-cache"
     if unchanged is not None:
         return unchanged
-    return Board(filters=filters, columns=selectors.board_columns(user=user, filters=filters))
+    columns = selectors.board_columns(user=user, filters=filters, counts=version.counts)
+    return Board(filters=filters, columns=columns)

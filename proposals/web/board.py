@@ -138,14 +138,19 @@ def _filter_context(filters: selectors.BoardFilters) -> dict:
 
 
 def _board_context(
-    request: HttpRequest, filters: selectors.BoardFilters, etag: str, shown: dict[str, int]
+    request: HttpRequest,
+    filters: selectors.BoardFilters,
+    version: selectors.BoardVersion,
+    shown: dict[str, int],
 ) -> dict:
+    columns = selectors.board_columns(
+        user=request.user, filters=filters, shown=shown, counts=version.counts
+    )
     return {
         "columns": [
-            replace(column, cards=_cards(request, filters, column.cards))
-            for column in selectors.board_columns(user=request.user, filters=filters, shown=shown)
+            replace(column, cards=_cards(request, filters, column.cards)) for column in columns
         ],
-        "columns_etag": _etag(etag, "columns", shown),
+        "columns_etag": _etag(version.fingerprint, "columns", shown),
         **_filter_context(filters),
         "poll_seconds": getattr(settings, "BOARD_POLL_SECONDS", 15),
         "page_size": selectors.BOARD_PAGE_SIZE,
@@ -175,11 +180,11 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
     filters = selectors.BoardFilters.from_params(request.GET)
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     shown = _shown(request.GET)
-    fingerprint = selectors.board_fingerprint(user=request.user, filters=filters)
-    etag = _etag(fingerprint, "columns" if partial else "page", shown)
+    version = selectors.board_version(user=request.user, filters=filters)
+    etag = _etag(version.fingerprint, "columns" if partial else "page", shown)
     if _not_modified(request, etag):
         return _conditional(HttpResponse(status=304), etag)
-    context = _board_context(request, filters, fingerprint, shown)
+    context = _board_context(request, filters, version, shown)
     if partial:
         response = render(request, "board/_columns.html", context)
     else:
@@ -248,8 +253,8 @@ def board_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         (messages.success if status_code == 200 else messages.warning)(request, message)
         query = urlencode(filters.as_params())
         return redirect(reverse("proposals:board") + (f"?{query}" if query else ""))
-    fingerprint = selectors.board_fingerprint(user=request.user, filters=filters)
-    context = _board_context(request, filters, fingerprint, _shown(request.POST))
+    version = selectors.board_version(user=request.user, filters=filters)
+    context = _board_context(request, filters, version, _shown(request.POST))
     return JsonResponse(
         {
             "ok": status_code == 200,
