@@ -144,11 +144,18 @@ def proposal_detail(*, pk: int, viewer=None, comments: int | None = COMMENTS_PAG
     """
     # The proposal's own lists come from one plain query each: Django's prefetch of a list to an
     # attribute costs as much again as the query itself (a third of this page's loading).
-    proposal = (
-        Proposal.objects.select_related("proposer")
-        .prefetch_related("tags", "roles_wanted")
-        .get(pk=pk)
-    )
+    proposals = Proposal.objects.select_related("proposer").prefetch_related("tags", "roles_wanted")
+    signed_in = viewer is not None and viewer.is_authenticated
+    if signed_in:
+        # The viewer's own cheer and follow, for viewer_state (no query of their own).
+        proposals = proposals.annotate(
+            viewer_cheered=Exists(Cheer.objects.filter(proposal=OuterRef("pk"), user_id=viewer.pk)),
+            viewer_following=Exists(
+                Follow.objects.filter(proposal=OuterRef("pk"), user_id=viewer.pk)
+            ),
+        )
+    proposal = proposals.get(pk=pk)
+    proposal.loaded_for = viewer.pk if signed_in else None
     proposal.current_memberships = list(
         Membership.objects.filter(
             proposal=proposal, status__in=[MembershipStatus.ACCEPTED, MembershipStatus.REQUESTED]
@@ -353,6 +360,8 @@ def viewer_state(*, proposal: Proposal, user) -> ViewerState:
     if not user.is_authenticated:
         return ViewerState(False, False, None)
     membership = next((m for m in proposal.current_memberships if m.user_id == user.pk), None)
+    if getattr(proposal, "loaded_for", None) == user.pk:  # proposal_detail asked for this viewer
+        return ViewerState(proposal.viewer_cheered, proposal.viewer_following, membership)
     return ViewerState(
         cheered=Cheer.objects.filter(proposal=proposal, user=user).exists(),
         following=Follow.objects.filter(proposal=proposal, user=user).exists(),
