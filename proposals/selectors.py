@@ -538,7 +538,8 @@ def _card_relations(proposals: QuerySet[Proposal], *, user) -> QuerySet[Proposal
         proposals = proposals.annotate(
             viewer_cheered=Exists(Cheer.objects.filter(proposal=OuterRef("pk"), user_id=user.pk))
         )
-    return proposals.defer(*heavy).select_related("proposer")
+    # Of the proposer, a card shows the name (and the face's colour, by id).
+    return proposals.defer(*heavy, *person_columns_left_out("proposer")).select_related("proposer")
 
 
 def _with_card_rows(proposals: list[Proposal]) -> list[Proposal]:
