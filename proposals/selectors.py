@@ -729,6 +729,12 @@ def member_teams(*, member) -> QuerySet[Membership]:
     )
 
 
-def visible_comments(*, proposal: Proposal) -> QuerySet[Comment]:
-    """The discussion as members see it: oldest first, hidden comments left out."""
-    return Comment.objects.filter(proposal=proposal, is_hidden=False).select_related("author")
+def visible_comments(*, proposal: Proposal, viewer=None) -> QuerySet[Comment]:
+    """The discussion as `viewer` sees it, oldest first: as on the proposal page, a hidden comment
+    only to moderators and to its author (permissions.comments_visible_to)."""
+    return (
+        Comment.objects.filter(proposal=proposal)
+        .filter(permissions.comments_visible_to(viewer))
+        .select_related("author")
+        .order_by("created_at", "id")
+    )

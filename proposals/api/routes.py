@@ -249,7 +249,8 @@ def team_leave(request: HttpRequest, id: ObjectId):
 def comment_list(
     request: HttpRequest, id: ObjectId, page: PageNumber = 1, page_size: PageSize = 50
 ):
-    return _page(selectors.visible_comments(proposal=_proposal(id)), page, page_size)
+    comments = selectors.visible_comments(proposal=_proposal(id), viewer=request.auth)
+    return _page(comments, page, page_size)
 
 
 @router.post(

@@ -340,6 +340,9 @@ class CommentOut(Schema):
     body_html: str
     created_at: datetime
     edited_at: datetime | None
+    is_hidden: bool = Field(
+        description="Hidden by a moderator: listed only to moderators and to its author."
+    )
 
 
 class CommentPage(Schema):

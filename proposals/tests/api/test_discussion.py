@@ -36,6 +36,24 @@ def test_hidden_comments_are_left_out(as_member):
 
     assert [c["id"] for c in data["items"]] == [shown.pk]
     assert data["count"] == 1
+    assert data["items"][0]["is_hidden"] is False
+
+
+def test_moderators_and_the_author_still_see_a_hidden_comment_marked_as_hidden(as_member):
+    """As on the proposal page: a moderator can show it again, its author can still edit it."""
+    proposal = make_proposal()
+    author = UserFactory()
+    shown = services.comment_create(proposal=proposal, author=UserFactory(), body="ok")
+    hidden = services.comment_create(proposal=proposal, author=author, body="spam")
+    services.comment_set_hidden(comment=hidden, by=UserFactory(moderator=True), hidden=True)
+
+    for viewer in (UserFactory(moderator=True), author):
+        data = as_member(viewer).get(f"/proposals/{proposal.pk}/comments").json()
+        assert [(c["id"], c["is_hidden"]) for c in data["items"]] == [
+            (shown.pk, False),
+            (hidden.pk, True),
+        ]
+        assert data["count"] == 2
 
 
 def test_comments_are_paginated_oldest_first(as_member):
