@@ -26,6 +26,7 @@ urlpatterns = [
     path("notifications/", include("workers.urls")),
     path("moderation/", include("moderation.urls")),
     path("meetups/", include("meetups.urls")),
+    path("insight/", include("insight.urls")),
     path("board/", include("proposals.web.board_urls")),
     path("", include("proposals.web.urls")),
 ]

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "proposals",
     "workers",
     "meetups",
+    "insight",
 ]
 
 MIDDLEWARE = [
