@@ -548,14 +548,25 @@ def _with_card_rows(proposals: list[Proposal]) -> list[Proposal]:
     the page and no model instance per role, theme, place or person. (Django's prefetch builds a
     queryset per card: for a hundred cards that alone cost more than the three queries.)"""
     ids = [proposal.pk for proposal in proposals]
-    roles: dict[int, list[OpenRole]] = defaultdict(list)
-    for proposal_id, name, count, filled, pace in (
-        RoleWanted.objects.filter(proposal_id__in=ids)
-        .annotate(filled=Coalesce(Subquery(_filled_places()), 0))
+    teams: dict[int, list[CardPlace]] = defaultdict(list)
+    filled: dict[tuple[int, str], int] = defaultdict(int)  # accepted members per role
+    for proposal_id, user_id, username, display_name, role in (
+        Membership.objects.filter(proposal_id__in=ids, status=MembershipStatus.ACCEPTED)
         .order_by("pk")
-        .values_list("proposal_id", "name", "count", "filled", "pace")
+        .values_list("proposal_id", "user_id", "user__username", "user__display_name", "role")
     ):
-        roles[proposal_id].append(OpenRole(name=name, wanted=count, filled=filled, pace=pace))
+        person = CardPerson(pk=user_id, public_name=display_name or username)
+        teams[proposal_id].append(CardPlace(user_id=user_id, user=person))
+        filled[proposal_id, role] += 1
+    roles: dict[int, list[OpenRole]] = defaultdict(list)
+    for proposal_id, name, count, pace in (
+        RoleWanted.objects.filter(proposal_id__in=ids)
+        .order_by("pk")
+        .values_list("proposal_id", "name", "count", "pace")
+    ):
+        roles[proposal_id].append(
+            OpenRole(name=name, wanted=count, filled=filled[proposal_id, name], pace=pace)
+        )
     themes: dict[int, list[CardTheme]] = defaultdict(list)
     for proposal_id, name in (
         Proposal.tags.through.objects.filter(proposal_id__in=ids)
@@ -563,14 +574,6 @@ def _with_card_rows(proposals: list[Proposal]) -> list[Proposal]:
         .values_list("proposal_id", "tag__name")
     ):
         themes[proposal_id].append(CardTheme(name))
-    teams: dict[int, list[CardPlace]] = defaultdict(list)
-    for proposal_id, user_id, username, display_name in (
-        Membership.objects.filter(proposal_id__in=ids, status=MembershipStatus.ACCEPTED)
-        .order_by("pk")
-        .values_list("proposal_id", "user_id", "user__username", "user__display_name")
-    ):
-        person = CardPerson(pk=user_id, public_name=display_name or username)
-        teams[proposal_id].append(CardPlace(user_id=user_id, user=person))
     for proposal in proposals:
         proposal.card_roles = roles[proposal.pk]
         proposal.board_themes = themes[proposal.pk]
