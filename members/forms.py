@@ -1,14 +1,61 @@
 """Forms for a member's own settings and account; members.services does the writing."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from allauth.account import forms as account_forms
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from proposals.web.forms import KindErrorsMixin, KindForm
 from proposals.wording import join_names, split_names
 
-from .models import User
+from .models import User, known_time_zones
+
+# The zones offered first (the community's own at the top); the member's saved zone is added when
+# it is another one. The service takes any zone the machine knows.
+COMMON_TIME_ZONES = [
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Asia/Shanghai",
+    "Asia/Taipei",
+    "Asia/Manila",
+    "Asia/Bangkok",
+    "Asia/Singapore",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "Pacific/Honolulu",
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Chicago",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Africa/Nairobi",
+    "UTC",
+]
+
+
+def time_zone_label(name: str, *, now: datetime | None = None) -> str:
+    """A zone as the select shows it, "(UTC+09:00) Asia/Tokyo": the offset is today's (it moves
+    with daylight saving)."""
+    offset = timezone.localtime(now or timezone.now(), ZoneInfo(name)).strftime("%z")
+    return f"(UTC{offset[:3]}:{offset[3:]}) {name}"
+
+
+def time_zone_choices(*, saved: str = "") -> list[tuple[str, str]]:
+    names = [name for name in COMMON_TIME_ZONES if name in known_time_zones()]
+    if saved and saved not in names and saved in known_time_zones():
+        names.append(saved)
+    return [
+        ("", _("The community’s time zone (%(zone)s)") % {"zone": settings.TIME_ZONE}),
+        *((name, time_zone_label(name)) for name in names),
+    ]
 
 
 class ProfileForm(KindForm):
@@ -46,6 +93,11 @@ class ProfileForm(KindForm):
         help_text=_("In your own words, e.g. “weekends, about 2 h a week”."),
     )
     preferred_language = forms.ChoiceField(label=_("Language"), required=False)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_("Meetup times are shown in this zone, and times you type are read in it."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,6 +105,8 @@ class ProfileForm(KindForm):
             ("", _("Same as my browser")),
             *settings.LANGUAGES,
         ]
+        saved = self.initial.get("time_zone", "")
+        self.fields["time_zone"].choices = time_zone_choices(saved=saved)
 
     @classmethod
     def for_user(cls, user: User, data=None) -> "ProfileForm":
@@ -63,6 +117,7 @@ class ProfileForm(KindForm):
             "skills": user.skills,
             "availability": user.availability,
             "preferred_language": user.preferred_language,
+            "time_zone": user.time_zone,
         }
         return cls(data, initial=initial)
 

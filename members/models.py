@@ -1,12 +1,31 @@
 import hashlib
 import secrets
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 MODERATORS_GROUP = "moderators"
+TIME_ZONE_MAX = 64
+
+
+@cache
+def known_time_zones() -> frozenset[str]:
+    """The IANA zones this machine knows (read from disk once: the answer is a few hundred names)."""
+    return frozenset(available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in known_time_zones():
+        raise ValidationError(
+            _("We don’t know the time zone “%(zone)s”. Please choose one from the list."),
+            code="unknown_time_zone",
+            params={"zone": value},
+        )
 
 
 class User(AbstractUser):
@@ -27,6 +46,13 @@ class User(AbstractUser):
     slack_user_id = models.CharField(_("Slack user id"), max_length=32, blank=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
+    # An IANA name ("Europe/Berlin"); empty means the community's own zone (settings.TIME_ZONE).
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=TIME_ZONE_MAX,
+        blank=True,
+        validators=[validate_time_zone],
     )
 
     class Meta:
@@ -50,6 +76,17 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def zone(self) -> ZoneInfo | None:
+        """The member's own time zone, or None for the community's (also when the saved name is no
+        longer known here, e.g. after a tzdata update renamed it)."""
+        if not self.time_zone:
+            return None
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
 
     @property
     def is_moderator(self) -> bool:

@@ -30,8 +30,12 @@ def profile_update(
     skills: str = "",
     availability: str = "",
     preferred_language: str = "",
+    time_zone: str | None = None,
 ) -> User:
-    """The member's own profile. Their Slack id is not part of it: only slack_link sets that."""
+    """The member's own profile. Their Slack id is not part of it: only slack_link sets that.
+
+    `time_zone` is an IANA name, "" for the community's own (settings.TIME_ZONE); None keeps the
+    saved one."""
     cleaned: list[str] = []
     for raw in interests:
         name = " ".join(str(raw).split()).lstrip("#")
@@ -48,6 +52,8 @@ def profile_update(
     user.skills = skills.strip()
     user.availability = availability.strip()
     user.preferred_language = preferred_language
+    if time_zone is not None:
+        user.time_zone = time_zone.strip()
     user.full_clean(exclude=["password", "username", "email", "slack_user_id"])
     user.save(
         update_fields=[
@@ -57,6 +63,7 @@ def profile_update(
             "skills",
             "availability",
             "preferred_language",
+            "time_zone",
         ]
     )
     if user.public_name != shown_as:
