@@ -62,6 +62,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 skills=data["skills"],
                 availability=data["availability"],
                 preferred_language=data["preferred_language"],
+                time_zone=data["time_zone"],
             )
         except ValidationError as error:
             apply_service_errors(form, error, {})
