@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from proposals.markdown import render_markdown
@@ -84,8 +85,14 @@ class Meetup(models.Model):
         max_length=16, choices=MeetupStatus.choices, default=MeetupStatus.SCHEDULED
     )
     cancel_note = models.TextField(_("why it is cancelled"), max_length=2000, blank=True)
-    # Minutes before the start at which people who are going hear a reminder.
+    # Minutes before the start at which people who are going (and those who said maybe and asked
+    # for it) hear a reminder.
     reminder_minutes = models.JSONField(_("reminders"), default=default_reminders, blank=True)
+    # What it is about, as names like a proposal's themes ("防災", "IT・デジタル"): after the meetup,
+    # "anything you'd like to try?" opens the proposal form with them.
+    themes = models.JSONField(_("themes"), default=list, blank=True)
+    # When the people who came were asked "anything you'd like to try?" (once per meetup).
+    follow_up_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Kept by the RSVP service under the meetup's row lock.
     going_count = models.PositiveIntegerField(default=0)
     waitlist_count = models.PositiveIntegerField(default=0)
@@ -118,9 +125,19 @@ class Meetup(models.Model):
     def render(self) -> None:
         self.description_html = render_markdown(self.description)
 
+    def follow_up_path(self) -> str:
+        """After it: the proposal form, with the meetup's themes ticked and the meetup named
+        (`/proposals/new/?theme=…&theme=…&meetup=…`)."""
+        query = urlencode({"theme": list(self.themes or []), "meetup": self.pk}, doseq=True)
+        return f"{reverse('proposals:create')}?{query}"
+
     @property
     def is_cancelled(self) -> bool:
         return self.status == MeetupStatus.CANCELLED
+
+    @property
+    def has_ended(self) -> bool:
+        return self.ends_at <= timezone.now()
 
     @property
     def is_full(self) -> bool:
@@ -140,6 +157,8 @@ class Rsvp(models.Model):
     )
     status = models.CharField(_("answer"), max_length=16, choices=RsvpStatus.choices)
     answered_at = models.DateTimeField(default=timezone.now)
+    # People going are always reminded; someone who says "maybe" is when they ask for it.
+    remind_if_maybe = models.BooleanField(_("remind me too"), default=False)
     # Marked by a host after the meetup (None: not marked).
     attended = models.BooleanField(_("attended"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

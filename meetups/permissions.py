@@ -89,3 +89,24 @@ def can_see_online_link(user, meetup, *, rsvp=None, host_ids=None) -> bool:
 
 def can_mark_attendance(user, meetup, *, host_ids=None) -> bool:
     return meetup.starts_at <= timezone.now() and can_edit(user, meetup, host_ids=host_ids)
+
+
+def is_attendee(rsvp) -> bool:
+    """Whether the person came, as far as we know: they were going (unless a host marked them as
+    not come), or a host marked them as came."""
+    if rsvp is None:
+        return False
+    if rsvp.attended is not None:
+        return rsvp.attended
+    return rsvp.status == RsvpStatus.GOING
+
+
+def attendee_filter() -> Q:
+    """`is_attendee` as a filter of answers."""
+    return (Q(status=RsvpStatus.GOING) & ~Q(attended=False)) | Q(attended=True)
+
+
+def is_asked_what_next(meetup, *, rsvp) -> bool:
+    """After a meetup (not a cancelled one), the people who came are asked "anything you'd like
+    to try?"."""
+    return meetup.status == MeetupStatus.SCHEDULED and meetup.has_ended and is_attendee(rsvp)

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from proposals.choices import MembershipStatus
-from proposals.models import Membership
+from proposals.models import Membership, Tag
 
 from . import permissions
 from .choices import MeetupStatus, RsvpStatus, Visibility
@@ -123,6 +123,8 @@ class MeetupPage:
     can_answer: bool
     can_see_link: bool
     can_mark_attendance: bool
+    # After it: "anything you'd like to try?", for the people who came.
+    asked_what_next: bool = False
 
     @property
     def waitlist_position(self) -> int | None:
@@ -179,6 +181,7 @@ def meetup_page(*, user, meetup: Meetup) -> MeetupPage:
         can_answer=permissions.can_answer(user, meetup, on_team=team, host_ids=host_ids),
         can_see_link=permissions.can_see_online_link(user, meetup, rsvp=own, host_ids=host_ids),
         can_mark_attendance=permissions.can_mark_attendance(user, meetup, host_ids=host_ids),
+        asked_what_next=permissions.is_asked_what_next(meetup, rsvp=own),
     )
 
 
@@ -201,6 +204,23 @@ def answered_ids(*, meetup: Meetup, statuses=None) -> set[int]:
     rows = Rsvp.objects.filter(meetup=meetup, user__is_active=True)
     if statuses is not None:
         rows = rows.filter(status__in=statuses)
+    return set(rows.values_list("user_id", flat=True))
+
+
+def reminder_recipient_ids(*, meetup: Meetup) -> set[int]:
+    """Who hears a reminder: people going, and people who said maybe and asked for reminders."""
+    rows = Rsvp.objects.filter(meetup=meetup, user__is_active=True).filter(
+        Q(status=RsvpStatus.GOING) | Q(status=RsvpStatus.MAYBE, remind_if_maybe=True)
+    )
+    return set(rows.values_list("user_id", flat=True))
+
+
+def attendee_ids(*, meetup: Meetup) -> set[int]:
+    """Who came, as far as we know: people going (unless a host marked them as not come) and
+    anyone a host marked as came."""
+    rows = Rsvp.objects.filter(meetup=meetup, user__is_active=True).filter(
+        permissions.attendee_filter()
+    )
     return set(rows.values_list("user_id", flat=True))
 
 
@@ -258,3 +278,10 @@ def community_feed(*, now: datetime | None = None) -> list[Meetup]:
 def own_answers(*, user, meetup_ids: list[int]) -> dict[int, Rsvp]:
     """The person's answers to these meetups, by meetup id (the personal feed's statuses)."""
     return {row.meetup_id: row for row in Rsvp.objects.filter(user=user, meetup_id__in=meetup_ids)}
+
+
+def suggested_themes(*, keep=()) -> list[str]:
+    """The themes the meetup form offers: those the proposal form suggests, then any the meetup
+    has already (so editing keeps them ticked)."""
+    names = list(Tag.objects.filter(suggested=True).values_list("name", flat=True))
+    return names + [name for name in keep if name not in names]

@@ -14,12 +14,14 @@ from workers import services as notify
 from workers.events import MeetupEventKind
 
 from . import permissions, selectors
-from .choices import Answer, MeetupKind, MeetupStatus, RsvpStatus, Visibility
+from .choices import FOLLOW_UP_EVENT, Answer, MeetupKind, MeetupStatus, RsvpStatus, Visibility
 from .errors import ActionConflict, ActionNotPermitted
 from .models import CalendarFeed, Meetup, MeetupReminder, Rsvp
 
 MAX_HOSTS = 10
 MAX_REMINDERS = 5
+MAX_THEMES = 10
+THEME_MAX = 40
 # The longest a reminder can come ahead: two weeks.
 REMINDER_MAX_MINUTES = 14 * 24 * 60
 
@@ -37,6 +39,7 @@ EDITABLE = (
     "visibility",
     "link_for_going_only",
     "reminder_minutes",
+    "themes",
 )
 
 
@@ -79,9 +82,28 @@ def _clean_reminders(minutes: Iterable[int] | None) -> list[int]:
     return cleaned
 
 
+def _clean_themes(names: Iterable[str] | None) -> list[str]:
+    """Themes as a proposal keeps them: spaces tidied, no leading #, each once, in the order given."""
+    cleaned: list[str] = []
+    for raw in names or ():
+        name = " ".join(str(raw).split()).lstrip("#").strip()
+        if not name:
+            continue
+        _refuse_nul(themes=name)
+        if len(name) > THEME_MAX:
+            raise ValidationError(
+                {"themes": _("A theme can be at most %(n)d characters.") % {"n": THEME_MAX}}
+            )
+        if name not in cleaned:
+            cleaned.append(name)
+    if len(cleaned) > MAX_THEMES:
+        raise ValidationError({"themes": _("At most %(n)d themes, please.") % {"n": MAX_THEMES}})
+    return cleaned
+
+
 def _check(meetup: Meetup, *, by, on_team: bool, proposal_changed: bool = True) -> None:
     """The rules a meetup must hold whoever writes it (the model's own checks come first)."""
-    meetup.full_clean(exclude=["created_by", "hosts", "proposal", "reminder_minutes"])
+    meetup.full_clean(exclude=["created_by", "hosts", "proposal", "reminder_minutes", "themes"])
     if not meetup.online_url and not meetup.place.strip():
         raise ValidationError({"place": _("Please give a place or an online link (or both).")})
     if meetup.visibility == Visibility.TEAM and meetup.proposal_id is None:
@@ -114,8 +136,11 @@ def meetup_create(
     link_for_going_only: bool = False,
     co_hosts: Iterable = (),
     reminder_minutes: Iterable[int] | None = None,
+    themes: Iterable[str] = (),
 ) -> Meetup:
-    """Anyone signed in may start a meetup; they are its first host."""
+    """Anyone signed in may start a meetup; they are its first host, and going (they will be
+    there: their seat counts in the capacity, and they hear the reminders). Co-hosts answer for
+    themselves."""
     if not permissions.can_create(by):
         raise ActionNotPermitted(_("Please sign in to start a meetup."))
     _refuse_nul(title=title, description=description, place=place, online_url=online_url)
@@ -132,6 +157,7 @@ def meetup_create(
         proposal=proposal,
         visibility=visibility,
         link_for_going_only=link_for_going_only,
+        themes=_clean_themes(themes),
     )
     if reminder_minutes is not None:
         meetup.reminder_minutes = _clean_reminders(reminder_minutes)
@@ -141,6 +167,8 @@ def meetup_create(
     with transaction.atomic():
         meetup.save()
         meetup.hosts.set(hosts)
+        Rsvp.objects.create(meetup=meetup, user=by, status=RsvpStatus.GOING)
+        _recount(meetup)
     return meetup
 
 
@@ -172,6 +200,8 @@ def meetup_update(*, meetup: Meetup, by, hosts: Iterable | None = None, **change
         for name, value in changes.items():
             if name == "reminder_minutes":
                 value = _clean_reminders(value)
+            elif name == "themes":
+                value = _clean_themes(value)
             elif isinstance(value, str):
                 value = value if name == "description" else value.strip()
             setattr(locked, name, value)
@@ -182,6 +212,17 @@ def meetup_update(*, meetup: Meetup, by, hosts: Iterable | None = None, **change
             on_team=selectors.on_team(user=by, proposal=locked.proposal),
             proposal_changed=locked.proposal_id != proposal_before,
         )
+        if locked.capacity is not None and locked.capacity < locked.going_count:
+            # Nobody going is sent to the waiting list by an edit: they were promised a place.
+            raise ValidationError(
+                {
+                    "capacity": _(
+                        "%(going)d people are going already, so the capacity can't be less than "
+                        "%(going)d. To make it smaller, ask some of them first."
+                    )
+                    % {"going": locked.going_count}
+                }
+            )
         if hosts is not None:
             hosts = list({user.pk: user for user in hosts}.values())
             if not hosts:
@@ -275,9 +316,11 @@ def _fill_from_waitlist(meetup: Meetup) -> list[Rsvp]:
     return promoted
 
 
-def meetup_answer(*, meetup: Meetup, user, answer: str) -> Rsvp:
+def meetup_answer(*, meetup: Meetup, user, answer: str, remind: bool = False) -> Rsvp:
     """Going, maybe or can't. "Going" to a full meetup puts the person on the waiting list (in the
     order people asked); when someone going changes their mind, the first waiting moves up.
+    People going hear the reminders; with "maybe", `remind` says whether they want them too (each
+    "maybe" answer says it again; other answers clear it).
 
     The meetup's row is locked for the whole answer, so the number going never passes the
     capacity however many answer at once."""
@@ -297,6 +340,7 @@ def meetup_answer(*, meetup: Meetup, user, answer: str) -> Rsvp:
             )
         rsvp = Rsvp.objects.filter(meetup=locked, user=user).first()
         was_going = rsvp is not None and rsvp.status == RsvpStatus.GOING
+        remind_if_maybe = answer == Answer.MAYBE and bool(remind)
         if (
             answer == Answer.GOING
             and rsvp
@@ -315,11 +359,22 @@ def meetup_answer(*, meetup: Meetup, user, answer: str) -> Rsvp:
             status = answer
         now = timezone.now()
         if rsvp is None:
-            rsvp = Rsvp.objects.create(meetup=locked, user=user, status=status, answered_at=now)
+            rsvp = Rsvp.objects.create(
+                meetup=locked,
+                user=user,
+                status=status,
+                answered_at=now,
+                remind_if_maybe=remind_if_maybe,
+            )
         elif rsvp.status != status:
             rsvp.status = status
             rsvp.answered_at = now
-            rsvp.save(update_fields=["status", "answered_at"])
+            rsvp.remind_if_maybe = remind_if_maybe
+            rsvp.save(update_fields=["status", "answered_at", "remind_if_maybe"])
+        elif rsvp.remind_if_maybe != remind_if_maybe:
+            # "Maybe" again, asking for reminders or no longer: their place in time is kept.
+            rsvp.remind_if_maybe = remind_if_maybe
+            rsvp.save(update_fields=["remind_if_maybe"])
         if was_going and status != RsvpStatus.GOING:
             _fill_from_waitlist(locked)
         else:
@@ -367,7 +422,8 @@ REMINDER_GRACE = timedelta(minutes=30)
 
 
 def meetup_reminders_send(*, now: datetime | None = None) -> int:
-    """Remind people going (and, for now, nobody else) at each of the meetup's moments before it
+    """Remind people going, and those who said maybe and asked to be reminded (never those who
+    can't come, nor those still waiting for a place), at each of the meetup's moments before it
     starts; once per person, meetup, moment and start time, however often beat runs."""
     now = now or timezone.now()
     horizon = now + timedelta(minutes=REMINDER_MAX_MINUTES)
@@ -385,7 +441,7 @@ def meetup_reminders_send(*, now: datetime | None = None) -> int:
 
 
 def _remind(meetup: Meetup, minutes: int) -> int:
-    going = selectors.answered_ids(meetup=meetup, statuses=[RsvpStatus.GOING])
+    going = selectors.reminder_recipient_ids(meetup=meetup)
     already = set(
         MeetupReminder.objects.filter(
             meetup=meetup, minutes_before=minutes, starts_at=meetup.starts_at
@@ -410,3 +466,58 @@ def _remind(meetup: Meetup, minutes: int) -> int:
             continue  # another beat run reminded them first
         count += 1
     return count
+
+
+# --- after the meetup (beat) ---------------------------------------------------------------------
+
+# The people who came hear "anything you'd like to try?" this long after the end (time for hosts
+# to mark who came), and no later than FOLLOW_UP_WITHIN after it: a worker that was down for days
+# does not send stale thanks, and a meetup from long ago is never asked about.
+FOLLOW_UP_AFTER = timedelta(hours=1)
+FOLLOW_UP_WITHIN = timedelta(days=3)
+
+
+def meetup_follow_ups_send(*, now: datetime | None = None) -> int:
+    """After a meetup ends, ask each person who was going (or whom a host marked as came, and not
+    those marked as not come) "anything you'd like to try?", with a link to the proposal form
+    filled with the meetup's themes. Once per meetup however often beat runs, also two runs at the
+    same moment: the meetup's row is locked and marked in the same transaction as the event.
+    Returns how many meetups were followed up."""
+    now = now or timezone.now()
+    due = Meetup.objects.filter(
+        status=MeetupStatus.SCHEDULED,
+        follow_up_sent_at__isnull=True,
+        ends_at__lte=now - FOLLOW_UP_AFTER,
+        ends_at__gt=now - FOLLOW_UP_WITHIN,
+    ).values_list("pk", flat=True)
+    done = 0
+    for pk in list(due):
+        try:
+            with transaction.atomic():
+                if _follow_up(pk, now=now):
+                    done += 1
+        except IntegrityError:
+            continue  # another run recorded it first (the event's dedupe key is unique)
+    return done
+
+
+def _follow_up(pk: int, *, now: datetime) -> bool:
+    locked = (
+        Meetup.objects.select_for_update()
+        .filter(pk=pk, follow_up_sent_at__isnull=True, status=MeetupStatus.SCHEDULED)
+        .first()
+    )
+    if locked is None:
+        return False  # another run took it, or it was cancelled meanwhile
+    locked.follow_up_sent_at = now
+    locked.save(update_fields=["follow_up_sent_at"])
+    recipients = selectors.attendee_ids(meetup=locked)
+    if recipients:
+        notify.meetup_event_record(
+            kind=FOLLOW_UP_EVENT,
+            recipient_ids=recipients,
+            payload=_payload(locked)
+            | {"themes": list(locked.themes), "path": locked.follow_up_path()},
+            dedupe_key=f"meetup-follow-up:{locked.pk}",
+        )
+    return True

@@ -9,3 +9,10 @@ from . import services
 def send_reminders() -> int:
     """Beat runs this every few minutes: each reminder goes once, however often it runs."""
     return services.meetup_reminders_send()
+
+
+@shared_task(name="meetups.send_follow_ups")
+def send_follow_ups() -> int:
+    """Beat runs this every few minutes: after a meetup, the people who came are asked "anything
+    you'd like to try?", once per meetup however often it runs."""
+    return services.meetup_follow_ups_send()

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 
 from members.models import MODERATORS_GROUP
@@ -164,6 +165,18 @@ def notification_path(*, kind: str, proposal_id: int | None, payload: dict) -> s
     """Where a notification points, as a path of this site."""
     if kind == EventKind.DELIVERY_FAILED:
         return reverse("moderation:page") + "#deliveries"
+    if kind.startswith("meetup_"):
+        # Meetups' kinds (MeetupEventKind's, and "meetup_follow_up") carry their page, or the
+        # proposal form after a meetup, in the payload. Only a path of this site is followed,
+        # never one a browser reads as another site ("//host", "/\\host", "/\t/host").
+        path = payload.get("path")
+        if (
+            isinstance(path, str)
+            and path.startswith("/")
+            and url_has_allowed_host_and_scheme(path, allowed_hosts=set())
+        ):
+            return path
+        return ""
     if proposal_id is None:
         return ""
     path = reverse("proposals:detail", args=[proposal_id])

@@ -24,7 +24,11 @@ def answer(client, meetup, value, **headers):
 
 
 def statuses(meetup) -> dict[str, str]:
-    return {row.user.username: row.status for row in Rsvp.objects.filter(meetup=meetup)}
+    """Everyone's answer but the hosts' (who are going: they made the meetup)."""
+    return {
+        row.user.username: row.status
+        for row in Rsvp.objects.filter(meetup=meetup).exclude(user__in=meetup.hosts.all())
+    }
 
 
 def test_going_maybe_cant_from_the_page_without_javascript(member_client, member):
@@ -38,7 +42,7 @@ def test_going_maybe_cant_from_the_page_without_javascript(member_client, member
     answer(member_client, meetup, "cant")
     meetup.refresh_from_db()
     assert statuses(meetup) == {member.username: "cant"}
-    assert (meetup.going_count, meetup.maybe_count) == (0, 0)
+    assert (meetup.going_count, meetup.maybe_count) == (1, 0)  # the host
 
 
 def test_htmx_gets_the_answer_box_back(member_client):
@@ -47,21 +51,21 @@ def test_htmx_gets_the_answer_box_back(member_client):
     body = response.content.decode()
     assert response.status_code == 200
     assert body.lstrip().startswith('<section class="panel meetup-rsvp" id="rsvp"')
-    assert "1 of 5 going" in body and "See you there!" in body
+    assert "2 of 5 going" in body and "See you there!" in body  # the host and this member
 
 
 def test_a_made_up_answer_is_refused_kindly(member_client):
     meetup = make_meetup()
     response = answer(member_client, meetup, "definitely")
     assert response.status_code == 302
-    assert not Rsvp.objects.exists()
+    assert statuses(meetup) == {}
     assert (
         "Please choose going, maybe or" in member_client.get(response["Location"]).content.decode()
     )
 
 
 def test_full_means_the_waiting_list_and_a_cancellation_lets_the_first_in():
-    meetup = make_meetup(capacity=2)
+    meetup = make_meetup(capacity=3)  # the host and two more
     first, second, third, fourth = (UserFactory() for _ in range(4))
     for person in (first, second, third, fourth):
         services.meetup_answer(meetup=meetup, user=person, answer="going")
@@ -75,7 +79,7 @@ def test_full_means_the_waiting_list_and_a_cancellation_lets_the_first_in():
     assert statuses(meetup)[third.username] == "going"
     assert statuses(meetup)[fourth.username] == "waitlisted"
     meetup.refresh_from_db()
-    assert (meetup.going_count, meetup.waitlist_count) == (2, 1)
+    assert (meetup.going_count, meetup.waitlist_count) == (3, 1)
     told = Event.objects.get(kind=MeetupEventKind.PROMOTED)
     inbox = Delivery.objects.filter(event=told, channel="inapp")
     assert [d.recipient_id for d in inbox] == [third.pk]
@@ -83,7 +87,7 @@ def test_full_means_the_waiting_list_and_a_cancellation_lets_the_first_in():
 
 
 def test_the_promoted_member_reads_the_news_in_their_notifications(client):
-    meetup = make_meetup(capacity=1, title="読書会")
+    meetup = make_meetup(capacity=2, title="読書会")
     going, waiting = UserFactory(), UserFactory()
     services.meetup_answer(meetup=meetup, user=going, answer="going")
     services.meetup_answer(meetup=meetup, user=waiting, answer="going")
@@ -94,7 +98,7 @@ def test_the_promoted_member_reads_the_news_in_their_notifications(client):
 
 
 def test_waiting_people_keep_their_place_when_they_say_going_again():
-    meetup = make_meetup(capacity=1)
+    meetup = make_meetup(capacity=2)
     a, b, c = UserFactory(), UserFactory(), UserFactory()
     for person in (a, b, c):
         services.meetup_answer(meetup=meetup, user=person, answer="going")
@@ -104,17 +108,18 @@ def test_waiting_people_keep_their_place_when_they_say_going_again():
 
 
 def test_more_seats_let_the_waiting_list_in():
-    meetup = make_meetup(capacity=1)
+    meetup = make_meetup(capacity=2)
     host = meetup.hosts.get()
     a, b = UserFactory(), UserFactory()
     services.meetup_answer(meetup=meetup, user=a, answer="going")
     services.meetup_answer(meetup=meetup, user=b, answer="going")
-    services.meetup_update(meetup=meetup, by=host, capacity=2)
+    assert statuses(meetup)[b.username] == "waitlisted"
+    services.meetup_update(meetup=meetup, by=host, capacity=3)
     assert statuses(meetup)[b.username] == "going"
 
 
 def test_the_waiting_list_position_shows_on_the_page(client):
-    meetup = make_meetup(capacity=1)
+    meetup = make_meetup(capacity=2)
     services.meetup_answer(meetup=meetup, user=UserFactory(), answer="going")
     services.meetup_answer(meetup=meetup, user=UserFactory(), answer="going")
     me = UserFactory()
@@ -183,3 +188,53 @@ def test_hosts_mark_attendance_once_it_has_started(client):
     assert Rsvp.objects.get(user=person).attended is True
     client.force_login(person)
     assert client.post(url, {"user": person.pk, "attended": "yes"}).status_code == 403
+
+
+def test_the_host_is_going_from_the_start_and_takes_a_seat(member_client, member):
+    co_host = UserFactory()
+    meetup = make_meetup(by=member, capacity=2, co_hosts=[co_host])
+    assert Rsvp.objects.get(meetup=meetup, user=member).status == "going"
+    # A co-host answers for themselves.
+    assert not Rsvp.objects.filter(meetup=meetup, user=co_host).exists()
+    meetup.refresh_from_db()
+    assert meetup.going_count == 1
+    page = member_client.get(meetup.get_absolute_url()).content.decode()
+    assert "1 of 2 going" in page and "Your answer: Going" in page
+    first, second = UserFactory(), UserFactory()
+    services.meetup_answer(meetup=meetup, user=first, answer="going")
+    services.meetup_answer(meetup=meetup, user=second, answer="going")
+    assert statuses(meetup) == {first.username: "going", second.username: "waitlisted"}
+    # The host who cannot come after all gives their seat to the first waiting.
+    services.meetup_answer(meetup=meetup, user=member, answer="cant")
+    assert statuses(meetup)[second.username] == "going"
+
+
+def test_lowering_the_capacity_below_the_number_going_is_refused_on_the_form(member_client, member):
+    meetup = make_meetup(by=member, capacity=5)
+    for _ in range(2):
+        services.meetup_answer(meetup=meetup, user=UserFactory(), answer="going")
+    data = {
+        "title": meetup.title,
+        "kind": meetup.kind,
+        "starts_at": timezone.localtime(meetup.starts_at).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": timezone.localtime(meetup.ends_at).strftime("%Y-%m-%dT%H:%M"),
+        "place": meetup.place,
+        "visibility": "community",
+        "co_hosts": member.username,
+        "capacity": "2",
+    }
+    response = member_client.post(reverse("meetups:edit", args=[meetup.pk]), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["capacity"] == [
+        "3 people are going already, so the capacity can't be less than 3. "
+        "To make it smaller, ask some of them first."
+    ]
+    meetup.refresh_from_db()
+    assert (meetup.capacity, meetup.sequence, meetup.going_count) == (5, 0, 3)
+    # As many as are going is fine.
+    response = member_client.post(
+        reverse("meetups:edit", args=[meetup.pk]), data | {"capacity": "3"}
+    )
+    assert response.status_code == 302
+    meetup.refresh_from_db()
+    assert meetup.capacity == 3 and meetup.is_full

@@ -6,12 +6,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Proposal
-from proposals.web.forms import KindForm
+from proposals.web.forms import KindForm, theme_label
 from proposals.wording import join_names, split_names
 
 from ..choices import Answer, MeetupKind, Visibility
 from ..models import CAPACITY_MAX, DESCRIPTION_MAX, PLACE_MAX, TITLE_MAX, Meetup
-from ..services import MAX_HOSTS
+from ..services import MAX_HOSTS, MAX_THEMES
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -97,16 +97,40 @@ class MeetupForm(KindForm):
         widget=forms.RadioSelect,
         initial=Visibility.COMMUNITY,
     )
+    themes = forms.MultipleChoiceField(
+        label=_("Themes (optional)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "After the meetup, people who came are asked what they would like to try, "
+            "with these themes filled in."
+        ),
+    )
+    free_themes = forms.CharField(
+        label=_("Other themes"),
+        required=False,
+        max_length=400,
+        help_text=_("Separate them with commas."),
+    )
     reminder_minutes = forms.TypedMultipleChoiceField(
-        label=_("Reminders to people who are going"),
+        label=_("Reminders to people who are going (and to “maybe” who ask)"),
         choices=REMINDER_CHOICES,
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, proposals, zone_name: str, editing: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        proposals,
+        zone_name: str,
+        suggested_themes: list[str],
+        editing: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.fields["themes"].choices = [(name, theme_label(name)) for name in suggested_themes]
         if editing:
             self.fields["co_hosts"].label = _("Hosts")
             self.fields["co_hosts"].required = True
@@ -139,6 +163,7 @@ class MeetupForm(KindForm):
             "proposal": meetup.proposal_id,
             "visibility": meetup.visibility,
             "reminder_minutes": meetup.reminder_minutes,
+            "themes": list(meetup.themes or []),
         }
         return cls(initial=initial, **kwargs)
 
@@ -154,8 +179,14 @@ class MeetupForm(KindForm):
             )
         return users
 
+    def clean_free_themes(self):
+        return split_names(self.cleaned_data["free_themes"])
+
     def clean(self):
         cleaned = super().clean()
+        themes = [*cleaned.get("themes", []), *cleaned.get("free_themes", [])]
+        if len(dict.fromkeys(themes)) > MAX_THEMES:
+            self.add_error("free_themes", _("At most %(n)d themes, please.") % {"n": MAX_THEMES})
         starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts and ends and ends <= starts:
             self.add_error("ends_at", _("Please choose an end after the start."))
@@ -180,11 +211,14 @@ class MeetupForm(KindForm):
             "capacity": data["capacity"],
             "visibility": data["visibility"],
             "reminder_minutes": data["reminder_minutes"],
+            "themes": [*data["themes"], *data["free_themes"]],
         }
 
 
 class AnswerForm(forms.Form):
     answer = forms.ChoiceField(choices=Answer.choices)
+    # With "maybe": remind me too (people going always are).
+    remind = forms.BooleanField(required=False)
 
 
 class CancelForm(KindForm):

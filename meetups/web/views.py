@@ -115,7 +115,10 @@ def meetup_answer(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Please choose going, maybe or can't."))
         return redirect(meetup)
     rsvp = services.meetup_answer(
-        meetup=meetup, user=request.user, answer=form.cleaned_data["answer"]
+        meetup=meetup,
+        user=request.user,
+        answer=form.cleaned_data["answer"],
+        remind=form.cleaned_data["remind"],
     )
     meetup.refresh_from_db()
     if rsvp.status == "waitlisted":
@@ -124,6 +127,8 @@ def meetup_answer(request: HttpRequest, pk: int) -> HttpResponse:
         )
     elif rsvp.status == "going":
         notice = _("See you there!")
+    elif rsvp.remind_if_maybe:
+        notice = _("Thank you for letting us know. We will remind you before it starts.")
     else:
         notice = _("Thank you for letting us know.")
     if getattr(request, "htmx", False):
@@ -180,9 +185,19 @@ def meetup_create(request: HttpRequest) -> HttpResponse:
         wanted = request.GET.get("proposal", "")
         if wanted.isdigit() and proposals.filter(pk=int(wanted)).exists():
             initial["proposal"] = int(wanted)
-        form = MeetupForm(initial=initial, proposals=proposals, zone_name=_zone_name())
+        form = MeetupForm(
+            initial=initial,
+            proposals=proposals,
+            zone_name=_zone_name(),
+            suggested_themes=selectors.suggested_themes(),
+        )
         return _render_form(request, form)
-    form = MeetupForm(request.POST, proposals=proposals, zone_name=_zone_name())
+    form = MeetupForm(
+        request.POST,
+        proposals=proposals,
+        zone_name=_zone_name(),
+        suggested_themes=selectors.suggested_themes(),
+    )
     if "preview" in request.POST:
         return _render_form(request, form, preview=_preview(request))
     if form.is_valid():
@@ -209,12 +224,23 @@ def meetup_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_edit(request.user, meetup):
         return _forbidden(request, _("Only the hosts or a moderator can edit this meetup."))
     proposals = _team_proposals(request.user, keep=meetup.proposal_id)
+    themes = selectors.suggested_themes(keep=meetup.themes)
     if request.method == "GET":
         form = MeetupForm.for_meetup(
-            meetup, proposals=proposals, zone_name=_zone_name(), editing=True
+            meetup,
+            proposals=proposals,
+            zone_name=_zone_name(),
+            suggested_themes=themes,
+            editing=True,
         )
         return _render_form(request, form, meetup=meetup)
-    form = MeetupForm(request.POST, proposals=proposals, zone_name=_zone_name(), editing=True)
+    form = MeetupForm(
+        request.POST,
+        proposals=proposals,
+        zone_name=_zone_name(),
+        suggested_themes=themes,
+        editing=True,
+    )
     if "preview" in request.POST:
         return _render_form(request, form, meetup=meetup, preview=_preview(request))
     if form.is_valid():
