@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "members.middleware.UserLanguageMiddleware",
+    "members.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -247,6 +248,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workers.post_weekly_slack_digest",
         "schedule": crontab(minute=0, hour=9, day_of_week="mon"),
     },
+    # Meetups: reminders before (a day and an hour by default), "anything you'd like to try?" after.
+    "meetup-reminders": {"task": "meetups.send_reminders", "schedule": 300.0},
+    "meetup-follow-ups": {"task": "meetups.send_follow_ups", "schedule": 900.0},
 }
 
 # Notifications (workers/)
