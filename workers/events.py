@@ -178,6 +178,7 @@ class MeetupEventKind(models.TextChoices):
     CANCELLED = "meetup_cancelled", _("Meetup cancelled")
     MOVED = "meetup_moved", _("Meetup moved")
     REMINDER = "meetup_reminder", _("Meetup reminder")
+    FOLLOW_UP = "meetup_follow_up", _("After a meetup")
 
 
 def _meetup_when(value: str) -> str:
@@ -200,4 +201,12 @@ def meetup_headline(kind: str, payload: dict) -> str:
         return gettext("“%(title)s” has moved: it is now %(when)s.") % names
     if kind == MeetupEventKind.REMINDER:
         return gettext("Reminder: “%(title)s” starts %(when)s.") % names
+    if kind == MeetupEventKind.FOLLOW_UP:
+        return (
+            gettext(
+                "Thank you for coming to “%(title)s”! Anything you’d like to try? "
+                "Write it down as a proposal."
+            )
+            % names
+        )
     return names["title"]

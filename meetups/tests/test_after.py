@@ -179,3 +179,18 @@ def test_the_form_offers_the_suggested_themes(member_client):
     page = member_client.get(reverse("meetups:create")).content.decode()
     assert 'name="themes" value="防災"' in page
     assert "Disaster preparedness" in page
+
+
+def test_the_follow_up_says_thank_you_and_asks_in_the_readers_language():
+    from django.utils import translation
+
+    from workers.events import meetup_headline
+
+    payload = {"title": "防災まちあるき", "starts_at": STARTS.isoformat()}
+    with translation.override("en"):
+        assert meetup_headline(FOLLOW_UP_EVENT, payload) == (
+            "Thank you for coming to “防災まちあるき”! Anything you’d like to try? "
+            "Write it down as a proposal."
+        )
+    with translation.override("ja"):
+        assert meetup_headline(FOLLOW_UP_EVENT, payload).startswith("「防災まちあるき」へのご参加")

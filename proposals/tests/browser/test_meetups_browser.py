@@ -33,7 +33,7 @@ TEXT = {
     "ja": {
         "locale": "ja-JP",
         "log_in": "ログイン",
-        "meetups": "交流会",
+        "meetups": "交流会・勉強会",
         "host": "交流会をひらく",
         "themes": "テーマ（任意）",
         "theme": "防災",
