@@ -32,6 +32,7 @@ api = NinjaAPI(
 )
 api.add_router("/v1", "proposals.api.routes.router")
 api.add_router("/v1", "proposals.api.board.router")
+api.add_router("/v1", "insight.api.router")
 
 
 def _error(request, status: int, message: str, details=None, **extra) -> HttpResponse:
