@@ -89,11 +89,11 @@ EXPECTED = {
         [["1", "50"]],  # dave's on p3, since 12 March 10:00
     ),
     "joiners": (
-        ["Month", "Members"],
+        ["Year and month", "Members"],
         [["2026-03", "2"]],  # carol and dave (who stepped back later); erin joined in February
     ),
     "active": (
-        ["Month", "Members"],
+        ["Year and month", "Members"],
         [["2026-03", "5"]],  # alice, bob, carol, dave, erin; the moderator only looks
     ),
 }

@@ -111,7 +111,7 @@ def _joiners(insight: Insight) -> Table:
     return Table(
         "joiners",
         _("Members who joined a team for the first time"),
-        [_("Month"), _("Members")],
+        [_("Year and month"), _("Members")],
         [[row.month.strftime("%Y-%m"), row.count] for row in insight.first_time_joiners],
     )
 
@@ -120,7 +120,7 @@ def _active(insight: Insight) -> Table:
     return Table(
         "active",
         _("Active members"),
-        [_("Month"), _("Members")],
+        [_("Year and month"), _("Members")],
         [[row.month.strftime("%Y-%m"), row.count] for row in insight.active_members],
     )
 
