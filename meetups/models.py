@@ -30,6 +30,17 @@ def default_reminders() -> list[int]:
     return list(DEFAULT_REMINDER_MINUTES)
 
 
+def proposal_deleted(collector, field, sub_objs, using):
+    """A deleted proposal (admins only: members archive) takes its team's own meetups with it
+    (there is no team left to see them); a community meetup stays, no longer tied to it."""
+    team = [meetup for meetup in sub_objs if meetup.visibility == Visibility.TEAM]
+    others = [meetup for meetup in sub_objs if meetup.visibility != Visibility.TEAM]
+    if team:
+        models.CASCADE(collector, field, team, using)
+    if others:
+        collector.add_field_update(field, None, others)
+
+
 class Meetup(models.Model):
     """A 交流会, a 勉強会, a team's meeting: on its own or for a proposal.
 
@@ -69,7 +80,7 @@ class Meetup(models.Model):
     )
     proposal = models.ForeignKey(
         "proposals.Proposal",
-        on_delete=models.SET_NULL,
+        on_delete=proposal_deleted,
         null=True,
         blank=True,
         related_name="meetups",

@@ -3,6 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from meetups import demo as meetups_demo
 from proposals import demo
 from proposals.models import Proposal
 
@@ -50,10 +51,14 @@ class Command(BaseCommand):
             self.stdout.write("The database already has proposals; leaving it as it is.")
         else:
             report = demo.seed_community()
+            meetups = meetups_demo.seed_meetups(
+                {member.username: member for member in demo.demo_members()}
+            )
             self.stdout.write(
                 f"Demo community: {report.members_created} new members, "
                 f"{report.proposals_created} new proposals "
-                f"({len(demo.STORIES) - report.proposals_created} were already there)."
+                f"({len(demo.STORIES) - report.proposals_created} were already there), "
+                f"{meetups} new meetups."
             )
             if report.proposals_created:
                 self.stdout.write(
