@@ -26,7 +26,7 @@ EXPECTED = {
         [["2026-03-02", "2"], ["2026-03-09", "1"], ["2026-03-16", "0"], ["2026-03-23", "1"]],
     ),
     "conversion": (
-        ["Stage reached", "Proposals", "% of the period's ideas"],
+        ["Stage reached", "Proposals", "Share of the period's ideas (%)"],
         # Of p1–p4: p1, p2 (after its reopen) and p4 reached discussion; p1 and p4 team forming;
         # only p1 running and done by the 29th (p4 launched on 1 April).
         [

@@ -44,7 +44,7 @@ def _conversion(insight: Insight) -> Table:
     return Table(
         "conversion",
         _("How far this period's ideas got"),
-        [_("Stage reached"), _("Proposals"), _("% of the period's ideas")],
+        [_("Stage reached"), _("Proposals"), _("Share of the period's ideas (%)")],
         [[_stage(row.stage), row.count, row.percent] for row in insight.conversion],
     )
 
