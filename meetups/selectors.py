@@ -199,6 +199,24 @@ def next_meetup_for(proposal, *, user=None, now: datetime | None = None) -> Meet
     return meetups.order_by("starts_at", "pk").first()
 
 
+def next_meetups_for(proposal_ids, *, user, now: datetime | None = None) -> dict[int, Meetup]:
+    """Each of these proposals' next meetup that `user` may see (for the board's and the list's
+    cards): one query for the whole page."""
+    now = now or timezone.now()
+    found: dict[int, Meetup] = {}
+    meetups = (
+        Meetup.objects.filter(
+            proposal_id__in=list(proposal_ids), status=MeetupStatus.SCHEDULED, ends_at__gt=now
+        )
+        .filter(permissions.meetups_visible_to(user))
+        .only("id", "title", "starts_at", "proposal_id")
+        .order_by("proposal_id", "starts_at", "pk")
+    )
+    for meetup in meetups:
+        found.setdefault(meetup.proposal_id, meetup)
+    return found
+
+
 def answered_ids(*, meetup: Meetup, statuses=None) -> set[int]:
     """Active members who answered the meetup (any answer, unless `statuses` says which)."""
     rows = Rsvp.objects.filter(meetup=meetup, user__is_active=True)

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from proposals.models import Proposal
 from workers import services as notify
 from workers.events import MeetupEventKind
 
@@ -41,6 +42,14 @@ EDITABLE = (
     "reminder_minutes",
     "themes",
 )
+
+
+def _cards_changed(*proposal_ids) -> None:
+    """A proposal's card and page show its next meetup: moving `updated_at` tells the board's
+    fingerprint (and so its polls) that they changed."""
+    ids = [pk for pk in proposal_ids if pk is not None]
+    if ids:
+        Proposal.objects.filter(pk__in=ids).update(updated_at=timezone.now())
 
 
 def _refuse_nul(**fields) -> None:
@@ -169,6 +178,7 @@ def meetup_create(
         meetup.hosts.set(hosts)
         Rsvp.objects.create(meetup=meetup, user=by, status=RsvpStatus.GOING)
         _recount(meetup)
+        _cards_changed(meetup.proposal_id)
     return meetup
 
 
@@ -234,6 +244,7 @@ def meetup_update(*, meetup: Meetup, by, hosts: Iterable | None = None, **change
             locked.hosts.set(hosts)
         locked.sequence += 1
         locked.save()
+        _cards_changed(proposal_before, locked.proposal_id)
         _fill_from_waitlist(locked)
         if (locked.starts_at, locked.ends_at) != before:
             notify.meetup_event_record(
@@ -264,6 +275,7 @@ def meetup_cancel(*, meetup: Meetup, by, note: str = "") -> Meetup:
         locked.cancel_note = note
         locked.sequence += 1
         locked.save()
+        _cards_changed(locked.proposal_id)
         notify.meetup_event_record(
             kind=MeetupEventKind.CANCELLED,
             recipient_ids=selectors.answered_ids(meetup=locked),

@@ -24,6 +24,8 @@ from django.utils.translation import ngettext as translate_counted
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from meetups.selectors import next_meetups_for
+
 from .. import selectors, services
 from ..choices import Status
 from ..errors import ProposalError
@@ -122,8 +124,11 @@ def _since_today(moment) -> bool:
     return moment is not None and timezone.now() - moment < timedelta(days=1)
 
 
-def _card_page(request: HttpRequest, filters: selectors.BoardFilters) -> CardPage:
-    """What every card on this page shares, worked out once."""
+def _card_page(
+    request: HttpRequest, filters: selectors.BoardFilters, cards: list[selectors.BoardCard]
+) -> CardPage:
+    """What every card on this page shares, worked out once (with each card's next meetup: one
+    query for the page)."""
     # Escaped here once, not in each of a hundred cards.
     return CardPage(
         move_to=conditional_escape(_("Move to…")),
@@ -138,11 +143,14 @@ def _card_page(request: HttpRequest, filters: selectors.BoardFilters) -> CardPag
         filter_inputs=format_html_join(
             "", '<input type="hidden" name="{}" value="{}">', filters.as_params().items()
         ),
+        next_meetup=conditional_escape(_("Next meetup:")),
+        meetups=next_meetups_for([card.proposal.pk for card in cards], user=request.user),
     )
 
 
-def _cards(request: HttpRequest, filters, cards: list[selectors.BoardCard]) -> list[SafeString]:
-    page = _card_page(request, filters)
+def _cards(
+    request: HttpRequest, page: CardPage, cards: list[selectors.BoardCard]
+) -> list[SafeString]:
     return [card_html(CardView.of(card, viewer=request.user), page) for card in cards]
 
 
@@ -160,9 +168,10 @@ def _board_context(
     columns = selectors.board_columns(
         user=request.user, filters=filters, shown=shown, counts=version.counts
     )
+    page = _card_page(request, filters, [card for column in columns for card in column.cards])
     return {
         "columns": [
-            replace(column, cards=_cards(request, filters, column.cards)) for column in columns
+            replace(column, cards=_cards(request, page, column.cards)) for column in columns
         ],
         "columns_etag": _etag(version.fingerprint, "columns", shown),
         **_filter_context(filters),
@@ -225,7 +234,8 @@ def board_more(request: HtmxHttpRequest) -> HttpResponse:
     cards = selectors.board_cards(
         user=request.user, filters=filters, status=status, offset=offset, limit=page_size + 1
     )
-    has_more, cards = len(cards) > page_size, _cards(request, filters, cards[:page_size])
+    cards, has_more = cards[:page_size], len(cards) > page_size
+    cards = _cards(request, _card_page(request, filters, cards), cards)
     return render(
         request,
         "board/_more.html",

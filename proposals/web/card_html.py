@@ -8,9 +8,10 @@ exactly as `{{ value }}` would escape it; the markup is the same one the templat
 Change the card here, and its look in the stylesheets.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
@@ -31,6 +32,8 @@ class CardPage:
     themes_label: str
     csrf_input: str  # the page's CSRF token as a hidden input (SafeString)
     filter_inputs: str  # the filters as hidden inputs (SafeString)
+    next_meetup: str = ""  # "Next meetup:", for screen readers
+    meetups: dict = field(default_factory=dict)  # proposal id → its next meetup the viewer sees
 
 
 def _card_classes(view, card, facts) -> str:
@@ -58,6 +61,18 @@ def _move_data(card) -> str:
     return "".join(parts)
 
 
+def _meetup(meetup, label: str) -> str:
+    """The proposal's next meetup, linked: 「📅 2026/12/07 20:00」."""
+    if meetup is None:
+        return ""
+    when = formats.date_format(timezone.localtime(meetup.starts_at), "SHORT_DATETIME_FORMAT")
+    return (
+        f'<a class="badge badge-info card-meetup" href="{pk_url("meetups:detail")(meetup.pk)}" '
+        f'title="{_e(meetup.title)}"><span class="icon icon-calendar" aria-hidden="true"></span>'
+        f'<span class="visually-hidden">{_e(label)} {_e(meetup.title)}, </span>{_e(when)}</a>'
+    )
+
+
 def _meta(view, proposal, facts, page: CardPage) -> str:
     parts = [f'<span class="card-proposer">{_e(proposal.proposer.public_name)}</span>']
     if facts.relation:
@@ -70,6 +85,8 @@ def _meta(view, proposal, facts, page: CardPage) -> str:
         f'<span class="visually-hidden">{_e(view.in_stage)}</span>'
         f'<span aria-hidden="true">{_e(view.age)}</span></span>'
     )
+    if meetup := _meetup(page.meetups.get(proposal.pk), page.next_meetup):
+        parts.append(meetup)
     if view.quiet:
         parts.append(
             f'<span class="badge badge-info card-quiet" title="{_e(page.no_rush)}">'
@@ -188,6 +205,8 @@ class ListPage:
     looking_for: str
     themes_label: str
     list_url: str  # a theme links to the list filtered by it
+    next_meetup: str = ""
+    meetups: dict = field(default_factory=dict)
 
 
 def list_card_html(proposal, *, roles, facts, page: ListPage) -> SafeString:
@@ -216,7 +235,8 @@ def list_card_html(proposal, *, roles, facts, page: ListPage) -> SafeString:
     return mark_safe(
         f'<article class="card proposal-card{mine}">'
         f'<div class="card-head"><span class="stage stage-{_e(proposal.status)}">'
-        f"{_e(proposal.get_status_display())}</span>{badges}</div>"
+        f"{_e(proposal.get_status_display())}</span>{badges}"
+        f"{_meetup(page.meetups.get(proposal.pk), page.next_meetup)}</div>"
         f'<h2 class="card-title"><a href="{proposal.get_absolute_url()}" title="{title}">'
         f"{title}</a></h2>"
         f'<p class="card-summary">{_e(proposal.summary)}</p>'

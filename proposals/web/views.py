@@ -16,8 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from meetups.permissions import can_tie_to_proposal
+from meetups.selectors import next_meetup_for, next_meetups_for
+
 from .. import permissions, selectors, services
-from ..choices import Status
+from ..choices import MembershipStatus, Status
 from ..markdown import render_markdown
 from ..models import BODY_MAX, Comment, Membership, Proposal, Tag
 from ..templatetags.cards import card_facts, role_slots
@@ -58,6 +61,8 @@ def list_cards_html(request: HttpRequest, cards) -> list[SafeString]:
         looking_for=_("Looking for:"),
         themes_label=_("Themes"),
         list_url=reverse("proposals:list"),
+        next_meetup=_("Next meetup:"),
+        meetups=next_meetups_for([proposal.pk for proposal, _roles in cards], user=request.user),
     )
     return [
         list_card_html(
@@ -354,6 +359,17 @@ def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: boo
         or JoinForm(role_names=[role.name for role in selectors.roles_still_open(proposal)]),
         "comment_form": forms.get("comment_form") or CommentForm(),
         "transition_form": forms.get("transition_form"),
+        "next_meetup": next_meetup_for(proposal, user=user),
+        # The team (and moderators) plan the proposal's meetups: a kickoff, a check-in.
+        "can_plan_meetup": can_tie_to_proposal(
+            user,
+            proposal,
+            on_team=permissions.is_owner(user, proposal)
+            or (
+                viewer.membership is not None
+                and viewer.membership.status == MembershipStatus.ACCEPTED
+            ),
+        ),
     }
 
 
