@@ -12,7 +12,9 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
+from meetups.models import Meetup
 from members.models import User
 from proposals.models import Proposal
 
@@ -23,10 +25,12 @@ SCREENS = {"desk": {"width": 1366, "height": 900}, "phone": {"width": 390, "heig
 LOCALES = {"ja": "ja-JP", "en": "en-US"}
 # The pages issue 11 names for axe-core, plus the ones around them that get screenshots only.
 CHECKED = {"board", "form", "detail", "list", "notifications", "settings", "email", "member"}
+CHECKED |= {"meetups", "meetups-month", "meetup", "meetup-form", "insight"}
 
 
 def _pages(member: User, moderator: User) -> dict[str, tuple[User | None, str]]:
     busy = Proposal.objects.order_by("-comment_count", "pk").first()
+    meetup = Meetup.objects.filter(starts_at__gt=timezone.now(), visibility="community").first()
     return {
         "board": (member, "/"),
         "list": (member, "/proposals/"),
@@ -38,6 +42,11 @@ def _pages(member: User, moderator: User) -> dict[str, tuple[User | None, str]]:
         "settings": (member, "/members/settings/"),
         "member": (member, f"/members/{moderator.username}/"),
         "moderation": (moderator, "/moderation/"),
+        "meetups": (member, "/meetups/"),
+        "meetups-month": (member, "/meetups/month/"),
+        "meetup": (member, f"/meetups/{meetup.pk}/"),
+        "meetup-form": (member, "/meetups/new/"),
+        "insight": (moderator, "/insight/"),
         "login": (None, "/accounts/login/"),
         "missing": (member, "/no-such-page/"),
     }
