@@ -215,3 +215,11 @@ def test_an_unknown_export_is_404(moderator_client):
     assert moderator_client.get("/insight/export/users.csv").status_code == 404
     assert moderator_client.get("/insight/export/proposals.xml").status_code == 404
     assert moderator_client.get("/insight/nothing.csv").status_code == 404
+
+
+def test_the_page_opens_on_its_default_period_and_its_menu_says_so(client):
+    from members.tests.factories import UserFactory
+
+    client.force_login(UserFactory(moderator=True))
+    page = client.get("/insight/").content.decode()
+    assert '<option value="12" selected>' in page

@@ -18,7 +18,7 @@ from proposals.web.errors import forbidden
 
 from .. import charts, permissions, selectors
 from ..exports import EXPORTS
-from ..forms import PeriodForm
+from ..forms import DEFAULT_WEEKS, PeriodForm
 from . import tables
 
 
@@ -37,7 +37,11 @@ def moderators_only(view):
 
 
 def _form(request: HttpRequest) -> PeriodForm:
-    return PeriodForm(request.GET, themes=selectors.theme_names())
+    data = request.GET.copy()
+    if not any(data.get(name) for name in ("weeks", "start", "end")):
+        # The page opens on the default period, and its menu says which one that is.
+        data["weeks"] = str(DEFAULT_WEEKS)
+    return PeriodForm(data, themes=selectors.theme_names())
 
 
 def _query(form: PeriodForm) -> str:
