@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from proposals.web.forms import KindErrorsMixin, KindForm
 from proposals.wording import join_names, split_names
 
-from .models import User, known_time_zones
+from .models import ProfileVisibility, User, known_time_zones
 
 # The zones offered first (the community's own at the top); the member's saved zone is added when
 # it is another one. The service takes any zone the machine knows.
@@ -98,6 +98,27 @@ class ProfileForm(KindForm):
         required=False,
         help_text=_("Meetup times are shown in this zone, and times you type are read in it."),
     )
+    profile_visibility = forms.ChoiceField(
+        label=_("Who sees my profile"),
+        choices=ProfileVisibility.choices,
+        widget=forms.RadioSelect,
+        required=False,  # not sent: the saved choice stays
+        help_text=_(
+            "With “only the people on my teams”, you are not listed on the members page and "
+            "others can’t open your profile. Your name still shows where you take part, e.g. "
+            "on your comments, your proposals and the teams you are on."
+        ),
+    )
+    open_to_suggestions = forms.BooleanField(
+        label=_("Suggest me to proposers who might need someone like me"),
+        required=False,
+        help_text=_(
+            "Proposers may see you among people who might like to help, and invite you. "
+            "You can always say “not now”."
+        ),
+    )
+
+    PRIVACY_FIELDS = ("profile_visibility", "open_to_suggestions")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,8 +139,14 @@ class ProfileForm(KindForm):
             "availability": user.availability,
             "preferred_language": user.preferred_language,
             "time_zone": user.time_zone,
+            "profile_visibility": user.profile_visibility,
+            "open_to_suggestions": user.open_to_suggestions,
         }
         return cls(data, initial=initial)
+
+    @property
+    def profile_fields(self) -> list:
+        return [field for field in self if field.name not in self.PRIVACY_FIELDS]
 
     @property
     def interest_names(self) -> list[str]:

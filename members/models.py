@@ -10,6 +10,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 MODERATORS_GROUP = "moderators"
+
+
+class ProfileVisibility(models.TextChoices):
+    """Who sees a member on the members page and their profile page. Their name still shows
+    where they act (a comment they wrote, a team they are on)."""
+
+    COMMUNITY = "community", _("Everyone in the community")
+    TEAM = "team", _("Only the people on my teams")
+
+
 TIME_ZONE_MAX = 64
 
 
@@ -53,6 +63,18 @@ class User(AbstractUser):
         max_length=TIME_ZONE_MAX,
         blank=True,
         validators=[validate_time_zone],
+    )
+
+    profile_visibility = models.CharField(
+        _("who sees my profile"),
+        max_length=16,
+        choices=ProfileVisibility.choices,
+        default=ProfileVisibility.COMMUNITY,
+    )
+    open_to_suggestions = models.BooleanField(
+        _("open to suggestions"),
+        default=True,
+        help_text=_("Proposers may see you among people who might like to help, and invite you."),
     )
 
     class Meta:

@@ -31,11 +31,14 @@ def profile_update(
     availability: str = "",
     preferred_language: str = "",
     time_zone: str | None = None,
+    profile_visibility: str | None = None,
+    open_to_suggestions: bool | None = None,
 ) -> User:
     """The member's own profile. Their Slack id is not part of it: only slack_link sets that.
 
     `time_zone` is an IANA name, "" for the community's own (settings.TIME_ZONE); None keeps the
-    saved one."""
+    saved one, as it does for `profile_visibility` (a ProfileVisibility value) and
+    `open_to_suggestions`."""
     cleaned: list[str] = []
     for raw in interests:
         name = " ".join(str(raw).split()).lstrip("#")
@@ -54,6 +57,10 @@ def profile_update(
     user.preferred_language = preferred_language
     if time_zone is not None:
         user.time_zone = time_zone.strip()
+    if profile_visibility is not None:
+        user.profile_visibility = profile_visibility
+    if open_to_suggestions is not None:
+        user.open_to_suggestions = bool(open_to_suggestions)
     user.full_clean(exclude=["password", "username", "email", "slack_user_id"])
     user.save(
         update_fields=[
@@ -64,6 +71,8 @@ def profile_update(
             "availability",
             "preferred_language",
             "time_zone",
+            "profile_visibility",
+            "open_to_suggestions",
         ]
     )
     if user.public_name != shown_as:

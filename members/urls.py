@@ -5,6 +5,7 @@ from . import views
 app_name = "members"
 
 urlpatterns = [
+    path("", views.directory, name="directory"),
     path("settings/", views.settings_page, name="settings"),
     path("settings/tokens/", views.api_token_create, name="token_create"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="token_revoke"),

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,8 +22,27 @@ from .models import User
 
 @login_required
 @require_GET
+def directory(request: HttpRequest) -> HttpResponse:
+    """The members page: who is here, what they care about, what they share with you."""
+    filters = selectors.DirectoryFilters.from_params(request.GET)
+    members = selectors.directory_members(viewer=request.user, filters=filters)
+    page = Paginator(members, selectors.DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "cards": selectors.directory_cards(viewer=request.user, members=page.object_list),
+        "filters": filters,
+        "is_filtered": bool(filters.as_params()),
+        "themes": proposal_selectors.board_themes(user=request.user),
+    }
+    return render(request, "members/directory.html", context)
+
+
+@login_required
+@require_GET
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     member = get_object_or_404(User, username=username, is_active=True)
+    if not selectors.can_see_profile(viewer=request.user, member=member):
+        raise Http404
     context = {
         "member": member,
         "proposals": proposal_selectors.member_proposals(member=member),
@@ -63,6 +83,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 availability=data["availability"],
                 preferred_language=data["preferred_language"],
                 time_zone=data["time_zone"],
+                profile_visibility=data["profile_visibility"] or None,
+                open_to_suggestions=data["open_to_suggestions"],
             )
         except ValidationError as error:
             apply_service_errors(form, error, {})
