@@ -11,6 +11,7 @@ turn or for Slack's Retry-After keeps its count.
 
 import logging
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -321,6 +322,36 @@ def lanes_young(*, except_for: list[str]) -> None:
 
 # The one row (the app writes to one workspace: SLACK_TEAM_ID).
 WORKSPACE = "slack"
+# Writes of the workspace that may leave at once (Slack welcomes short bursts): an update and the
+# post right after it need not wait for each other. The pace between writes is slowed to make up
+# for it, so that no minute holds more than SLACK_WORKSPACE_CALLS_PER_MINUTE.
+WRITE_BURST = 5
+
+
+@dataclass(frozen=True)
+class WorkspaceSlot:
+    at: datetime  # when the write may leave
+    # What the row's clocks became (so that a slot no call used can be given back).
+    next_write_at: datetime
+    next_update_at: datetime | None = None
+
+
+def _write_burst() -> int:
+    return min(WRITE_BURST, int(settings.SLACK_WORKSPACE_CALLS_PER_MINUTE // 60))
+
+
+def _write_gap() -> timedelta:
+    """The long-run pace of the workspace's writes: a budget a minute, less the burst, plus the
+    pace's margin for the network's jitter."""
+    budget = settings.SLACK_WORKSPACE_CALLS_PER_MINUTE - _write_burst()
+    return timedelta(seconds=60 / budget + settings.SLACK_PACE_MARGIN_SECONDS)
+
+
+def _update_gap() -> timedelta:
+    """Card updates go one at a time, never in a burst: their budget is a fraction of the writes'."""
+    return timedelta(
+        seconds=60 / settings.SLACK_UPDATES_PER_MINUTE + settings.SLACK_PACE_MARGIN_SECONDS
+    )
 
 
 def workspace_state() -> SlackWorkspace:
@@ -334,42 +365,47 @@ def workspace_state() -> SlackWorkspace:
     return state
 
 
-def _latest(*moments: datetime | None) -> datetime:
-    return max(moment for moment in moments if moment is not None)
-
-
-def workspace_write(*, earliest: datetime, gap: timedelta) -> datetime:
-    """Take the workspace's next write slot, at `earliest` or later (never in the past); the one
-    after it is `gap` later. Returns the slot: the caller's write waits for it.
-
-    A short transaction on the row's lock (FOR UPDATE; SQLite's transactions here take the write
-    lock at BEGIN), so senders in any process on any host never get the same slot."""
+def _locked_pace() -> SlackWorkspace:
+    """The row, locked until the transaction ends (FOR UPDATE; SQLite's transactions here take the
+    write lock at BEGIN): senders in any process on any host never get the same slot."""
     workspace_state()
+    return SlackWorkspace.objects.select_for_update().get(key=WORKSPACE)
+
+
+def _take_write(pace: SlackWorkspace, *, earliest: datetime) -> datetime:
+    """The next write slot at `earliest` or later (never in the past), as a generic cell rate: a
+    write is on time `_write_gap()` after the one before it, and may be up to WRITE_BURST gaps
+    early."""
+    gap = _write_gap()
+    on_time = pace.next_write_at or earliest
+    at = max(earliest, timezone.now(), on_time - _write_burst() * gap)
+    pace.next_write_at = max(on_time, at) + gap
+    return at
+
+
+def workspace_write(*, earliest: datetime) -> WorkspaceSlot:
+    """Take the workspace's next write slot for a post: the post waits for `.at`."""
     with transaction.atomic():
-        pace = SlackWorkspace.objects.select_for_update().get(key=WORKSPACE)
-        slot = _latest(pace.next_write_at, earliest, timezone.now())
-        pace.next_write_at = slot + gap
+        pace = _locked_pace()
+        at = _take_write(pace, earliest=earliest)
         pace.save(update_fields=["next_write_at"])
-    return slot
+    return WorkspaceSlot(at=at, next_write_at=pace.next_write_at)
 
 
-def workspace_update(
-    *, by: datetime, write_gap: timedelta, update_gap: timedelta
-) -> datetime | None:
-    """Take a card update's slot if the workspace has one by `by` (its update budget has room and
-    Slack has not paused updates), with a write slot: None when the update must wait.
-    Returns the slot, as workspace_write does."""
-    workspace_state()
+def workspace_update(*, by: datetime) -> WorkspaceSlot | None:
+    """Take a card update's slot if the workspace's update budget has one by `by` and Slack has
+    not paused updates, with a write slot: None when the update must wait."""
     with transaction.atomic():
-        pace = SlackWorkspace.objects.select_for_update().get(key=WORKSPACE)
+        pace = _locked_pace()
         waits_for = [m for m in (pace.next_update_at, pace.updates_paused_until) if m is not None]
         if waits_for and max(waits_for) > by:
             return None
-        slot = _latest(*waits_for, pace.next_write_at, timezone.now())
-        pace.next_update_at = slot + update_gap
-        pace.next_write_at = slot + write_gap
-        pace.save(update_fields=["next_update_at", "next_write_at"])
-    return slot
+        at = _take_write(pace, earliest=max(waits_for, default=timezone.now()))
+        pace.next_update_at = at + _update_gap()
+        pace.save(update_fields=["next_write_at", "next_update_at"])
+    return WorkspaceSlot(
+        at=at, next_write_at=pace.next_write_at, next_update_at=pace.next_update_at
+    )
 
 
 def workspace_updates_open_at(*, now: datetime) -> datetime:
@@ -379,13 +415,19 @@ def workspace_updates_open_at(*, now: datetime) -> datetime:
     return _latest(pace.next_update_at, pace.updates_paused_until, now)
 
 
-def workspace_unused(*, slot: datetime, write_gap: timedelta, update_gap: timedelta | None) -> None:
+def _latest(*moments: datetime | None) -> datetime:
+    return max(moment for moment in moments if moment is not None)
+
+
+def workspace_unused(slot: WorkspaceSlot) -> None:
     """No Slack call took the slot after all (nothing to send, no token): it is free again, unless
     a later one was taken meanwhile."""
     rows = SlackWorkspace.objects.filter(key=WORKSPACE)
-    rows.filter(next_write_at=slot + write_gap).update(next_write_at=slot)
-    if update_gap is not None:
-        rows.filter(next_update_at=slot + update_gap).update(next_update_at=slot)
+    rows.filter(next_write_at=slot.next_write_at).update(
+        next_write_at=slot.next_write_at - _write_gap()
+    )
+    if slot.next_update_at is not None:
+        rows.filter(next_update_at=slot.next_update_at).update(next_update_at=slot.at)
 
 
 def workspace_pause_updates(*, until: datetime) -> None:

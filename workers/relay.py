@@ -19,11 +19,13 @@ SLACK_PACE_MARGIN_SECONDS (for the network's jitter) after the previous post was
 Pace, in the workspace: Slack also limits each method per app over the whole workspace, so every
 write of every channel (posts, cards posted again, card updates) takes a slot from one shared
 budget, SLACK_WORKSPACE_CALLS_PER_MINUTE, and card updates (chat.update) keep a budget of their
-own, SLACK_UPDATES_PER_MINUTE. Both live in one database row (`SlackWorkspace`), so senders in
-several processes on several hosts share them. A post takes the workspace's next write slot once
-its channel's slot is near. A card update goes only when the update budget has a slot now; when it
-has none, the changed card waits (and gathers further changes: the later update shows the latest
-state) while the channel's posts go on at the channel's pace.
+own, SLACK_UPDATES_PER_MINUTE. Both live in one database row (`SlackWorkspace`, see
+workers.outbox), so senders in several processes on several hosts share them; a few writes may
+leave at once (an update and the post right after it), and no minute holds more than the budget.
+A post takes the workspace's next write slot once its channel's slot is near. A card update goes
+only when the update budget has a slot now; when it has none, the changed card waits (and gathers
+further changes: the later update shows the latest state) while the channel's posts go on at the
+channel's pace. A slot no call used (nothing to send after all) is given back.
 
 Card updates are coalesced: the card of the thread whose reply is next is updated first when an
 update slot is free (so a deleted card is found before a reply goes under it); any other changed
@@ -68,20 +70,6 @@ def _slot() -> timedelta:
 def _lead() -> timedelta:
     """A step starts this much before its slot: its Slack call itself waits for the slot."""
     return min(timedelta(seconds=0.2), _interval() / 4)
-
-
-def _write_gap() -> timedelta:
-    """From one Slack write of the workspace's (any channel's) to the next one's."""
-    return timedelta(
-        seconds=60 / settings.SLACK_WORKSPACE_CALLS_PER_MINUTE + settings.SLACK_PACE_MARGIN_SECONDS
-    )
-
-
-def _update_gap() -> timedelta:
-    """From one card update of the workspace's to the next one's."""
-    return timedelta(
-        seconds=60 / settings.SLACK_UPDATES_PER_MINUTE + settings.SLACK_PACE_MARGIN_SECONDS
-    )
 
 
 def _wait_in_run() -> timedelta:
@@ -192,12 +180,10 @@ class _Sender:
         return min(moments) if moments else None
 
     def answered(
-        self, result: dispatch.Step, *, post: bool, slot: datetime, sent_at: datetime
+        self, result: dispatch.Step, *, post: bool, slot: outbox.WorkspaceSlot, sent_at: datetime
     ) -> None:
         if not result.called:
-            outbox.workspace_unused(
-                slot=slot, write_gap=_write_gap(), update_gap=None if post else _update_gap()
-            )
+            outbox.workspace_unused(slot)
         elif post:
             self.post_at = sent_at + _slot()
         if result.result != "paused":
@@ -243,13 +229,11 @@ def run(lane: str, *, holder: str | None = None) -> str:
             lead = _lead()
             updates_at = _updates_open_at(step, now)
             if updates_at is not None and now + lead >= updates_at:
-                slot = outbox.workspace_update(
-                    by=now + lead, write_gap=_write_gap(), update_gap=_update_gap()
-                )
+                slot = outbox.workspace_update(by=now + lead)
                 if slot is not None:
                     if not sender.renew():
                         return "lost its lease"
-                    dispatch.pace(slot)
+                    dispatch.pace(slot.at)
                     result = dispatch.slack_card_update(step.update)
                     sender.answered(
                         result, post=False, slot=slot, sent_at=dispatch.last_write_at(since=now)
@@ -261,8 +245,8 @@ def run(lane: str, *, holder: str | None = None) -> str:
                 # (When the post's own card is dirty and an update slot was free, it went first.)
                 if not sender.renew():
                     return "lost its lease"
-                slot = outbox.workspace_write(earliest=sender.posts_open_at, gap=_write_gap())
-                dispatch.pace(slot)
+                slot = outbox.workspace_write(earliest=sender.posts_open_at)
+                dispatch.pace(slot.at)
                 kind, target = step.post
                 if kind == "card":
                     result = dispatch.slack_card_repost(target)
