@@ -367,7 +367,8 @@ def workspace_state() -> SlackWorkspace:
 
 def _locked_pace() -> SlackWorkspace:
     """The row, locked until the transaction ends (FOR UPDATE; SQLite's transactions here take the
-    write lock at BEGIN): senders in any process on any host never get the same slot."""
+    write lock at BEGIN): no two senders, in any process on any host, take a slot from the same
+    state of the row."""
     workspace_state()
     return SlackWorkspace.objects.select_for_update().get(key=WORKSPACE)
 
