@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from proposals import selectors as proposal_selectors
 from proposals.web.forms import apply_service_errors
 
-from . import selectors, services
+from . import selectors, services, suggestions
 from .forms import ApiTokenForm, ProfileForm
 from .models import User
 
@@ -48,6 +48,10 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "proposals": proposal_selectors.member_proposals(member=member),
         "teams": proposal_selectors.member_teams(member=member),
         "is_me": member.pk == request.user.pk,
+        # Only on one's own page: what fits them is theirs to see.
+        "looking_for_you": (
+            suggestions.teams_for_member(member=member) if member.pk == request.user.pk else []
+        ),
     }
     return render(request, "members/profile.html", context)
 

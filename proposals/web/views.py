@@ -18,6 +18,7 @@ from django_htmx.middleware import HtmxDetails
 
 from meetups.permissions import can_tie_to_proposal
 from meetups.selectors import next_meetup_for, next_meetups_for
+from members.suggestions import people_for_proposal
 
 from .. import permissions, selectors, services
 from ..choices import MembershipStatus, Status
@@ -340,6 +341,8 @@ def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: boo
         "open_roles": roles,
         "recruiting": permissions.is_recruiting(proposal),
         "pending": selectors.pending_requests(proposal) if can_steer else [],
+        # Issue 13: "people who might like to help", for the proposer and moderators.
+        "helpers": people_for_proposal(proposal=proposal) if can_steer else [],
         "timeline": [
             TimelineView.of(entry)
             for entry in (timeline[-selectors.TIMELINE_SHOWN :] if timeline_more else timeline)
