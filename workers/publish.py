@@ -30,6 +30,8 @@ SEND_DAILY_DIGESTS = "workers.send_daily_digests"
 REMIND_UNANSWERED_JOIN_REQUESTS = "workers.remind_unanswered_join_requests"
 NUDGE_QUIET_PROPOSALS = "workers.nudge_quiet_proposals"
 POST_WEEKLY_SLACK_DIGEST = "workers.post_weekly_slack_digest"
+SEND_MEETUP_REMINDERS = "workers.send_meetup_reminders"
+SEND_MEETUP_FOLLOW_UPS = "workers.send_meetup_follow_ups"
 
 
 def publish(name: str, *args, eta: datetime | None = None, **kwargs) -> bool:

@@ -13,6 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from meetups import services as meetup_services
 from slack_app import client as slack_client
 from slack_app.client import SlackPermanent, SlackRateLimited, SlackTransient
 
@@ -171,3 +172,28 @@ def slack_respond(self, response_url: str, text: str) -> None:
         raise _retry_later(self, error) from error
     except SlackPermanent:
         logger.warning("Slack refused an ephemeral answer", exc_info=True)
+
+
+@shared_task(
+    name=publish.SEND_MEETUP_REMINDERS,
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=120,
+    time_limit=180,
+)
+def send_meetup_reminders() -> int:
+    """Beat runs this every few minutes: each reminder goes once, however often it runs."""
+    return meetup_services.meetup_reminders_send()
+
+
+@shared_task(
+    name=publish.SEND_MEETUP_FOLLOW_UPS,
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=120,
+    time_limit=180,
+)
+def send_meetup_follow_ups() -> int:
+    """After a meetup, the people who came are asked "anything you'd like to try?", once per
+    meetup however often this runs."""
+    return meetup_services.meetup_follow_ups_send()

@@ -249,8 +249,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=9, day_of_week="mon"),
     },
     # Meetups: reminders before (a day and an hour by default), "anything you'd like to try?" after.
-    "meetup-reminders": {"task": "meetups.send_reminders", "schedule": 300.0},
-    "meetup-follow-ups": {"task": "meetups.send_follow_ups", "schedule": 900.0},
+    "meetup-reminders": {"task": "workers.send_meetup_reminders", "schedule": 300.0},
+    "meetup-follow-ups": {"task": "workers.send_meetup_follow_ups", "schedule": 900.0},
 }
 
 # Notifications (workers/)
