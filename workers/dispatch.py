@@ -82,7 +82,7 @@ def _transient(delivery: Delivery, error: str) -> Outcome:
 
 def _email(delivery: Delivery) -> Outcome:
     try:
-        with translation.override(email_channel.language_of(delivery.recipient)):
+        with email_channel.as_reader(delivery.recipient):
             message_id = email_channel.send(delivery)
     except email_channel.NoAddress:
         outbox.mark_skipped(delivery, "The member has no email address.")
@@ -309,7 +309,7 @@ def digest_send(*, user_id: int, day: str) -> bool:
     since = selectors.digest_since(user=user, day=the_day, now=now)
     if not EmailDigest.objects.filter(pk=digest.pk, sent_at__isnull=True).update(sent_at=now):
         return False
-    with translation.override(email_channel.language_of(user)):
+    with email_channel.as_reader(user):
         groups = selectors.digest_groups(user=user, since=since)
         count = sum(len(group.lines) for group in groups)
         if count:

@@ -105,3 +105,28 @@ def test_a_reminder_reads_in_the_viewers_zone(client):
     page = page_as(client, berliner, reverse("workers:list"))
     # 19:00 in Tokyo is 11:00 in Berlin (CET, before the clocks change on 30 March).
     assert "Reminder: “オンライン交流会” starts Mar 20, 2031, 11:00 AM." in page
+
+
+def test_the_reminder_email_reads_in_the_readers_zone_and_language():
+    """The worker writes each email as its reader would read the page: their language, their zone."""
+    from django.core import mail
+
+    from workers import dispatch
+    from workers.events import Channel
+    from workers.models import Delivery
+
+    starts = datetime(2031, 3, 20, 19, 0, tzinfo=TOKYO)
+    with time_machine.travel(starts - timedelta(days=3), tick=False):
+        meetup = make_meetup(starts_at=starts, reminder_minutes=[60])
+        berliner = UserFactory(time_zone="Europe/Berlin", preferred_language="en")
+        in_tokyo = UserFactory(preferred_language="en")
+        for person in (berliner, in_tokyo):
+            services.meetup_answer(meetup=meetup, user=person, answer="going")
+    with time_machine.travel(starts - timedelta(hours=1), tick=False):
+        services.meetup_reminders_send()
+        for delivery in Delivery.objects.filter(channel=Channel.EMAIL):
+            dispatch.process(delivery.pk)
+
+    bodies = {message.to[0]: message.body for message in mail.outbox}
+    assert "starts Mar 20, 2031, 11:00 AM" in bodies[berliner.email]
+    assert "starts Mar 20, 2031, 7:00 PM" in bodies[in_tokyo.email]

@@ -4,11 +4,14 @@ Only sends: the caller activates the member's language and gives what to say; th
 Message-ID is the delivery's external id.
 """
 
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from ..models import Delivery
@@ -27,6 +30,14 @@ class NoAddress(Exception):
 
 def language_of(user) -> str:
     return user.preferred_language or settings.LANGUAGE_CODE
+
+
+@contextmanager
+def as_reader(user):
+    """Everything written to `user` in their language and their time zone (a meetup's time in a
+    reminder reads as on their pages); the community's zone when they chose none."""
+    with translation.override(language_of(user)), timezone.override(getattr(user, "zone", None)):
+        yield
 
 
 def _settings_link() -> str:
