@@ -9,33 +9,16 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from proposals.tests.browser.axe import serious_violations
+
 from .dataset import build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 SCREENS = {"desk": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 FOLDER = Path(settings.BASE_DIR) / "artifacts" / "screenshots" / "insight"
 LOCALES = {"ja": "ja-JP", "en": "en-US"}
 PATH = "/insight/?weeks=custom&start=2026-03-02&end=2026-03-29"
-
-
-def _axe(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """async () => {
-            const result = await axe.run(document);
-            return {
-                passed: result.passes.length,
-                violations: result.violations
-                    .filter(v => v.impact === "critical" || v.impact === "serious")
-                    .map(v => ({id: v.id, help: v.help,
-                                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))})),
-            };
-        }"""
-    )
-    assert result["passed"] > 10, "axe-core did not run its rules"
-    return result["violations"]
 
 
 def test_the_insight_page_on_a_desk_and_a_phone(in_browser_thread, live_server):
@@ -77,7 +60,7 @@ def test_the_insight_page_on_a_desk_and_a_phone(in_browser_thread, live_server):
                     problems.setdefault(where, []).append(
                         f"{overflow} charts wider than the screen"
                     )
-                problems.setdefault(where, []).extend(_axe(page))
+                problems.setdefault(where, []).extend(serious_violations(page))
                 if not problems[where]:
                     del problems[where]
                 context.close()

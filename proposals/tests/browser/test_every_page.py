@@ -9,7 +9,6 @@ screen.
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -17,10 +16,10 @@ from django.utils import timezone
 from meetups.models import Meetup
 from members.models import User
 from proposals.models import Proposal
+from proposals.tests.browser.axe import serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 SCREENS = {"desk": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 LOCALES = {"ja": "ja-JP", "en": "en-US"}
 # The pages issue 11 names for axe-core, plus the ones around them that get screenshots only.
@@ -50,24 +49,6 @@ def _pages(member: User, moderator: User) -> dict[str, tuple[User | None, str]]:
         "login": (None, "/accounts/login/"),
         "missing": (member, "/no-such-page/"),
     }
-
-
-def _axe(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """async () => {
-            const result = await axe.run(document);
-            return {
-                passed: result.passes.length,
-                violations: result.violations
-                    .filter(v => v.impact === "critical" || v.impact === "serious")
-                    .map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))})),
-            };
-        }"""
-    )
-    assert result["passed"] > 10, "axe-core did not run its rules"
-    return result["violations"]
 
 
 def test_every_page_in_both_languages_on_a_desk_and_a_phone(
@@ -115,7 +96,7 @@ def test_every_page_in_both_languages_on_a_desk_and_a_phone(
                     if errors:
                         problems.setdefault(where, []).append({"id": "script", "nodes": errors})
                     if name in CHECKED:
-                        found = _axe(page)
+                        found = serious_violations(page)
                         if found:
                             problems.setdefault(where, []).extend(found)
                     context.close()

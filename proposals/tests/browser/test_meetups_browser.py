@@ -20,12 +20,12 @@ from meetups.models import Meetup, Rsvp
 from members.tests.factories import UserFactory
 from proposals.choices import SUGGESTED_THEMES
 from proposals.models import Tag
+from proposals.tests.browser.axe import serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pass-word-123"
 TOKYO = ZoneInfo("Asia/Tokyo")
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 SCREENS = {"desk": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 FOLDER = Path(settings.BASE_DIR) / "artifacts" / "screenshots" / "meetups"
 
@@ -189,24 +189,6 @@ def _journey(chromium, base_url: str, screenshot, language: str, *, host, guest,
     context.close()
 
 
-def _axe(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """async () => {
-            const result = await axe.run(document);
-            return {
-                passed: result.passes.length,
-                violations: result.violations
-                    .filter(v => v.impact === "critical" || v.impact === "serious")
-                    .map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))})),
-            };
-        }"""
-    )
-    assert result["passed"] > 10, "axe-core did not run its rules"
-    return result["violations"]
-
-
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_every_meetup_page_on_a_desk_and_a_phone(in_browser_thread, live_server, language):
     host, member = UserFactory(display_name="さくら"), UserFactory(display_name="はると")
@@ -271,7 +253,7 @@ def test_every_meetup_page_on_a_desk_and_a_phone(in_browser_thread, live_server,
                 )
                 if wide:
                     problems.setdefault(where, []).append({"wider than the screen": wide})
-                found = _axe(page)
+                found = serious_violations(page)
                 if found:
                     problems.setdefault(where, []).extend(found)
                 page.close()
