@@ -2,13 +2,17 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workers import services as notify
+from workers.events import InvitationEventKind, excerpt
+from workers.models import Event
 
 from . import permissions
 from .choices import PROPOSER_ROLE, MembershipStatus, Status
@@ -21,6 +25,8 @@ from .models import (
     Cheer,
     Comment,
     Follow,
+    Invitation,
+    InvitationStatus,
     Membership,
     Proposal,
     RoleWanted,
@@ -501,3 +507,199 @@ def follow_set(*, proposal: Proposal, user, following: bool) -> bool:
     else:
         Follow.objects.filter(proposal=proposal, user=user).delete()
     return following
+
+
+# Invitations (issue 13): a proposer or moderator asks a member to take a role; the member
+# accepts (and joins with it) or says "not now", no reason needed; an unanswered one expires
+# after settings.INVITATION_DAYS (14 by default).
+
+INVITATION_DAYS = 14
+
+
+def invitation_days() -> int:
+    return int(getattr(settings, "INVITATION_DAYS", INVITATION_DAYS))
+
+
+def _invitation_payload(invitation: Invitation) -> dict:
+    return {
+        "invitation_id": invitation.pk,
+        # The invitee is the one person an invitation is about (Audience.APPLICANT).
+        "applicant_id": invitation.invitee_id,
+        "applicant_name": invitation.invitee.public_name,
+        "role": invitation.role,
+        "message": excerpt(invitation.message),
+    }
+
+
+def invitation_create(
+    *, proposal: Proposal, invitee, role: str, by, message: str = ""
+) -> Invitation:
+    """Invite a member to one of the proposal's wanted roles, with a message."""
+    _refuse_nul(role=role, message=message)
+    role = " ".join((role or "").split())
+    message = (message or "").strip()
+    if not role:
+        raise ValidationError({"role": _("Which role would you like to invite them to?")})
+    _validate_lengths(role=(role, 60), message=(message, NOTE_MAX))
+    with transaction.atomic():
+        locked = _lock(proposal)
+        if not permissions.can_steer(by, locked):
+            raise ActionNotPermitted(_("Only the proposer or a moderator can invite people."))
+        if not permissions.is_recruiting(locked):
+            raise ActionConflict(_("This proposal is not taking new members right now."))
+        if not locked.roles_wanted.filter(name=role).exists():
+            raise ValidationError(
+                {"role": _("Please choose one of the roles this proposal looks for.")}
+            )
+        if invitee is None or not invitee.is_active or invitee.pk == locked.proposer_id:
+            raise ActionConflict(_("This person can’t be invited to this proposal."))
+        membership = Membership.objects.filter(proposal=locked, user=invitee).first()
+        if membership and membership.status == MembershipStatus.ACCEPTED:
+            raise ActionConflict(
+                _("%(name)s is already on the team.") % {"name": invitee.public_name}
+            )
+        if membership and membership.status == MembershipStatus.REQUESTED:
+            raise ActionConflict(
+                _("%(name)s has already asked to join: you can answer their request.")
+                % {"name": invitee.public_name}
+            )
+        earlier = set(
+            Invitation.objects.filter(proposal=locked, invitee=invitee).values_list(
+                "status", flat=True
+            )
+        )
+        if InvitationStatus.OPEN in earlier:
+            raise ActionConflict(
+                _("%(name)s already has an invitation to it.") % {"name": invitee.public_name}
+            )
+        if InvitationStatus.DECLINED in earlier:
+            raise ActionConflict(
+                _(
+                    "%(name)s said “not now” to this one. They are welcome to join whenever it "
+                    "suits them."
+                )
+                % {"name": invitee.public_name}
+            )
+        now = timezone.now()
+        invitation = Invitation(
+            proposal=locked,
+            invitee=invitee,
+            role=role,
+            message=message,
+            invited_by=by,
+            created_at=now,
+            expires_at=now + timedelta(days=invitation_days()),
+        )
+        try:
+            with transaction.atomic():
+                invitation.save()
+        except IntegrityError:
+            raise ActionConflict(
+                _("%(name)s already has an invitation to it.") % {"name": invitee.public_name}
+            ) from None
+        # record_event's audiences never address the person an event is about unless it is an
+        # answer to them, so the invitee is named as the one recipient (in the app, and by email
+        # at once) through the meetups' recorder; the event is then tied to the proposal, so its
+        # link opens the proposal's page. A workers change should replace this (see issue 13).
+        event = notify.meetup_event_record(
+            kind=InvitationEventKind.INVITED,
+            recipient_ids={invitee.pk},
+            actor=by,
+            payload=_invitation_payload(invitation)
+            | {"title": locked.title, "proposal_id": locked.pk},
+        )
+        Event.objects.filter(pk=event.pk).update(proposal=locked)
+    return invitation
+
+
+def _lock_open_invitation(invitation: Invitation, by) -> tuple[Proposal, Invitation]:
+    proposal = _lock(invitation.proposal)
+    locked = Invitation.objects.select_for_update().select_related("invitee").get(pk=invitation.pk)
+    if locked.invitee_id != getattr(by, "pk", None):
+        raise ActionNotPermitted(_("This invitation is for someone else."))
+    if locked.status != InvitationStatus.OPEN:
+        raise ActionConflict(_("This invitation has already been answered."))
+    if locked.expires_at <= timezone.now():
+        raise ActionConflict(
+            _("This invitation has ended. You are still welcome to ask to join, at your own pace.")
+        )
+    return proposal, locked
+
+
+def invitation_accept(*, invitation: Invitation, by) -> Membership:
+    """Join with the invitation's role, as an accepted member (it counts for the launch guard).
+    The proposal's row is locked first, so two accepts at once make one membership."""
+    with transaction.atomic():
+        proposal, locked = _lock_open_invitation(invitation, by)
+        if not permissions.is_recruiting(proposal):
+            raise ActionConflict(_("This proposal is not taking new members right now."))
+        membership = (
+            Membership.objects.select_for_update().filter(proposal=proposal, user=by).first()
+        )
+        if membership and membership.status == MembershipStatus.ACCEPTED:
+            raise ActionConflict(_("You are already on this team."))
+        now = timezone.now()
+        membership = membership or Membership(proposal=proposal, user=by)
+        membership.role = locked.role
+        membership.availability = (by.availability or "")[:200]
+        membership.message = ""
+        membership.status = MembershipStatus.ACCEPTED
+        membership.response = ""
+        membership.decided_by = locked.invited_by
+        membership.decided_at = now
+        if membership.pk is None:
+            membership.created_at = now
+        membership.save()
+        locked.status = InvitationStatus.ACCEPTED
+        locked.decided_at = now
+        locked.save(update_fields=["status", "decided_at"])
+        Follow.objects.get_or_create(proposal=proposal, user=by)
+        _recount_members(proposal)
+        notify.join_answered(membership=membership, by=by)
+    return membership
+
+
+def invitation_decline(*, invitation: Invitation, by) -> Invitation:
+    """ "Not now": no reason asked. The proposer is told kindly; nobody suggests it to them again."""
+    with transaction.atomic():
+        proposal, locked = _lock_open_invitation(invitation, by)
+        locked.status = InvitationStatus.DECLINED
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_at"])
+        notify.record_event(
+            kind=InvitationEventKind.DECLINED,
+            proposal=proposal,
+            actor=by,
+            payload=_invitation_payload(locked),
+        )
+    return locked
+
+
+INVITATIONS_EXPIRED_AT_ONCE = 500
+
+
+def invitations_expire(*, now=None) -> int:
+    """Close the open invitations whose time is up and tell whoever asked (beat runs this; a
+    second run finds nothing left to do). Returns how many ended."""
+    now = now or timezone.now()
+    ended = 0
+    with transaction.atomic():
+        due = list(
+            Invitation.objects.select_for_update(skip_locked=True)
+            .filter(status=InvitationStatus.OPEN, expires_at__lte=now)
+            .select_related("proposal", "invitee")
+            .order_by("expires_at", "pk")[:INVITATIONS_EXPIRED_AT_ONCE]
+        )
+        for invitation in due:
+            invitation.status = InvitationStatus.EXPIRED
+            invitation.decided_at = now
+            invitation.save(update_fields=["status", "decided_at"])
+            notify.record_event(
+                kind=InvitationEventKind.EXPIRED,
+                proposal=invitation.proposal,
+                actor=None,
+                payload=_invitation_payload(invitation),
+                dedupe_key=f"invitation-expired:{invitation.pk}",
+            )
+            ended += 1
+    return ended

@@ -102,6 +102,8 @@ def headline(kind: str, payload: dict) -> str:
     """One sentence for an event, in the active language (callers use translation.override)."""
     if kind in MeetupEventKind.values:
         return meetup_headline(kind, payload)
+    if kind in InvitationEventKind.values:
+        return invitation_headline(kind, payload)
 
     def status_label(value: str) -> str:
         return str(Status(value).label) if value in Status.values else value
@@ -166,6 +168,49 @@ def headline(kind: str, payload: dict) -> str:
                 % failure
             )
         return gettext("A message could not be delivered by %(channel)s: %(error)s") % failure
+    return names["title"]
+
+
+class InvitationEventKind(models.TextChoices):
+    """Invitations to a team (issue 13), recorded by proposals.services. Kept apart from
+    EventKind like MeetupEventKind (adding them there is a migration of the workers' models), so
+    they have no email preference and no Slack post yet. The invitation reaches the invitee in
+    the app and by email at once (through meetup_event_record, which names its recipients);
+    "not now" and an end reach the proposer in the app (record_event). An accepted invitation is
+    an EventKind.JOIN_ACCEPTED, like an accepted request."""
+
+    INVITED = "invited", _("Invitation to a team")
+    DECLINED = "invitation_declined", _("Invitation answered “not now”")
+    EXPIRED = "invitation_expired", _("Invitation expired")
+
+
+AUDIENCE |= {
+    # Addressed to the invitee by name (record_event's audiences leave out whom it is about).
+    InvitationEventKind.INVITED: Audience.NOBODY,
+    InvitationEventKind.DECLINED: Audience.PROPOSER,
+    InvitationEventKind.EXPIRED: Audience.PROPOSER,
+}
+
+
+def invitation_headline(kind: str, payload: dict) -> str:
+    names = {
+        "actor": payload.get("actor_name", ""),
+        "title": payload.get("title", ""),
+        "role": payload.get("role", ""),
+        "invitee": payload.get("applicant_name", ""),
+    }
+    if kind == InvitationEventKind.INVITED:
+        return gettext("%(actor)s invited you to join “%(title)s” as %(role)s.") % names
+    if kind == InvitationEventKind.DECLINED:
+        return (
+            gettext("%(invitee)s can’t join “%(title)s” just now. Thank you for asking them.")
+            % names
+        )
+    if kind == InvitationEventKind.EXPIRED:
+        return (
+            gettext("Your invitation to %(invitee)s for “%(title)s” has ended without an answer.")
+            % names
+        )
     return names["title"]
 
 
