@@ -52,6 +52,11 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "looking_for_you": (
             suggestions.teams_for_member(member=member) if member.pk == request.user.pk else []
         ),
+        "invitations": (
+            list(proposal_selectors.open_invitations_for(user=member))
+            if member.pk == request.user.pk
+            else []
+        ),
     }
     return render(request, "members/profile.html", context)
 

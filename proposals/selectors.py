@@ -24,6 +24,8 @@ from .models import (
     Cheer,
     Comment,
     Follow,
+    Invitation,
+    InvitationStatus,
     Membership,
     Proposal,
     RoleWanted,
@@ -740,4 +742,15 @@ def visible_comments(*, proposal: Proposal, viewer=None) -> QuerySet[Comment]:
         .filter(permissions.comments_visible_to(viewer))
         .select_related("author")
         .order_by("created_at", "id")
+    )
+
+
+def open_invitations_for(*, user) -> QuerySet:
+    """The invitations a member has not answered yet and that have not ended (their profile)."""
+    return (
+        Invitation.objects.filter(
+            invitee_id=user.pk, status=InvitationStatus.OPEN, expires_at__gt=timezone.now()
+        )
+        .select_related("proposal", "invited_by")
+        .defer(*person_columns_left_out("invited_by"))
     )

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from members.selectors import can_see_profile
 from workers import services as notify
 from workers.events import InvitationEventKind, excerpt
 from workers.models import Event
@@ -551,7 +552,13 @@ def invitation_create(
             raise ValidationError(
                 {"role": _("Please choose one of the roles this proposal looks for.")}
             )
-        if invitee is None or not invitee.is_active or invitee.pk == locked.proposer_id:
+        if (
+            invitee is None
+            or not invitee.is_active
+            or invitee.pk == locked.proposer_id
+            # Who shows their profile to their teams only is not found, so not invited, by others.
+            or not can_see_profile(viewer=by, member=invitee)
+        ):
             raise ActionConflict(_("This person can’t be invited to this proposal."))
         membership = Membership.objects.filter(proposal=locked, user=invitee).first()
         if membership and membership.status == MembershipStatus.ACCEPTED:

@@ -34,4 +34,16 @@ urlpatterns = [
         "proposals/comments/<int:comment_id>/delete/", views.comment_delete, name="comment_delete"
     ),
     path("proposals/comments/<int:comment_id>/hide/", views.comment_hide, name="comment_hide"),
+    path("proposals/<int:pk>/invite/", views.invitation_create, name="invite"),
+    path("invitations/<int:invitation_id>/", views.invitation_detail, name="invitation"),
+    path(
+        "invitations/<int:invitation_id>/accept/",
+        views.invitation_accept,
+        name="invitation_accept",
+    ),
+    path(
+        "invitations/<int:invitation_id>/decline/",
+        views.invitation_decline,
+        name="invitation_decline",
+    ),
 ]

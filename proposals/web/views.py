@@ -5,12 +5,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,8 +24,9 @@ from members.suggestions import people_for_proposal
 
 from .. import permissions, selectors, services
 from ..choices import MembershipStatus, Status
+from ..errors import ActionConflict, ActionNotPermitted
 from ..markdown import render_markdown
-from ..models import BODY_MAX, Comment, Membership, Proposal, Tag
+from ..models import BODY_MAX, Comment, Invitation, Membership, Proposal, Tag
 from ..templatetags.cards import card_facts, role_slots
 from ..wording import join_names
 from .card_html import ListPage, list_card_html
@@ -613,3 +616,88 @@ def follow_set(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         proposal=proposal, user=request.user, following=request.POST.get("following") == "1"
     )
     return _reactions(request, pk)
+
+
+# Invitations (issue 13)
+
+
+@login_required
+@require_POST
+@domain_errors
+def invitation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The "Invite" button next to a suggested person on the proposal page."""
+    proposal = get_object_or_404(Proposal, pk=pk)
+    invitee_id = request.POST.get("invitee", "")
+    invitee = (
+        get_user_model().objects.filter(pk=int(invitee_id), is_active=True).first()
+        if invitee_id.isascii() and invitee_id.isdigit()
+        else None
+    )
+    try:
+        invitation = services.invitation_create(
+            proposal=proposal,
+            invitee=invitee,
+            role=request.POST.get("role", ""),
+            message=request.POST.get("message", ""),
+            by=request.user,
+        )
+    except ValidationError as error:
+        messages.warning(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Invitation sent to %(name)s. They can answer whenever it suits them.")
+            % {"name": invitation.invitee.public_name},
+        )
+    return back_to(request, pk, "helpers")
+
+
+def _own_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
+    """Only the invitee sees their invitation; for anyone else it does not exist."""
+    return get_object_or_404(
+        Invitation.objects.select_related("proposal", "invited_by"),
+        pk=invitation_id,
+        invitee_id=request.user.pk,
+    )
+
+
+@login_required
+@require_GET
+def invitation_detail(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """An invitation with its answers (the email's and the notification's link lands here)."""
+    invitation = _own_invitation(request, invitation_id)
+    context = {"invitation": invitation, "ended": invitation.expires_at <= timezone.now()}
+    return render(request, "proposals/invitation.html", context)
+
+
+def _answer(request: HttpRequest, invitation_id: int, answer, done: str) -> HttpResponse:
+    invitation = _own_invitation(request, invitation_id)
+    try:
+        answer(invitation=invitation, by=request.user)
+    except (ActionConflict, ActionNotPermitted) as error:
+        messages.warning(request, error.message)
+        return redirect("proposals:invitation", invitation_id=invitation.pk)
+    messages.success(request, done)
+    return redirect(invitation.proposal.get_absolute_url())
+
+
+@login_required
+@require_POST
+def invitation_accept(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    return _answer(
+        request,
+        invitation_id,
+        services.invitation_accept,
+        _("Welcome to the team! Take it at a pace that suits you."),
+    )
+
+
+@login_required
+@require_POST
+def invitation_decline(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    return _answer(
+        request,
+        invitation_id,
+        services.invitation_decline,
+        _("Thank you for letting them know. Maybe another time."),
+    )
