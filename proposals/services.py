@@ -514,11 +514,9 @@ def follow_set(*, proposal: Proposal, user, following: bool) -> bool:
 # accepts (and joins with it) or says "not now", no reason needed; an unanswered one expires
 # after settings.INVITATION_DAYS (14 by default).
 
-INVITATION_DAYS = 14
-
 
 def invitation_days() -> int:
-    return int(getattr(settings, "INVITATION_DAYS", INVITATION_DAYS))
+    return settings.INVITATION_DAYS
 
 
 def _invitation_payload(invitation: Invitation) -> dict:

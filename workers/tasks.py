@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from meetups import services as meetup_services
+from proposals import services as proposal_services
 from slack_app import client as slack_client
 from slack_app.client import SlackPermanent, SlackRateLimited, SlackTransient
 
@@ -197,3 +198,16 @@ def send_meetup_follow_ups() -> int:
     """After a meetup, the people who came are asked "anything you'd like to try?", once per
     meetup however often this runs."""
     return meetup_services.meetup_follow_ups_send()
+
+
+@shared_task(
+    name=publish.EXPIRE_INVITATIONS,
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=120,
+    time_limit=180,
+)
+def expire_invitations() -> int:
+    """Hourly: invitations nobody answered in settings.INVITATION_DAYS end, and whoever asked
+    hears of it (a second run finds nothing left)."""
+    return proposal_services.invitations_expire()

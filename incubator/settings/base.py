@@ -186,6 +186,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="incubator <noreply@local
 
 # Domain rules
 MIN_TEAM_SIZE = env.int("MIN_TEAM_SIZE", default=2)
+# An invitation to a team that nobody answered ends after this many days (issue 13).
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=14)
 PROPOSALS_PER_PAGE = 20
 
 # Celery: tasks take ids, are idempotent, ack late and survive a lost worker (workers/tasks.py).
@@ -251,6 +253,7 @@ CELERY_BEAT_SCHEDULE = {
     # Meetups: reminders before (a day and an hour by default), "anything you'd like to try?" after.
     "meetup-reminders": {"task": "workers.send_meetup_reminders", "schedule": 300.0},
     "meetup-follow-ups": {"task": "workers.send_meetup_follow_ups", "schedule": 900.0},
+    "expire-invitations": {"task": "workers.expire_invitations", "schedule": crontab(minute=15)},
 }
 
 # Notifications (workers/)
