@@ -24,7 +24,7 @@ SCREENS = {"desk": {"width": 1366, "height": 900}, "phone": {"width": 390, "heig
 LOCALES = {"ja": "ja-JP", "en": "en-US"}
 # The pages issue 11 names for axe-core, plus the ones around them that get screenshots only.
 CHECKED = {"board", "form", "detail", "list", "notifications", "settings", "email", "member"}
-CHECKED |= {"meetups", "meetups-month", "meetup", "meetup-form", "insight"}
+CHECKED |= {"members", "meetups", "meetups-month", "meetup", "meetup-form", "insight"}
 
 
 def _pages(member: User, moderator: User) -> dict[str, tuple[User | None, str]]:
@@ -41,6 +41,7 @@ def _pages(member: User, moderator: User) -> dict[str, tuple[User | None, str]]:
         "settings": (member, "/members/settings/"),
         "member": (member, f"/members/{moderator.username}/"),
         "moderation": (moderator, "/moderation/"),
+        "members": (member, "/members/"),
         "meetups": (member, "/meetups/"),
         "meetups-month": (member, "/meetups/month/"),
         "meetup": (member, f"/meetups/{meetup.pk}/"),
