@@ -52,6 +52,17 @@ def _cards_changed(*proposal_ids) -> None:
         Proposal.objects.filter(pk__in=ids).update(updated_at=timezone.now())
 
 
+def _slack_card(meetup: Meetup) -> None:
+    """The meetup's card in the community's Slack channel shows this change: marked in this
+    transaction, posted or edited by the channel's sender after commit. A meetup is announced
+    there when the whole community may see it and it is open for answers."""
+    notify.meetup_card_changed(
+        meetup=meetup,
+        announce=meetup.visibility == Visibility.COMMUNITY
+        and permissions.is_open_for_answers(meetup),
+    )
+
+
 def _refuse_nul(**fields) -> None:
     errors = {
         name: _("This text contains a character that can't be saved (NUL). Please remove it.")
@@ -179,6 +190,7 @@ def meetup_create(
         Rsvp.objects.create(meetup=meetup, user=by, status=RsvpStatus.GOING)
         _recount(meetup)
         _cards_changed(meetup.proposal_id)
+        _slack_card(meetup)
     return meetup
 
 
@@ -246,6 +258,7 @@ def meetup_update(*, meetup: Meetup, by, hosts: Iterable | None = None, **change
         locked.save()
         _cards_changed(proposal_before, locked.proposal_id)
         _fill_from_waitlist(locked)
+        _slack_card(locked)
         if (locked.starts_at, locked.ends_at) != before:
             notify.meetup_event_record(
                 kind=MeetupEventKind.MOVED,
@@ -276,6 +289,7 @@ def meetup_cancel(*, meetup: Meetup, by, note: str = "") -> Meetup:
         locked.sequence += 1
         locked.save()
         _cards_changed(locked.proposal_id)
+        _slack_card(locked)
         notify.meetup_event_record(
             kind=MeetupEventKind.CANCELLED,
             recipient_ids=selectors.answered_ids(meetup=locked),
@@ -350,6 +364,7 @@ def meetup_answer(*, meetup: Meetup, user, answer: str, remind: bool = False) ->
                 if locked.is_cancelled
                 else _("This meetup is over; answers are closed.")
             )
+        counts = (locked.going_count, locked.waitlist_count, locked.maybe_count)
         rsvp = Rsvp.objects.filter(meetup=locked, user=user).first()
         was_going = rsvp is not None and rsvp.status == RsvpStatus.GOING
         remind_if_maybe = answer == Answer.MAYBE and bool(remind)
@@ -391,6 +406,8 @@ def meetup_answer(*, meetup: Meetup, user, answer: str, remind: bool = False) ->
             _fill_from_waitlist(locked)
         else:
             _recount(locked)
+        if (locked.going_count, locked.waitlist_count, locked.maybe_count) != counts:
+            _slack_card(locked)
     return rsvp
 
 
@@ -523,6 +540,7 @@ def _follow_up(pk: int, *, now: datetime) -> bool:
         return False  # another run took it, or it was cancelled meanwhile
     locked.follow_up_sent_at = now
     locked.save(update_fields=["follow_up_sent_at"])
+    _slack_card(locked)  # over: its card closes its answers
     recipients = selectors.attendee_ids(meetup=locked)
     if recipients:
         notify.meetup_event_record(

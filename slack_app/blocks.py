@@ -8,11 +8,15 @@ keeps within Block Kit's limits. Strings are translated in the language the call
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from meetups.choices import Answer, RsvpStatus
 from proposals.choices import ACTIVE_STATUSES, Status
 from proposals.wording import join_names
 from workers.events import EventKind, headline
@@ -161,6 +165,138 @@ def card(data: Card, *, version: int) -> Message:
         {"type": "actions", "block_id": f"{block}a", "elements": buttons},
     ]
     return _message(f"{escape(data.title)} — {stage}", blocks)
+
+
+# --- a meetup's announcement (a card of its own in the community's channel) ----------------------
+
+# The action ids of the card's RSVP buttons, and the answer each gives (meetups.choices.Answer).
+MEETUP_ANSWERS = {
+    "meetup_going": Answer.GOING,
+    "meetup_maybe": Answer.MAYBE,
+    "meetup_cant": Answer.CANT,
+}
+
+
+@dataclass(frozen=True)
+class MeetupCard:
+    meetup_id: int
+    title: str
+    kind_label: str
+    starts_at: datetime
+    ends_at: datetime
+    # The community's time zone (an IANA name): the card is one for everyone, so it says which.
+    zone: str
+    place: str
+    has_online_link: bool
+    going: int
+    waiting: int
+    maybe: int
+    capacity: int | None
+    url: str
+    hosts: tuple[Person, ...] = field(default=())
+    cancelled: bool = False
+    cancel_note: str = ""
+    ended: bool = False
+    # Whether the whole community may see it (a meetup moved to its team only is not shown).
+    public: bool = True
+
+
+def meetup_when(starts_at: datetime, ends_at: datetime, zone: str) -> str:
+    """When, as "12 July 2025, 19:00 – 21:00 (Asia/Tokyo)": in the active language, the zone named."""
+    tz = ZoneInfo(zone)
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    until = (
+        formats.time_format(end, "TIME_FORMAT")
+        if end.date() == start.date()
+        else formats.date_format(end, "DATETIME_FORMAT")
+    )
+    return f"{formats.date_format(start, 'DATETIME_FORMAT')} – {until} ({zone})"
+
+
+def meetup_counts(data: MeetupCard) -> str:
+    """The counts in the meetup page's own words: "3 of 20 going · 1 waiting · 2 maybe"."""
+    if data.capacity is not None:
+        parts = [
+            _("%(going)s of %(capacity)s going") % {"going": data.going, "capacity": data.capacity}
+        ]
+    else:
+        parts = [
+            ngettext("%(counter)s going", "%(counter)s going", data.going) % {"counter": data.going}
+        ]
+    if data.waiting:
+        parts.append(
+            ngettext("%(counter)s waiting", "%(counter)s waiting", data.waiting)
+            % {"counter": data.waiting}
+        )
+    if data.maybe:
+        parts.append(
+            ngettext("%(counter)s maybe", "%(counter)s maybe", data.maybe) % {"counter": data.maybe}
+        )
+    if data.capacity is not None and data.going >= data.capacity:
+        parts.append(_("Full: waiting list"))
+    return " · ".join(parts)
+
+
+def meetup_card(data: MeetupCard, *, version: int) -> Message:
+    """The meetup's announcement: what, when (in the community's zone, named), where, who hosts,
+    the counts and the RSVP buttons. Never the online link, whoever may see it: people going are
+    given it in the private answer to their RSVP, and on the meetup's page."""
+    block = f"m{data.meetup_id}v{version}"
+    if not data.public:
+        text = _("This meetup is no longer open to the whole community.")
+        return _message(text, [{"type": "section", "block_id": f"{block}s", "text": _mrkdwn(text)}])
+    title = escape(data.title)
+    when = meetup_when(data.starts_at, data.ends_at, data.zone)
+    where = [escape(data.place)] if data.place.strip() else []
+    if data.has_online_link:
+        where.append(_("Online (the link comes with your answer “Going”)"))
+    hosts = join_names(mention(host) for host in data.hosts)
+    labels = (_("When"), capfirst(_("place")), capfirst(_("kind")), capfirst(_("hosts")))
+    values = (when, "\n".join(where), escape(data.kind_label), hosts or " ")
+    fields = [
+        _mrkdwn(f"*{label}*\n{value}", FIELD_MAX)
+        for label, value in zip(labels, values, strict=True)
+    ]
+    heading = title
+    if data.cancelled:
+        heading = _("Cancelled: %(title)s") % {"title": title}
+    blocks: list[dict] = [
+        {"type": "header", "block_id": f"{block}h", "text": _plain(heading, HEADER_MAX)},
+        {
+            "type": "section",
+            "block_id": f"{block}s",
+            "text": _mrkdwn(_link(data.url, _("The meetup's page"))),
+            "fields": fields,
+        },
+    ]
+    if data.cancelled:
+        note = _("This meetup is cancelled.")
+        if data.cancel_note.strip():
+            note = f"{note}\n> {escape(data.cancel_note)}"
+        blocks.append({"type": "section", "block_id": f"{block}x", "text": _mrkdwn(note)})
+        return _message(_("Cancelled: %(title)s") % {"title": title}, blocks)
+    blocks.append(
+        {"type": "context", "block_id": f"{block}c", "elements": [_mrkdwn(meetup_counts(data))]}
+    )
+    if data.ended:
+        blocks.append(
+            {
+                "type": "context",
+                "block_id": f"{block}e",
+                "elements": [_mrkdwn(_("This meetup is over; answers are closed."))],
+            }
+        )
+    else:
+        value = str(data.meetup_id)
+        labels = {
+            "meetup_going": _("Going"),
+            "meetup_maybe": _("Maybe"),
+            "meetup_cant": _("Can't make it"),
+        }
+        buttons = [_button(label, action, value=value) for action, label in labels.items()]
+        buttons[0]["style"] = "primary"
+        blocks.append({"type": "actions", "block_id": f"{block}a", "elements": buttons})
+    return _message(f"{title} — {when}", blocks)
 
 
 # --- one event, as a reply in the proposal's thread ----------------------------------------------
@@ -418,3 +554,26 @@ def join_answered(*, name: str, accepted: bool) -> str:
     if accepted:
         return _("%(name)s is now on the team. 🎉") % {"name": escape(name)}
     return _("You answered %(name)s kindly; they'll get your message.") % {"name": escape(name)}
+
+
+def meetup_answered(*, title: str, url: str, status: str, online_url: str = "") -> str:
+    """The private answer to an RSVP button. `online_url` only for someone now going."""
+    names = {"link": _link(url, title)}
+    if status == RsvpStatus.GOING:
+        text = _("You're going to %(link)s. See you there! 🎉") % names
+    elif status == RsvpStatus.WAITLISTED:
+        text = (
+            _(
+                "%(link)s is full for now, so you're on the waiting list. If a place opens up, "
+                "you'll move up and we'll tell you."
+            )
+            % names
+        )
+    elif status == RsvpStatus.MAYBE:
+        text = _("Noted: maybe for %(link)s. You can change your answer any time.") % names
+    else:
+        text = _("Thanks for letting us know you can't make %(link)s.") % names
+    if online_url:
+        # Slack makes a link of the address itself; escaped, it can mention nobody.
+        text += "\n" + _("The online link: %(url)s") % {"url": escape(online_url)}
+    return text

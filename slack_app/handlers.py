@@ -19,6 +19,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from meetups import services as meetup_services
+from meetups.choices import RsvpStatus
+from meetups.errors import MeetupError
+from meetups.models import Meetup
 from members import selectors as member_selectors
 from members import services as member_services
 from members.models import User
@@ -313,6 +317,37 @@ def nudge_pause(member: User, press: ButtonPress) -> Answer:
     return Answer(text=_("Paused. You can reopen it any time, whenever it suits you."))
 
 
+def _meetup(value: str) -> Meetup | None:
+    pk = _object_id(value)
+    return Meetup.objects.filter(pk=pk).first() if pk else None
+
+
+def meetup_answer(member: User, press: ButtonPress) -> Answer:
+    """A meetup card's RSVP buttons: the same answer as on the meetup's page (a full meetup's
+    "going" is a place on the waiting list). Said twice, it changes nothing the second time. The
+    online link is given privately, and only to someone now going."""
+    meetup = _meetup(press.value)
+    if meetup is None:
+        return Answer(text=_("That meetup no longer exists."))
+    try:
+        rsvp = meetup_services.meetup_answer(
+            meetup=meetup, user=member, answer=blocks.MEETUP_ANSWERS[press.action_id]
+        )
+    except (MeetupError, ValidationError) as error:
+        message = error.message if isinstance(error, MeetupError) else _error_text(error)
+        return Answer(text=blocks.refusal(message))
+    meetup = rsvp.meetup
+    online_url = meetup.online_url if rsvp.status == RsvpStatus.GOING else ""
+    return Answer(
+        text=blocks.meetup_answered(
+            title=meetup.title,
+            url=_absolute(meetup.get_absolute_url()),
+            status=rsvp.status,
+            online_url=online_url,
+        )
+    )
+
+
 BUTTONS: dict[str, Callable[[User, ButtonPress], Answer]] = {
     "proposal_open": proposal_open,
     "proposal_cheer": proposal_cheer,
@@ -321,6 +356,7 @@ BUTTONS: dict[str, Callable[[User, ButtonPress], Answer]] = {
     "membership_decline": membership_decline,
     "nudge_still_going": nudge_still_going,
     "nudge_pause": nudge_pause,
+    **{action_id: meetup_answer for action_id in blocks.MEETUP_ANSWERS},
 }
 
 

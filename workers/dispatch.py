@@ -4,8 +4,10 @@ what happened (sent, retry later, or failed for good). Also one card update and 
 Email and in-app deliveries run as one task each (`process`). A Slack delivery is one step of its
 channel's sequence, which workers.relay owns (order and pace): `slack_post` makes the one post
 the delivery needs next (its thread's card first, if the thread has none yet), `slack_card_update`
-and `slack_card_repost` keep a proposal's card current. Each says what Slack answered, so the
-relay decides when the channel may go on; none of them waits.
+and `slack_card_repost` keep a card current: a proposal's (its thread's root) or a community
+meetup's announcement (first posted by `slack_card_repost`, as a card not in the channel yet).
+Each says what Slack answered, so the relay decides when the channel may go on; none of them
+waits.
 """
 
 import logging
@@ -23,6 +25,7 @@ from slack_app.client import SlackError, SlackPermanent, SlackRateLimited, Slack
 from . import lanes, outbox, publish, selectors
 from .channels import email as email_channel
 from .channels import inapp as inapp_channel
+from .channels import meetup_card
 from .channels import slack as slack_channel
 from .events import Channel, EventKind
 from .models import FINAL_STATUSES, Delivery, EmailDigest, SlackThread
@@ -231,6 +234,49 @@ def slack_post(delivery_id: int) -> Step:
     return Step("sent")
 
 
+def _card_of(thread: SlackThread):
+    """What the thread's card shows, read now (the latest state): ("proposal 3", post, update),
+    `post()` posting the card (or finding the one an earlier attempt posted) and rooting the
+    thread in it, `update(version)` editing it in place. None when its meetup is gone."""
+    if thread.meetup_id is None:
+        proposal = selectors.proposal_for_slack(proposal_id=thread.proposal_id)
+
+        def post_proposal() -> str:
+            return _post_card(thread, proposal, None)
+
+        def update_proposal(version: int) -> None:
+            slack_channel.update_card(thread=thread, proposal=proposal, version=version)
+
+        return f"proposal {proposal.pk}", post_proposal, update_proposal
+    meetup = meetup_card.meetup_for_card(meetup_id=thread.meetup_id)
+    if meetup is None:
+        return None
+
+    def post_meetup() -> str:
+        return _post_meetup_card(thread, meetup)
+
+    def update_meetup(version: int) -> None:
+        meetup_card.update_card(thread=thread, meetup=meetup, version=version)
+
+    return f"meetup {meetup.pk}", post_meetup, update_meetup
+
+
+def _post_meetup_card(thread: SlackThread, meetup) -> str:
+    """A meetup's announcement: posted from the current state when the meetup is announced (the
+    relay finds it as a card not in the channel yet), or again when it was deleted in Slack."""
+    changes = thread.card_changes
+    ts = None
+    if thread.card_version > 0:
+        # An earlier attempt may have posted the card and crashed before saving its ts.
+        ts = meetup_card.find_card(thread=thread, meetup=meetup)
+    if ts is None:
+        outbox.thread_card_posting(thread)
+        _sending()
+        ts = meetup_card.post_card(channel=thread.channel_id, meetup=meetup)
+    outbox.thread_rooted(thread, root_ts=ts, changes=changes)
+    return ts
+
+
 def slack_card_update(thread_id: int) -> Step:
     """chat.update the card from the current state: idempotent and insensitive to event order."""
     thread = SlackThread.objects.filter(pk=thread_id).first()
@@ -240,24 +286,28 @@ def slack_card_update(thread_id: int) -> Step:
         # Like a delivery without a token, skipped: the card is not looked at again.
         outbox.thread_card_given_up(thread, changes=thread.card_changes)
         return Step("skipped", called=False)
-    proposal = selectors.proposal_for_slack(proposal_id=thread.proposal_id)
+    card = _card_of(thread)
+    if card is None:
+        outbox.thread_card_given_up(thread, changes=thread.card_changes)
+        return Step("skipped", called=False)
+    what, _post, update = card
     changes, version = thread.card_changes, thread.card_version + 1
     try:
         with translation.override(settings.LANGUAGE_CODE):
             _sending()
-            slack_channel.update_card(thread=thread, proposal=proposal, version=version)
+            update(version)
     except SlackRateLimited as limited:
         return Step("paused", pause=limited.retry_after)
     except SlackPermanent as error:
         if error.code in CARD_GONE:
-            logger.warning("The card of proposal %s is gone; posting it again.", proposal.pk)
+            logger.warning("The card of %s is gone; posting it again.", what)
             outbox.thread_card_lost(thread)
             return Step("lost")
-        logger.error("Could not update the card of proposal %s: %s", proposal.pk, error)
+        logger.error("Could not update the card of %s: %s", what, error)
         outbox.thread_card_given_up(thread, changes=changes)
         return Step("failed")
     except SlackTransient as error:
-        logger.warning("The card of proposal %s waits: %s", proposal.pk, error)
+        logger.warning("The card of %s waits: %s", what, error)
         outbox.thread_card_later(thread, seconds=CARD_RETRY_SECONDS)
         return Step("retry")
     outbox.thread_card_updated(thread, version=version, changes=changes)
@@ -265,22 +315,27 @@ def slack_card_update(thread_id: int) -> Step:
 
 
 def slack_card_repost(thread_id: int) -> Step:
-    """Post a card that was deleted in Slack again; the thread continues under the new one."""
+    """Post a card not in the channel: a meetup's announcement the first time, or any card that
+    was deleted in Slack (a proposal's thread continues under the new one)."""
     thread = SlackThread.objects.filter(pk=thread_id).first()
     if thread is None or thread.root_ts or not slack_channel.is_configured():
         return Step("busy", called=False)
-    proposal = selectors.proposal_for_slack(proposal_id=thread.proposal_id)
+    card = _card_of(thread)
+    if card is None:
+        outbox.thread_card_given_up(thread, changes=thread.card_changes)
+        return Step("busy", called=False)
+    what, post, _update = card
     try:
         with translation.override(settings.LANGUAGE_CODE):
-            _post_card(thread, proposal, None)
+            post()
     except SlackRateLimited as limited:
         return Step("paused", pause=limited.retry_after)
     except SlackPermanent as error:
-        logger.error("Could not post the card of proposal %s again: %s", proposal.pk, error)
+        logger.error("Could not post the card of %s: %s", what, error)
         outbox.thread_card_given_up(thread, changes=thread.card_changes)
         return Step("failed")
     except SlackTransient as error:
-        logger.warning("The card of proposal %s waits to be posted again: %s", proposal.pk, error)
+        logger.warning("The card of %s waits to be posted: %s", what, error)
         outbox.thread_card_later(thread, seconds=CARD_RETRY_SECONDS)
         return Step("retry")
     return Step("sent")

@@ -154,10 +154,23 @@ class EmailDigest(models.Model):
 
 
 class SlackThread(models.Model):
-    """A proposal's root message (the card) in Slack; each event is a reply under it."""
+    """A card in Slack, edited in place to show the current state: a proposal's (the root message
+    of its thread; each event is a reply under it) or a community meetup's announcement (RSVP
+    buttons and counts; no replies). Exactly one of the two."""
 
     proposal = models.OneToOneField(
-        "proposals.Proposal", on_delete=models.CASCADE, related_name="slack_thread"
+        "proposals.Proposal",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="slack_thread",
+    )
+    meetup = models.OneToOneField(
+        "meetups.Meetup",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="slack_card",
     )
     channel_id = models.CharField(max_length=32)
     root_ts = models.CharField(max_length=32, blank=True)
@@ -172,9 +185,17 @@ class SlackThread(models.Model):
     class Meta:
         verbose_name = _("Slack thread")
         verbose_name_plural = _("Slack threads")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(proposal__isnull=False, meetup__isnull=True)
+                | Q(proposal__isnull=True, meetup__isnull=False),
+                name="slack_thread_proposal_or_meetup",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.proposal_id} → {self.channel_id}/{self.root_ts}"
+        subject = f"meetup {self.meetup_id}" if self.meetup_id else self.proposal_id
+        return f"{subject} → {self.channel_id}/{self.root_ts}"
 
 
 class ChannelState(models.Model):

@@ -6,11 +6,12 @@ sender per channel meets it exactly, with no delivery polling for its turn and n
 
 A run of `workers.relay_channel(channel)` takes the channel's lease (a row in the database, the
 same for Redis and the embedded broker, so a broker restart cannot make two senders), then over
-and over: picks the next step (the head of each proposal's thread, in commit order; a deleted
-card to post again; a card to update), waits for its slot when it is near, and makes the Slack
-call. A thread whose head waits (backoff after a real failure) holds up only that thread. The run
-ends after WORKERS_RELAY_RUN_SECONDS, or when nothing is due soon, and then re-arms itself
-(published by name, with an ETA when the next thing is due later). Deliveries only poke the relay
+and over: picks the next step (the head of each proposal's thread, in commit order; a card not in
+the channel to post: a community meetup's announcement, or a card deleted in Slack; a card to
+update), waits for its slot when it is near, and makes the Slack call. A thread whose head
+waits (backoff after a real failure) holds up only that thread. The run ends after
+WORKERS_RELAY_RUN_SECONDS, or when nothing is due soon, and then re-arms itself (published by
+name, with an ETA when the next thing is due later). Deliveries only poke the relay
 after commit; beat's sweeper pokes a channel whose sender is gone (no live lease, no wake-up).
 
 Pace, in the channel: one post per slot, a slot being 1 / SLACK_MESSAGES_PER_SECOND plus
@@ -79,7 +80,8 @@ def _wait_in_run() -> timedelta:
 
 @dataclass
 class Plan:
-    # ("delivery", id) or ("card", thread id): the next post, if any.
+    # ("delivery", id) or ("card", thread id): the next post, if any (a card not in the channel:
+    # a meetup's announcement, or any card deleted in Slack).
     post: tuple[str, int] | None = None
     # A card to update (the post's own card first, when it is dirty).
     update: int | None = None

@@ -159,6 +159,13 @@ def _card_mark(proposal_id: int) -> str | None:
     lane = threads.values_list("channel_id", flat=True).first()
     if lane is None:
         return None
+    _mark_cards(threads)
+    return lane
+
+
+def _mark_cards(threads) -> None:
+    """One more change the cards do not show yet; a card not in the channel (not posted yet, or
+    lost) keeps its moment, and is posted with the latest state."""
     threads.update(
         card_changes=F("card_changes") + 1,
         card_dirty_at=Case(
@@ -166,7 +173,6 @@ def _card_mark(proposal_id: int) -> str | None:
             default=Coalesce(F("card_dirty_at"), Value(timezone.now())),
         ),
     )
-    return lane
 
 
 def _record_once(dedupe_key: str, **kwargs) -> bool:
@@ -396,7 +402,8 @@ def meetup_event_record(
     rows commit or roll back with the change; pending emails are published after commit. The
     caller chooses the recipients (active members); the actor never hears of their own change.
 
-    Meetups have no thread of their own in Slack yet: nothing is posted there.
+    Nothing of it is posted in Slack: a community meetup's card there shows its counts, time and
+    status (meetup_card_changed).
     """
     now = timezone.now()
     payload = dict(payload)
@@ -433,3 +440,32 @@ def meetup_event_record(
         [(row.pk, row.not_before) for row in rows if row.status == DeliveryStatus.PENDING]
     )
     return event
+
+
+def meetup_card_changed(*, meetup, announce: bool) -> str | None:
+    """A change a meetup's Slack card shows (its counts, time, place, status), counted in the
+    change's own transaction, so the two commit together; the channel's sender edits the card in
+    place after commit, several changes within the coalescing window making one chat.update with
+    the latest state. Returns the card's lane (None: the meetup has no card).
+
+    A meetup without a card gets one when `announce` says so (the whole community may see it and
+    it is open for answers): a card not in the channel yet, which the community channel's sender
+    posts from the latest state (as it posts a card deleted in Slack again). The caller holds the
+    meetup's row lock (or has just created it), so a meetup never gets two.
+    """
+    if not settings.SLACK_BOT_TOKEN:
+        return None
+    threads = SlackThread.objects.filter(meetup_id=meetup.pk)
+    lane = threads.values_list("channel_id", flat=True).first()
+    if lane is not None:
+        _mark_cards(threads)
+    elif announce and settings.SLACK_CHANNEL_ID:
+        now = timezone.now()
+        lane = settings.SLACK_CHANNEL_ID
+        SlackThread.objects.create(
+            meetup=meetup, channel_id=lane, card_changes=1, card_dirty_at=now, created_at=now
+        )
+    else:
+        return None
+    publish.relay_after_commit(lane)
+    return lane
