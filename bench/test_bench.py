@@ -7,12 +7,14 @@ import pytest
 from django.core.management import call_command
 
 from bench import board, pages, writes
+from bench import insight as insight_bench
 from bench.__main__ import bench_database_url, discover
 from bench.changes import Changer, shown_proposals
 from bench.harness import Context
 from members.models import User
 from proposals import services
-from proposals.models import Proposal
+from proposals.choices import Status
+from proposals.models import Proposal, TransitionLog
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +168,49 @@ def test_the_write_table_judges_four_clients_against_one():
     assert row_four[5:9] == ["3.80×", "PASS", "2.00×", "PASS"]
     slow = writes.Tally(latencies=[100.0] * 150, seconds=1.0)
     assert writes.rows({1: one, 4: slow})[1][5:9] == ["1.50×", "MISS", "10.00×", "MISS"]
+
+
+def _stages() -> dict[int, tuple]:
+    return {
+        pk: row for pk, *row in Proposal.objects.values_list("pk", "status", "status_changed_at")
+    }
+
+
+def test_the_insight_benchmark_adds_true_histories_and_measures_the_page_after_a_change(
+    settings, capsys
+):
+    settings.ROOT_URLCONF = "bench.urls"
+    context = _context()
+    before = _stages()
+
+    for scale in insight_bench.SCALES:
+        context.scale = scale
+        insight_bench.run(context)
+    insight_bench.report(context)
+
+    assert TransitionLog.objects.count() >= insight_bench.TRANSITIONS_PER_PROPOSAL * len(before)
+    # Every log still leads from idea to its proposal's stage, whose last move is unchanged (the
+    # changes before each request are cheers and comments: they move only the last activity).
+    assert _stages() == before
+    moves: dict[int, list[tuple[str, str]]] = {}
+    for pk, source, target in TransitionLog.objects.order_by(
+        "proposal_id", "created_at", "pk"
+    ).values_list("proposal_id", "from_status", "to_status"):
+        moves.setdefault(pk, []).append((source, target))
+    for pk, (status, _changed) in before.items():
+        stage = Status.IDEA
+        for source, target in moves.get(pk, []):
+            assert source == stage, pk
+            stage = target
+        assert stage == status, pk
+    for measure in insight_bench.MEASURES:
+        for scale in insight_bench.SCALES:
+            timing = context.results[(measure.name, scale)]
+            assert timing.status_code == 200
+            assert timing.response_bytes > 0
+            assert timing.changed
+            assert timing.viewers == 2
+            assert len(timing.floor_samples) == len(timing.samples) == 2
+    table = capsys.readouterr().out
+    assert "not measured" not in table
+    assert "transitions" in table

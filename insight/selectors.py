@@ -1,8 +1,10 @@
 """Every figure of the insight page and API, from one selector (`community_insight`).
 
 The figures are counts and durations, never names: the page helps organisers see where ideas
-stall and who waits for an answer without ranking or blaming anyone. Each figure is read with one
-query (seven in all, whatever the number of proposals), then put together in Python.
+stall and who waits for an answer without ranking or blaming anyone. The database does the
+counting (aggregates over indexed columns, moments as whole microseconds rather than datetimes);
+only the period's moves come back row by row, as plain numbers, for the medians and the weekly
+flow. Nine queries, whatever the number of proposals.
 
 Periods are whole days in the community's time zone, [start, end): `end` is the first day not
 included. Weeks run from `start` in steps of seven days; months are calendar months.
@@ -11,11 +13,22 @@ included. Weeks run from `start` in steps of seven days; months are calendar mon
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from itertools import pairwise
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Func,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from proposals.choices import ACTIVE_STATUSES, PROPOSER_ROLE, MembershipStatus, Status
@@ -135,17 +148,6 @@ def _local_date(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
-def _quantile(values: list[float], q: float) -> float | None:
-    """Linear interpolation between the closest ranks (numpy's default; q=0.5 is the median)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
@@ -170,76 +172,206 @@ def _months(period: Period) -> list[date]:
     return months
 
 
-def _timelines(period: Period, end: datetime) -> dict[int, list[tuple[datetime, str]]]:
-    """Each proposal created before the end: its stages with the moment it entered each (idea at
-    its creation, then every logged move before the end). Two queries."""
-    proposals = _themed(Proposal.objects.filter(created_at__lt=end), period.theme)
-    timelines = {
-        pk: [(created, Status.IDEA)] for pk, created in proposals.values_list("pk", "created_at")
-    }
-    moves = (
-        _themed(TransitionLog.objects.filter(created_at__lt=end), period.theme, "proposal_id")
-        .order_by("created_at", "pk")
-        .values_list("proposal_id", "created_at", "to_status")
-    )
-    for proposal_id, moment, status in moves:
-        if proposal_id in timelines:  # a move logged before the proposal's own creation is noise
-            timelines[proposal_id].append((moment, status))
-    return timelines
+class _Microseconds(Func):
+    """A moment as whole microseconds since 1970: an exact integer the database can subtract and
+    compare, and Python read without turning each row into a datetime (on SQLite that took most
+    of the page's time)."""
+
+    arity = 1
+    output_field = BigIntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL: numeric, exact
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(EXTRACT(EPOCH FROM {sql}) * 1000000 AS BIGINT)", params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Django keeps datetimes on SQLite as UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]": whole
+        # seconds, then the microseconds if any. unixepoch() (SQLite 3.38) is twice as quick.
+        sql, params = compiler.compile(self.source_expressions[0])
+        seconds = (
+            f"unixepoch({sql})"
+            if connection.Database.sqlite_version_info >= (3, 38)
+            else f"CAST(strftime('%%s', {sql}) AS INTEGER)"
+        )
+        return (
+            f"({seconds} * 1000000 + CAST(substr({sql}, 21, 6) AS INTEGER))",
+            (*params, *params),
+        )
 
 
-def _conversion(cohort: list[list[tuple[datetime, str]]]) -> list[StageConversion]:
-    furthest = [max(_RANK.get(status, 0) for _moment, status in timeline) for timeline in cohort]
-    total = len(cohort)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _us(moment: datetime) -> int:
+    """The same integer as _Microseconds, in Python."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _as_days(us: int) -> float:
+    """As (left - entered).total_seconds() / 86400 gives it, to the last bit."""
+    return us / 10**6 / 86_400
+
+
+def _as_hours(us: int) -> float:
+    return us / 10**6 / 3_600
+
+
+def _quantiles(values: list[int], convert) -> tuple[float | None, float | None]:
+    """The median and 75th percentile of whole microseconds, converted before interpolating (so
+    the figures are those of the converted values, sorted)."""
+    if not values:
+        return None, None
+    values.sort()
     result = []
-    for stage in FUNNEL:
-        count = sum(1 for rank in furthest if rank >= _RANK[stage])
+    for q in (0.5, 0.75):
+        position = (len(values) - 1) * q
+        low = int(position)
+        high = min(low + 1, len(values) - 1)
+        below, above = convert(values[low]), convert(values[high])
+        result.append(below + (above - below) * (position - low))
+    return result[0], result[1]
+
+
+def _moves(period: Period, end: datetime) -> QuerySet:
+    """The logged moves of the proposals created before the end, of the period's theme."""
+    return _themed(
+        TransitionLog.objects.filter(proposal__created_at__lt=end), period.theme, "proposal_id"
+    )
+
+
+def _cohort(period: Period, start: datetime, end: datetime) -> QuerySet:
+    return _themed(Proposal.objects.filter(created_at__gte=start, created_at__lt=end), period.theme)
+
+
+def _ideas_and_conversion(
+    period: Period, start: datetime, end: datetime, week_of: list[datetime]
+) -> tuple[list[int], list[StageConversion]]:
+    """New ideas per week, and how far they got by the end (the furthest stage a move before the
+    end led to): one GROUP BY over the period's proposals, by week and furthest stage."""
+    rank = Case(
+        *(When(to_status=stage, then=Value(rank)) for stage, rank in _RANK.items()),
+        default=Value(0),
+    )
+    furthest = (
+        TransitionLog.objects.filter(proposal_id=OuterRef("pk"), created_at__lt=end)
+        .annotate(rank=rank)
+        .order_by("-rank")
+        .values("rank")[:1]
+    )
+    rows = (
+        _cohort(period, start, end)
+        .order_by()
+        .annotate(
+            week=_bucket("created_at", week_of[1:]),
+            furthest=Coalesce(Subquery(furthest), Value(0)),
+        )
+        .values_list("week", "furthest")
+        .annotate(count=Count("pk"))
+    )
+    per_week, reached = [0] * len(week_of), [0] * len(FUNNEL)
+    for week, furthest_rank, count in rows:
+        per_week[week] += count
+        reached[furthest_rank] += count
+    total = sum(per_week)
+    conversion = []
+    for rank, stage in enumerate(FUNNEL):
+        count = sum(reached[rank:])
         percent = round(100 * count / total, 1) if total else 0.0
-        result.append(StageConversion(stage=stage, count=count, percent=percent))
+        conversion.append(StageConversion(stage=stage, count=count, percent=percent))
+    return per_week, conversion
+
+
+def _stays(period: Period, start: datetime, end: datetime) -> list[tuple[str, str, int, int]]:
+    """Every move in the period: (the stage it left, the stage it led to, when, and when that
+    stage was entered), moments in microseconds. The stage left is the log's `from_status` (the
+    proposal's row was locked when it was written, so it is the previous move's `to_status`); it
+    was entered at the previous move (by time, then id: an earlier row at the same moment, else
+    the latest before), or at the proposal's creation. One query, two index lookups per move."""
+    same_moment = TransitionLog.objects.filter(
+        proposal_id=OuterRef("proposal_id"),
+        created_at=OuterRef("created_at"),
+        pk__lt=OuterRef("pk"),
+    )
+    before = TransitionLog.objects.filter(
+        proposal_id=OuterRef("proposal_id"), created_at__lt=OuterRef("created_at")
+    ).order_by("-created_at")
+    entered = Coalesce(
+        Subquery(same_moment.annotate(us=_Microseconds("created_at")).values("us")[:1]),
+        Subquery(before.annotate(us=_Microseconds("created_at")).values("us")[:1]),
+        _Microseconds("proposal__created_at"),
+    )
+    return list(
+        _moves(period, end)
+        .filter(created_at__gte=start, created_at__lt=end)
+        .order_by()
+        .annotate(moved_us=_Microseconds("created_at"), entered_us=entered)
+        .values_list("from_status", "to_status", "moved_us", "entered_us")
+    )
+
+
+def _time_in_stage(stays) -> list[StageTime]:
+    durations: dict[str, list[int]] = defaultdict(list)
+    for left, _to, moved, entered in stays:
+        durations[left].append(moved - entered)
+    result = []
+    for stage in ACTIVE_STATUSES:
+        median, p75 = _quantiles(durations[stage], _as_days)
+        result.append(
+            StageTime(
+                stage=stage,
+                stays=len(durations[stage]),
+                median_days=_rounded(median),
+                p75_days=_rounded(p75),
+            )
+        )
     return result
 
 
-def _time_in_stage(timelines, start: datetime, end: datetime) -> list[StageTime]:
-    durations: dict[str, list[float]] = defaultdict(list)
-    for timeline in timelines:
-        for (entered, status), (left, _next) in pairwise(timeline):
-            if start <= left < end:
-                durations[status].append((left - entered).total_seconds() / 86400)
-    return [
-        StageTime(
-            stage=stage,
-            stays=len(durations[stage]),
-            median_days=_rounded(_quantile(durations[stage], 0.5)),
-            p75_days=_rounded(_quantile(durations[stage], 0.75)),
-        )
-        for stage in ACTIVE_STATUSES
-    ]
+def _stages_at_start(period: Period, start: datetime) -> dict[str, int]:
+    """How many proposals were in each stage when the period began: the stage of each one's last
+    move before then, or an idea. One GROUP BY."""
+    last = (
+        TransitionLog.objects.filter(proposal_id=OuterRef("pk"), created_at__lt=start)
+        .order_by("-created_at", "-pk")
+        .values("to_status")[:1]
+    )
+    rows = (
+        _themed(Proposal.objects.filter(created_at__lt=start), period.theme)
+        .annotate(stage=Coalesce(Subquery(last), Value(Status.IDEA.value)))
+        .order_by()
+        .values_list("stage")
+        .annotate(count=Count("pk"))
+    )
+    return dict(rows)
 
 
-def _flow(timelines, week_starts: list[date], period: Period) -> list[FlowPoint]:
+def _flow(
+    week_starts: list[date],
+    period: Period,
+    at_start: dict[str, int],
+    ideas: list[int],
+    stays,
+) -> list[FlowPoint]:
+    """Proposals per stage at each week's end (the first moment after it): those of the period's
+    start, then each week's changes — its new ideas, and each move from one stage to another. A
+    stage entered at t and left at t' holds the proposal at every week end W with t < W <= t'."""
     ends = [_midnight(min(week + timedelta(days=7), period.end)) for week in week_starts]
-    # counts[stage][k]: proposals in `stage` at ends[k]. A stage entered at t and left at t' holds
-    # the proposal at every week end W with t < W <= t'.
-    deltas = {stage: [0] * (len(ends) + 1) for stage in FLOW_STAGES}
-    for timeline in timelines:
-        for index, (entered, status) in enumerate(timeline):
-            first = bisect_right(ends, entered)
-            stop = (
-                bisect_right(ends, timeline[index + 1][0])
-                if index + 1 < len(timeline)
-                else len(ends)
-            )
-            if first < stop:
-                deltas[status][first] += 1
-                deltas[status][stop] -= 1
+    ends_us = [_us(moment) for moment in ends]
+    deltas = [dict.fromkeys(FLOW_STAGES, 0) for _week in week_starts]
+    for week, count in enumerate(ideas):
+        deltas[week][Status.IDEA] += count
+    for left, to, moved, _entered in stays:
+        week = deltas[bisect_right(ends_us, moved)]
+        week[left] -= 1
+        week[to] += 1
+    running = {stage: at_start.get(stage, 0) for stage in FLOW_STAGES}
     points = []
-    running = dict.fromkeys(FLOW_STAGES, 0)
-    for k, week in enumerate(week_starts):
+    for k, week_start in enumerate(week_starts):
         for stage in FLOW_STAGES:
-            running[stage] += deltas[stage][k]
+            running[stage] += deltas[k][stage]
         points.append(
             FlowPoint(
-                week_start=week,
+                week_start=week_start,
                 at=_local_date(ends[k]),
                 **{str(stage): running[stage] for stage in FLOW_STAGES},
             )
@@ -269,23 +401,31 @@ def _first_response(period: Period, start: datetime, end: datetime) -> FirstResp
             model.objects.filter(proposal_id=OuterRef("pk"), created_at__lt=end)
             .exclude(**{person: OuterRef("proposer_id")})
             .order_by("created_at")
-            .values("created_at")[:1]
+            .annotate(us=_Microseconds("created_at"))
+            .values("us")[:1]
         )
 
-    cohort = _themed(
-        Proposal.objects.filter(created_at__gte=start, created_at__lt=end), period.theme
-    ).annotate(first_comment=first(Comment, "author_id"), first_cheer=first(Cheer, "user_id"))
-    hours, total = [], 0
-    for created, comment, cheer in cohort.values_list("created_at", "first_comment", "first_cheer"):
+    cohort = (
+        _cohort(period, start, end)
+        .order_by()
+        .annotate(
+            created_us=_Microseconds("created_at"),
+            comment_us=first(Comment, "author_id"),
+            cheer_us=first(Cheer, "user_id"),
+        )
+    )
+    waits, total = [], 0
+    for created, comment, cheer in cohort.values_list("created_us", "comment_us", "cheer_us"):
         total += 1
         answers = [moment for moment in (comment, cheer) if moment is not None]
         if answers:
-            hours.append((min(answers) - created).total_seconds() / 3600)
+            waits.append(min(answers) - created)
+    median, _p75 = _quantiles(waits, _as_hours)
     return FirstResponse(
         proposals=total,
-        answered=len(hours),
-        unanswered=total - len(hours),
-        median_hours=_rounded(_quantile(hours, 0.5)),
+        answered=len(waits),
+        unanswered=total - len(waits),
+        median_hours=_rounded(median),
     )
 
 
@@ -326,10 +466,29 @@ def _first_time_joiners(period: Period, start: datetime, end: datetime) -> list[
     return [_local_date(moment) for moment in firsts]
 
 
-def _active_members(period: Period, start: datetime, end: datetime) -> list[tuple[int, date]]:
-    """(person, month) for everyone who wrote a comment, cheered, proposed, asked to join or moved
-    a proposal in the period: one UNION query, each person once per month."""
-    zone = timezone.get_current_timezone()
+def _bucket(field: str, bounds: list[datetime]) -> Case | Value:
+    """Which of len(bounds) + 1 buckets a moment falls in: 0 before bounds[0], k from bounds[k-1]
+    on. A binary tree of comparisons (a few per row, whatever the number of buckets), which the
+    database evaluates without converting the moment."""
+
+    def tree(low: int, high: int) -> Case | Value:
+        if low == high:
+            return Value(low)
+        middle = (low + high + 1) // 2
+        return Case(
+            When(**{f"{field}__lt": bounds[middle - 1]}, then=tree(low, middle - 1)),
+            default=tree(middle, high),
+        )
+
+    return tree(0, len(bounds))
+
+
+def _active_members(
+    period: Period, start: datetime, end: datetime, months: list[date]
+) -> list[tuple[int, int]]:
+    """(person, month's index) for everyone who wrote a comment, cheered, proposed, asked to
+    join or moved a proposal in the period: one UNION query, each person once per month."""
+    month = _bucket("created_at", [_midnight(first) for first in months[1:]])
 
     def acts(queryset: QuerySet, person: str, relation: str):
         return (
@@ -338,7 +497,7 @@ def _active_members(period: Period, start: datetime, end: datetime) -> list[tupl
             )
             .filter(**{f"{person}__isnull": False})
             .order_by()
-            .annotate(month=TruncMonth("created_at", tzinfo=zone))
+            .annotate(month=month)
             .values_list(person, "month")
         )
 
@@ -348,43 +507,34 @@ def _active_members(period: Period, start: datetime, end: datetime) -> list[tupl
         acts(Membership.objects.exclude(role=PROPOSER_ROLE), "user_id", "proposal_id"),
         acts(TransitionLog.objects.all(), "actor_id", "proposal_id"),
     )
-    return [(person, _month_start(month)) for person, month in union]
-
-
-def _month_start(month) -> date:
-    if isinstance(month, datetime):
-        return timezone.localtime(month, timezone.get_current_timezone()).date().replace(day=1)
-    return month.replace(day=1)
+    return list(union)
 
 
 def community_insight(*, period: Period, now: datetime | None = None) -> Insight:
-    """Every figure of the insight page and API for `period` (and its theme), in seven queries."""
+    """Every figure of the insight page and API for `period` (and its theme), in nine queries
+    whatever the number of proposals: the counting is done by the database, and only the moves
+    of the period come back, as plain numbers."""
     now = now or timezone.now()
     start, end = _midnight(period.start), _midnight(period.end)
     week_starts = _week_starts(period)
-    timelines = _timelines(period, end)
-
-    created = [timeline[0][0] for timeline in timelines.values() if timeline[0][0] >= start]
-    week_of = [_midnight(week) for week in week_starts]
-    per_week = [0] * len(week_starts)
-    for moment in created:
-        per_week[bisect_right(week_of, moment) - 1] += 1
-    cohort = [timeline for timeline in timelines.values() if timeline[0][0] >= start]
-
+    ideas, conversion = _ideas_and_conversion(
+        period, start, end, [_midnight(week) for week in week_starts]
+    )
+    stays = _stays(period, start, end)
     months = _months(period)
     active = defaultdict(set)
-    for person, month in _active_members(period, start, end):
-        active[month].add(person)
+    for person, month in _active_members(period, start, end, months):
+        active[months[month]].add(person)
     return Insight(
         period=period,
         now=now,
         ideas_per_week=[
             WeekCount(week_start=week, count=count)
-            for week, count in zip(week_starts, per_week, strict=True)
+            for week, count in zip(week_starts, ideas, strict=True)
         ],
-        conversion=_conversion(cohort),
-        time_in_stage=_time_in_stage(timelines.values(), start, end),
-        flow=_flow(timelines.values(), week_starts, period),
+        conversion=conversion,
+        time_in_stage=_time_in_stage(stays),
+        flow=_flow(week_starts, period, _stages_at_start(period, start), ideas, stays),
         quiet=_quiet(period, now),
         first_response=_first_response(period, start, end),
         join_requests=_join_requests(period, now),
