@@ -41,6 +41,6 @@ DEFAULT_REMINDER_MINUTES = [24 * 60, 60]
 
 
 # The event kind of "anything you'd like to try?" after a meetup (recorded through
-# workers.services.meetup_event_record; its wording belongs next to the other meetup kinds in
+# workers.services.record_event_for; its wording belongs next to the other meetup kinds in
 # workers.events.MeetupEventKind, under this same value).
 FOLLOW_UP_EVENT = "meetup_follow_up"

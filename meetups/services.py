@@ -260,7 +260,7 @@ def meetup_update(*, meetup: Meetup, by, hosts: Iterable | None = None, **change
         _fill_from_waitlist(locked)
         _slack_card(locked)
         if (locked.starts_at, locked.ends_at) != before:
-            notify.meetup_event_record(
+            notify.record_event_for(
                 kind=MeetupEventKind.MOVED,
                 recipient_ids=selectors.answered_ids(meetup=locked),
                 payload=_payload(locked),
@@ -290,7 +290,7 @@ def meetup_cancel(*, meetup: Meetup, by, note: str = "") -> Meetup:
         locked.save()
         _cards_changed(locked.proposal_id)
         _slack_card(locked)
-        notify.meetup_event_record(
+        notify.record_event_for(
             kind=MeetupEventKind.CANCELLED,
             recipient_ids=selectors.answered_ids(meetup=locked),
             payload=_payload(locked) | {"note": note},
@@ -334,7 +334,7 @@ def _fill_from_waitlist(meetup: Meetup) -> list[Rsvp]:
         row.status = RsvpStatus.GOING
     _recount(meetup)
     if meetup.status == MeetupStatus.SCHEDULED:
-        notify.meetup_event_record(
+        notify.record_event_for(
             kind=MeetupEventKind.PROMOTED,
             recipient_ids={row.user_id for row in promoted},
             payload=_payload(meetup),
@@ -486,7 +486,7 @@ def _remind(meetup: Meetup, minutes: int) -> int:
                     minutes_before=minutes,
                     starts_at=meetup.starts_at,
                 )
-                notify.meetup_event_record(
+                notify.record_event_for(
                     kind=MeetupEventKind.REMINDER,
                     recipient_ids={user_id},
                     payload=_payload(meetup) | {"minutes_before": minutes},
@@ -543,7 +543,7 @@ def _follow_up(pk: int, *, now: datetime) -> bool:
     _slack_card(locked)  # over: its card closes its answers
     recipients = selectors.attendee_ids(meetup=locked)
     if recipients:
-        notify.meetup_event_record(
+        notify.record_event_for(
             kind=FOLLOW_UP_EVENT,
             recipient_ids=recipients,
             payload=_payload(locked)

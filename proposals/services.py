@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from members.selectors import can_see_profile
 from workers import services as notify
 from workers.events import InvitationEventKind, excerpt
-from workers.models import Event
 
 from . import permissions
 from .choices import PROPOSER_ROLE, MembershipStatus, Status
@@ -602,18 +601,15 @@ def invitation_create(
             raise ActionConflict(
                 _("%(name)s already has an invitation to it.") % {"name": invitee.public_name}
             ) from None
-        # record_event's audiences never address the person an event is about unless it is an
-        # answer to them, so the invitee is named as the one recipient (in the app, and by email
-        # at once) through the meetups' recorder; the event is then tied to the proposal, so its
-        # link opens the proposal's page. A workers change should replace this (see issue 13).
-        event = notify.meetup_event_record(
+        # Addressed to the invitee by name (a kind's audience never includes whom it is about);
+        # the notification links to the invitation's page.
+        notify.record_event_for(
             kind=InvitationEventKind.INVITED,
             recipient_ids={invitee.pk},
             actor=by,
-            payload=_invitation_payload(invitation)
-            | {"title": locked.title, "proposal_id": locked.pk},
+            proposal=locked,
+            payload=_invitation_payload(invitation),
         )
-        Event.objects.filter(pk=event.pk).update(proposal=locked)
     return invitation
 
 

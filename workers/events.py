@@ -23,6 +23,16 @@ class EventKind(models.TextChoices):
     NUDGE = "nudge", _("Quiet proposal")
     WEEKLY_DIGEST = "weekly_digest", _("Weekly channel digest")
     DELIVERY_FAILED = "delivery_failed", _("Message not delivered")
+    # Invitations to a team (issue 13), recorded by proposals.services.
+    INVITED = "invited", _("Invitation to a team")
+    INVITATION_DECLINED = "invitation_declined", _("Invitation answered “not now”")
+    INVITATION_EXPIRED = "invitation_expired", _("Invitation expired")
+    # Meetups (issue 14), recorded by meetups.services through record_event_for.
+    MEETUP_PROMOTED = "meetup_promoted", _("A place opened up at a meetup")
+    MEETUP_CANCELLED = "meetup_cancelled", _("Meetup cancelled")
+    MEETUP_MOVED = "meetup_moved", _("Meetup moved")
+    MEETUP_REMINDER = "meetup_reminder", _("Meetup reminder")
+    MEETUP_FOLLOW_UP = "meetup_follow_up", _("After a meetup")
 
 
 class Channel(models.TextChoices):
@@ -48,6 +58,15 @@ EMAIL_DEFAULTS: dict[str, str] = {
     EventKind.CHEERED: EmailMode.DIGEST,
     EventKind.JOIN_REMINDER: EmailMode.DIGEST,
     EventKind.NUDGE: EmailMode.DIGEST,
+    EventKind.INVITED: EmailMode.IMMEDIATELY,
+    EventKind.INVITATION_DECLINED: EmailMode.DIGEST,
+    EventKind.INVITATION_EXPIRED: EmailMode.DIGEST,
+    # A meetup's news is about a date: it comes at once unless the member chooses otherwise.
+    EventKind.MEETUP_PROMOTED: EmailMode.IMMEDIATELY,
+    EventKind.MEETUP_CANCELLED: EmailMode.IMMEDIATELY,
+    EventKind.MEETUP_MOVED: EmailMode.IMMEDIATELY,
+    EventKind.MEETUP_REMINDER: EmailMode.IMMEDIATELY,
+    EventKind.MEETUP_FOLLOW_UP: EmailMode.DIGEST,
 }
 
 # Kinds posted as a reply in the proposal's Slack thread. A declined request stays private.
@@ -171,17 +190,16 @@ def headline(kind: str, payload: dict) -> str:
     return names["title"]
 
 
-class InvitationEventKind(models.TextChoices):
-    """Invitations to a team (issue 13), recorded by proposals.services. Kept apart from
-    EventKind like MeetupEventKind (adding them there is a migration of the workers' models), so
-    they have no email preference and no Slack post yet. The invitation reaches the invitee in
-    the app and by email at once (through meetup_event_record, which names its recipients);
-    "not now" and an end reach the proposer in the app (record_event). An accepted invitation is
-    an EventKind.JOIN_ACCEPTED, like an accepted request."""
+class InvitationEventKind:
+    """The invitations' kinds by their short names (EventKind values). "not now" and an end reach
+    the proposer (record_event); the invitation itself is addressed to the invitee by name
+    (record_event_for). An accepted invitation is an EventKind.JOIN_ACCEPTED, like an accepted
+    request."""
 
-    INVITED = "invited", _("Invitation to a team")
-    DECLINED = "invitation_declined", _("Invitation answered “not now”")
-    EXPIRED = "invitation_expired", _("Invitation expired")
+    INVITED = EventKind.INVITED
+    DECLINED = EventKind.INVITATION_DECLINED
+    EXPIRED = EventKind.INVITATION_EXPIRED
+    values = (INVITED, DECLINED, EXPIRED)
 
 
 AUDIENCE |= {
@@ -214,16 +232,16 @@ def invitation_headline(kind: str, payload: dict) -> str:
     return names["title"]
 
 
-class MeetupEventKind(models.TextChoices):
-    """What meetups tell people (meetups.services records these through
-    workers.services.meetup_event_record, to the people each concerns). Kept apart from EventKind
-    for now: adding them there changes Event.kind's choices, a migration of the workers' models."""
+class MeetupEventKind:
+    """The meetups' kinds by their short names (EventKind values), each addressed by
+    meetups.services to the people it concerns (workers.services.record_event_for)."""
 
-    PROMOTED = "meetup_promoted", _("A place opened up at a meetup")
-    CANCELLED = "meetup_cancelled", _("Meetup cancelled")
-    MOVED = "meetup_moved", _("Meetup moved")
-    REMINDER = "meetup_reminder", _("Meetup reminder")
-    FOLLOW_UP = "meetup_follow_up", _("After a meetup")
+    PROMOTED = EventKind.MEETUP_PROMOTED
+    CANCELLED = EventKind.MEETUP_CANCELLED
+    MOVED = EventKind.MEETUP_MOVED
+    REMINDER = EventKind.MEETUP_REMINDER
+    FOLLOW_UP = EventKind.MEETUP_FOLLOW_UP
+    values = (PROMOTED, CANCELLED, MOVED, REMINDER, FOLLOW_UP)
 
 
 def _meetup_when(value: str) -> str:

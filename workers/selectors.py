@@ -177,6 +177,8 @@ def notification_path(*, kind: str, proposal_id: int | None, payload: dict) -> s
         ):
             return path
         return ""
+    if kind == EventKind.INVITED and isinstance(payload.get("invitation_id"), int):
+        return reverse("proposals:invitation", args=[payload["invitation_id"]])
     if proposal_id is None:
         return ""
     path = reverse("proposals:detail", args=[proposal_id])

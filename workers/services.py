@@ -389,31 +389,38 @@ def email_preferences_set(*, user, modes: dict[str, str]) -> None:
 # --- meetups: events addressed to the people they concern ----------------------------------------
 
 
-def meetup_event_record(
+def record_event_for(
     *,
     kind: str,
     recipient_ids: set[int],
     payload: dict,
     actor=None,
+    proposal=None,
     dedupe_key: str = "",
 ) -> Event:
-    """A meetup's news (a place opened up, cancelled, moved, a reminder) to the people it concerns:
-    in the app, and by email at once. meetups.services calls it inside its transaction, so the
-    rows commit or roll back with the change; pending emails are published after commit. The
-    caller chooses the recipients (active members); the actor never hears of their own change.
-
-    Nothing of it is posted in Slack: a community meetup's card there shows its counts, time and
-    status (meetup_card_changed).
+    """An event addressed to the people the caller names, rather than to a kind's audience: a
+    meetup's news (a place opened up, cancelled, moved, a reminder) to those who answered, an
+    invitation to the invitee. In the app, and by email as each of them chose (EMAIL_DEFAULTS).
+    Called inside the caller's transaction, so the rows commit or roll back with the change;
+    pending emails are published after commit. The actor never hears of their own change.
     """
     now = timezone.now()
     payload = dict(payload)
     if actor is not None:
         payload.setdefault("actor_name", _name(actor))
+    if proposal is not None:
+        payload.setdefault("title", proposal.title)
+        payload.setdefault("proposal_id", proposal.pk)
     event = Event.objects.create(
-        kind=kind, actor=actor, payload=payload, dedupe_key=dedupe_key, created_at=now
+        kind=kind,
+        proposal=proposal,
+        actor=actor,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        created_at=now,
     )
     recipients = sorted(set(recipient_ids) - {getattr(actor, "pk", None)})
-    common = {"event": event, "created_at": now, "updated_at": now}
+    common = {"event": event, "proposal": proposal, "created_at": now, "updated_at": now}
     rows = [
         Delivery(
             channel=Channel.INAPP,
@@ -433,7 +440,11 @@ def meetup_event_record(
             lane=lanes.EMAIL,
             **common,
         )
-        for user_id in recipients
+        # As each member chose on their email settings (the daily digest reads the in-app rows).
+        for user_id, mode in sorted(
+            selectors.email_modes(user_ids=set(recipients), kind=kind).items()
+        )
+        if mode == EmailMode.IMMEDIATELY
     ]
     Delivery.objects.bulk_create(rows, batch_size=1000)
     publish.deliveries_after_commit(

@@ -88,15 +88,21 @@ def test_the_people_who_came_are_asked_once_however_often_beat_runs(people):
     assert Event.objects.filter(kind=FOLLOW_UP_EVENT).count() == 1
     meetup.refresh_from_db()
     assert meetup.follow_up_sent_at == ENDS + timedelta(hours=1)
-    # Every one of them also by email (through the outbox, after commit).
-    assert (
-        set(
-            Delivery.objects.filter(event__kind=FOLLOW_UP_EVENT, channel="email").values_list(
-                "recipient_id", flat=True
-            )
-        )
-        == asked()
+    # No email of its own: by default it comes in the daily digest, gently (EMAIL_DEFAULTS).
+    assert not Delivery.objects.filter(event__kind=FOLLOW_UP_EVENT, channel="email").exists()
+
+
+def test_a_member_who_wants_it_at_once_gets_the_follow_up_by_email(people):
+    from workers.events import EmailMode
+    from workers.models import EmailPreference
+
+    EmailPreference.objects.create(
+        user=people["going"], kind=FOLLOW_UP_EVENT, mode=EmailMode.IMMEDIATELY
     )
+    with time_machine.travel(ENDS + timedelta(hours=1), tick=False):
+        services.meetup_follow_ups_send()
+    emailed = Delivery.objects.filter(event__kind=FOLLOW_UP_EVENT, channel="email")
+    assert set(emailed.values_list("recipient_id", flat=True)) == {people["going"].pk}
 
 
 def test_the_link_opens_the_proposal_form_with_the_meetups_themes(people):

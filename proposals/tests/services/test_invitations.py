@@ -60,8 +60,9 @@ def test_an_invitation_waits_14_days_and_reaches_the_invitee(proposal, invitee):
     email = Delivery.objects.get(event__kind=InvitationEventKind.INVITED, channel="email")
     assert email.recipient_id == invitee.pk
     event = email.event
+    assert event.proposal_id == proposal.pk  # the proposal's history has it
     link = notification_path(kind=event.kind, proposal_id=event.proposal_id, payload=event.payload)
-    assert link == proposal.get_absolute_url()
+    assert link == f"/invitations/{invitation.pk}/"  # where the invitee answers it
 
 
 def test_the_setting_changes_how_long_it_waits(proposal, invitee, settings):
@@ -204,3 +205,16 @@ def test_an_invitation_past_its_time_cannot_be_accepted_before_the_sweep(proposa
     with pytest.raises(ActionConflict, match="ended"):
         services.invitation_accept(invitation=invitation, by=invitee)
     assert not Membership.objects.filter(proposal=proposal, user=invitee).exists()
+
+
+def test_a_member_who_turned_invitation_emails_off_hears_of_it_in_the_app_only(proposal):
+    from workers.events import EmailMode
+    from workers.models import EmailPreference
+
+    invitee = UserFactory()
+    EmailPreference.objects.create(
+        user=invitee, kind=InvitationEventKind.INVITED, mode=EmailMode.OFF
+    )
+    invite(proposal, invitee)
+    assert heard(InvitationEventKind.INVITED) == {invitee.pk}
+    assert not Delivery.objects.filter(event__kind=InvitationEventKind.INVITED, channel="email")
