@@ -6,6 +6,8 @@ What it measures (issue 9: no cache to hide behind)
                         after a real change through the services, three viewers in turn, next to
                         a trivial view measured alternately in the same run; the board also under
                         gunicorn, and the unchanged polls (304).
+    insight.py          the organisers' insight page at 10,000 proposals and 100,000 moves,
+                        after a change, next to the floor (two periods).
     writes.py           writes per second on PostgreSQL with 1 and 4 clients on different
                         proposals (skipped on SQLite).
     workers.py          notifications: commit → Slack latency, a burst at Slack's pace, fan-out.
