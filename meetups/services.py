@@ -4,6 +4,7 @@ writes, and records what people should hear (workers.services, in the same trans
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -342,11 +343,12 @@ def _fill_from_waitlist(meetup: Meetup) -> list[Rsvp]:
     return promoted
 
 
-def meetup_answer(*, meetup: Meetup, user, answer: str, remind: bool = False) -> Rsvp:
+def meetup_answer(*, meetup: Meetup, user, answer: str, remind: bool | None = False) -> Rsvp:
     """Going, maybe or can't. "Going" to a full meetup puts the person on the waiting list (in the
     order people asked); when someone going changes their mind, the first waiting moves up.
     People going hear the reminders; with "maybe", `remind` says whether they want them too (each
-    "maybe" answer says it again; other answers clear it).
+    "maybe" answer from the web form says it again; None, e.g. a button in Slack, keeps what they
+    chose before; other answers clear it).
 
     The meetup's row is locked for the whole answer, so the number going never passes the
     capacity however many answer at once."""
@@ -367,6 +369,8 @@ def meetup_answer(*, meetup: Meetup, user, answer: str, remind: bool = False) ->
         counts = (locked.going_count, locked.waitlist_count, locked.maybe_count)
         rsvp = Rsvp.objects.filter(meetup=locked, user=user).first()
         was_going = rsvp is not None and rsvp.status == RsvpStatus.GOING
+        if remind is None:  # no say in it (a Slack button): what they chose before stands
+            remind = rsvp is not None and rsvp.remind_if_maybe
         remind_if_maybe = answer == Answer.MAYBE and bool(remind)
         if (
             answer == Answer.GOING
@@ -432,7 +436,10 @@ def meetup_mark_attendance(*, meetup: Meetup, by, user_id: int, attended: bool |
 def meetup_feed_renew(*, user) -> CalendarFeed:
     """A new private calendar address; the previous one stops working."""
     with transaction.atomic():
-        CalendarFeed.objects.select_for_update().filter(user=user, revoked_at__isnull=True).update(
+        # The member's row, locked: two clicks at once (two tabs) make one address after the
+        # other, never two live ones (a first address has no earlier row to lock).
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
         return CalendarFeed.objects.create(user=user, token=CalendarFeed.new_token())

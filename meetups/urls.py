@@ -18,6 +18,6 @@ urlpatterns = [
     path("calendars/", calendars.calendars_page, name="calendars"),
     path("calendars/renew/", calendars.feed_renew, name="feed_renew"),
     path("calendars/revoke/", calendars.feed_revoke, name="feed_revoke"),
-    path("feeds/community.ics", calendars.community_feed, name="community_feed"),
+    path("feeds/<str:token>/community.ics", calendars.community_feed, name="community_feed"),
     path("feeds/<str:token>.ics", calendars.personal_feed, name="personal_feed"),
 ]

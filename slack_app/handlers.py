@@ -331,7 +331,10 @@ def meetup_answer(member: User, press: ButtonPress) -> Answer:
         return Answer(text=_("That meetup no longer exists."))
     try:
         rsvp = meetup_services.meetup_answer(
-            meetup=meetup, user=member, answer=blocks.MEETUP_ANSWERS[press.action_id]
+            meetup=meetup,
+            user=member,
+            answer=blocks.MEETUP_ANSWERS[press.action_id],
+            remind=None,  # a button has no say in reminders: a "maybe" keeps what they chose
         )
     except (MeetupError, ValidationError) as error:
         message = error.message if isinstance(error, MeetupError) else _error_text(error)

@@ -143,14 +143,27 @@ def test_the_private_feed_needs_its_token_and_a_revoked_one_is_a_404(member_clie
     assert client.get(reverse("meetups:personal_feed", args=[renewed.token])).status_code == 404
 
 
-def test_the_community_feed_lists_community_meetups_without_their_links(client):
+def test_the_community_feed_lists_community_meetups_without_their_links(client, member):
     make_meetup(title="みんなの交流会", online_url="https://zoom.example.org/j/7")
     proposal = make_proposal()
     make_meetup(by=proposal.proposer, proposal=proposal, visibility="team", title="チームの定例")
-    response = client.get(reverse("meetups:community_feed"))
+    feed = services.meetup_feed_renew(user=member)
+    response = client.get(reverse("meetups:community_feed", args=[feed.token]))
     found = events(response)
     assert [str(event["summary"]) for event in found] == ["みんなの交流会"]
     assert b"zoom.example.org" not in response.content
+
+
+def test_the_community_feed_is_for_members_only(client, member):
+    """When and where people meet is the community's: no address outside it opens the feed."""
+    make_meetup(title="みんなの交流会", place="田中さんの家")
+    assert client.get("/meetups/feeds/community.ics").status_code == 404
+    assert client.get(reverse("meetups:community_feed", args=["guess"])).status_code == 404
+    feed = services.meetup_feed_renew(user=member)
+    url = reverse("meetups:community_feed", args=[feed.token])
+    assert client.get(url).status_code == 200
+    services.meetup_feed_revoke(user=member)
+    assert client.get(url).status_code == 404
 
 
 def test_the_feed_takes_the_same_number_of_queries_for_many_meetups(

@@ -49,7 +49,12 @@ def calendars_page(request: HttpRequest) -> HttpResponse:
         "feed_url": request.build_absolute_uri(reverse("meetups:personal_feed", args=[feed.token]))
         if feed
         else "",
-        "community_url": request.build_absolute_uri(reverse("meetups:community_feed")),
+        # The community's meetups are for its members too: the same private token opens them.
+        "community_url": request.build_absolute_uri(
+            reverse("meetups:community_feed", args=[feed.token])
+        )
+        if feed
+        else "",
     }
     return render(request, "meetups/calendars.html", context)
 
@@ -98,7 +103,11 @@ def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
-def community_feed(request: HttpRequest) -> HttpResponse:
+def community_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """Every community meetup, for a member's calendar app: opened by their own private address
+    (a calendar app sends no sign-in), so nobody outside the community reads when and where."""
+    if selectors.feed_owner(token=token) is None:
+        raise Http404
     entries = [
         ics.Entry(meetup=meetup, with_description=False) for meetup in selectors.community_feed()
     ]

@@ -263,3 +263,20 @@ def test_the_private_answer_escapes_the_title(
     [answer] = _answers(fake_slack)
     assert "<!channel>" not in answer and "<@U123>" not in answer
     assert "|&lt;!channel&gt; &amp; &lt;@U123&gt; &lt;https://x.example|y&gt;>" in answer
+
+
+def test_maybe_from_the_card_keeps_the_reminders_asked_for_on_the_web(
+    client, slack_member, fake_slack, tasks_run_now, django_capture_on_commit_callbacks
+):
+    meetup = make_meetup()
+    meetups.meetup_answer(meetup=meetup, user=slack_member, answer="maybe", remind=True)
+    relay.run("C0MAIN")
+    card = _card(fake_slack)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(
+            client,
+            "/slack/interactions",
+            _press(fake_slack, "U0AIKO", _button(card, "meetup_maybe")),
+        )
+    rsvp = Rsvp.objects.get(meetup=meetup, user=slack_member)
+    assert rsvp.status == RsvpStatus.MAYBE and rsvp.remind_if_maybe is True
