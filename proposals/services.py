@@ -557,6 +557,15 @@ def invitation_create(
             or not can_see_profile(viewer=by, member=invitee)
         ):
             raise ActionConflict(_("This person can’t be invited to this proposal."))
+        if not invitee.open_to_suggestions:
+            # Their choice on the settings page: no suggestions, and no invitations out of the blue.
+            raise ActionConflict(
+                _(
+                    "%(name)s would rather not be invited just now. They are welcome to ask to "
+                    "join whenever it suits them."
+                )
+                % {"name": invitee.public_name}
+            )
         membership = Membership.objects.filter(proposal=locked, user=invitee).first()
         if membership and membership.status == MembershipStatus.ACCEPTED:
             raise ActionConflict(
@@ -629,7 +638,9 @@ def _lock_open_invitation(invitation: Invitation, by) -> tuple[Proposal, Invitat
 
 def invitation_accept(*, invitation: Invitation, by) -> Membership:
     """Join with the invitation's role, as an accepted member (it counts for the launch guard).
-    The proposal's row is locked first, so two accepts at once make one membership."""
+    The proposal's row is locked first, so two accepts at once make one membership. Like an
+    accepted request, it may fill a role past the places it wanted (the proposer chose whom to
+    ask; the card then shows 2/1)."""
     with transaction.atomic():
         proposal, locked = _lock_open_invitation(invitation, by)
         if not permissions.is_recruiting(proposal):
@@ -686,7 +697,8 @@ def invitations_expire(*, now=None) -> int:
     ended = 0
     with transaction.atomic():
         due = list(
-            Invitation.objects.select_for_update(skip_locked=True)
+            # Only the invitations' own rows: their proposals and people stay free for others' writes.
+            Invitation.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=InvitationStatus.OPEN, expires_at__lte=now)
             .select_related("proposal", "invitee")
             .order_by("expires_at", "pk")[:INVITATIONS_EXPIRED_AT_ONCE]

@@ -218,3 +218,10 @@ def test_a_member_who_turned_invitation_emails_off_hears_of_it_in_the_app_only(p
     invite(proposal, invitee)
     assert heard(InvitationEventKind.INVITED) == {invitee.pk}
     assert not Delivery.objects.filter(event__kind=InvitationEventKind.INVITED, channel="email")
+
+
+def test_someone_who_chose_no_suggestions_is_not_invited_out_of_the_blue(proposal):
+    quiet = UserFactory(open_to_suggestions=False, display_name="しずか")
+    with pytest.raises(ActionConflict, match="would rather not be invited"):
+        invite(proposal, quiet)
+    assert not heard(InvitationEventKind.INVITED)
