@@ -270,11 +270,17 @@ def _post_meetup_card(thread: SlackThread, meetup) -> str:
         # An earlier attempt may have posted the card and crashed before saving its ts.
         ts = meetup_card.find_card(thread=thread, meetup=meetup)
     if ts is None:
+        if not meetup_card.worth_announcing(meetup):
+            raise _NotAnnounced
         outbox.thread_card_posting(thread)
         _sending()
         ts = meetup_card.post_card(channel=thread.channel_id, meetup=meetup)
     outbox.thread_rooted(thread, root_ts=ts, changes=changes)
     return ts
+
+
+class _NotAnnounced(Exception):
+    """A meetup's card that has no reason to appear (cancelled, over, or team-only now)."""
 
 
 def slack_card_update(thread_id: int) -> Step:
@@ -328,6 +334,9 @@ def slack_card_repost(thread_id: int) -> Step:
     try:
         with translation.override(settings.LANGUAGE_CODE):
             post()
+    except _NotAnnounced:
+        outbox.thread_card_given_up(thread, changes=thread.card_changes)
+        return Step("skipped", called=False)
     except SlackRateLimited as limited:
         return Step("paused", pause=limited.retry_after)
     except SlackPermanent as error:

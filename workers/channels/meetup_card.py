@@ -7,6 +7,7 @@ workers.relay's, recording what happened workers.outbox's.
 """
 
 from django.conf import settings
+from django.utils import timezone
 
 from meetups.choices import MeetupKind, MeetupStatus, Visibility
 from meetups.models import Meetup
@@ -44,6 +45,16 @@ def card_data(meetup: Meetup) -> blocks.MeetupCard:
         cancel_note=meetup.cancel_note,
         ended=meetup.has_ended,
         public=meetup.visibility == Visibility.COMMUNITY,
+    )
+
+
+def worth_announcing(meetup: Meetup) -> bool:
+    """A first card (or one deleted in Slack) is posted only for a meetup the whole community may
+    see and still answer: never a "cancelled" or "no longer open" card nobody saw announced."""
+    return (
+        meetup.visibility == Visibility.COMMUNITY
+        and meetup.status == MeetupStatus.SCHEDULED
+        and meetup.ends_at > timezone.now()
     )
 
 

@@ -293,3 +293,15 @@ def test_a_meetup_that_is_over_closes_its_card(fake_slack):
     assert _action_ids(update) == []
     assert "This meetup is over; answers are closed." in _context(update)
     assert Rsvp.objects.get(meetup=meetup).status == RsvpStatus.GOING
+
+
+def test_a_meetup_cancelled_before_its_card_went_out_is_never_announced(fake_slack):
+    """Nobody saw it announced: no "Cancelled" card appears out of nowhere."""
+    meetup = make_meetup(title="読書会")
+    meetups.meetup_cancel(meetup=meetup, by=meetup.created_by, note="雨のため")
+    _relay()
+    _relay()
+
+    assert fake_slack.calls_to("chat.postMessage") == []
+    thread = SlackThread.objects.get(meetup=meetup)
+    assert thread.root_ts == "" and thread.card_dirty_at is None
