@@ -455,12 +455,17 @@ class BoardVersion:
     counts: dict[str, int]  # how many proposals each column holds
 
 
+def _quarter_hour() -> str:
+    now = timezone.localtime()
+    return f"{now:%Y-%m-%d %H}:{now.minute // 15}"
+
+
 def board_version(*, user, filters: BoardFilters) -> BoardVersion:
     """A validator for the rendered board, from one aggregate over the board's own proposals (no
     lock, no shared counter): how many there are and the latest change among them (every service
     write moves `updated_at`), then what else the board depends on: the viewer and their moderator
-    flag (what they may move), their interests when that filter is on, the language, the day
-    ("in this stage for 3 days") and the filters. The same rows give the columns' counts."""
+    flag (what they may move), their interests when that filter is on, the language and time zone,
+    the quarter hour and the filters. The same rows give the columns' counts."""
     # Grouped by stage, so the (status, updated_at) index answers it without reading the table.
     columns = list(
         board_queryset(user=user, filters=filters)
@@ -476,7 +481,10 @@ def board_version(*, user, filters: BoardFilters) -> BoardVersion:
             settings.RELEASE,  # a deploy changes the page around the cards
             repr(list(user.interests or [])) if filters.interests else "",
             translation.get_language() or "",
-            timezone.localdate().isoformat(),
+            # Times on the cards ("in this stage for 3 days", a next meetup's start) are in the
+            # viewer's zone; a meetup that has ended leaves its card within a quarter of an hour.
+            timezone.get_current_timezone_name(),
+            _quarter_hour(),
             repr(sorted(filters.as_params().items())),
         ]
     )

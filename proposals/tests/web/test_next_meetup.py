@@ -78,3 +78,25 @@ def test_the_team_is_offered_to_plan_one_and_others_are_not(client, team):
     for person, offered in ((proposer, True), (helper, True), (UserFactory(), False)):
         client.force_login(person)
         assert (plan in client.get(proposal.get_absolute_url()).content.decode()) is offered
+
+
+def test_the_board_poll_sees_a_meetup_end_and_a_new_time_zone(client, team):
+    import time_machine
+
+    proposal, proposer, _helper = team
+    starts = timezone.now() + timedelta(hours=1)
+    meetup = make_meetup(by=proposer, proposal=proposal, starts_at=starts, hours=1)
+    viewer = UserFactory()
+    client.force_login(viewer)
+    poll = {"HX-Request": "true"}
+    first = client.get("/", headers=poll)
+    assert f"/meetups/{meetup.pk}/" in first.content.decode()
+
+    with time_machine.travel(starts + timedelta(hours=1, minutes=20), tick=False):
+        later = client.get("/", headers=poll | {"If-None-Match": first["ETag"]})
+    assert later.status_code == 200 and f"/meetups/{meetup.pk}/" not in later.content.decode()
+
+    etag = client.get("/", headers=poll)["ETag"]
+    viewer.time_zone = "Europe/Berlin"
+    viewer.save(update_fields=["time_zone"])
+    assert client.get("/", headers=poll | {"If-None-Match": etag}).status_code == 200
