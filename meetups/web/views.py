@@ -17,6 +17,7 @@ from proposals.models import Proposal
 from proposals.web.forms import apply_service_errors
 
 from .. import ics, permissions, selectors, services
+from ..choices import RsvpStatus
 from ..errors import ActionConflict, ActionNotPermitted
 from ..models import Meetup
 from .forms import AnswerForm, AttendanceForm, CancelForm, MeetupForm, MonthForm
@@ -121,11 +122,11 @@ def meetup_answer(request: HttpRequest, pk: int) -> HttpResponse:
         remind=form.cleaned_data["remind"],
     )
     meetup.refresh_from_db()
-    if rsvp.status == "waitlisted":
+    if rsvp.status == RsvpStatus.WAITLISTED:
         notice = _(
             "It is full for now: you are on the waiting list. We will tell you if a place opens up."
         )
-    elif rsvp.status == "going":
+    elif rsvp.status == RsvpStatus.GOING:
         notice = _("See you there!")
     elif rsvp.remind_if_maybe:
         notice = _("Thank you for letting us know. We will remind you before it starts.")
