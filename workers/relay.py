@@ -73,6 +73,11 @@ def _lead() -> timedelta:
     return min(timedelta(seconds=0.2), _interval() / 4)
 
 
+def _longest_slot_wait() -> float:
+    """The longest a run sleeps for the workspace's next slot, well inside its lease."""
+    return settings.WORKERS_RELAY_LEASE_SECONDS / 3
+
+
 def _wait_in_run() -> timedelta:
     """A run waits for its next slot itself when it is this near; later, it re-arms."""
     return max(timedelta(seconds=3), _interval() * 1.5)
@@ -234,6 +239,7 @@ def run(lane: str, *, holder: str | None = None) -> str:
                 slot = outbox.workspace_update(by=now + lead)
                 if slot is not None:
                     if not sender.renew():
+                        outbox.workspace_unused(slot)
                         return "lost its lease"
                     dispatch.pace(slot.at)
                     result = dispatch.slack_card_update(step.update)
@@ -248,6 +254,12 @@ def run(lane: str, *, holder: str | None = None) -> str:
                 if not sender.renew():
                     return "lost its lease"
                 slot = outbox.workspace_write(earliest=sender.posts_open_at)
+                if (slot.at - timezone.now()).total_seconds() > _longest_slot_wait():
+                    # The whole workspace is busy: waiting this long could outlive the lease.
+                    # The slot goes back and the run re-arms itself for when it was due.
+                    outbox.workspace_unused(slot)
+                    again = slot.at
+                    break
                 dispatch.pace(slot.at)
                 kind, target = step.post
                 if kind == "card":

@@ -337,3 +337,21 @@ def test_senders_in_several_processes_each_take_a_slot_of_their_own(settings):
     # Two may leave at once (the burst of one), never three within a gap.
     moments = sorted(slot.at for slot in taken)
     assert all(moments[index + 2] - moments[index] >= gap for index in range(len(moments) - 2))
+
+
+def test_a_sender_never_sleeps_past_its_lease_for_a_busy_workspace(fake_slack, settings, published):
+    """With the workspace's next write slot far off (many busy channels), the run gives the slot
+    back and re-arms itself for then, instead of sleeping with the lane's lease."""
+    settings.WORKERS_RELAY_LEASE_SECONDS = 30
+    make_proposal(title="待つ提案")
+    far = timezone.now() + timedelta(seconds=20)
+    SlackWorkspace.objects.update_or_create(key=outbox.WORKSPACE, defaults={"next_write_at": far})
+    calls = len(fake_slack.calls)
+
+    started = time.monotonic()
+    relay.run(MAIN)
+
+    assert time.monotonic() - started < 5
+    assert len(fake_slack.calls) == calls  # nothing sent yet
+    relays = [p for p in published if p.name == publish.RELAY_CHANNEL and p.args == (MAIN,)]
+    assert relays and relays[-1].eta is not None and relays[-1].eta >= far - timedelta(seconds=1)
