@@ -513,6 +513,29 @@ FOLLOW_UP_AFTER = timedelta(hours=1)
 FOLLOW_UP_WITHIN = timedelta(days=3)
 
 
+# Beat's follow-up job runs every 15 minutes; a meetup that ended this recently gets its Slack
+# card closed (no more buttons) by the next run.
+CARD_CLOSE_WINDOW = timedelta(minutes=20)
+
+
+def meetup_cards_close(*, now: datetime | None = None) -> int:
+    """The Slack cards of community meetups that have just ended show them over, without
+    buttons (marked for the relay; marking twice makes no second card). Returns how many."""
+    now = now or timezone.now()
+    ended = Meetup.objects.filter(
+        status=MeetupStatus.SCHEDULED,
+        visibility=Visibility.COMMUNITY,
+        ends_at__lte=now,
+        ends_at__gt=now - CARD_CLOSE_WINDOW,
+    )
+    count = 0
+    for meetup in ended:
+        with transaction.atomic():
+            _slack_card(meetup)
+        count += 1
+    return count
+
+
 def meetup_follow_ups_send(*, now: datetime | None = None) -> int:
     """After a meetup ends, ask each person who was going (or whom a host marked as came, and not
     those marked as not come) "anything you'd like to try?", with a link to the proposal form

@@ -195,8 +195,9 @@ def send_meetup_reminders() -> int:
     time_limit=180,
 )
 def send_meetup_follow_ups() -> int:
-    """After a meetup, the people who came are asked "anything you'd like to try?", once per
-    meetup however often this runs."""
+    """After a meetup: its Slack card closes (no more buttons), and the people who came are asked
+    "anything you'd like to try?", once per meetup however often this runs."""
+    meetup_services.meetup_cards_close()
     return meetup_services.meetup_follow_ups_send()
 
 

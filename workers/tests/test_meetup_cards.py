@@ -305,3 +305,16 @@ def test_a_meetup_cancelled_before_its_card_went_out_is_never_announced(fake_sla
     assert fake_slack.calls_to("chat.postMessage") == []
     thread = SlackThread.objects.get(meetup=meetup)
     assert thread.root_ts == "" and thread.card_dirty_at is None
+
+
+def test_a_meetup_s_card_closes_within_a_quarter_hour_of_its_end(fake_slack):
+    meetup = make_meetup()
+    _relay()
+    [card] = _cards(fake_slack)
+    ended = timezone.now() - timedelta(minutes=10)
+    Meetup.objects.filter(pk=meetup.pk).update(starts_at=ended - timedelta(hours=2), ends_at=ended)
+    assert meetups.meetup_follow_ups_send() == 0  # the follow-up waits an hour
+    assert meetups.meetup_cards_close() == 1
+    _relay()
+    [update] = _updates(fake_slack, card["ts"])
+    assert _action_ids(update) == []
