@@ -127,7 +127,7 @@ def people_for_proposal(*, proposal: Proposal, limit: int = PEOPLE_SHOWN) -> lis
     members), best first, then the longest-standing member first among equals."""
     if not permissions.is_recruiting(proposal):
         return []
-    themes = list(proposal.tags.values_list("name", flat=True))
+    themes = [tag.name for tag in proposal.tags.all()]  # the proposal page's prefetch
     open_roles = [role.name for role in proposal_selectors.roles_still_open(proposal)]
     interest_points = [_points(has_interest(theme), INTEREST_POINTS) for theme in themes]
     skill_points = [
