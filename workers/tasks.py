@@ -109,35 +109,25 @@ def send_digest(user_id: int, day: str) -> bool:
     return dispatch.digest_send(user_id=user_id, day=day)
 
 
-@shared_task(
-    name=publish.REMIND_UNANSWERED_JOIN_REQUESTS,
-    acks_late=True,
-    ignore_result=True,
-    soft_time_limit=120,
-    time_limit=180,
-)
+def _beat_job(name: str):
+    """A job beat starts (a sweep of due work, idempotent): acknowledged after it ran, no result
+    kept, two minutes to finish."""
+    return shared_task(
+        name=name, acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=180
+    )
+
+
+@_beat_job(publish.REMIND_UNANSWERED_JOIN_REQUESTS)
 def remind_unanswered_join_requests() -> int:
     return services.join_requests_remind()
 
 
-@shared_task(
-    name=publish.NUDGE_QUIET_PROPOSALS,
-    acks_late=True,
-    ignore_result=True,
-    soft_time_limit=120,
-    time_limit=180,
-)
+@_beat_job(publish.NUDGE_QUIET_PROPOSALS)
 def nudge_quiet_proposals() -> int:
     return services.quiet_proposals_nudge()
 
 
-@shared_task(
-    name=publish.POST_WEEKLY_SLACK_DIGEST,
-    acks_late=True,
-    ignore_result=True,
-    soft_time_limit=120,
-    time_limit=180,
-)
+@_beat_job(publish.POST_WEEKLY_SLACK_DIGEST)
 def post_weekly_slack_digest() -> int:
     return services.weekly_digest_record()
 
@@ -175,25 +165,13 @@ def slack_respond(self, response_url: str, text: str) -> None:
         logger.warning("Slack refused an ephemeral answer", exc_info=True)
 
 
-@shared_task(
-    name=publish.SEND_MEETUP_REMINDERS,
-    acks_late=True,
-    ignore_result=True,
-    soft_time_limit=120,
-    time_limit=180,
-)
+@_beat_job(publish.SEND_MEETUP_REMINDERS)
 def send_meetup_reminders() -> int:
     """Beat runs this every few minutes: each reminder goes once, however often it runs."""
     return meetup_services.meetup_reminders_send()
 
 
-@shared_task(
-    name=publish.SEND_MEETUP_FOLLOW_UPS,
-    acks_late=True,
-    ignore_result=True,
-    soft_time_limit=120,
-    time_limit=180,
-)
+@_beat_job(publish.SEND_MEETUP_FOLLOW_UPS)
 def send_meetup_follow_ups() -> int:
     """After a meetup: its Slack card closes (no more buttons), and the people who came are asked
     "anything you'd like to try?", once per meetup however often this runs."""
@@ -201,13 +179,7 @@ def send_meetup_follow_ups() -> int:
     return meetup_services.meetup_follow_ups_send()
 
 
-@shared_task(
-    name=publish.EXPIRE_INVITATIONS,
-    acks_late=True,
-    ignore_result=True,
-    soft_time_limit=120,
-    time_limit=180,
-)
+@_beat_job(publish.EXPIRE_INVITATIONS)
 def expire_invitations() -> int:
     """Hourly: invitations nobody answered in settings.INVITATION_DAYS end, and whoever asked
     hears of it (a second run finds nothing left)."""
