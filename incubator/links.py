@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import quote
 
+from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import RFC3986_SUBDELIMS
 
@@ -26,16 +27,22 @@ def _template(view: str, urlconf: str | None, prefix: str) -> tuple[str, str]:
     return head, tail
 
 
+def _urlconf() -> str:
+    """The URLconf reverse() would use: the request's own, else the settings' (so a test or a
+    bench that swaps ROOT_URLCONF gets addresses of its own)."""
+    return get_urlconf() or settings.ROOT_URLCONF
+
+
 def pk_url(view: str) -> Callable[[int], str]:
     """`pk_url("proposals:detail")(7)` == `reverse("proposals:detail", args=[7])`."""
-    head, tail = _template(view, get_urlconf(), get_script_prefix())
+    head, tail = _template(view, _urlconf(), get_script_prefix())
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 def key_url(view: str) -> Callable[[str], str]:
     """The same for a view taking one text key, e.g. a member's profile by username: the key is
     quoted as reverse() quotes it (a key reverse() would refuse still goes through reverse())."""
-    head, tail = _template(view, get_urlconf(), get_script_prefix())
+    head, tail = _template(view, _urlconf(), get_script_prefix())
 
     def url(key: str) -> str:
         key = str(key)

@@ -31,3 +31,10 @@ def test_a_view_without_a_single_key_is_refused():
 )
 def test_a_profile_address_is_the_one_reverse_gives(username):
     assert key_url("members:profile")(username) == reverse("members:profile", args=[username])
+
+
+def test_another_urlconf_gets_its_own_addresses(settings):
+    assert pk_url("proposals:detail")(3) == "/proposals/3/"
+    settings.ROOT_URLCONF = "proposals.tests.core.urls_elsewhere"
+    assert pk_url("proposals:detail")(3) == "/elsewhere/proposals/3/"
+    assert key_url("members:profile")("hana") == "/elsewhere/members/hana/"
