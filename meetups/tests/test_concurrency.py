@@ -4,10 +4,8 @@ per person. The host is one of the 50: they are going since they made it, and th
 again in the crowd keeps their seat and takes no other."""
 
 import os
-import threading
 
 import pytest
-from django.db import connections
 
 from meetups import services
 from meetups.models import Meetup, Rsvp
@@ -15,7 +13,7 @@ from members.tests.factories import UserFactory
 from workers.events import MeetupEventKind
 from workers.models import Delivery
 
-from .factories import make_meetup
+from .factories import all_going_at_once, make_meetup
 
 pytestmark = [
     pytest.mark.postgres,
@@ -31,24 +29,7 @@ def test_fifty_at_once_for_twenty_seats():
     host = UserFactory()
     meetup = make_meetup(by=host, capacity=20)
     people = [host, *(UserFactory() for _ in range(49))]
-    start = threading.Barrier(len(people))
-    failures: list[BaseException] = []
-
-    def say_going(person):
-        try:
-            start.wait(timeout=30)
-            services.meetup_answer(meetup=meetup, user=person, answer="going")
-        except BaseException as error:  # reported to the test thread
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=say_going, args=(person,)) for person in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not failures
+    all_going_at_once(meetup, people)
     rows = Rsvp.objects.filter(meetup=meetup)
     assert rows.filter(status="going").count() == 20
     assert rows.filter(status="waitlisted").count() == 30

@@ -3,12 +3,9 @@
 shows the final counts. On PostgreSQL, one connection per person."""
 
 import os
-import threading
 
 import pytest
-from django.db import connections
 
-from meetups import services
 from meetups.models import Rsvp
 from members.tests.factories import UserFactory
 from workers import relay
@@ -17,7 +14,7 @@ from workers.models import SlackThread
 # The loopback fake Slack, as the workers' tests use it.
 from workers.tests.conftest import _fake_slack_server, fake_slack  # noqa: F401
 
-from .factories import make_meetup
+from .factories import all_going_at_once, make_meetup
 
 pytestmark = [
     pytest.mark.postgres,
@@ -35,24 +32,7 @@ def test_fifty_answers_at_once_make_one_card_with_the_final_counts(fake_slack, s
     relay.run("C0MAIN")
     [card] = fake_slack.roots("C0MAIN")
     people = [UserFactory() for _ in range(50)]
-    start = threading.Barrier(len(people))
-    failures: list[BaseException] = []
-
-    def say_going(person):
-        try:
-            start.wait(timeout=30)
-            services.meetup_answer(meetup=meetup, user=person, answer="going")
-        except BaseException as error:  # reported to the test thread
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=say_going, args=(person,)) for person in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not failures
+    all_going_at_once(meetup, people)
     assert Rsvp.objects.filter(meetup=meetup, status="waitlisted").count() == 31
     # The creation's mark and each of the fifty answers: none lost.
     assert SlackThread.objects.get(meetup=meetup).card_changes == 51
