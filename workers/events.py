@@ -109,6 +109,11 @@ AUDIENCE: dict[str, str] = {
     EventKind.WEEKLY_DIGEST: Audience.NOBODY,
     # In the app only (no email default, not posted to Slack): the channel that failed may be email.
     EventKind.DELIVERY_FAILED: Audience.MODERATORS,
+    # An invitation is addressed to the invitee by name (record_event_for): a kind's audience
+    # never includes whom it is about. Its "not now" and its end go to the proposer.
+    EventKind.INVITED: Audience.NOBODY,
+    EventKind.INVITATION_DECLINED: Audience.PROPOSER,
+    EventKind.INVITATION_EXPIRED: Audience.PROPOSER,
 }
 
 
@@ -121,8 +126,6 @@ def headline(kind: str, payload: dict) -> str:
     """One sentence for an event, in the active language (callers use translation.override)."""
     if kind in MeetupEventKind.values:
         return meetup_headline(kind, payload)
-    if kind in InvitationEventKind.values:
-        return invitation_headline(kind, payload)
 
     def status_label(value: str) -> str:
         return str(Status(value).label) if value in Status.values else value
@@ -135,6 +138,16 @@ def headline(kind: str, payload: dict) -> str:
     }
     if kind == EventKind.SUBMITTED:
         return gettext("%(actor)s proposed “%(title)s”.") % names
+    if kind == EventKind.INVITED:
+        return gettext("%(actor)s invited you to join “%(title)s” as %(role)s.") % names
+    if kind == EventKind.INVITATION_DECLINED:
+        return gettext(
+            "%(invitee)s can’t join “%(title)s” just now. Thank you for asking them."
+        ) % {**names, "invitee": names["applicant"]}
+    if kind == EventKind.INVITATION_EXPIRED:
+        return gettext(
+            "Your invitation to %(invitee)s for “%(title)s” has ended without an answer."
+        ) % {**names, "invitee": names["applicant"]}
     if kind == EventKind.TRANSITIONED:
         return gettext("%(actor)s moved “%(title)s” from %(source)s to %(target)s.") % {
             **names,
@@ -200,36 +213,6 @@ class InvitationEventKind:
     DECLINED = EventKind.INVITATION_DECLINED
     EXPIRED = EventKind.INVITATION_EXPIRED
     values = (INVITED, DECLINED, EXPIRED)
-
-
-AUDIENCE |= {
-    # Addressed to the invitee by name (record_event's audiences leave out whom it is about).
-    InvitationEventKind.INVITED: Audience.NOBODY,
-    InvitationEventKind.DECLINED: Audience.PROPOSER,
-    InvitationEventKind.EXPIRED: Audience.PROPOSER,
-}
-
-
-def invitation_headline(kind: str, payload: dict) -> str:
-    names = {
-        "actor": payload.get("actor_name", ""),
-        "title": payload.get("title", ""),
-        "role": payload.get("role", ""),
-        "invitee": payload.get("applicant_name", ""),
-    }
-    if kind == InvitationEventKind.INVITED:
-        return gettext("%(actor)s invited you to join “%(title)s” as %(role)s.") % names
-    if kind == InvitationEventKind.DECLINED:
-        return (
-            gettext("%(invitee)s can’t join “%(title)s” just now. Thank you for asking them.")
-            % names
-        )
-    if kind == InvitationEventKind.EXPIRED:
-        return (
-            gettext("Your invitation to %(invitee)s for “%(title)s” has ended without an answer.")
-            % names
-        )
-    return names["title"]
 
 
 class MeetupEventKind:
