@@ -1,23 +1,25 @@
 """Every non-trivial read. Each selector runs a fixed number of queries, whatever the data size."""
 
+from __future__ import annotations
+
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from incubator.links import pk_url
 from members.selectors import person_columns_left_out
 
-from . import permissions
+from . import card_rows, permissions
 from .choices import ACTIVE_STATUSES, SUGGESTED_THEMES, MembershipStatus, Status
 from .lifecycle import BY_NAME, targets_from
 from .models import (
@@ -400,7 +402,7 @@ class BoardFilters:
     archived: bool = False
 
     @classmethod
-    def from_params(cls, params) -> "BoardFilters":
+    def from_params(cls, params) -> BoardFilters:
         def flag(name: str) -> bool:
             return str(params.get(name) or "").lower() in ("1", "on", "true", "yes")
 
@@ -505,9 +507,16 @@ def _board_order(status: str) -> list:
     return ["-last_activity_at", "-pk"]
 
 
+def _in_board_order(cards: list[CardProposal], status: str) -> list[CardProposal]:
+    """`_board_order` in Python: the rows of a limited subquery come back in no set order."""
+    if status == Status.DONE:
+        return sorted(cards, key=lambda card: (card.status_changed_at, card.pk), reverse=True)
+    return sorted(cards, key=lambda card: (card.last_activity_at, card.pk), reverse=True)
+
+
 @dataclass(frozen=True)
 class BoardCard:
-    proposal: Proposal
+    proposal: CardProposal
     open_roles: list[OpenRole]
     moves: list[TransitionOption]
     quiet_days: int | None
@@ -530,6 +539,42 @@ class CardTheme:
 class CardPerson:
     pk: int
     public_name: str
+    username: str = ""
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+
+@dataclass(slots=True)
+class CardProposal:
+    """A board card's proposal as plain values read in one query, with no model instance (a
+    hundred Proposals and their proposers cost the board more than its SQL did). It answers what
+    the card, the lifecycle's guards and rules, and the API read of a Proposal."""
+
+    pk: int
+    title: str
+    summary: str
+    status: str
+    status_changed_at: datetime
+    last_activity_at: datetime
+    member_count: int
+    cheer_count: int
+    comment_count: int
+    proposer_id: int
+    proposer: CardPerson
+    viewer_cheered: bool
+    # Filled by _with_card_rows.
+    card_roles: list = field(default_factory=list)
+    board_themes: list = field(default_factory=list)
+    board_team: list = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def get_absolute_url(self) -> str:
+        return pk_url("proposals:detail")(self.pk)
 
 
 @dataclass(frozen=True)
@@ -541,6 +586,8 @@ class CardPlace:
 
 
 def _card_relations(proposals: QuerySet[Proposal], *, user) -> QuerySet[Proposal]:
+    """The list's cards: Proposals without their long texts, the proposer's name and the viewer's
+    cheer."""
     # A card never shows the body: leave the long text columns in the database.
     heavy = ("body", "body_html", "outcome_note", "archive_reason", "submission_key")
     if user.is_authenticated:
@@ -552,37 +599,47 @@ def _card_relations(proposals: QuerySet[Proposal], *, user) -> QuerySet[Proposal
     return proposals.defer(*heavy, *person_columns_left_out("proposer")).select_related("proposer")
 
 
-def _with_card_rows(proposals: list[Proposal]) -> list[Proposal]:
+def _card_proposals(keys: QuerySet[Proposal] | tuple[str, list], *, user) -> list[CardProposal]:
+    """The cards' proposals whose keys `keys` selects (a `values("pk")` queryset, or its SQL and
+    parameters), as plain rows (card_rows: one query), with their roles, themes and team (three
+    more, `_with_card_rows`)."""
+    if isinstance(keys, QuerySet):
+        try:
+            keys = keys.query.sql_with_params()
+        except EmptyResultSet:
+            return []
+    sql, params = keys
+    viewer_id = user.pk if user.is_authenticated else None
+    cards = [
+        CardProposal(
+            *row[:9],
+            proposer_id=row[9],
+            proposer=CardPerson(pk=row[9], public_name=row[11] or row[10], username=row[10]),
+            viewer_cheered=row[12],
+        )
+        for row in card_rows.proposal_rows(sql, params, viewer_id=viewer_id)
+    ]
+    return _with_card_rows(cards)
+
+
+def _with_card_rows(proposals: list) -> list:
     """Each card's roles (`card_roles`: each knows how many places are filled), themes
     (`board_themes`) and team (`board_team`, for the faces), as plain rows: three queries for
-    the page and no model instance per role, theme, place or person. (Django's prefetch builds a
-    queryset per card: for a hundred cards that alone cost more than the three queries.)"""
+    the page and no model instance per role, theme, place or person (card_rows)."""
     ids = [proposal.pk for proposal in proposals]
     teams: dict[int, list[CardPlace]] = defaultdict(list)
     filled: dict[tuple[int, str], int] = defaultdict(int)  # accepted members per role
-    for proposal_id, user_id, username, display_name, role in (
-        Membership.objects.filter(proposal_id__in=ids, status=MembershipStatus.ACCEPTED)
-        .order_by("pk")
-        .values_list("proposal_id", "user_id", "user__username", "user__display_name", "role")
-    ):
-        person = CardPerson(pk=user_id, public_name=display_name or username)
+    for proposal_id, user_id, username, display_name, role in card_rows.team_rows(ids):
+        person = CardPerson(pk=user_id, public_name=display_name or username, username=username)
         teams[proposal_id].append(CardPlace(user_id=user_id, user=person))
         filled[proposal_id, role] += 1
     roles: dict[int, list[OpenRole]] = defaultdict(list)
-    for proposal_id, name, count, pace in (
-        RoleWanted.objects.filter(proposal_id__in=ids)
-        .order_by("pk")
-        .values_list("proposal_id", "name", "count", "pace")
-    ):
+    for proposal_id, name, count, pace in card_rows.role_rows(ids):
         roles[proposal_id].append(
             OpenRole(name=name, wanted=count, filled=filled[proposal_id, name], pace=pace)
         )
     themes: dict[int, list[CardTheme]] = defaultdict(list)
-    for proposal_id, name in (
-        Proposal.tags.through.objects.filter(proposal_id__in=ids)
-        .order_by("tag__name")
-        .values_list("proposal_id", "tag__name")
-    ):
+    for proposal_id, name in card_rows.theme_rows(ids):
         themes[proposal_id].append(CardTheme(name))
     for proposal in proposals:
         proposal.card_roles = roles[proposal.pk]
@@ -614,7 +671,7 @@ def list_cards(proposals: Iterable[Proposal]) -> list[tuple[Proposal, list[OpenR
     return [(proposal, card_open_roles(proposal)) for proposal in loaded]
 
 
-def _board_card(proposal: Proposal, *, user, now: datetime) -> BoardCard:
+def _board_card(proposal: CardProposal, *, user, now: datetime) -> BoardCard:
     quiet = now - proposal.last_activity_at
     return BoardCard(
         proposal=proposal,
@@ -632,18 +689,17 @@ def board_cards(
     """One column's cards from `offset` ("show more")."""
     if status not in filters.statuses:
         return []
-    proposals = _with_card_rows(
-        list(
-            _card_relations(
-                board_queryset(user=user, filters=filters)
-                .filter(status=status)
-                .order_by(*_board_order(status))[offset : offset + limit],
-                user=user,
-            )
-        )
+    proposals = _card_proposals(
+        board_queryset(user=user, filters=filters)
+        .filter(status=status)
+        .order_by(*_board_order(status))
+        .values("pk")[offset : offset + limit],
+        user=user,
     )
     now = timezone.now()
-    return [_board_card(proposal, user=user, now=now) for proposal in proposals]
+    return [
+        _board_card(proposal, user=user, now=now) for proposal in _in_board_order(proposals, status)
+    ]
 
 
 @dataclass(frozen=True)
@@ -690,25 +746,14 @@ def board_columns(
             continue
         pages.append(f"SELECT * FROM ({sql}) AS column_{number}")
         params.extend(column_params)
-    cards = (
-        Proposal.objects.filter(pk__in=RawSQL(" UNION ALL ".join(pages), params))
-        if pages
-        else Proposal.objects.none()
-    )
-    by_status: dict[str, list[Proposal]] = defaultdict(list)
-    for proposal in _with_card_rows(list(_card_relations(cards, user=user))):
+    cards = _card_proposals((" UNION ALL ".join(pages), params), user=user) if pages else []
+    by_status: dict[str, list[CardProposal]] = defaultdict(list)
+    for proposal in cards:
         by_status[proposal.status].append(proposal)
     now = timezone.now()
     columns = []
     for status in filters.statuses:
-        ordered = sorted(
-            by_status[status],
-            key=lambda p: (
-                p.status_changed_at if status == Status.DONE else p.last_activity_at,
-                p.pk,
-            ),
-            reverse=True,
-        )
+        ordered = _in_board_order(by_status[status], status)
         columns.append(
             BoardColumn(
                 status=status,

@@ -1,0 +1,135 @@
+"""What the board's cards read, as plain SQL rows: no QuerySet to build, no model instance per row.
+
+The board shows up to a hundred cards. Read through the ORM, its proposals, proposers, roles,
+themes and places cost about three times their SQL: building and compiling five querysets (an
+`IN` of a hundred keys is prepared key by key) and making an instance of every row. Here each
+read is one statement written once, with the tables' and columns' names taken from the models,
+so a renamed field still breaks loudly (a test reads every column). The queries select the
+cards' proposals themselves (`proposal_rows`) and then, for those keys, three kinds of row
+(`team_rows`, `role_rows`, `theme_rows`). selectors.board_columns and board_cards call them.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from django.db import connection
+from django.utils.dateparse import parse_datetime
+
+from members.models import User
+
+from .choices import MembershipStatus
+from .models import Cheer, Membership, Proposal, RoleWanted, Tag
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model, name: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+def _keys(ids: Sequence[int]) -> str:
+    return ", ".join(["%s"] * len(ids))
+
+
+def moment(value) -> datetime | None:
+    """A timestamp as the driver returned it, as the ORM returns it: aware, in UTC. (PostgreSQL's
+    driver gives aware datetimes already; SQLite stores UTC text, as Django writes it.)"""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _rows(sql: str, params: Sequence) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# The proposal's columns a card reads, in this order (selectors.CardProposal's first fields).
+PROPOSAL_COLUMNS = (
+    "id",
+    "title",
+    "summary",
+    "status",
+    "status_changed_at",
+    "last_activity_at",
+    "member_count",
+    "cheer_count",
+    "comment_count",
+    "proposer",
+)
+
+
+def proposal_rows(keys_sql: str, params: Sequence, *, viewer_id: int | None) -> list[tuple]:
+    """The proposals whose keys `keys_sql` selects, each as (the PROPOSAL_COLUMNS, the proposer's
+    username and display name, whether the viewer cheered it), in no particular order."""
+    p, u, c = _table(Proposal), _table(User), _table(Cheer)
+    columns = ", ".join(f"{p}.{_column(Proposal, name)}" for name in PROPOSAL_COLUMNS)
+    key = f"{p}.{_column(Proposal, 'id')}"
+    if viewer_id is None:
+        cheered, cheered_params = "0", []
+    else:
+        cheered = (
+            f"EXISTS (SELECT 1 FROM {c} WHERE {c}.{_column(Cheer, 'proposal')} = {key} "
+            f"AND {c}.{_column(Cheer, 'user')} = %s)"
+        )
+        cheered_params = [viewer_id]
+    sql = (
+        f"SELECT {columns}, {u}.{_column(User, 'username')}, {u}.{_column(User, 'display_name')}, "
+        f"{cheered} FROM {p} INNER JOIN {u} ON {u}.{_column(User, 'id')} = "
+        f"{p}.{_column(Proposal, 'proposer')} WHERE {key} IN ({keys_sql})"
+    )
+    return [
+        (*row[:4], moment(row[4]), moment(row[5]), *row[6:12], bool(row[12]))
+        for row in _rows(sql, [*cheered_params, *params])
+    ]
+
+
+def team_rows(ids: Sequence[int]) -> list[tuple[int, int, str, str, str]]:
+    """(proposal id, user id, username, display name, role) of each accepted place, in the order
+    people joined."""
+    if not ids:
+        return []
+    m, u = _table(Membership), _table(User)
+    sql = (
+        f"SELECT {m}.{_column(Membership, 'proposal')}, {m}.{_column(Membership, 'user')}, "
+        f"{u}.{_column(User, 'username')}, {u}.{_column(User, 'display_name')}, "
+        f"{m}.{_column(Membership, 'role')} FROM {m} INNER JOIN {u} ON "
+        f"{u}.{_column(User, 'id')} = {m}.{_column(Membership, 'user')} "
+        f"WHERE {m}.{_column(Membership, 'proposal')} IN ({_keys(ids)}) "
+        f"AND {m}.{_column(Membership, 'status')} = %s ORDER BY {m}.{_column(Membership, 'id')}"
+    )
+    return _rows(sql, [*ids, MembershipStatus.ACCEPTED.value])
+
+
+def role_rows(ids: Sequence[int]) -> list[tuple[int, str, int, str]]:
+    """(proposal id, role, places wanted, pace) of each role asked for, in the proposer's order."""
+    if not ids:
+        return []
+    r = _table(RoleWanted)
+    names = ", ".join(f"{r}.{_column(RoleWanted, name)}" for name in ("name", "count", "pace"))
+    sql = (
+        f"SELECT {r}.{_column(RoleWanted, 'proposal')}, {names} FROM {r} "
+        f"WHERE {r}.{_column(RoleWanted, 'proposal')} IN ({_keys(ids)}) "
+        f"ORDER BY {r}.{_column(RoleWanted, 'id')}"
+    )
+    return _rows(sql, ids)
+
+
+def theme_rows(ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(proposal id, theme) of each theme, by name."""
+    if not ids:
+        return []
+    through = Proposal.tags.through
+    t, x = _table(Tag), _table(through)
+    sql = (
+        f"SELECT {x}.{_column(through, 'proposal')}, {t}.{_column(Tag, 'name')} FROM {x} "
+        f"INNER JOIN {t} ON {t}.{_column(Tag, 'id')} = {x}.{_column(through, 'tag')} "
+        f"WHERE {x}.{_column(through, 'proposal')} IN ({_keys(ids)}) "
+        f"ORDER BY {t}.{_column(Tag, 'name')}"
+    )
+    return _rows(sql, ids)
