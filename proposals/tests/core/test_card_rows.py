@@ -1,0 +1,89 @@
+"""The board's plain-SQL rows (proposals/card_rows.py) say what the ORM says of the same rows."""
+
+import pytest
+
+from members.tests.factories import UserFactory
+from proposals import card_rows, selectors, services
+from proposals.choices import Status
+from proposals.models import Proposal
+from proposals.tests.factories import add_member, make_proposal
+
+pytestmark = pytest.mark.django_db
+
+
+def _keys(*proposals) -> tuple[str, list]:
+    return (
+        Proposal.objects.filter(pk__in=[p.pk for p in proposals])
+        .values("pk")
+        .query.sql_with_params()
+    )
+
+
+def test_a_proposal_row_holds_the_same_values_as_the_model():
+    viewer = UserFactory()
+    proposal = make_proposal(
+        proposer=UserFactory(display_name="さくら <b>"),
+        tags=["子ども", "食"],
+        status=Status.TEAM_FORMING,
+    )
+    services.cheer_set(proposal=proposal, user=viewer, cheered=True)
+    other = make_proposal(title="もう一つ")
+    stored = Proposal.objects.select_related("proposer").get(pk=proposal.pk)
+
+    rows = {
+        row[0]: row for row in card_rows.proposal_rows(*_keys(proposal, other), viewer_id=viewer.pk)
+    }
+
+    assert rows[proposal.pk] == (
+        stored.pk,
+        stored.title,
+        stored.summary,
+        stored.status,
+        stored.status_changed_at,
+        stored.last_activity_at,
+        stored.member_count,
+        stored.cheer_count,
+        stored.comment_count,
+        stored.proposer_id,
+        stored.proposer.username,
+        "さくら <b>",
+        True,
+    )
+    # Aware, as the ORM's: a card's "in this stage for…" compares them with now().
+    assert rows[proposal.pk][4].utcoffset() is not None
+    assert rows[other.pk][12] is False
+    assert card_rows.proposal_rows(*_keys(other), viewer_id=None)[0][12] is False
+
+
+def test_team_roles_and_themes_come_in_their_orders():
+    proposal = make_proposal(roles=("designer", "writer"), tags=["食", "子ども"])
+    first, second = UserFactory(), UserFactory()
+    add_member(proposal, first, role="writer")
+    add_member(proposal, second, role="designer")
+    pending = UserFactory()
+    services.membership_request(proposal=proposal, user=pending, role="designer")
+
+    team = card_rows.team_rows([proposal.pk])
+    roles = card_rows.role_rows([proposal.pk])
+    themes = card_rows.theme_rows([proposal.pk])
+
+    # Only accepted places, in the order people joined (the proposer first).
+    assert [row[1] for row in team] == [proposal.proposer_id, first.pk, second.pk]
+    assert [row[1:] for row in roles] == [("designer", 2, "週2h"), ("writer", 2, "週2h")]
+    assert [name for _pk, name in themes] == sorted(["食", "子ども"])
+    assert card_rows.team_rows([]) == card_rows.role_rows([]) == card_rows.theme_rows([]) == []
+
+
+def test_the_board_card_fills_places_from_the_team_rows():
+    proposal = make_proposal(roles=("designer",), status=Status.TEAM_FORMING)
+    add_member(proposal, UserFactory(), role="designer")
+    viewer = UserFactory()
+
+    filters = selectors.BoardFilters.from_params({})
+    [card] = selectors.board_cards(user=viewer, filters=filters, status=Status.TEAM_FORMING)
+
+    assert card.proposal.get_absolute_url() == proposal.get_absolute_url()
+    assert [(role.name, role.filled, role.wanted) for role in card.open_roles] == [
+        ("designer", 1, 2)
+    ]
+    assert len(card.proposal.board_team) == 2
