@@ -71,7 +71,20 @@ def _person_loaded(place) -> bool:
     return _USER.is_cached(place) if isinstance(place, Membership) else True
 
 
-def card_facts(proposal, viewer) -> CardFacts:
+@dataclass(frozen=True)
+class Relations:
+    """The viewer's relation to a card, in words."""
+
+    proposer: str
+    team: str
+    cheered: str
+
+    @classmethod
+    def translated(cls) -> "Relations":
+        return cls(gettext("Your proposal"), gettext("On the team"), gettext("You cheered"))
+
+
+def card_facts(proposal, viewer, *, relations: Relations | None = None) -> CardFacts:
     """Faces: the proposer first, then the team as loaded, up to FACES; without loaded members,
     the proposer and "+N" from the team's count. The relation: proposer, else on the team (when
     memberships are loaded), else cheered (when the page annotated `viewer_cheered`)."""
@@ -84,13 +97,14 @@ def card_facts(proposal, viewer) -> CardFacts:
     viewer_id = getattr(viewer, "pk", None)
     cheered = bool(getattr(proposal, "viewer_cheered", False))
     if viewer_id is not None and viewer_id == proposal.proposer_id:
-        kind, relation = "proposer", gettext("Your proposal")
+        kind = "proposer"
     elif team is not None and any(m.user_id == viewer_id for m in team):
-        kind, relation = "team", gettext("On the team")
+        kind = "team"
     elif cheered:
-        kind, relation = "cheered", gettext("You cheered")
+        kind = "cheered"
     else:
-        kind, relation = "", ""
+        return CardFacts(faces=faces, more=more, relation="", relation_kind="", cheered=cheered)
+    relation = getattr(relations or Relations.translated(), kind)
     return CardFacts(faces=faces, more=more, relation=relation, relation_kind=kind, cheered=cheered)
 
 

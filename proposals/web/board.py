@@ -1,7 +1,7 @@
 """The kanban board: a signed-in member's home page, its htmx partials and the drop endpoint."""
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -30,7 +30,7 @@ from .. import selectors, services
 from ..choices import Status
 from ..errors import ProposalError
 from ..models import Proposal
-from ..templatetags.cards import CardFacts, RoleSlots, card_facts, role_slots
+from ..templatetags.cards import CardFacts, Relations, RoleSlots, card_facts, role_slots
 from ..templatetags.proposal_tags import age
 from .card_html import CardPage, card_html
 from .errors import described
@@ -89,7 +89,7 @@ class CardView:
     move_label: str
 
     @classmethod
-    def of(cls, card: selectors.BoardCard, *, viewer=None) -> "CardView":
+    def of(cls, card: selectors.BoardCard, *, viewer=None, words: "CardWords") -> "CardView":
         proposal = card.proposal
         members, cheers, comments = (
             proposal.member_count,
@@ -98,9 +98,10 @@ class CardView:
         )
         quiet = card.quiet_days
         in_stage = age(proposal.status_changed_at)
+        ngettext = words.ngettext  # the name makemessages looks for
         return cls(
             card=card,
-            facts=card_facts(proposal, viewer),
+            facts=card_facts(proposal, viewer, relations=words.relations),
             roles=role_slots(card.open_roles),
             team=ngettext("team of %(counter)s", "team of %(counter)s", members)
             % {"counter": members},
@@ -109,19 +110,46 @@ class CardView:
             comments=ngettext("%(counter)s comment", "%(counter)s comments", comments)
             % {"counter": comments},
             # The badge's short form: "today", else "3 days" (the full sentence is its name).
-            age=_("today") if _since_today(proposal.status_changed_at) else in_stage,
-            in_stage=_("In this stage for %(time)s") % {"time": in_stage},
+            age=words.today if _since_today(proposal.status_changed_at, words.now) else in_stage,
+            in_stage=words.in_stage % {"time": in_stage},
             quiet=ngettext("Quiet for %(days)s day", "Quiet for %(days)s days", quiet)
             % {"days": quiet}
             if quiet
             else "",
             # The accessible name starts with the visible words (WCAG 2.5.3, label in name).
-            move_label=_("Move to… (%(title)s)") % {"title": proposal.title},
+            move_label=words.move_label % {"title": proposal.title},
         )
 
 
-def _since_today(moment) -> bool:
-    return moment is not None and timezone.now() - moment < timedelta(days=1)
+@dataclass(frozen=True)
+class CardWords:
+    """The words every card of a page uses, looked up once for the page (a hundred cards asked
+    the translation machinery for them some five hundred times)."""
+
+    language: str | None
+    now: datetime
+    today: str
+    in_stage: str
+    move_label: str
+    relations: Relations
+
+    @classmethod
+    def for_page(cls) -> "CardWords":
+        return cls(
+            language=get_language(),
+            now=timezone.now(),
+            today=_("today"),
+            in_stage=_("In this stage for %(time)s"),
+            move_label=_("Move to… (%(title)s)"),
+            relations=Relations.translated(),
+        )
+
+    def ngettext(self, singular: str, plural: str, number: int) -> str:
+        return _counted(self.language, singular, plural, number)
+
+
+def _since_today(moment, now: datetime) -> bool:
+    return moment is not None and now - moment < timedelta(days=1)
 
 
 def _card_page(
@@ -151,7 +179,8 @@ def _card_page(
 def _cards(
     request: HttpRequest, page: CardPage, cards: list[selectors.BoardCard]
 ) -> list[SafeString]:
-    return [card_html(CardView.of(card, viewer=request.user), page) for card in cards]
+    words = CardWords.for_page()
+    return [card_html(CardView.of(card, viewer=request.user, words=words), page) for card in cards]
 
 
 def _filter_context(filters: selectors.BoardFilters) -> dict:
