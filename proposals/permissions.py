@@ -3,12 +3,36 @@
 Pure predicates: no queries beyond the user's own moderator flag (cached on the user).
 """
 
+from dataclasses import dataclass
+
 from django.db.models import Q
 
 from .choices import ACTIVE_STATUSES, MembershipStatus
 
 # People can ask to join while a proposal is alive: from the first idea to running.
 JOINABLE_STATUSES = ACTIVE_STATUSES
+
+
+@dataclass(frozen=True)
+class Asker:
+    """What these rules read of the person asking, read once: for a page that asks them of a
+    hundred cards (request.user is a lazy wrapper, and every attribute read through it is a
+    call of its own)."""
+
+    pk: int | None
+    is_authenticated: bool
+    is_moderator: bool
+
+    @classmethod
+    def of(cls, user) -> "Asker":
+        if isinstance(user, Asker):
+            return user
+        signed_in = bool(user and user.is_authenticated)
+        return cls(
+            pk=user.pk if signed_in else None,
+            is_authenticated=signed_in,
+            is_moderator=bool(signed_in and user.is_moderator),
+        )
 
 
 def is_moderator(user) -> bool:

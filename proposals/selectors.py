@@ -696,9 +696,10 @@ def board_cards(
         .values("pk")[offset : offset + limit],
         user=user,
     )
-    now = timezone.now()
+    now, asker = timezone.now(), permissions.Asker.of(user)
     return [
-        _board_card(proposal, user=user, now=now) for proposal in _in_board_order(proposals, status)
+        _board_card(proposal, user=asker, now=now)
+        for proposal in _in_board_order(proposals, status)
     ]
 
 
@@ -750,7 +751,7 @@ def board_columns(
     by_status: dict[str, list[CardProposal]] = defaultdict(list)
     for proposal in cards:
         by_status[proposal.status].append(proposal)
-    now = timezone.now()
+    now, asker = timezone.now(), permissions.Asker.of(user)
     columns = []
     for status in filters.statuses:
         ordered = _in_board_order(by_status[status], status)
@@ -760,7 +761,7 @@ def board_columns(
                 label=str(Status(status).label),
                 explanation=str(STAGE_EXPLANATIONS[status]),
                 count=counts[status],
-                cards=[_board_card(proposal, user=user, now=now) for proposal in ordered],
+                cards=[_board_card(proposal, user=asker, now=now) for proposal in ordered],
             )
         )
     return columns

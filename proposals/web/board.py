@@ -26,7 +26,7 @@ from django_htmx.middleware import HtmxDetails
 
 from meetups.selectors import next_meetups_for
 
-from .. import selectors, services
+from .. import permissions, selectors, services
 from ..choices import Status
 from ..errors import ProposalError
 from ..models import Proposal
@@ -179,8 +179,8 @@ def _card_page(
 def _cards(
     request: HttpRequest, page: CardPage, cards: list[selectors.BoardCard]
 ) -> list[SafeString]:
-    words = CardWords.for_page()
-    return [card_html(CardView.of(card, viewer=request.user, words=words), page) for card in cards]
+    words, viewer = CardWords.for_page(), permissions.Asker.of(request.user)
+    return [card_html(CardView.of(card, viewer=viewer, words=words), page) for card in cards]
 
 
 def _filter_context(filters: selectors.BoardFilters) -> dict:
