@@ -97,6 +97,7 @@ class InsightOut(Schema):
     join_requests: JoinRequestsOut
     first_time_joiners: list[MonthCountOut]
     active_members: list[MonthCountOut]
+    active_people: int
     meetups: MeetupFunnelOut
 
 

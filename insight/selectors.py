@@ -160,6 +160,7 @@ class Insight:
     join_requests: JoinRequests
     first_time_joiners: list[MonthCount]
     active_members: list[MonthCount]
+    active_people: int  # different people active over the whole period (each month's add up more)
     meetups: MeetupFunnel
 
     @property
@@ -591,9 +592,10 @@ def community_insight(*, period: Period, now: datetime | None = None) -> Insight
     )
     stays = _stays(period, start, end)
     months = _months(period)
-    active = defaultdict(set)
+    active, people = defaultdict(set), set()
     for person, month in _active_members(period, start, end, months):
         active[months[month]].add(person)
+        people.add(person)
     return Insight(
         period=period,
         now=now,
@@ -609,6 +611,7 @@ def community_insight(*, period: Period, now: datetime | None = None) -> Insight
         join_requests=_join_requests(period, now),
         first_time_joiners=_per_month(months, _first_time_joiners(period, start, end)),
         active_members=[MonthCount(month=month, count=len(active[month])) for month in months],
+        active_people=len(people),
         meetups=_meetup_funnel(period, start, end, now),
     )
 

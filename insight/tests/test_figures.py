@@ -164,6 +164,7 @@ EXPECTED_API = {
     "join_requests": {"waiting": 1, "oldest_days": 50},
     "first_time_joiners": [{"month": "2026-03-01", "count": 2}],
     "active_members": [{"month": "2026-03-01", "count": 5}],
+    "active_people": 5,
     "meetups": {
         "meetups": 2,
         "attendances": 6,
@@ -355,6 +356,8 @@ def test_people_month_by_month_over_two_months(moderator_client):
         {"month": "2026-02-01", "count": 2},
         {"month": "2026-03-01", "count": 5},
     ]
+    # Alice and erin were active in both months: five different people in all, not seven.
+    assert body["active_people"] == 5
 
 
 def test_the_last_weeks_end_today(moderator_client):
