@@ -77,6 +77,15 @@ class MonthCountOut(Schema):
     count: int
 
 
+class MeetupFunnelOut(Schema):
+    meetups: int
+    attendances: int
+    attendees: int
+    cheered: int
+    joined: int
+    within_days: int
+
+
 class InsightOut(Schema):
     period: PeriodOut
     ideas_per_week: list[WeekCountOut]
@@ -88,6 +97,8 @@ class InsightOut(Schema):
     join_requests: JoinRequestsOut
     first_time_joiners: list[MonthCountOut]
     active_members: list[MonthCountOut]
+    active_people: int
+    meetups: MeetupFunnelOut
 
 
 @router.get(

@@ -257,7 +257,7 @@ def horizontal_bars(
     return _frame(chart_id, title, desc, height, rows)
 
 
-# The insight page's three charts ----------------------------------------------------------------
+# The insight page's four charts ----------------------------------------------------------------
 
 STAGE_COLOURS = {
     Status.IDEA: SKY_BLUE,
@@ -269,6 +269,40 @@ STAGE_COLOURS = {
 }
 
 
+@dataclass(frozen=True)
+class Step:
+    short: str  # the chart's label (its rows are narrow)
+    label: str  # the table's
+    people: int
+    percent: float  # of the people who came
+
+
+def after_meetup_steps(insight: Insight) -> list[Step]:
+    """Meetup → cheer → join, step by step, for the chart and its table alike."""
+    figure = insight.meetups
+    days = {"days": figure.within_days}
+    return [
+        Step(
+            _("Came"),
+            _("Came to a meetup"),
+            figure.attendees,
+            figure.percent(figure.attendees),
+        ),
+        Step(
+            _("Gave a cheer"),
+            _("Cheered a proposal within %(days)s days") % days,
+            figure.cheered,
+            figure.percent(figure.cheered),
+        ),
+        Step(
+            _("Joined a team"),
+            _("Joined a team within %(days)s days") % days,
+            figure.joined,
+            figure.percent(figure.joined),
+        ),
+    ]
+
+
 def _week_label(day) -> str:
     return f"{day.month}/{day.day}"
 
@@ -276,6 +310,7 @@ def _week_label(day) -> str:
 def charts_of(insight: Insight) -> dict[str, SafeString]:
     weeks = [_week_label(week.week_start) for week in insight.ideas_per_week]
     conversion = insight.conversion
+    steps = after_meetup_steps(insight)
     return {
         "ideas": bar_chart(
             chart_id="chart-ideas",
@@ -312,5 +347,17 @@ def charts_of(insight: Insight) -> dict[str, SafeString]:
                 )
                 for stage in FLOW_STAGES
             ],
+        ),
+        "after_meetups": horizontal_bars(
+            chart_id="chart-after-meetups",
+            title=_("From a meetup to a cheer and a team"),
+            desc=_(
+                "Of the %(people)s people who came to a meetup in the period, the share who "
+                "cheered a proposal and who joined a team within %(days)s days."
+            )
+            % {"people": insight.meetups.attendees, "days": insight.meetups.within_days},
+            labels=[step.short for step in steps],
+            percents=[step.percent for step in steps],
+            notes=[f"{step.people} · {step.percent:g}%" for step in steps],
         ),
     }

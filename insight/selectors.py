@@ -4,7 +4,7 @@ The figures are counts and durations, never names: the page helps organisers see
 stall and who waits for an answer without ranking or blaming anyone. The database does the
 counting (aggregates over indexed columns, moments as whole microseconds rather than datetimes);
 only the period's moves come back row by row, as plain numbers, for the medians and the weekly
-flow. Nine queries, whatever the number of proposals.
+flow. Ten queries, whatever the number of proposals or meetups.
 
 Periods are whole days in the community's time zone, [start, end): `end` is the first day not
 included. Weeks run from `start` in steps of seven days; months are calendar months.
@@ -19,6 +19,7 @@ from django.db.models import (
     BigIntegerField,
     Case,
     Count,
+    Exists,
     Func,
     Min,
     OuterRef,
@@ -31,6 +32,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from meetups.choices import MeetupStatus
+from meetups.models import Rsvp
+from meetups.permissions import attendee_filter
 from proposals.choices import ACTIVE_STATUSES, PROPOSER_ROLE, MembershipStatus, Status
 from proposals.models import Cheer, Comment, Membership, Proposal, Tag, TransitionLog
 
@@ -42,6 +46,9 @@ FLOW_STAGES = (*FUNNEL, Status.ARCHIVED)
 # Quiet proposals: days since the last activity, as (lowest, highest or None for "and more").
 QUIET_BUCKETS = ((30, 59), (60, 89), (90, None))
 MAX_SPAN_DAYS = 3 * 366
+# Meetup → cheer → join: a cheer or a joining counts as a meetup's follow-through from the meetup's
+# start until this many days after its end.
+FOLLOW_THROUGH_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,25 @@ class MonthCount:
 
 
 @dataclass(frozen=True)
+class MeetupFunnel:
+    """The meetups held in the period (not cancelled, ended within it and by now, someone came) and
+    what the people who came did next. Who came: as the hosts marked it, else those who said they
+    were going (meetups.permissions.attendee_filter, the rule the follow-up uses). Each next step
+    counts people, each once, as a share of those who came (not of the step before): someone may
+    join a team without cheering first."""
+
+    meetups: int
+    attendances: int  # each person at each meetup
+    attendees: int  # different people who came to at least one
+    cheered: int  # cheered a proposal within FOLLOW_THROUGH_DAYS of a meetup they came to
+    joined: int  # joined someone's team (accepted) within FOLLOW_THROUGH_DAYS of one
+    within_days: int = FOLLOW_THROUGH_DAYS
+
+    def percent(self, count: int) -> float:
+        return round(100 * count / self.attendees, 1) if self.attendees else 0.0
+
+
+@dataclass(frozen=True)
 class Insight:
     period: Period
     now: datetime
@@ -134,6 +160,8 @@ class Insight:
     join_requests: JoinRequests
     first_time_joiners: list[MonthCount]
     active_members: list[MonthCount]
+    active_people: int  # different people active over the whole period (each month's add up more)
+    meetups: MeetupFunnel
 
     @property
     def created(self) -> int:
@@ -446,16 +474,17 @@ def _per_month(months: list[date], dates: list[date]) -> list[MonthCount]:
     return [MonthCount(month=month, count=counts[month]) for month in months]
 
 
+def _joinings() -> QuerySet:
+    """Each time someone joined someone else's team (accepted; they may have left since)."""
+    return Membership.objects.filter(
+        status__in=(MembershipStatus.ACCEPTED, MembershipStatus.LEFT), decided_at__isnull=False
+    ).exclude(role=PROPOSER_ROLE)
+
+
 def _first_time_joiners(period: Period, start: datetime, end: datetime) -> list[date]:
     """The day each person first joined someone's team (accepted; they may have left since), for
     those whose first time falls in the period. With a theme: their first team of that theme."""
-    joined = _themed(
-        Membership.objects.filter(
-            status__in=(MembershipStatus.ACCEPTED, MembershipStatus.LEFT), decided_at__isnull=False
-        ).exclude(role=PROPOSER_ROLE),
-        period.theme,
-        "proposal_id",
-    )
+    joined = _themed(_joinings(), period.theme, "proposal_id")
     firsts = (
         joined.order_by()
         .values("user_id")
@@ -510,8 +539,49 @@ def _active_members(
     return list(union)
 
 
+def _meetup_funnel(period: Period, start: datetime, end: datetime, now: datetime) -> MeetupFunnel:
+    """Meetup → cheer → join in one aggregate over the answers of the period's meetups: for each
+    person who came, whether they cheered a proposal, and whether they joined a team, from the
+    meetup's start to FOLLOW_THROUGH_DAYS after its end (two index lookups per answer). With a
+    theme: the meetups of that theme's proposals, and cheers and joinings on that theme's."""
+    window = timedelta(days=FOLLOW_THROUGH_DAYS)
+
+    def after(queryset: QuerySet, moment: str) -> Exists:
+        return Exists(
+            _themed(queryset, period.theme, "proposal_id").filter(
+                **{
+                    "user_id": OuterRef("user_id"),
+                    f"{moment}__gte": OuterRef("meetup__starts_at"),
+                    f"{moment}__lt": OuterRef("meetup__ends_at") + window,
+                }
+            )
+        )
+
+    came = _themed(
+        Rsvp.objects.filter(
+            attendee_filter(),
+            meetup__status=MeetupStatus.SCHEDULED,
+            meetup__starts_at__lt=min(end, now),  # the (status, starts_at) index narrows it
+            meetup__ends_at__gte=start,
+            meetup__ends_at__lt=min(end, now),
+        ),
+        period.theme,
+        "meetup__proposal_id",
+    )
+    # The conditions go straight into the counts' filters: annotated first, Django would leave
+    # them out of the subquery it counts over.
+    row = came.order_by().aggregate(
+        meetups=Count("meetup_id", distinct=True),
+        attendances=Count("pk"),
+        attendees=Count("user_id", distinct=True),
+        cheered=Count("user_id", distinct=True, filter=Q(after(Cheer.objects.all(), "created_at"))),
+        joined=Count("user_id", distinct=True, filter=Q(after(_joinings(), "decided_at"))),
+    )
+    return MeetupFunnel(**row)
+
+
 def community_insight(*, period: Period, now: datetime | None = None) -> Insight:
-    """Every figure of the insight page and API for `period` (and its theme), in nine queries
+    """Every figure of the insight page and API for `period` (and its theme), in ten queries
     whatever the number of proposals: the counting is done by the database, and only the moves
     of the period come back, as plain numbers."""
     now = now or timezone.now()
@@ -522,9 +592,10 @@ def community_insight(*, period: Period, now: datetime | None = None) -> Insight
     )
     stays = _stays(period, start, end)
     months = _months(period)
-    active = defaultdict(set)
+    active, people = defaultdict(set), set()
     for person, month in _active_members(period, start, end, months):
         active[months[month]].add(person)
+        people.add(person)
     return Insight(
         period=period,
         now=now,
@@ -540,6 +611,8 @@ def community_insight(*, period: Period, now: datetime | None = None) -> Insight
         join_requests=_join_requests(period, now),
         first_time_joiners=_per_month(months, _first_time_joiners(period, start, end)),
         active_members=[MonthCount(month=month, count=len(active[month])) for month in months],
+        active_people=len(people),
+        meetups=_meetup_funnel(period, start, end, now),
     )
 
 

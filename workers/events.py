@@ -1,6 +1,7 @@
 """The event catalogue: what can happen, who hears it, and how each kind reads in a sentence."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db import models
 from django.utils import formats, timezone
@@ -33,6 +34,8 @@ class EventKind(models.TextChoices):
     MEETUP_MOVED = "meetup_moved", _("Meetup moved")
     MEETUP_REMINDER = "meetup_reminder", _("Meetup reminder")
     MEETUP_FOLLOW_UP = "meetup_follow_up", _("After a meetup")
+    # The organisers' weekly figures (issue 15), addressed to the moderators by insight.services.
+    ORGANISER_DIGEST = "organiser_digest", _("The community’s weekly figures (moderators)")
 
 
 class Channel(models.TextChoices):
@@ -67,7 +70,12 @@ EMAIL_DEFAULTS: dict[str, str] = {
     EventKind.MEETUP_MOVED: EmailMode.IMMEDIATELY,
     EventKind.MEETUP_REMINDER: EmailMode.IMMEDIATELY,
     EventKind.MEETUP_FOLLOW_UP: EmailMode.DIGEST,
+    # Itself a summary: it comes as one email on Monday unless the moderator turns it off.
+    EventKind.ORGANISER_DIGEST: EmailMode.IMMEDIATELY,
 }
+
+# Kinds only moderators ever hear of: only they see them on the email settings page.
+MODERATOR_KINDS = frozenset({EventKind.ORGANISER_DIGEST})
 
 # Kinds posted as a reply in the proposal's Slack thread. A declined request stays private.
 SLACK_KINDS = frozenset(
@@ -114,6 +122,8 @@ AUDIENCE: dict[str, str] = {
     EventKind.INVITED: Audience.NOBODY,
     EventKind.INVITATION_DECLINED: Audience.PROPOSER,
     EventKind.INVITATION_EXPIRED: Audience.PROPOSER,
+    # Addressed to the moderators by name (record_event_for), like a meetup's news.
+    EventKind.ORGANISER_DIGEST: Audience.NOBODY,
 }
 
 
@@ -126,6 +136,11 @@ def headline(kind: str, payload: dict) -> str:
     """One sentence for an event, in the active language (callers use translation.override)."""
     if kind in MeetupEventKind.values:
         return meetup_headline(kind, payload)
+    if kind == EventKind.ORGANISER_DIGEST:
+        return gettext("The community’s week in figures: %(start)s – %(end)s") % {
+            "start": _day(payload.get("week_start")),
+            "end": _day(payload.get("week_end")),
+        }
 
     def status_label(value: str) -> str:
         return str(Status(value).label) if value in Status.values else value
@@ -256,3 +271,98 @@ def meetup_headline(kind: str, payload: dict) -> str:
             % names
         )
     return names["title"]
+
+
+# --- the organisers' weekly figures --------------------------------------------------------------
+
+# The figures of EventKind.ORGANISER_DIGEST, in the order they are shown: the payload's
+# "this_week" and "last_week" each map these keys to a count (None: not known).
+DIGEST_FIGURES: dict[str, str] = {
+    "ideas": _("New ideas"),
+    "reached_discussion": _("Of them, reached discussion"),
+    "reached_team_forming": _("Of them, reached team forming"),
+    "reached_running": _("Of them, reached running"),
+    "reached_done": _("Of them, reached done"),
+    "first_time_joiners": _("Members who joined a team for the first time"),
+    "active_members": _("Active members"),
+    "quiet_proposals": _("Proposals quiet for 30 days or more"),
+    "join_requests_waiting": _("Join requests waiting for an answer"),
+    "oldest_request_days": _("Oldest waiting request (days)"),
+    "meetups_held": _("Meetups held"),
+    "meetup_attendances": _("Times people came"),
+}
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    label: str
+    this_week: str
+    last_week: str
+    change: str  # "+3", "−1", "±0"; "—" when either week is not known
+
+
+def _day(value) -> str:
+    """A day stored as ISO 8601 (YYYY-MM-DD), in the active language's one date format."""
+    try:
+        day = date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return ""
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+def _count(value) -> str:
+    return "—" if value is None else str(value)
+
+
+def _change(this, last) -> str:
+    if not isinstance(this, int) or not isinstance(last, int):
+        return "—"
+    difference = this - last
+    if difference == 0:
+        return "±0"
+    return f"+{difference}" if difference > 0 else f"\u2212{-difference}"
+
+
+def figure_rows(kind: str, payload: dict) -> list[FigureRow]:
+    """The table an event carries (the organisers' weekly figures: this week, the week before and
+    the change), in the active language; [] for kinds without one."""
+    if kind != EventKind.ORGANISER_DIGEST:
+        return []
+    this, last = payload.get("this_week") or {}, payload.get("last_week") or {}
+    return [
+        FigureRow(
+            label=str(label),
+            this_week=_count(this.get(key)),
+            last_week=_count(last.get(key)),
+            change=_change(this.get(key), last.get(key)),
+        )
+        for key, label in DIGEST_FIGURES.items()
+    ]
+
+
+def summary(kind: str, payload: dict) -> str:
+    """What an event says beyond its headline, as plain text (a plain-text email, a Slack DM), in
+    the active language and time zone; "" when the headline says it all."""
+    rows = figure_rows(kind, payload)
+    if not rows:
+        return ""
+    lines = [
+        gettext("%(label)s: %(this)s (the week before: %(last)s, %(change)s)")
+        % {"label": row.label, "this": row.this_week, "last": row.last_week, "change": row.change}
+        for row in rows
+    ]
+    note = figures_note(kind, payload)
+    return "\n".join([*lines, note] if note else lines)
+
+
+def figures_note(kind: str, payload: dict) -> str:
+    """When the figures that say how things stand were counted, in the reader's time zone."""
+    if kind != EventKind.ORGANISER_DIGEST:
+        return ""
+    when = _meetup_when(payload.get("as_of"))
+    if not when:
+        return ""
+    return gettext(
+        "Quiet proposals and waiting join requests are counted as of %(when)s; the rest for "
+        "each whole week."
+    ) % {"when": when}

@@ -33,6 +33,7 @@ POST_WEEKLY_SLACK_DIGEST = "workers.post_weekly_slack_digest"
 SEND_MEETUP_REMINDERS = "workers.send_meetup_reminders"
 SEND_MEETUP_FOLLOW_UPS = "workers.send_meetup_follow_ups"
 EXPIRE_INVITATIONS = "workers.expire_invitations"
+SEND_ORGANISER_DIGEST = "workers.send_organiser_digest"
 
 
 def publish(name: str, *args, eta: datetime | None = None, **kwargs) -> bool:

@@ -18,10 +18,12 @@ from members.models import MODERATORS_GROUP
 from proposals import selectors as proposal_selectors
 from proposals.choices import ACTIVE_STATUSES, MembershipStatus, Status
 from proposals.models import Follow, Membership, Proposal, TransitionLog
+from proposals.permissions import is_moderator
 
 from .events import (
     AUDIENCE,
     EMAIL_DEFAULTS,
+    MODERATOR_KINDS,
     Audience,
     Channel,
     EmailMode,
@@ -29,7 +31,7 @@ from .events import (
     excerpt,
     headline,
 )
-from .models import Delivery, EmailDigest, EmailPreference, SlackThread
+from .models import Delivery, EmailDigest, EmailPreference, Event, SlackThread
 
 # --- who hears an event --------------------------------------------------------------------------
 
@@ -55,11 +57,7 @@ def audience_ids(*, kind: str, proposal, actor_id: int | None, payload: dict) ->
     elif audience == Audience.APPLICANT:
         ids.add(payload["applicant_id"])
     elif audience == Audience.MODERATORS:
-        ids.update(
-            get_user_model()
-            .objects.filter(Q(groups__name=MODERATORS_GROUP) | Q(is_superuser=True))
-            .values_list("pk", flat=True)
-        )
+        ids.update(moderator_ids())
     ids.discard(actor_id)
     # Nobody hears of their own joining, leaving or waiting: only an answer is addressed to the
     # person it is about (and reads so, see notification_text).
@@ -71,6 +69,20 @@ def audience_ids(*, kind: str, proposal, actor_id: int | None, payload: dict) ->
             get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)
         )
     return ids
+
+
+def moderator_ids() -> set[int]:
+    """The community's active moderators (superusers moderate too)."""
+    return set(
+        get_user_model()
+        .objects.filter(Q(groups__name=MODERATORS_GROUP) | Q(is_superuser=True), is_active=True)
+        .values_list("pk", flat=True)
+    )
+
+
+def recorded_payload(*, dedupe_key: str) -> dict | None:
+    """The payload of the event recorded under this key (a periodic one), None if there is none."""
+    return Event.objects.filter(dedupe_key=dedupe_key).values_list("payload", flat=True).first()
 
 
 def email_modes(*, user_ids: set[int], kind: str) -> dict[int, str]:
@@ -165,9 +177,10 @@ def notification_path(*, kind: str, proposal_id: int | None, payload: dict) -> s
     """Where a notification points, as a path of this site."""
     if kind == EventKind.DELIVERY_FAILED:
         return reverse("moderation:page") + "#deliveries"
-    if kind.startswith("meetup_"):
+    if kind.startswith("meetup_") or kind == EventKind.ORGANISER_DIGEST:
         # Meetups' kinds (MeetupEventKind's, and "meetup_follow_up") carry their page, or the
-        # proposal form after a meetup, in the payload. Only a path of this site is followed,
+        # proposal form after a meetup, in the payload; the organisers' figures their week on the
+        # insight page. Only a path of this site is followed,
         # never one a browser reads as another site ("//host", "/\\host", "/\t/host").
         path = payload.get("path")
         if (
@@ -261,11 +274,19 @@ class PreferenceRow:
     mode: str
 
 
+def tunable_kinds(*, user) -> list[str]:
+    """The kinds this member chooses emails for: the moderators' own only for moderators."""
+    moderator = is_moderator(user)
+    return [kind for kind in EMAIL_DEFAULTS if moderator or kind not in MODERATOR_KINDS]
+
+
 def email_preferences(*, user) -> list[PreferenceRow]:
     saved = dict(EmailPreference.objects.filter(user=user).values_list("kind", "mode"))
     return [
-        PreferenceRow(kind=kind, label=str(EventKind(kind).label), mode=saved.get(kind, default))
-        for kind, default in EMAIL_DEFAULTS.items()
+        PreferenceRow(
+            kind=kind, label=str(EventKind(kind).label), mode=saved.get(kind, EMAIL_DEFAULTS[kind])
+        )
+        for kind in tunable_kinds(user=user)
     ]
 
 

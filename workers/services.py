@@ -19,7 +19,6 @@ from proposals.choices import MembershipStatus
 from . import lanes, publish, selectors
 from .events import (
     AUDIENCE,
-    EMAIL_DEFAULTS,
     SLACK_KINDS,
     Audience,
     Channel,
@@ -377,10 +376,12 @@ def notification_mark_all_read(*, user, proposal_id: int | None = None) -> int:
 
 
 def email_preferences_set(*, user, modes: dict[str, str]) -> None:
-    """Save the member's choices; unknown kinds or modes are ignored."""
+    """Save the member's choices; unknown kinds or modes, and kinds not theirs to tune (the
+    moderators' own), are ignored."""
+    tunable = set(selectors.tunable_kinds(user=user))
     with transaction.atomic():
         for kind, mode in modes.items():
-            if kind in EMAIL_DEFAULTS and mode in EmailMode.values:
+            if kind in tunable and mode in EmailMode.values:
                 EmailPreference.objects.update_or_create(
                     user=user, kind=kind, defaults={"mode": mode}
                 )

@@ -13,6 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from insight import services as insight_services
 from meetups import services as meetup_services
 from proposals import services as proposal_services
 from slack_app import client as slack_client
@@ -184,3 +185,10 @@ def expire_invitations() -> int:
     """Hourly: invitations nobody answered in settings.INVITATION_DAYS end, and whoever asked
     hears of it (a second run finds nothing left)."""
     return proposal_services.invitations_expire()
+
+
+@_beat_job(publish.SEND_ORGANISER_DIGEST)
+def send_organiser_digest() -> int:
+    """Mondays: the community's figures of the week just ended, next to the week before, to each
+    moderator; once per week however often this runs."""
+    return insight_services.organiser_digest_record()

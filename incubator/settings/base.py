@@ -254,6 +254,11 @@ CELERY_BEAT_SCHEDULE = {
     "meetup-reminders": {"task": "workers.send_meetup_reminders", "schedule": 300.0},
     "meetup-follow-ups": {"task": "workers.send_meetup_follow_ups", "schedule": 900.0},
     "expire-invitations": {"task": "workers.expire_invitations", "schedule": crontab(minute=15)},
+    # The moderators' weekly figures, on Monday morning in the community's time zone.
+    "organiser-digest": {
+        "task": "workers.send_organiser_digest",
+        "schedule": crontab(minute=30, hour=8, day_of_week="mon"),
+    },
 }
 
 # Notifications (workers/)

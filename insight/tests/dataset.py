@@ -3,14 +3,18 @@
 The period under test is March 2026 from Monday the 2nd to Sunday the 29th (four weeks), in the
 community's time zone (Asia/Tokyo); the figures are read on 1 May 2026 at noon. Every figure the
 insight page shows for it is worked out by hand in test_figures.py, from the story told here.
+The meetups come last: they change none of the proposals' figures (dave's one cheer is on p5,
+after the period and never quiet).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
 
+from meetups import services as meetup_services
+from meetups.models import Meetup
 from members.tests.factories import UserFactory
 from proposals import services
 from proposals.models import Membership, Proposal
@@ -35,6 +39,7 @@ class Community:
     erin: object
     moderator: object
     proposals: dict[str, Proposal]
+    meetups: dict[str, Meetup]
 
 
 def _submit(when: datetime, proposer, title: str, tags=()) -> Proposal:
@@ -134,6 +139,8 @@ def build() -> Community:
     # p5 comes after the period.
     p5 = _submit(at(4, 3), carol, "p5 after the period")
 
+    meetups = _meetups(alice, bob, carol, dave, erin, p1=p1, p5=p5)
+
     return Community(
         alice=alice,
         bob=bob,
@@ -151,4 +158,64 @@ def build() -> Community:
             "p6": p6,
             "p7": p7,
         },
+        meetups=meetups,
     )
+
+
+def _meetup(when: datetime, host, title: str, hours: int = 2, proposal=None) -> Meetup:
+    with time_machine.travel(at(2, 20), tick=False):
+        return meetup_services.meetup_create(
+            by=host,
+            title=title,
+            starts_at=when,
+            ends_at=when + timedelta(hours=hours),
+            place="公民館",
+            proposal=proposal,
+        )
+
+
+def _answer(meetup: Meetup, user, answer: str = "going") -> None:
+    with time_machine.travel(at(3, 1), tick=False):
+        meetup_services.meetup_answer(meetup=meetup, user=user, answer=answer)
+
+
+def _mark(meetup: Meetup, by, user, attended: bool) -> None:
+    with time_machine.travel(meetup.ends_at, tick=False):
+        meetup_services.meetup_mark_attendance(
+            meetup=meetup, by=by, user_id=user.pk, attended=attended
+        )
+
+
+def _meetups(alice, bob, carol, dave, erin, *, p1: Proposal, p5: Proposal) -> dict[str, Meetup]:
+    """Meetup → cheer → join, with a window of 30 days from a meetup's start to after its end.
+
+    m1, a 交流会 on Friday 6 March, 19:00–21:00, hosted by alice (going as its host): bob and carol
+    go; dave said going but alice marked him as not come; erin said maybe and alice marked her as
+    came. So alice, bob, carol and erin came. Carol cheered p4 on 24 March and joined p1 on 11
+    March, erin joined p1 on 13 March: within 30 days. Bob's cheer (3 March) came before it.
+    m2, p1's meetup (theme 防災) on Friday 20 March, 10:00–12:00: alice hosts, dave goes (nobody
+    marks him, so going counts), bob said going but was marked not come. Dave joined p4 on 28
+    March and cheers p5 on 5 April: within 30 days.
+    m3 (25 March) is cancelled, m4 (10 April) is after the period: neither counts in March.
+    In all: 2 meetups, 6 times someone came, 5 people; 2 of them cheered, 3 joined a team."""
+    m1 = _meetup(at(3, 6, 19), alice, "春の交流会")
+    for person in (bob, carol, dave):
+        _answer(m1, person)
+    _answer(m1, erin, "maybe")
+    _mark(m1, alice, dave, attended=False)
+    _mark(m1, alice, erin, attended=True)
+
+    m2 = _meetup(at(3, 20, 10), alice, "p1 の作戦会議", proposal=p1)
+    _answer(m2, dave)
+    _answer(m2, bob)
+    _mark(m2, alice, bob, attended=False)
+    _cheer(at(4, 5), p5, dave)
+
+    m3 = _meetup(at(3, 25, 19), bob, "中止になった勉強会")
+    _answer(m3, carol)
+    with time_machine.travel(at(3, 20), tick=False):
+        meetup_services.meetup_cancel(meetup=m3, by=bob, note="また今度")
+
+    m4 = _meetup(at(4, 10, 14), carol, "4月の交流会")
+    _answer(m4, dave)
+    return {"m1": m1, "m2": m2, "m3": m3, "m4": m4}

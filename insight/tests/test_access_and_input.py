@@ -146,7 +146,7 @@ def test_the_charts_are_svg_with_a_title_and_a_description(client):
             reverse("insight:page"), {"start": "2026-03-02", "end": "2026-03-29"}
         ).content.decode()
     charts = re.findall(r"<svg.*?</svg>", html, flags=re.S)
-    assert len(charts) == 3
+    assert len(charts) == 4
     for markup in charts:
         svg = ET.fromstring(markup)  # well-formed XML
         assert svg.tag == f"{SVG}svg"

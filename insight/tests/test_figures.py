@@ -3,6 +3,7 @@ from the story in dataset.py (a reopen and a pause included)."""
 
 import csv
 import io
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -10,8 +11,9 @@ import time_machine
 from django.urls import reverse
 
 from insight.web.tables import TABLES
+from proposals import services
 
-from .dataset import NOW, THEME, build
+from .dataset import NOW, THEME, at, build
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +98,22 @@ EXPECTED = {
         ["Year and month", "Members"],
         [["2026-03", "5"]],  # alice, bob, carol, dave, erin; the moderator only looks
     ),
+    # The meetups' story is told in dataset._meetups: m1 (alice, bob, carol, erin came) and m2
+    # (alice, dave); m3 was cancelled and m4 is in April.
+    "meetups": (
+        ["Meetups", "Times people came", "People who came"],
+        [["2", "6", "5"]],
+    ),
+    "after_meetups": (
+        ["Step", "People", "Share of the people who came (%)"],
+        # Carol (p4, after m1) and dave (p5, after m2) cheered; carol and erin (p1, after m1) and
+        # dave (p4, after m2) joined a team. Bob's cheer came before m1.
+        [
+            ["Came to a meetup", "5", "100.0"],
+            ["Cheered a proposal within 30 days", "2", "40.0"],
+            ["Joined a team within 30 days", "3", "60.0"],
+        ],
+    ),
 }
 
 EXPECTED_API = {
@@ -146,6 +164,15 @@ EXPECTED_API = {
     "join_requests": {"waiting": 1, "oldest_days": 50},
     "first_time_joiners": [{"month": "2026-03-01", "count": 2}],
     "active_members": [{"month": "2026-03-01", "count": 5}],
+    "active_people": 5,
+    "meetups": {
+        "meetups": 2,
+        "attendances": 6,
+        "attendees": 5,
+        "cheered": 2,
+        "joined": 3,
+        "within_days": 30,
+    },
 }
 
 
@@ -206,6 +233,9 @@ def test_the_page_shows_every_figure_as_worked_out_by_hand(moderator_client):
     # The people section holds two tables: first-time joiners, then active members.
     people = found["people"]
     found["joiners"], found["active"] = people[:2], people[2:]
+    # The meetups section holds two as well: the meetups held, then what came after them.
+    meetups = found["meetups"]
+    found["meetups"], found["after_meetups"] = meetups[:2], meetups[2:]
     for slug, (columns, rows) in EXPECTED.items():
         shown_rows = [["—" if cell == "" else cell for cell in row] for row in rows]
         assert found[slug] == [columns, *shown_rows], slug
@@ -261,6 +291,55 @@ def test_a_theme_counts_only_its_own_proposals(moderator_client):
     # On p1 and p3: alice and bob proposed, carol commented, carol, erin and dave asked to join.
     assert body["active_members"] == [{"month": "2026-03-01", "count": 5}]
     assert body["period"]["theme"] == THEME
+    # Only m2 is a meetup of a 防災 proposal (p1): alice and dave came. Dave's cheer (p5) and his
+    # joining (p4) were not on 防災 proposals.
+    assert body["meetups"] == {
+        "meetups": 1,
+        "attendances": 2,
+        "attendees": 2,
+        "cheered": 0,
+        "joined": 0,
+        "within_days": 30,
+    }
+
+
+def test_a_meetup_counts_in_the_period_it_ended_in_once_it_is_over(moderator_client):
+    with time_machine.travel(NOW, tick=False):
+        april = moderator_client.get(
+            "/api/v1/insight", {"start": "2026-04-01", "end": "2026-04-30"}
+        ).json()
+    # m4 on 10 April: carol hosts, dave goes; neither cheered nor joined anyone after it.
+    assert april["meetups"] == {
+        "meetups": 1,
+        "attendances": 2,
+        "attendees": 2,
+        "cheered": 0,
+        "joined": 0,
+        "within_days": 30,
+    }
+    # Seen on 10 April at 15:00, m4 (14:00–16:00) has not ended: it is not counted yet.
+    with time_machine.travel(at(4, 10, 15), tick=False):
+        during = moderator_client.get(
+            "/api/v1/insight", {"start": "2026-04-01", "end": "2026-04-30"}
+        ).json()
+    assert during["meetups"]["meetups"] == 0
+
+
+@pytest.mark.parametrize(
+    ("after_m1_ended", "counted"),
+    [(timedelta(days=30), False), (timedelta(days=29, hours=23), True)],
+)
+def test_a_cheer_counts_within_30_days_of_the_meetup(
+    community, moderator_client, after_m1_ended, counted
+):
+    # Bob came to m1 (which ended on 6 March at 21:00) and had cheered only before it.
+    with time_machine.travel(community.meetups["m1"].ends_at + after_m1_ended, tick=False):
+        services.cheer_set(proposal=community.proposals["p6"], user=community.bob, cheered=True)
+    with time_machine.travel(NOW, tick=False):
+        body = moderator_client.get(
+            "/api/v1/insight", {"start": "2026-03-02", "end": "2026-03-29"}
+        ).json()
+    assert body["meetups"]["cheered"] == (3 if counted else 2)
 
 
 def test_people_month_by_month_over_two_months(moderator_client):
@@ -277,6 +356,8 @@ def test_people_month_by_month_over_two_months(moderator_client):
         {"month": "2026-02-01", "count": 2},
         {"month": "2026-03-01", "count": 5},
     ]
+    # Alice and erin were active in both months: five different people in all, not seven.
+    assert body["active_people"] == 5
 
 
 def test_the_last_weeks_end_today(moderator_client):

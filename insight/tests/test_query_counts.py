@@ -1,5 +1,5 @@
 """The insight page, the API and a CSV download cost the same number of queries for 10 proposals as
-for 100 (each with moves, comments, cheers and join requests)."""
+for 100 (each with moves, comments, cheers and join requests, and a meetup people came to)."""
 
 from datetime import timedelta
 
@@ -9,6 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from meetups.choices import RsvpStatus
+from meetups.models import Meetup, Rsvp
 from members.tests.factories import UserFactory
 from proposals.choices import MembershipStatus, Status
 from proposals.models import Cheer, Comment, Membership, Proposal, Tag, TransitionLog
@@ -18,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 def _grow(count: int, people: list) -> None:
     """`count` more proposals, written straight to the tables (set-up only): each moved through
-    discussion to team forming, with a comment, a cheer and an answered and a waiting request."""
+    discussion to team forming, with a comment, a cheer and an answered and a waiting request,
+    and a meetup for it that two people came to (one marked by a host, one going)."""
     now = timezone.now()
     proposer, commenter, joiner, asker = people
     theme = Tag.objects.get_or_create(name="防災")[0]
@@ -77,6 +80,26 @@ def _grow(count: int, people: list) -> None:
         )
     )
 
+    meetups = Meetup.objects.bulk_create(
+        Meetup(
+            title=f"meetup {n}",
+            place="公民館",
+            created_by=proposer,
+            proposal=p,
+            starts_at=p.created_at + timedelta(days=3),
+            ends_at=p.created_at + timedelta(days=3, hours=2),
+        )
+        for n, p in enumerate(proposals)
+    )
+    Rsvp.objects.bulk_create(
+        Rsvp(meetup=meetup, user=user, status=status, attended=attended)
+        for meetup in meetups
+        for user, status, attended in (
+            (commenter, RsvpStatus.GOING, None),
+            (joiner, RsvpStatus.MAYBE, True),
+        )
+    )
+
 
 def _queries(client, url: str, params: dict) -> int:
     with CaptureQueriesContext(connection) as captured:
@@ -103,4 +126,5 @@ def test_the_same_number_of_queries_for_10_and_100_proposals(client, url, params
     small = _queries(client, url, params)
     _grow(90, people)
     assert Proposal.objects.count() == 100
+    assert Rsvp.objects.count() == 200
     assert _queries(client, url, params) == small

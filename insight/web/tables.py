@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from proposals.choices import Status
 
+from ..charts import after_meetup_steps
 from ..selectors import FLOW_STAGES, Insight
 
 Cell = int | float | str | None
@@ -125,6 +126,25 @@ def _active(insight: Insight) -> Table:
     )
 
 
+def _meetups(insight: Insight) -> Table:
+    figure = insight.meetups
+    return Table(
+        "meetups",
+        _("Meetups held"),
+        [_("Meetups"), _("Times people came"), _("People who came")],
+        [[figure.meetups, figure.attendances, figure.attendees]],
+    )
+
+
+def _after_meetups(insight: Insight) -> Table:
+    return Table(
+        "after_meetups",
+        _("After a meetup"),
+        [_("Step"), _("People"), _("Share of the people who came (%)")],
+        [[step.label, step.people, step.percent] for step in after_meetup_steps(insight)],
+    )
+
+
 TABLES: dict[str, Callable[[Insight], Table]] = {
     "ideas": _ideas,
     "conversion": _conversion,
@@ -135,6 +155,8 @@ TABLES: dict[str, Callable[[Insight], Table]] = {
     "requests": _requests,
     "joiners": _joiners,
     "active": _active,
+    "meetups": _meetups,
+    "after_meetups": _after_meetups,
 }
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
+from ..events import EventKind, figure_rows, figures_note, summary
 from ..models import Delivery
 from ..selectors import (
     DigestGroup,
@@ -62,6 +63,10 @@ def _send(*, user, subject: str, template: str, context: dict) -> str:
     return message_id
 
 
+# Kinds whose email is more than a sentence: the organisers' weekly figures are a table.
+TEMPLATES = {EventKind.ORGANISER_DIGEST: "organiser_digest"}
+
+
 def send(delivery: Delivery) -> str:
     """Send one event to its recipient now, in the active language; returns the Message-ID.
 
@@ -77,12 +82,17 @@ def send(delivery: Delivery) -> str:
     return _send(
         user=user,
         subject=f"[incubator] {line}"[:200],
-        template="notification",
+        template=TEMPLATES.get(event.kind, "notification"),
         context={
             "user": user,
             "headline": line,
             "quote": quote,
             "reply_from": reply_from,
+            # What the event says beyond its headline, from the catalogue (the plain text is
+            # the one any other channel would send).
+            "summary": summary(event.kind, event.payload),
+            "rows": figure_rows(event.kind, event.payload),
+            "note": figures_note(event.kind, event.payload),
             "link": absolute(path or "/"),
             "settings_link": _settings_link(),
         },
