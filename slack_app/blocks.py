@@ -438,17 +438,17 @@ class InvitationDm:
 
 
 def _invitation_outcome(data: InvitationDm) -> str:
-    names = {"title": escape(data.title), "role": escape(data.role)}
+    # The invitation page's own words.
     if data.answer == InvitationAnswer.ACCEPTED:
-        return _("You joined “%(title)s” as %(role)s. Welcome to the team! 🎉") % names
+        return _("You accepted this invitation. Welcome to the team!")
     if data.answer == InvitationAnswer.DECLINED:
-        return _("You said “not now”. Thank you for letting them know.")
+        return _("You said “not now”. You are welcome to ask to join whenever it suits you.")
     return _("This invitation has ended. You are still welcome to ask to join, at your own pace.")
 
 
 def invitation_dm(data: InvitationDm) -> Message:
     """An invitation in the invitee's direct message: who asks, for what, their message, and the
-    buttons Accept / Not now; once answered (here or on the web) or ended, the same message says
+    buttons Join the team (accept) / Not now; once answered (here or on the web) or ended, the same message says
     so instead of the buttons."""
     text = headline(
         EventKind.INVITED,
@@ -465,7 +465,8 @@ def invitation_dm(data: InvitationDm) -> Message:
     if quote:
         blocks.append({"type": "section", "block_id": f"{block}q", "text": _mrkdwn(quote)})
     if data.answer == InvitationAnswer.OPEN:
-        accept = _button(_("Accept"), INVITATION_ACCEPT, value=value)
+        # The invitation page's buttons.
+        accept = _button(_("Join the team"), INVITATION_ACCEPT, value=value)
         accept["style"] = "primary"
         blocks.append(
             {
