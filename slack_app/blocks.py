@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -435,6 +435,8 @@ class InvitationDm:
     message: str
     url: str
     answer: str = InvitationAnswer.OPEN
+    # Shown while it is open, in the active time zone (the reader's, see email.as_reader).
+    expires_at: datetime | None = None
 
 
 def _invitation_outcome(data: InvitationDm) -> str:
@@ -464,6 +466,23 @@ def invitation_dm(data: InvitationDm) -> Message:
     quote = _quoted(data.message)
     if quote:
         blocks.append({"type": "section", "block_id": f"{block}q", "text": _mrkdwn(quote)})
+    if data.answer == InvitationAnswer.OPEN and data.expires_at is not None:
+        until = formats.date_format(timezone.localtime(data.expires_at), "SHORT_DATE_FORMAT")
+        # The invitation page's own words.
+        blocks.append(
+            {
+                "type": "context",
+                "block_id": f"{block}w",
+                "elements": [
+                    _mrkdwn(
+                        _(
+                            "Answer whenever it suits you, until %(date)s. “Not now” needs no reason."
+                        )
+                        % {"date": until}
+                    )
+                ],
+            }
+        )
     if data.answer == InvitationAnswer.OPEN:
         # The invitation page's buttons.
         accept = _button(_("Join the team"), INVITATION_ACCEPT, value=value)

@@ -384,6 +384,7 @@ def invitation_message(invitation: Invitation) -> blocks.Message:
             message=invitation.message,
             url=_absolute(reverse("proposals:invitation", args=[invitation.pk])),
             answer=answer,
+            expires_at=invitation.expires_at,
         )
     )
 

@@ -2,9 +2,11 @@
 answered with its Accept / Not now buttons through signed interactions and the same services as
 the web; the message then shows the answer instead of its buttons (through the response_url)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from members.tests.factories import UserFactory
@@ -104,8 +106,14 @@ def _shown(message: dict) -> str:
 def test_the_invitation_dm_has_its_buttons_and_escapes_what_members_wrote(
     fake_slack, slack_member, proposal
 ):
-    invitation = _invite(proposal, slack_member, message="<!here> ぜひ & <https://evil.example|x>")
-    message = _dm_sent(fake_slack, "U0AIKO")
+    slack_member.time_zone = "Europe/Berlin"
+    slack_member.save(update_fields=["time_zone"])
+    # 03:00 in Tokyo is still the evening before in Berlin: the day it ends differs.
+    with time_machine.travel(datetime(2031, 3, 6, 3, 0, tzinfo=ZoneInfo("Asia/Tokyo"))):
+        invitation = _invite(
+            proposal, slack_member, message="<!here> ぜひ & <https://evil.example|x>"
+        )
+        message = _dm_sent(fake_slack, "U0AIKO")
 
     buttons = _buttons(message)
     assert [(b["action_id"], b["text"]["text"]) for b in buttons.values()] == [
@@ -124,6 +132,8 @@ def test_the_invitation_dm_has_its_buttons_and_escapes_what_members_wrote(
     shown = _shown(message)
     assert "> &lt;!here&gt; ぜひ &amp; &lt;https://evil.example|x&gt;" in shown
     assert f"<http://testserver/invitations/{invitation.pk}/|See the invitation>" in shown
+    # Until when, as the invitee reads dates (their language, their time zone).
+    assert "Answer whenever it suits you, until Mar 19, 2031." in shown
 
 
 def test_accept_from_the_dm_joins_and_counts_for_the_launch(

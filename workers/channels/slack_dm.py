@@ -67,6 +67,7 @@ def _invitation(delivery: Delivery, url: str) -> Prepared:
                 role=invitation.role,
                 message=invitation.message,
                 url=url,
+                expires_at=invitation.expires_at,
             )
         )
     )

@@ -107,6 +107,7 @@ def test_a_going_member_gets_the_reminder_by_dm_once_in_their_words_with_the_lin
     # The host is going too; nobody who can't come hears, and no DM without Slack.
     assert len(fake_slack.direct_messages("U0HOST")) == 1
     assert fake_slack.direct_messages("U0CANT") == []
+    assert not _dms().filter(recipient=cant).exists()
     assert {d.recipient_id for d in _dms(MeetupEventKind.REMINDER)} == {host.pk, going.pk}
     assert set(_dms().values_list("status", flat=True)) == {DeliveryStatus.SENT}
     # ... but the member without Slack still has it in the app.
