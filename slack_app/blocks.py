@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from meetups.choices import Answer, RsvpStatus
 from proposals.choices import ACTIVE_STATUSES, Status
 from proposals.wording import join_names
-from workers.events import EventKind, headline
+from workers.events import EventKind, MeetupEventKind, headline, headline_for
 
 from .client import escape
 
@@ -354,6 +354,157 @@ def reply(data: Reply) -> Message:
                 ],
             }
         )
+    return _message(text, blocks)
+
+
+# --- a personal notification, in the member's direct message with the app ------------------------
+
+# The action ids of an invitation's buttons in its direct message.
+INVITATION_ACCEPT = "invitation_accept"
+INVITATION_DECLINE = "invitation_decline"
+
+
+@dataclass(frozen=True)
+class DirectMessage:
+    """One event as its recipient reads it (the headline in their words, made from the event's
+    payload), the page it is about, and, for a meetup, where it is."""
+
+    kind: str
+    payload: dict
+    recipient_id: int | None
+    url: str
+    quote: str = ""
+    place: str = ""
+    # Only for someone who may see it (meetups.permissions.can_see_online_link).
+    online_url: str = ""
+
+
+def _link_label(kind: str) -> str:
+    if kind == MeetupEventKind.FOLLOW_UP:
+        return _("Write it down as a proposal")
+    if kind in MeetupEventKind.values:
+        return _("The meetup's page")
+    if kind == EventKind.INVITED:
+        return _("See the invitation")
+    return _("Open in incubator")
+
+
+def _quoted(text: str) -> str:
+    """Member text as a quote: escaped, each line marked (a quote mark holds for one line)."""
+    return "\n".join(f"> {line}" for line in escape(text).splitlines() if line.strip())
+
+
+def direct_message(data: DirectMessage) -> Message:
+    """A personal notification: the headline, what was said with it, where (for a meetup: the
+    place, and the online link for someone who may see it), and the link to its page. Every piece
+    of member text is escaped, in the fallback `text` too."""
+    text = headline_for(data.kind, _escaped_payload(data.payload), data.recipient_id)
+    blocks: list[dict] = [{"type": "section", "text": _mrkdwn(text)}]
+    quote = _quoted(data.quote)
+    if quote:
+        blocks.append({"type": "section", "text": _mrkdwn(quote)})
+    where = []
+    if data.place.strip():
+        where.append(_("Place: %(place)s") % {"place": escape(data.place)})
+    if data.online_url:
+        # Slack makes a link of the address itself; escaped, it can mention nobody.
+        where.append(_("The online link: %(url)s") % {"url": escape(data.online_url)})
+    if where:
+        blocks.append({"type": "section", "text": _mrkdwn("\n".join(where))})
+    blocks.append(
+        {"type": "context", "elements": [_mrkdwn(_link(data.url, _link_label(data.kind)))]}
+    )
+    return _message(text, blocks)
+
+
+class InvitationAnswer:
+    """Where an invitation stands, as its direct message shows it."""
+
+    OPEN = ""  # the buttons
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class InvitationDm:
+    invitation_id: int
+    inviter: str
+    title: str
+    role: str
+    message: str
+    url: str
+    answer: str = InvitationAnswer.OPEN
+    # Shown while it is open, in the active time zone (the reader's, see email.as_reader).
+    expires_at: datetime | None = None
+
+
+def _invitation_outcome(data: InvitationDm) -> str:
+    # The invitation page's own words.
+    if data.answer == InvitationAnswer.ACCEPTED:
+        return _("You accepted this invitation. Welcome to the team!")
+    if data.answer == InvitationAnswer.DECLINED:
+        return _("You said “not now”. You are welcome to ask to join whenever it suits you.")
+    return _("This invitation has ended. You are still welcome to ask to join, at your own pace.")
+
+
+def invitation_dm(data: InvitationDm) -> Message:
+    """An invitation in the invitee's direct message: who asks, for what, their message, and the
+    buttons Join the team (accept) / Not now; once answered (here or on the web) or ended, the same message says
+    so instead of the buttons."""
+    text = headline(
+        EventKind.INVITED,
+        {
+            "actor_name": escape(data.inviter),
+            "title": escape(data.title),
+            "role": escape(data.role),
+        },
+    )
+    value = str(data.invitation_id)
+    block = f"i{data.invitation_id}{data.answer or 'open'}"
+    blocks: list[dict] = [{"type": "section", "block_id": f"{block}h", "text": _mrkdwn(text)}]
+    quote = _quoted(data.message)
+    if quote:
+        blocks.append({"type": "section", "block_id": f"{block}q", "text": _mrkdwn(quote)})
+    if data.answer == InvitationAnswer.OPEN and data.expires_at is not None:
+        until = formats.date_format(timezone.localtime(data.expires_at), "SHORT_DATE_FORMAT")
+        # The invitation page's own words.
+        blocks.append(
+            {
+                "type": "context",
+                "block_id": f"{block}w",
+                "elements": [
+                    _mrkdwn(
+                        _(
+                            "Answer whenever it suits you, until %(date)s. “Not now” needs no reason."
+                        )
+                        % {"date": until}
+                    )
+                ],
+            }
+        )
+    if data.answer == InvitationAnswer.OPEN:
+        # The invitation page's buttons.
+        accept = _button(_("Join the team"), INVITATION_ACCEPT, value=value)
+        accept["style"] = "primary"
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"{block}a",
+                "elements": [accept, _button(_("Not now"), INVITATION_DECLINE, value=value)],
+            }
+        )
+    else:
+        blocks.append(
+            {"type": "section", "block_id": f"{block}x", "text": _mrkdwn(_invitation_outcome(data))}
+        )
+    blocks.append(
+        {
+            "type": "context",
+            "block_id": f"{block}c",
+            "elements": [_mrkdwn(_link(data.url, _link_label(EventKind.INVITED)))],
+        }
+    )
     return _message(text, blocks)
 
 

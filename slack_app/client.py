@@ -126,6 +126,16 @@ def post_message(**kwargs) -> str:
     return data["ts"]
 
 
+def open_direct_message(*, user: str) -> str:
+    """The app's direct-message conversation with one Slack user (conversations.open opens it, or
+    finds the one already open: asking twice is harmless); returns its id ("D…")."""
+    data = call("conversations.open", ambiguous_on_failure=False, users=user)
+    channel = data.get("channel") if isinstance(data, dict) else None
+    if not isinstance(channel, dict) or not channel.get("id"):
+        raise SlackPermanent("conversations.open gave no channel", code="no_channel")
+    return channel["id"]
+
+
 def update_message(*, channel: str, ts: str, text: str, blocks: list[dict]) -> None:
     call(
         "chat.update", ambiguous_on_failure=False, channel=channel, ts=ts, text=text, blocks=blocks
@@ -197,9 +207,19 @@ def open_view(*, trigger_id: str, view: dict) -> None:
 
 def respond_ephemeral(*, response_url: str, text: str) -> None:
     """Answer one person privately through the response_url that came with their action."""
+    _respond(response_url, text=text, response_type="ephemeral", replace_original=False)
+
+
+def respond_replace(*, response_url: str, text: str, blocks: list[dict]) -> None:
+    """Replace the message whose button was pressed (e.g. a direct message's buttons by what was
+    answered), through the response_url that came with the action."""
+    _respond(response_url, text=text, blocks=blocks, replace_original=True)
+
+
+def _respond(response_url: str, **body) -> None:
     client = WebhookClient(response_url, timeout=settings.SLACK_TIMEOUT_SECONDS)
     try:
-        response = client.send(text=text, response_type="ephemeral", replace_original=False)
+        response = client.send(**body)
     except (TimeoutError, OSError, http.client.HTTPException, ValueError) as error:
         raise SlackTransient(f"response_url: {type(error).__name__} {error}") from error
     if response.status_code == 429:

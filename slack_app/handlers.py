@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from meetups import services as meetup_services
@@ -28,8 +28,8 @@ from members import services as member_services
 from members.models import User
 from proposals import selectors, services
 from proposals.choices import Status
-from proposals.errors import ProposalError
-from proposals.models import Membership, Proposal
+from proposals.errors import ActionNotPermitted, ProposalError
+from proposals.models import Invitation, InvitationStatus, Membership, Proposal
 from proposals.wording import split_names
 
 from . import blocks
@@ -44,6 +44,8 @@ class Answer:
     text: str = ""  # mrkdwn, built by slack_app.blocks (member text already escaped)
     view: dict | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    # The message whose button was pressed, as it should read now (its buttons answered).
+    replace: blocks.Message | None = None
 
 
 @dataclass(frozen=True)
@@ -351,6 +353,72 @@ def meetup_answer(member: User, press: ButtonPress) -> Answer:
     )
 
 
+def _invitation(value: str) -> Invitation | None:
+    pk = _object_id(value)
+    if pk is None:
+        return None
+    return Invitation.objects.select_related("proposal", "invited_by").filter(pk=pk).first()
+
+
+def _invitation_is_open(invitation: Invitation) -> bool:
+    return invitation.status == InvitationStatus.OPEN and invitation.expires_at > timezone.now()
+
+
+def invitation_message(invitation: Invitation) -> blocks.Message:
+    """The invitation's direct message as it should read now: the buttons while it is open, else
+    what became of it (answered here or on the web, or ended)."""
+    if _invitation_is_open(invitation):
+        answer = blocks.InvitationAnswer.OPEN
+    elif invitation.status == InvitationStatus.ACCEPTED:
+        answer = blocks.InvitationAnswer.ACCEPTED
+    elif invitation.status == InvitationStatus.DECLINED:
+        answer = blocks.InvitationAnswer.DECLINED
+    else:
+        answer = blocks.InvitationAnswer.ENDED
+    return blocks.invitation_dm(
+        blocks.InvitationDm(
+            invitation_id=invitation.pk,
+            inviter=invitation.invited_by.public_name if invitation.invited_by else "",
+            title=invitation.proposal.title,
+            role=invitation.role,
+            message=invitation.message,
+            url=_absolute(reverse("proposals:invitation", args=[invitation.pk])),
+            answer=answer,
+            expires_at=invitation.expires_at,
+        )
+    )
+
+
+def _answer_invitation(member: User, press: ButtonPress, *, accept: bool) -> Answer:
+    """An invitation's Accept / Not now from its direct message: the same services as the web
+    page. Once answered (or when it was answered or ended before), the message shows the answer
+    instead of its buttons; a refusal is said privately."""
+    invitation = _invitation(press.value)
+    if invitation is None:
+        return Answer(text=_("That invitation no longer exists."))
+    answer = services.invitation_accept if accept else services.invitation_decline
+    try:
+        answer(invitation=invitation, by=member)
+    except ActionNotPermitted as error:
+        # Someone else's invitation: their message stays as it is.
+        return Answer(text=blocks.refusal(error.message))
+    except ProposalError as error:
+        invitation.refresh_from_db()
+        if _invitation_is_open(invitation):
+            return Answer(text=blocks.refusal(error.message))
+        return Answer(text=blocks.refusal(error.message), replace=invitation_message(invitation))
+    invitation.refresh_from_db()
+    return Answer(replace=invitation_message(invitation))
+
+
+def invitation_accept(member: User, press: ButtonPress) -> Answer:
+    return _answer_invitation(member, press, accept=True)
+
+
+def invitation_decline(member: User, press: ButtonPress) -> Answer:
+    return _answer_invitation(member, press, accept=False)
+
+
 BUTTONS: dict[str, Callable[[User, ButtonPress], Answer]] = {
     "proposal_open": proposal_open,
     "proposal_cheer": proposal_cheer,
@@ -360,6 +428,8 @@ BUTTONS: dict[str, Callable[[User, ButtonPress], Answer]] = {
     "nudge_still_going": nudge_still_going,
     "nudge_pause": nudge_pause,
     **{action_id: meetup_answer for action_id in blocks.MEETUP_ANSWERS},
+    blocks.INVITATION_ACCEPT: invitation_accept,
+    blocks.INVITATION_DECLINE: invitation_decline,
 }
 
 

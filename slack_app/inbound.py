@@ -157,6 +157,14 @@ def _respond_later(response_url: str, text: str) -> None:
         publish.after_commit(publish.SLACK_RESPOND, response_url, text)
 
 
+def _replace_later(response_url: str, message: blocks.Message | None) -> None:
+    """Show the pressed message as it reads now (its buttons answered), through the response_url."""
+    if response_url and message is not None:
+        publish.after_commit(
+            publish.SLACK_REPLACE_MESSAGE, response_url, message.text, message.blocks
+        )
+
+
 # --- the endpoints -------------------------------------------------------------------------------
 
 
@@ -225,6 +233,7 @@ def _block_actions(
     answer = handlers.button(press)
     if answer.view is not None:
         _open_view_later(trigger_id, answer.view)
+    _replace_later(response_url, answer.replace)
     _respond_later(response_url, answer.text)
     return HttpResponse(status=200)
 

@@ -1,7 +1,9 @@
 """One delivery, start to end: claim it, send it through its channel, and have the outbox record
 what happened (sent, retry later, or failed for good). Also one card update and one daily digest.
 
-Email and in-app deliveries run as one task each (`process`). A Slack delivery is one step of its
+Email, in-app and Slack direct-message deliveries run as one task each (`process`); a direct
+message takes its slot of the Slack workspace's pace, the one every channel's sender shares. A
+Slack delivery to a channel is one step of its
 channel's sequence, which workers.relay owns (order and pace): `slack_post` makes the one post
 the delivery needs next (its thread's card first, if the thread has none yet), `slack_card_update`
 and `slack_card_repost` keep a card current: a proposal's (its thread's root) or a community
@@ -25,7 +27,7 @@ from slack_app.client import SlackError, SlackPermanent, SlackRateLimited, Slack
 from . import lanes, outbox, publish, selectors
 from .channels import email as email_channel
 from .channels import inapp as inapp_channel
-from .channels import meetup_card
+from .channels import meetup_card, slack_dm
 from .channels import slack as slack_channel
 from .events import Channel, EventKind
 from .models import FINAL_STATUSES, Delivery, EmailDigest, SlackThread
@@ -67,6 +69,8 @@ def process(delivery_id: int) -> Outcome:
         return Outcome("failed")
     if delivery.channel == Channel.EMAIL:
         return _email(delivery)
+    if delivery.channel == Channel.SLACK_DM:
+        return _slack_dm(delivery)
     outbox.mark_sent(delivery, inapp_channel.send(delivery))
     return Outcome("sent")
 
@@ -93,6 +97,96 @@ def _email(delivery: Delivery) -> Outcome:
     except OSError as error:  # smtplib.SMTPException is an OSError
         return _transient(delivery, f"{type(error).__name__}: {error}")
     outbox.mark_sent(delivery, message_id)
+    return Outcome("sent")
+
+
+# --- a Slack direct message ----------------------------------------------------------------------
+
+# A direct message waits this long at most, in its task, for its slot of the workspace's pace; a
+# later slot is given back, and the delivery comes again then (no attempt counted).
+DM_LONGEST_SLOT_WAIT = 5.0
+
+
+class _Later(Exception):
+    """The workspace's next slot is too far off to wait for here."""
+
+    def __init__(self, wait: float):
+        super().__init__(f"the workspace's next slot is in {wait:.1f} s")
+        self.wait = wait
+
+
+def _dm_slot() -> None:
+    """Take the workspace's next write slot for a direct message's Slack call, which waits for it
+    right before it leaves (`pace`); a slot too far off is given back."""
+    now = timezone.now()
+    slot = outbox.workspace_write(earliest=now)
+    wait = (slot.at - now).total_seconds()
+    if wait > DM_LONGEST_SLOT_WAIT:
+        outbox.workspace_unused(slot)
+        raise _Later(wait)
+    pace(slot.at)
+
+
+def _dm_conversation(user) -> tuple[str, bool]:
+    """The member's conversation with the app: (its id, whether it was known before). Opened
+    once per Slack account (conversations.open), with a slot of its own."""
+    known = outbox.dm_channel(user)
+    if known:
+        return known, True
+    _dm_slot()
+    _sending()
+    channel = slack_dm.open_conversation(slack_user_id=user.slack_user_id)
+    outbox.dm_channel_opened(user, channel_id=channel)
+    return channel, False
+
+
+def _slack_dm(delivery: Delivery) -> Outcome:
+    """One direct message, posted once: claimed like an email (so two runs never both send it),
+    marked as posting before the post (so a retry after a lost answer looks for it first), within
+    the workspace's pace. Slack's Retry-After is waited out without counting an attempt; passing
+    failures back off; a refusal (user_not_found, cannot_dm_bot, ...) fails it for good."""
+    user = delivery.recipient
+    if not slack_dm.is_configured():
+        outbox.mark_skipped(delivery, "No Slack token configured.")
+        return Outcome("skipped")
+    if user is None or not user.is_active or not user.slack_user_id:
+        outbox.mark_skipped(delivery, "The member has no linked Slack account.")
+        return Outcome("skipped")
+    with email_channel.as_reader(user):
+        prepared = slack_dm.prepare(delivery)
+    if prepared.message is None:
+        outbox.mark_skipped(delivery, prepared.skip)
+        return Outcome("skipped")
+    known = False
+    try:
+        channel, known = _dm_conversation(user)
+        _dm_slot()
+        if delivery.external_id == outbox.POSTING:
+            found = slack_dm.find(channel=channel, delivery=delivery)
+            if found:
+                outbox.mark_sent(delivery, found)
+                return Outcome("sent")
+        ts = _posting(
+            delivery,
+            lambda: slack_dm.post(channel=channel, delivery=delivery, message=prepared.message),
+        )
+    except _Later as later:
+        outbox.release(delivery, retry_in=later.wait)
+        return Outcome("retry", retry_in=later.wait)
+    except SlackRateLimited as limited:
+        wait = limited.retry_after + settings.SLACK_RETRY_AFTER_MARGIN_SECONDS
+        outbox.release(delivery, retry_in=wait, error=str(limited))
+        return Outcome("retry", retry_in=wait)
+    except SlackPermanent as error:
+        if known and error.code == "channel_not_found":
+            # The conversation we knew is gone: the next attempt opens it again.
+            outbox.dm_channel_lost(user)
+            return _transient(delivery, f"Slack: {error}")
+        outbox.mark_failed(delivery, f"Slack refused: {error}")
+        return Outcome("failed")
+    except SlackTransient as error:
+        return _transient(delivery, str(error))
+    outbox.mark_sent(delivery, ts)
     return Outcome("sent")
 
 

@@ -42,6 +42,9 @@ class Channel(models.TextChoices):
     INAPP = "inapp", _("In the app")
     EMAIL = "email", _("Email")
     SLACK = "slack", _("Slack")
+    # A personal message from the app to one member, in their Slack DM (a member who has linked
+    # their Slack account, as they chose on the settings page: SLACK_DM_DEFAULTS).
+    SLACK_DM = "slack_dm", _("Slack direct message")
 
 
 class EmailMode(models.TextChoices):
@@ -76,6 +79,20 @@ EMAIL_DEFAULTS: dict[str, str] = {
 
 # Kinds only moderators ever hear of: only they see them on the email settings page.
 MODERATOR_KINDS = frozenset({EventKind.ORGANISER_DIGEST})
+
+# The same kinds, with whether a member who has linked Slack gets them as a Slack direct message
+# too until they choose otherwise: on for what asks them to act (an invitation) or is about a date.
+SLACK_DM_DEFAULTS: dict[str, bool] = {
+    kind: kind
+    in {
+        EventKind.INVITED,
+        EventKind.MEETUP_REMINDER,
+        EventKind.MEETUP_PROMOTED,
+        EventKind.MEETUP_CANCELLED,
+        EventKind.MEETUP_MOVED,
+    }
+    for kind in EMAIL_DEFAULTS
+}
 
 # Kinds posted as a reply in the proposal's Slack thread. A declined request stays private.
 SLACK_KINDS = frozenset(
@@ -216,6 +233,16 @@ def headline(kind: str, payload: dict) -> str:
             )
         return gettext("A message could not be delivered by %(channel)s: %(error)s") % failure
     return names["title"]
+
+
+def headline_for(kind: str, payload: dict, recipient_id: int | None) -> str:
+    """The event's headline as one recipient reads it (in the app, an email, a direct message), in
+    the active language: an answer to a join request is addressed to the person who asked."""
+    if kind == EventKind.JOIN_ACCEPTED and payload.get("applicant_id") == recipient_id:
+        return gettext("Your request to join “%(title)s” was accepted.") % {
+            "title": payload.get("title", "")
+        }
+    return headline(kind, payload)
 
 
 class InvitationEventKind:

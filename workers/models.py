@@ -136,6 +136,47 @@ class EmailPreference(models.Model):
         return f"{self.user_id} {self.kind}: {self.mode}"
 
 
+class SlackDmPreference(models.Model):
+    """Whether a member wants a kind of update as a Slack direct message too (when they have
+    linked Slack); without a row, SLACK_DM_DEFAULTS says."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="slack_dm_preferences"
+    )
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    enabled = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("Slack direct message preference")
+        verbose_name_plural = _("Slack direct message preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="slack_dm_preference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {'on' if self.enabled else 'off'}"
+
+
+class SlackDirectChannel(models.Model):
+    """The app's direct-message conversation with a member in Slack (conversations.open gives its
+    id once; every later message goes there, and a retry looks for its earlier post in it). Kept
+    for the Slack account it was opened with: a member who links another one gets a new one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="slack_direct_channel"
+    )
+    slack_user_id = models.CharField(max_length=32)
+    channel_id = models.CharField(max_length=32)
+    opened_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Slack direct message channel")
+        verbose_name_plural = _("Slack direct message channels")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.channel_id}"
+
+
 class EmailDigest(models.Model):
     """One daily digest per member and day: a re-run of the beat task sends nothing twice."""
 

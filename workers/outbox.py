@@ -1,6 +1,6 @@
 """The outbox's own records: each delivery's state machine, each lane's sender lease and pace, the
-Slack workspace's pace that every lane shares, and each proposal's Slack thread (its card's posting
-state).
+Slack workspace's pace that every lane shares, each proposal's Slack thread (its card's posting
+state), and each member's direct-message conversation with the app.
 
 This is the only module that changes a Delivery's progress (status, attempts, lease, external id).
 Every step is one guarded UPDATE: a delivery is claimed by moving it from pending to sending in a
@@ -21,7 +21,14 @@ from django.utils import timezone
 
 from . import publish, services
 from .events import Channel
-from .models import ChannelState, Delivery, DeliveryStatus, SlackThread, SlackWorkspace
+from .models import (
+    ChannelState,
+    Delivery,
+    DeliveryStatus,
+    SlackDirectChannel,
+    SlackThread,
+    SlackWorkspace,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -486,3 +493,31 @@ def thread_card_later(thread: SlackThread, *, seconds: float) -> None:
 
 def thread_card_given_up(thread: SlackThread, *, changes: int) -> None:
     SlackThread.objects.filter(pk=thread.pk, card_changes=changes).update(card_dirty_at=None)
+
+
+# --- a member's direct-message conversation with the app -----------------------------------------
+
+
+def dm_channel(user) -> str | None:
+    """The conversation opened with the member's current Slack account, if one was."""
+    return (
+        SlackDirectChannel.objects.filter(user=user, slack_user_id=user.slack_user_id)
+        .values_list("channel_id", flat=True)
+        .first()
+    )
+
+
+def dm_channel_opened(user, *, channel_id: str) -> None:
+    SlackDirectChannel.objects.update_or_create(
+        user=user,
+        defaults={
+            "slack_user_id": user.slack_user_id,
+            "channel_id": channel_id,
+            "opened_at": timezone.now(),
+        },
+    )
+
+
+def dm_channel_lost(user) -> None:
+    """Slack no longer knows the conversation: the next message opens it again."""
+    SlackDirectChannel.objects.filter(user=user).delete()

@@ -24,6 +24,7 @@ REFRESH_SLACK_CARD = "workers.refresh_slack_card"
 SEND_DIGEST = "workers.send_digest"
 SLACK_OPEN_VIEW = "workers.slack_open_view"
 SLACK_RESPOND = "workers.slack_respond"
+SLACK_REPLACE_MESSAGE = "workers.slack_replace_message"
 # Started by beat (CELERY_BEAT_SCHEDULE names them).
 SWEEP_DELIVERIES = "workers.sweep_deliveries"
 SEND_DAILY_DIGESTS = "workers.send_daily_digests"

@@ -12,7 +12,6 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext
 
 from members.models import MODERATORS_GROUP
 from proposals import selectors as proposal_selectors
@@ -24,14 +23,15 @@ from .events import (
     AUDIENCE,
     EMAIL_DEFAULTS,
     MODERATOR_KINDS,
+    SLACK_DM_DEFAULTS,
     Audience,
     Channel,
     EmailMode,
     EventKind,
     excerpt,
-    headline,
+    headline_for,
 )
-from .models import Delivery, EmailDigest, EmailPreference, Event, SlackThread
+from .models import Delivery, EmailDigest, EmailPreference, Event, SlackDmPreference, SlackThread
 
 # --- who hears an event --------------------------------------------------------------------------
 
@@ -98,6 +98,29 @@ def email_modes(*, user_ids: set[int], kind: str) -> dict[int, str]:
     return modes
 
 
+def slack_dm_ids(*, user_ids: set[int], kind: str) -> set[int]:
+    """Who of these members gets `kind` as a Slack direct message: those who have linked their
+    Slack account (a member without one gets none) and want it (their saved choice, else the
+    kind's default). Two queries at most."""
+    if kind not in SLACK_DM_DEFAULTS or not user_ids:
+        return set()
+    linked = set(
+        get_user_model()
+        .objects.filter(pk__in=user_ids, is_active=True)
+        .exclude(slack_user_id="")
+        .values_list("pk", flat=True)
+    )
+    if not linked:
+        return set()
+    wants = dict.fromkeys(linked, SLACK_DM_DEFAULTS[kind])
+    wants.update(
+        SlackDmPreference.objects.filter(user_id__in=linked, kind=kind).values_list(
+            "user_id", "enabled"
+        )
+    )
+    return {user_id for user_id, enabled in wants.items() if enabled}
+
+
 # --- the member's inbox (in-app notifications) ---------------------------------------------------
 
 NOTIFICATIONS_PAGE = 30
@@ -150,12 +173,8 @@ def unread_count(*, user) -> int:
 
 def notification_text(*, kind: str, payload: dict, recipient_id: int | None) -> str:
     """The event's headline as this recipient reads it, in the active language: an answer to a
-    join request is addressed to the person who asked."""
-    if kind == EventKind.JOIN_ACCEPTED and payload.get("applicant_id") == recipient_id:
-        return gettext("Your request to join “%(title)s” was accepted.") % {
-            "title": payload.get("title", "")
-        }
-    return headline(kind, payload)
+    join request is addressed to the person who asked (events.headline_for)."""
+    return headline_for(kind, payload, recipient_id)
 
 
 def notification_quote(*, kind: str, payload: dict, recipient_id: int | None) -> tuple[str, str]:
@@ -272,6 +291,8 @@ class PreferenceRow:
     kind: str
     label: str
     mode: str
+    # Whether it comes as a Slack direct message too (shown to members who have linked Slack).
+    slack_dm: bool = False
 
 
 def tunable_kinds(*, user) -> list[str]:
@@ -281,10 +302,15 @@ def tunable_kinds(*, user) -> list[str]:
 
 
 def email_preferences(*, user) -> list[PreferenceRow]:
+    """The settings page's rows: each tunable kind, its email mode and its Slack DM choice."""
     saved = dict(EmailPreference.objects.filter(user=user).values_list("kind", "mode"))
+    dms = dict(SlackDmPreference.objects.filter(user=user).values_list("kind", "enabled"))
     return [
         PreferenceRow(
-            kind=kind, label=str(EventKind(kind).label), mode=saved.get(kind, EMAIL_DEFAULTS[kind])
+            kind=kind,
+            label=str(EventKind(kind).label),
+            mode=saved.get(kind, EMAIL_DEFAULTS[kind]),
+            slack_dm=dms.get(kind, SLACK_DM_DEFAULTS[kind]),
         )
         for kind in tunable_kinds(user=user)
     ]

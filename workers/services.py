@@ -26,7 +26,14 @@ from .events import (
     EventKind,
     excerpt,
 )
-from .models import Delivery, DeliveryStatus, EmailPreference, Event, SlackThread
+from .models import (
+    Delivery,
+    DeliveryStatus,
+    EmailPreference,
+    Event,
+    SlackDmPreference,
+    SlackThread,
+)
 
 
 def _name(user) -> str:
@@ -92,6 +99,7 @@ def record_event(
         for user_id, mode in sorted(selectors.email_modes(user_ids=recipients, kind=kind).items())
         if mode == EmailMode.IMMEDIATELY
     ]
+    rows += _slack_dm_rows(kind=kind, user_ids=recipients, not_before=not_before, common=common)
     slack_on = bool(settings.SLACK_BOT_TOKEN)
     slack_lane = _slack_lane(proposal) if slack_on and kind in SLACK_KINDS else None
     if kind in SLACK_KINDS:
@@ -121,6 +129,27 @@ def record_event(
         # order, at Slack's pace (workers.relay), and wakes itself when a later one is due.
         publish.relay_after_commit(slack_lane or card_lane)
     return event
+
+
+def _slack_dm_rows(
+    *, kind: str, user_ids: set[int], not_before: datetime, common: dict
+) -> list[Delivery]:
+    """A Slack direct message to each of these members who has linked Slack and wants this kind
+    so (none at all while the app has no Slack token). Each is sent by itself, like an email,
+    taking its slot of the workspace's pace (workers.dispatch)."""
+    if not settings.SLACK_BOT_TOKEN:
+        return []
+    return [
+        Delivery(
+            channel=Channel.SLACK_DM,
+            recipient_id=user_id,
+            not_before=not_before,
+            due_at=not_before,
+            lane=lanes.SLACK_DM,
+            **common,
+        )
+        for user_id in sorted(selectors.slack_dm_ids(user_ids=user_ids, kind=kind))
+    ]
 
 
 def _slack_lane(proposal) -> str:
@@ -387,6 +416,18 @@ def email_preferences_set(*, user, modes: dict[str, str]) -> None:
                 )
 
 
+def slack_dm_preferences_set(*, user, choices: dict[str, bool]) -> None:
+    """Save which kinds the member wants as a Slack direct message; unknown kinds, and kinds not
+    theirs to tune (the moderators' own), are ignored."""
+    tunable = set(selectors.tunable_kinds(user=user))
+    with transaction.atomic():
+        for kind, enabled in choices.items():
+            if kind in tunable:
+                SlackDmPreference.objects.update_or_create(
+                    user=user, kind=kind, defaults={"enabled": bool(enabled)}
+                )
+
+
 # --- meetups: events addressed to the people they concern ----------------------------------------
 
 
@@ -401,7 +442,8 @@ def record_event_for(
 ) -> Event:
     """An event addressed to the people the caller names, rather than to a kind's audience: a
     meetup's news (a place opened up, cancelled, moved, a reminder) to those who answered, an
-    invitation to the invitee. In the app, and by email as each of them chose (EMAIL_DEFAULTS).
+    invitation to the invitee. In the app, and by email and Slack direct message as each of them
+    chose (EMAIL_DEFAULTS, SLACK_DM_DEFAULTS).
     Called inside the caller's transaction, so the rows commit or roll back with the change;
     pending emails are published after commit. The actor never hears of their own change.
     """
@@ -447,6 +489,7 @@ def record_event_for(
         )
         if mode == EmailMode.IMMEDIATELY
     ]
+    rows += _slack_dm_rows(kind=kind, user_ids=set(recipients), not_before=now, common=common)
     Delivery.objects.bulk_create(rows, batch_size=1000)
     publish.deliveries_after_commit(
         [(row.pk, row.not_before) for row in rows if row.status == DeliveryStatus.PENDING]

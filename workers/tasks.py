@@ -166,6 +166,17 @@ def slack_respond(self, response_url: str, text: str) -> None:
         logger.warning("Slack refused an ephemeral answer", exc_info=True)
 
 
+@shared_task(name=publish.SLACK_REPLACE_MESSAGE, bind=True, acks_late=True, max_retries=5)
+def slack_replace_message(self, response_url: str, text: str, blocks: list[dict]) -> None:
+    """Show a pressed message as it reads now (a direct message's invitation, answered)."""
+    try:
+        slack_client.respond_replace(response_url=response_url, text=text, blocks=blocks)
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except SlackPermanent:
+        logger.warning("Slack refused to replace a message", exc_info=True)
+
+
 @_beat_job(publish.SEND_MEETUP_REMINDERS)
 def send_meetup_reminders() -> int:
     """Beat runs this every few minutes: each reminder goes once, however often it runs."""

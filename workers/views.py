@@ -110,6 +110,8 @@ def still_going(request: HtmxHttpRequest, proposal_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def email_settings(request: HtmxHttpRequest) -> HttpResponse:
+    # The Slack DM choices are shown (and taken) only once the member has linked Slack.
+    slack_linked = bool(request.user.slack_user_id)
     if request.method == "POST":
         services.email_preferences_set(
             user=request.user,
@@ -117,10 +119,24 @@ def email_settings(request: HtmxHttpRequest) -> HttpResponse:
                 key[5:]: value for key, value in request.POST.items() if key.startswith("mode-")
             },
         )
+        if slack_linked:
+            # Each kind sends "off" (a hidden field), then "on" when its box is ticked.
+            services.slack_dm_preferences_set(
+                user=request.user,
+                choices={
+                    key[3:]: request.POST.getlist(key)[-1] == "on"
+                    for key in request.POST
+                    if key.startswith("dm-")
+                },
+            )
         messages.success(request, _("Your email choices are saved."))
         return redirect("workers:email_settings")
     return render(
         request,
         "workers/email_settings.html",
-        {"rows": selectors.email_preferences(user=request.user), "modes": EmailMode.choices},
+        {
+            "rows": selectors.email_preferences(user=request.user),
+            "modes": EmailMode.choices,
+            "slack_linked": slack_linked,
+        },
     )

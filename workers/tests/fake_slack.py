@@ -100,6 +100,10 @@ class FakeSlack:
                 if not m.get("thread_ts") and (channel is None or m["channel"] == channel)
             ]
 
+    def direct_messages(self, slack_user_id: str) -> list[dict]:
+        """The messages posted in the app's direct-message conversation with this user."""
+        return self.roots(f"D{slack_user_id}")
+
     def replies(self, root_ts: str) -> list[dict]:
         with self.lock:
             return [m for m in self.messages if m.get("thread_ts") == root_ts]
@@ -209,6 +213,12 @@ class FakeSlack:
                         message["blocks"] = body.get("blocks") or message["blocks"]
                         return 200, {"ok": True, "ts": message["ts"]}
                 return 200, {"ok": False, "error": "message_not_found"}
+            if method == "conversations.open":
+                # The app's direct-message conversation with one user: the same id each time.
+                users = str(body.get("users") or "")
+                if not users or "," in users:
+                    return 200, {"ok": False, "error": "users_list_not_supplied"}
+                return 200, {"ok": True, "channel": {"id": f"D{users}"}}
             if method == "conversations.history":
                 oldest = float(body.get("oldest") or 0)
                 found = [

@@ -1,4 +1,4 @@
-"""The notification list, the unread badge, mark read / all read, email settings."""
+"""The notification list, the unread badge, mark read / all read, email and Slack DM settings."""
 
 from datetime import timedelta
 
@@ -12,7 +12,7 @@ from proposals.models import Proposal
 from proposals.tests.factories import make_proposal
 from workers import services as notify
 from workers.events import Channel, EmailMode, EventKind
-from workers.models import Delivery, EmailPreference
+from workers.models import Delivery, EmailPreference, SlackDmPreference
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +150,54 @@ def test_email_settings_show_defaults_and_save_choices(client):
     assert list(EmailPreference.objects.filter(user=member).values_list("kind", "mode")) == [
         (EventKind.COMMENTED, EmailMode.OFF)
     ]
+
+
+def test_slack_dm_choices_show_only_once_slack_is_linked(client):
+    member = UserFactory()
+    client.force_login(member)
+    page = client.get(reverse("workers:email_settings")).content.decode()
+    assert 'name="dm-' not in page and "Slack DM" not in page
+    # Posted anyway (an old form, a crafted request): nothing is saved for an unlinked member.
+    client.post(reverse("workers:email_settings"), {f"dm-{EventKind.COMMENTED}": "on"})
+    assert not SlackDmPreference.objects.exists()
+
+
+def test_a_linked_member_sees_the_dm_defaults_and_saves_choices(client):
+    member = UserFactory(slack_user_id="U0AIKO")
+    client.force_login(member)
+    page = client.get(reverse("workers:email_settings"))
+    html = page.content.decode()
+    dms = {row.kind: row.slack_dm for row in page.context["rows"]}
+    assert {kind for kind, on in dms.items() if on} == {
+        EventKind.INVITED,
+        EventKind.MEETUP_REMINDER,
+        EventKind.MEETUP_PROMOTED,
+        EventKind.MEETUP_CANCELLED,
+        EventKind.MEETUP_MOVED,
+    }
+    assert f'name="dm-{EventKind.INVITED}" value="on" checked' in html
+    assert f'name="dm-{EventKind.COMMENTED}" value="on">' in html
+    assert html.count('type="checkbox" name="dm-') == len(dms)
+
+    # As the browser sends it: every kind's hidden "off", then "on" for the ticked boxes.
+    form = [(f"dm-{kind}", "off") for kind in dms]
+    form += [(f"dm-{EventKind.COMMENTED}", "on"), (f"dm-{EventKind.INVITED}", "off")]
+    form += [(f"dm-{EventKind.MEETUP_REMINDER}", "on"), ("dm-bogus", "on")]
+    body = "&".join(f"{key}={value}" for key, value in form)
+    client.post(
+        reverse("workers:email_settings"), body, content_type="application/x-www-form-urlencoded"
+    )
+    saved = dict(SlackDmPreference.objects.filter(user=member).values_list("kind", "enabled"))
+    assert set(saved) == set(dms)
+    assert {kind for kind, on in saved.items() if on} == {
+        EventKind.COMMENTED,
+        EventKind.MEETUP_REMINDER,
+    }
+    page = client.get(reverse("workers:email_settings"))
+    assert {row.kind for row in page.context["rows"] if row.slack_dm} == {
+        EventKind.COMMENTED,
+        EventKind.MEETUP_REMINDER,
+    }
 
 
 def test_a_nudged_proposer_can_answer_still_going(client, settings):

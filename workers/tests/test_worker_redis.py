@@ -183,3 +183,31 @@ def test_redis_unreachable_at_commit_then_the_sweeper_delivers_exactly_once(
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT
+
+
+def test_an_invitation_reaches_the_invitee_s_dm_once_after_slack_asked_to_wait(
+    worker, fake_slack, settings
+):
+    """The DM's task is published at commit; Slack's 429 makes the worker wait Retry-After (no
+    attempt counted) and post once; the task's retries never post twice."""
+    settings.SLACK_BOT_TOKEN = ""
+    proposal = make_proposal(status="team_forming", roles=("デザイン",))
+    settings.SLACK_BOT_TOKEN = "xoxb-test"
+    invitee = UserFactory(slack_user_id="U0AIKO", preferred_language="en")
+    fake_slack.fail("chat.postMessage", Fault(status=429, retry_after=2))
+
+    services.invitation_create(
+        proposal=proposal, invitee=invitee, role="デザイン", by=proposal.proposer
+    )
+
+    assert fake_slack.wait_for(lambda: len(fake_slack.direct_messages("U0AIKO")) == 1, timeout=20)
+    dm = Delivery.objects.get(channel=Channel.SLACK_DM)
+    deadline = time.monotonic() + 10
+    while Delivery.objects.get(pk=dm.pk).status != DeliveryStatus.SENT:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    dm.refresh_from_db()
+    assert dm.attempts == 0 and dm.sent_at >= dm.created_at + timedelta(seconds=2)
+    assert [call.status for call in fake_slack.calls_to("chat.postMessage")] == [429, 200]
+    [message] = fake_slack.direct_messages("U0AIKO")
+    assert dm.external_id == message["ts"]

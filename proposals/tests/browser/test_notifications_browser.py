@@ -1,7 +1,7 @@
 """Notifications and email settings as a member sees them, on a phone and a desk, ja and en:
 the unread badge follows "mark read" without a reload, read and unread look different, the answer
 to a join request shows its reply, times read 「8分前」, older notifications load in place, and
-the email choices are tappable, unbroken labels."""
+the email choices (and, with Slack linked, the Slack DM boxes) are tappable, unbroken labels."""
 
 from datetime import timedelta
 
@@ -272,6 +272,55 @@ def _email_settings(chromium, base_url, screenshot, member, language):
     expect(page.locator(".messages")).to_contain_text(text["saved"])
     expect(page.locator(f"input[name='mode-{EventKind.COMMENTED}'][value=off]")).to_be_checked()
     assert EmailPreference.objects.get(user=member, kind=EventKind.COMMENTED).mode == EmailMode.OFF
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_with_slack_linked_each_kind_can_come_as_a_dm_too(
+    in_browser_thread, live_server, screenshot, language
+):
+    member = UserFactory(preferred_language=language, slack_user_id="U0AIKO")
+    in_browser_thread(
+        lambda chromium: _slack_dm_settings(chromium, live_server.url, screenshot, member, language)
+    )
+
+
+def _slack_dm_settings(chromium, base_url, screenshot, member, language):
+    rows = selectors.email_preferences(user=member)
+    for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        context = _signed_in(chromium, base_url, member, language, viewport)
+        page = context.new_page()
+        page.goto(f"{base_url}/notifications/settings/")
+        expect(page.locator(".preference .dm-choice")).to_have_count(len(rows))
+        expect(page.locator(".preference .choice")).to_have_count(3 * len(rows))
+        # The box and its label on one line, nothing wider than the screen.
+        assert set(_lines(page, ".preference .dm-choice")) == {1}
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        screenshot(page, f"email-settings-slack-{language}-{name}")
+        context.close()
+
+    # Tap the label of comments' box (off by default) and the reminders' (on): saved and kept.
+    context = _signed_in(chromium, base_url, member, language, PHONE)
+    page = context.new_page()
+    page.goto(f"{base_url}/notifications/settings/")
+    for kind in (EventKind.COMMENTED, EventKind.MEETUP_REMINDER):
+        page.locator(".dm-choice").filter(
+            has=page.locator(f"input[type=checkbox][name='dm-{kind}']")
+        ).click()
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".messages")).to_contain_text(TEXT[language]["saved"])
+    expect(page.locator(f"input[type=checkbox][name='dm-{EventKind.COMMENTED}']")).to_be_checked()
+    expect(
+        page.locator(f"input[type=checkbox][name='dm-{EventKind.MEETUP_REMINDER}']")
+    ).not_to_be_checked()
+    expect(page.locator(f"input[type=checkbox][name='dm-{EventKind.INVITED}']")).to_be_checked()
+    assert {row.kind for row in selectors.email_preferences(user=member) if row.slack_dm} == {
+        EventKind.INVITED,
+        EventKind.COMMENTED,
+        EventKind.MEETUP_PROMOTED,
+        EventKind.MEETUP_CANCELLED,
+        EventKind.MEETUP_MOVED,
+    }
     context.close()
 
 
