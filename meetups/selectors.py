@@ -201,19 +201,42 @@ def next_meetup_for(proposal, *, user=None, now: datetime | None = None) -> Meet
 
 def next_meetups_for(proposal_ids, *, user, now: datetime | None = None) -> dict[int, Meetup]:
     """Each of these proposals' next meetup that `user` may see (for the board's and the list's
-    cards): one query for the whole page."""
+    cards). One query for the page; two more only when a team-only meetup is among them (its
+    hosts, and whether the viewer is on its team), for `permissions.can_see` to decide. (As one
+    filtered query, `meetups_visible_to`'s subqueries cost a board more to build than to run.)"""
+    ids = list(proposal_ids)
+    if not ids or not (user and user.is_authenticated):
+        return {}
     now = now or timezone.now()
-    found: dict[int, Meetup] = {}
-    meetups = (
-        Meetup.objects.filter(
-            proposal_id__in=list(proposal_ids), status=MeetupStatus.SCHEDULED, ends_at__gt=now
-        )
-        .filter(permissions.meetups_visible_to(user))
-        .only("id", "title", "starts_at", "proposal_id")
+    meetups = list(
+        Meetup.objects.filter(proposal_id__in=ids, status=MeetupStatus.SCHEDULED, ends_at__gt=now)
+        .only("id", "title", "starts_at", "proposal_id", "visibility")
         .order_by("proposal_id", "starts_at", "pk")
     )
+    team_only = [meetup for meetup in meetups if meetup.visibility != Visibility.COMMUNITY]
+    hosts: dict[int, set[int]] = {meetup.pk: set() for meetup in team_only}
+    teams: set[int] = set()
+    if team_only:
+        for meetup_id, host_id in Meetup.hosts.through.objects.filter(
+            meetup_id__in=list(hosts)
+        ).values_list("meetup_id", "user_id"):
+            hosts[meetup_id].add(host_id)
+        teams = set(
+            Membership.objects.filter(
+                user_id=user.pk,
+                status=MembershipStatus.ACCEPTED,
+                proposal_id__in={meetup.proposal_id for meetup in team_only},
+            ).values_list("proposal_id", flat=True)
+        )
+    found: dict[int, Meetup] = {}
     for meetup in meetups:
-        found.setdefault(meetup.proposal_id, meetup)
+        if meetup.proposal_id not in found and permissions.can_see(
+            user,
+            meetup,
+            on_team=meetup.proposal_id in teams,
+            host_ids=hosts.get(meetup.pk, set()),
+        ):
+            found[meetup.proposal_id] = meetup
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -717,6 +718,9 @@ class BoardColumn:
 
 
 BOARD_MAX_SHOWN = 200
+# The placeholder stage of a column's compiled statement (see board_columns): no stage, filter
+# value or search word is ever this.
+_ANY_STAGE = f"any-stage-{secrets.token_hex(16)}"
 
 
 def board_columns(
@@ -736,17 +740,25 @@ def board_columns(
     base = board_queryset(user=user, filters=filters)
     # Each column's first cards come from its own index-ordered, limited subquery; UNION ALL joins
     # them so the outer query reads ~100 rows by primary key (an OR of IN-subqueries would make
-    # PostgreSQL scan the whole table).
+    # PostgreSQL scan the whole table). The columns' statements differ only in their stage (and
+    # the done column in its order), so each shape is compiled once, for a placeholder stage that
+    # each column then puts its own in for.
+    shapes: dict[tuple, tuple[str, list]] = {}
     pages, params = [], []
     for number, status in enumerate(filters.statuses):
         limit = min(max(BOARD_PAGE_SIZE, (shown or {}).get(status, 0)), BOARD_MAX_SHOWN)
-        column = base.filter(status=status).order_by(*_board_order(status)).values("pk")[:limit]
-        try:
-            sql, column_params = column.query.sql_with_params()
-        except EmptyResultSet:
-            continue
+        order = _board_order(status)
+        shape = (tuple(order), limit)
+        if shape not in shapes:
+            column = base.filter(status=_ANY_STAGE).order_by(*order).values("pk")[:limit]
+            try:
+                shapes[shape] = column.query.sql_with_params()
+            except EmptyResultSet:  # the filters match nothing at all
+                pages = []
+                break
+        sql, shape_params = shapes[shape]
         pages.append(f"SELECT * FROM ({sql}) AS column_{number}")
-        params.extend(column_params)
+        params.extend(status if param == _ANY_STAGE else param for param in shape_params)
     cards = _card_proposals((" UNION ALL ".join(pages), params), user=user) if pages else []
     by_status: dict[str, list[CardProposal]] = defaultdict(list)
     for proposal in cards:

@@ -100,3 +100,31 @@ def test_the_board_poll_sees_a_meetup_end_and_a_new_time_zone(client, team):
     viewer.time_zone = "Europe/Berlin"
     viewer.save(update_fields=["time_zone"])
     assert client.get("/", headers=poll | {"If-None-Match": etag}).status_code == 200
+
+
+def test_who_sees_a_team_only_meetup_on_the_cards(team):
+    """The board's lookup decides with permissions.can_see: the team, the hosts (on the team or
+    not) and moderators; of two meetups, each viewer gets the first they may see."""
+    from meetups.selectors import next_meetups_for
+
+    proposal, proposer, helper = team
+    outside_host, moderator, stranger = UserFactory(), UserFactory(moderator=True), UserFactory()
+    soon = timezone.now() + timedelta(days=1)
+    kickoff = make_meetup(
+        by=proposer,
+        proposal=proposal,
+        visibility=Visibility.TEAM,
+        starts_at=soon,
+        co_hosts=[outside_host],
+    )
+    open_day = make_meetup(by=proposer, proposal=proposal, starts_at=soon + timedelta(days=2))
+    other = make_proposal(title="別の提案")
+
+    def first(user):
+        found = next_meetups_for([proposal.pk, other.pk], user=user)
+        assert other.pk not in found
+        return found[proposal.pk].pk
+
+    assert first(helper) == first(proposer) == first(outside_host) == kickoff.pk
+    assert first(moderator) == kickoff.pk
+    assert first(stranger) == open_day.pk
