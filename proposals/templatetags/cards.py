@@ -3,6 +3,7 @@ viewer's relation to it and the open places as counts. Pure functions of data th
 loaded (never a query): the board's CardView and the list's card template share them."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django import template
 from django.utils.translation import gettext, ngettext
@@ -52,8 +53,13 @@ class CardFacts:
 
 
 def _face(member) -> Face:
-    name = member.public_name
-    return Face(initials=initials(name), name=name, tone=avatar_tone(member))
+    return _face_of(member.pk, member.public_name)
+
+
+@lru_cache(maxsize=4096)
+def _face_of(pk: int, name: str) -> Face:
+    """The same people show on many cards: each face is worked out once."""
+    return Face(initials=initials(name), name=name, tone=avatar_tone(pk))
 
 
 def _team(proposal) -> list[Membership] | None:
@@ -121,8 +127,9 @@ class RoleSlots:
     pace: str
 
 
-def role_slots(roles) -> list[RoleSlots]:
-    """Open roles (selectors.OpenRole) as the card shows them: 「デザイナー 1/2」."""
+def role_slots(roles, *, ngettext=ngettext) -> list[RoleSlots]:
+    """Open roles (selectors.OpenRole) as the card shows them: 「デザイナー 1/2」. (`ngettext`: a
+    page's own lookup of counted words, e.g. web.board.CardWords.ngettext.)"""
     return [
         RoleSlots(
             name=role.name,

@@ -102,7 +102,7 @@ class CardView:
         return cls(
             card=card,
             facts=card_facts(proposal, viewer, relations=words.relations),
-            roles=role_slots(card.open_roles),
+            roles=role_slots(card.open_roles, ngettext=ngettext),
             team=ngettext("team of %(counter)s", "team of %(counter)s", members)
             % {"counter": members},
             cheers=ngettext("%(counter)s cheer", "%(counter)s cheers", cheers)

@@ -9,6 +9,7 @@ Change the card here, and its look in the stylesheets.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import quote
 
 from django.utils import formats, timezone
@@ -51,8 +52,15 @@ def _move_data(card) -> str:
     """The drop targets and, for moves that ask for a note, the note's wording (board.js)."""
     if not card.movable:
         return ""
-    parts = [f' data-movable="true" data-targets="{_e(" ".join(card.targets))}"']
-    for move in card.moves:
+    return _moves_data(tuple(card.moves))
+
+
+@lru_cache(maxsize=512)
+def _moves_data(moves: tuple[selectors.TransitionOption, ...]) -> str:
+    """The same for every card offered the same moves (in one language): written once."""
+    targets = [move.target for move in moves if move.allowed]
+    parts = [f' data-movable="true" data-targets="{_e(" ".join(targets))}"']
+    for move in moves:
         if move.allowed and move.note_required:
             target = _e(move.target)
             parts.append(
@@ -120,12 +128,13 @@ def _themes(proposal, page: CardPage) -> str:
     return f'<ul class="card-themes" aria-label="{_e(page.themes_label)}">{items}</ul>'
 
 
+@lru_cache(maxsize=4096)
+def _face(face) -> str:
+    return f'<li class="avatar avatar-tone-{face.tone}" title="{_e(face.name)}">{_e(face.initials)}</li>'
+
+
 def _faces(facts) -> str:
-    faces = "".join(
-        f'<li class="avatar avatar-tone-{face.tone}" title="{_e(face.name)}">'
-        f"{_e(face.initials)}</li>"
-        for face in facts.faces
-    )
+    faces = "".join(_face(face) for face in facts.faces)
     if facts.more:
         faces += f'<li class="avatar-more">+{facts.more}</li>'
     return faces
@@ -151,12 +160,19 @@ def _footer(view, proposal, facts, page: CardPage) -> str:
     )
 
 
+@lru_cache(maxsize=512)
+def _allowed_move(move: selectors.TransitionOption) -> str:
+    """A move's button: the same for every card that offers it (in one language), so written
+    once."""
+    return (
+        f'<li><button type="submit" name="to" value="{_e(move.target)}" '
+        f'data-move-to="{_e(move.target)}">{_e(move.label)}</button></li>'
+    )
+
+
 def _move(move: selectors.TransitionOption, proposal) -> str:
     if move.allowed:
-        return (
-            f'<li><button type="submit" name="to" value="{_e(move.target)}" '
-            f'data-move-to="{_e(move.target)}">{_e(move.label)}</button></li>'
-        )
+        return _allowed_move(move)
     why = f"why-{proposal.pk}-{_e(move.name)}"
     fix = f' <a href="{_e(move.fix_url)}">{_e(move.fix_label)} →</a>' if move.fix_url else ""
     return (
