@@ -96,8 +96,8 @@ class Proposal(FSMModelMixin, ProposalLifecycle, models.Model):
             models.Index(fields=["status", "-last_activity_at"]),
             # The board's done column lists the most recently finished first.
             models.Index(fields=["status", "-status_changed_at"]),
-            # The board's fingerprint: per stage, how many and the latest change.
-            models.Index(fields=["status", "updated_at"]),
+            # The board's fingerprint: the latest change anywhere (one step down this index).
+            models.Index(fields=["updated_at"]),
         ]
 
     def __str__(self) -> str:
