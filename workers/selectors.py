@@ -211,13 +211,21 @@ def notification_path(*, kind: str, proposal_id: int | None, payload: dict) -> s
         return ""
     if kind == EventKind.INVITED and isinstance(payload.get("invitation_id"), int):
         return reverse("proposals:invitation", args=[payload["invitation_id"]])
+    if kind == EventKind.COMMITMENT_ENDING and isinstance(payload.get("membership_id"), int):
+        # The question's own page: continue (a new day) or finish with thanks.
+        return reverse("proposals:commitment", args=[payload["membership_id"]])
     if proposal_id is None:
         return ""
     path = reverse("proposals:detail", args=[proposal_id])
     if kind == EventKind.COMMENTED and payload.get("comment_id"):
         # The whole discussion, so that an earlier comment is on the page too.
         return f"{path}?all=1#comment-{payload['comment_id']}"
-    if kind in (EventKind.JOIN_REQUESTED, EventKind.JOIN_REMINDER, *ANSWER_KINDS):
+    if kind in (
+        EventKind.JOIN_REQUESTED,
+        EventKind.JOIN_REMINDER,
+        EventKind.COMMITMENT_FINISHED,
+        *ANSWER_KINDS,
+    ):
         return f"{path}#team"
     return path
 
