@@ -232,3 +232,20 @@ def test_finish_from_the_page_thanks_and_shows_them_among_the_people_who_helped(
     assert "commitment_finish" not in page and 'name="until_choice"' not in page
     again = client.post(reverse("proposals:commitment_finish", args=[member.pk]), follow=True)
     assert "You have already finished your time here." in again.content.decode()
+
+
+def test_the_question_s_email_is_tuned_on_the_email_settings_page(client, member):
+    client.force_login(member.user)
+    url = reverse("workers:email_settings")
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The time you offered a team is ending" in page
+    assert 'name="mode-commitment_ending" value="immediately" checked' in page
+    client.post(url, {"mode-commitment_ending": "off"})
+    with time_machine.travel(datetime(2031, 6, 3, 10, 0, tzinfo=TOKYO), tick=False):
+        tasks.ask_about_commitments()
+    kinds = set(
+        Delivery.objects.filter(event__kind=CommitmentEventKind.ENDING).values_list(
+            "channel", flat=True
+        )
+    )
+    assert kinds == {"inapp"}
