@@ -10,6 +10,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='emaildigest',
+            name='suggestion_count',
+            field=models.PositiveSmallIntegerField(default=0),
+        ),
         migrations.AlterField(
             model_name='emailpreference',
             name='kind',
