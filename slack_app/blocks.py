@@ -682,6 +682,12 @@ def join_modal(*, proposal_id: int, title: str) -> dict:
                 optional=True,
             ),
             _input("message", _("A message"), max_length=2000, optional=True, multiline=True),
+            _input(
+                "until",
+                _("Until when? (optional, a date such as 2030-04-30)"),
+                max_length=10,
+                optional=True,
+            ),
         ],
     )
 

@@ -529,7 +529,7 @@ def _field_errors(
 
 
 IDEA_BLOCKS = ("title", "summary", "themes", "roles")
-JOIN_BLOCKS = ("role", "availability", "message")
+JOIN_BLOCKS = ("role", "availability", "message", "until")
 
 
 def idea_submit(member: User, submission: ViewSubmission) -> Answer:
@@ -557,6 +557,11 @@ def join_request(member: User, submission: ViewSubmission) -> Answer:
     proposal = _proposal(submission.private_metadata)
     if proposal is None:
         return Answer(errors={"role": _("That proposal is gone.")})
+    until_text = submission.value("until")
+    try:
+        until = date.fromisoformat(until_text) if until_text else None
+    except ValueError:
+        return Answer(errors={"until": _("Please give a date, e.g. 2030-04-30.")})
     try:
         services.membership_request(
             proposal=proposal,
@@ -564,6 +569,7 @@ def join_request(member: User, submission: ViewSubmission) -> Answer:
             role=submission.value("role"),
             availability=submission.value("availability"),
             message=submission.value("message"),
+            until=until,
         )
     except (ValidationError, ProposalError) as error:
         return Answer(errors=_field_errors(error, "role", JOIN_BLOCKS))

@@ -263,3 +263,46 @@ def test_the_page_button_is_a_link_and_answers_nothing(
     press(client, django_capture_on_commit_callbacks, "U0AIKO", {"action_id": "commitment_open"})
     assert answers() == []
     assert Membership.objects.get(pk=membership.pk).until == UNTIL
+
+
+# --- joining from Slack --------------------------------------------------------------------------
+
+
+def _join_view(proposal, until: str) -> dict:
+    return {
+        "id": "V1",
+        "callback_id": "join_request",
+        "private_metadata": str(proposal.pk),
+        "state": {
+            "values": {
+                "role": {"value": {"value": "designer"}},
+                "until": {"value": {"value": until}},
+            }
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("until", "kept", "error"),
+    [
+        ("", None, ""),
+        ("2031-06-01", date(2031, 6, 1), ""),
+        ("June", None, "Please give a date, e.g. 2030-04-30."),
+        ("2031-04-01", None, "Please choose a day after today."),
+        ("2040-01-01", None, "within the next two years"),
+    ],
+)
+def test_the_join_form_in_slack_takes_an_end_too(client, slack_member, until, kept, error):
+    proposal = make_proposal(status="team_forming")
+    body = interaction_body(
+        "U0AIKO", {"type": "view_submission", "view": _join_view(proposal, until)}
+    )
+    response = post(client, "/slack/interactions", body)
+    assert response.status_code == 200
+    found = Membership.objects.filter(proposal=proposal, user=slack_member).first()
+    if error:
+        assert response.json()["response_action"] == "errors"
+        assert error in response.json()["errors"]["until"]
+        assert found is None
+    else:
+        assert found.until == kept
