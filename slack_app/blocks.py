@@ -523,16 +523,22 @@ def commitment_value(membership_id: int, until: str) -> str:
     return f"{membership_id}:{until}"
 
 
-def commitment_question(*, payload: dict, page_url: str) -> Message:
+def commitment_question(*, payload: dict, page_url: str, outcome: str = "") -> Message:
     """The gentle question (or its one reminder) as a direct message to the member: an
     EventKind.COMMITMENT_ENDING event's payload, and the absolute address of the question's page
     (workers.selectors.notification_path). Continue by 1, 3 or 6 more months, finish with
-    thanks, or choose otherwise on the page (a day, no end)."""
+    thanks, or choose otherwise on the page (a day, no end). Once answered, the same message says
+    `outcome` (mrkdwn, already escaped) instead of the buttons."""
     membership_id = payload.get("membership_id")
     until = str(payload.get("until", ""))
     text = headline(EventKind.COMMITMENT_ENDING, _escaped_payload(payload))
     blocks: list[dict] = [{"type": "section", "text": _mrkdwn(text)}]
-    if isinstance(membership_id, int):
+    if outcome:
+        blocks.append({"type": "section", "text": _mrkdwn(outcome)})
+        blocks.append(
+            {"type": "context", "elements": [_mrkdwn(_link(page_url, _("Open in incubator")))]}
+        )
+    elif isinstance(membership_id, int):
         value = commitment_value(membership_id, until)
         buttons = [
             _button(

@@ -436,6 +436,20 @@ def _commitment_gone() -> Answer:
     return Answer(text=_("That place on a team no longer exists."))
 
 
+def _commitment_answered(membership: Membership, seen: date | None, outcome: str) -> Answer:
+    """The question's direct message as it reads once answered: what was asked, and the answer
+    instead of its buttons."""
+    payload = {
+        "membership_id": membership.pk,
+        "title": membership.proposal.title,
+        "until": seen.isoformat() if seen else "",
+    }
+    page = _absolute(reverse("proposals:commitment", args=[membership.pk]))
+    return Answer(
+        replace=blocks.commitment_question(payload=payload, page_url=page, outcome=outcome)
+    )
+
+
 def commitment_continue(member: User, press: ButtonPress) -> Answer:
     """ "N more months", counted from the end asked about (today, once it has passed). The button
     names the end it answers about, so a second press, or one after answering on the web,
@@ -453,14 +467,13 @@ def commitment_continue(member: User, press: ButtonPress) -> Answer:
         )
     except (ProposalError, ValidationError) as error:
         return Answer(text=blocks.refusal(_error_text(error)))
-    proposal = continued.proposal
-    return Answer(
-        text=blocks.commitment_continued(
-            title=proposal.title,
-            url=_absolute(proposal.get_absolute_url()),
-            until=formats.date_format(continued.until, "DATE_FORMAT"),
-        )
+    proposal = membership.proposal
+    outcome = blocks.commitment_continued(
+        title=proposal.title,
+        url=_absolute(proposal.get_absolute_url()),
+        until=formats.date_format(continued.until, "DATE_FORMAT"),
     )
+    return _commitment_answered(membership, seen, outcome)
 
 
 def commitment_finish(member: User, press: ButtonPress) -> Answer:
@@ -469,15 +482,14 @@ def commitment_finish(member: User, press: ButtonPress) -> Answer:
     if membership is None:
         return _commitment_gone()
     try:
-        finished = services.commitment_finish(membership=membership, by=member)
+        services.commitment_finish(membership=membership, by=member)
     except (ProposalError, ValidationError) as error:
         return Answer(text=blocks.refusal(_error_text(error)))
-    proposal = finished.proposal
-    return Answer(
-        text=blocks.commitment_finished(
-            title=proposal.title, url=_absolute(proposal.get_absolute_url())
-        )
+    proposal = membership.proposal
+    outcome = blocks.commitment_finished(
+        title=proposal.title, url=_absolute(proposal.get_absolute_url())
     )
+    return _commitment_answered(membership, membership.until, outcome)
 
 
 BUTTONS: dict[str, Callable[[User, ButtonPress], Answer]] = {

@@ -16,7 +16,7 @@ from proposals.choices import MembershipStatus
 from proposals.models import Membership, Proposal
 from proposals.tests.factories import make_proposal
 from slack_app import blocks
-from workers import publish, tasks
+from workers import dispatch, publish, tasks
 from workers.events import CommitmentEventKind
 from workers.models import Delivery, Event
 
@@ -71,6 +71,27 @@ def answers(published):
     return texts
 
 
+@pytest.fixture
+def replaced(published):
+    """The question's message as it reads after an answer (through the response_url): its text
+    and blocks."""
+
+    def messages() -> list[tuple[str, list[dict]]]:
+        return [
+            (item.args[1], item.args[2])
+            for item in published
+            if item.name == publish.SLACK_REPLACE_MESSAGE
+        ]
+
+    return messages
+
+
+def outcome(blocks_: list[dict]) -> str:
+    """What an answered question says instead of its buttons."""
+    assert not [block for block in blocks_ if block["type"] == "actions"]
+    return blocks_[1]["text"]["text"]
+
+
 def press(client, captured, user_id: str, action: dict, *, headers=None):
     body = interaction_body(
         user_id,
@@ -123,7 +144,7 @@ def test_the_reminder_says_so():
 
 
 def test_one_more_month_from_slack_moves_the_day_and_it_is_asked_about_in_its_turn(
-    client, membership, answers, django_capture_on_commit_callbacks
+    client, membership, answers, replaced, django_capture_on_commit_callbacks
 ):
     message = question(membership)
     press(
@@ -135,8 +156,11 @@ def test_one_more_month_from_slack_moves_the_day_and_it_is_asked_about_in_its_tu
 
     membership.refresh_from_db()
     assert (membership.status, membership.until) == (MembershipStatus.ACCEPTED, date(2031, 5, 30))
-    [answer] = answers()
-    assert answer == (
+    # The question now says the answer instead of its buttons; nothing else is sent.
+    assert answers() == []
+    [(text, blocks_)] = replaced()
+    assert text.startswith("Your time with “子ども食堂” is planned until Apr 30, 2031.")
+    assert outcome(blocks_) == (
         f"Thank you! You're with <http://testserver/proposals/{membership.proposal_id}/|子ども食堂> "
         "until May 30, 2031. 🌱"
     )
@@ -154,7 +178,7 @@ def test_one_more_month_from_slack_moves_the_day_and_it_is_asked_about_in_its_tu
 
 
 def test_finish_from_slack_thanks_and_tells_the_proposer_kindly(
-    client, membership, answers, django_capture_on_commit_callbacks
+    client, membership, replaced, django_capture_on_commit_callbacks
 ):
     press(
         client,
@@ -166,8 +190,10 @@ def test_finish_from_slack_thanks_and_tells_the_proposer_kindly(
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.FINISHED
     assert Proposal.objects.get(pk=membership.proposal_id).member_count == 1
-    [answer] = answers()
-    assert answer.startswith("Thank you so much for your time with <http://testserver/proposals/")
+    [(_text, blocks_)] = replaced()
+    assert outcome(blocks_).startswith(
+        "Thank you so much for your time with <http://testserver/proposals/"
+    )
     [told] = Delivery.objects.filter(event__kind=CommitmentEventKind.FINISHED, channel="inapp")
     assert told.recipient_id == membership.proposal.proposer_id
 
@@ -194,7 +220,7 @@ def test_the_same_press_twice_or_after_answering_changes_nothing_and_says_so(
     )
     membership.refresh_from_db()
     assert membership.until == date(2031, 7, 30)
-    assert answers()[1:] == ["You have already answered this one. Thank you!"] * 2
+    assert answers() == ["You have already answered this one. Thank you!"] * 2
 
     press(
         client, django_capture_on_commit_callbacks, "U0AIKO", button(message, "commitment_finish")
@@ -306,3 +332,56 @@ def test_the_join_form_in_slack_takes_an_end_too(client, slack_member, until, ke
         assert found is None
     else:
         assert found.until == kept
+
+
+# --- the direct message itself (the Slack DM channel, workers.channels.slack_dm) -----------------
+
+
+def _asked_with_slack_on(slack_member) -> Membership:
+    proposal = make_proposal(title="子ども食堂", status="team_forming")
+    request = services.membership_request(
+        proposal=proposal, user=slack_member, role="designer", until=UNTIL
+    )
+    membership = services.membership_accept(membership=request, by=proposal.proposer)
+    tasks.ask_about_commitments()
+    return membership
+
+
+def _send_dms() -> None:
+    for delivery in Delivery.objects.filter(channel="slack_dm", status="pending"):
+        dispatch.process(delivery.pk)
+
+
+def test_the_question_goes_by_dm_with_its_buttons_and_is_answered_from_there(
+    client, fake_slack, slack_member, published, replaced, django_capture_on_commit_callbacks
+):
+    membership = _asked_with_slack_on(slack_member)
+    _send_dms()
+    [dm] = fake_slack.direct_messages("U0AIKO")
+    assert dm["text"].startswith("Your time with “子ども食堂” is planned until Apr 30, 2031.")
+    page = f"http://testserver/commitments/{membership.pk}/"
+    [actions] = [block for block in dm["blocks"] if block["type"] == "actions"]
+    assert page in [element.get("url") for element in actions["elements"]]
+
+    press(client, django_capture_on_commit_callbacks, "U0AIKO", button_of(dm, "commitment_finish"))
+    assert Membership.objects.get(pk=membership.pk).status == MembershipStatus.FINISHED
+    [(_text, blocks_)] = replaced()
+    assert outcome(blocks_).startswith("Thank you so much for your time with")
+
+
+def test_a_question_answered_on_the_web_before_its_dm_left_is_not_sent(
+    fake_slack, slack_member, published
+):
+    membership = _asked_with_slack_on(slack_member)
+    services.commitment_continue(
+        membership=membership, by=slack_member, until=date(2031, 9, 1), seen_until=UNTIL
+    )
+    _send_dms()
+    assert fake_slack.direct_messages("U0AIKO") == []
+    assert Delivery.objects.get(channel="slack_dm").status == "skipped"
+
+
+def button_of(message: dict, action_id: str) -> dict:
+    actions = next(block for block in message["blocks"] if block["type"] == "actions")
+    [found] = [element for element in actions["elements"] if element["action_id"] == action_id]
+    return {"action_id": found["action_id"], "value": found["value"]}
