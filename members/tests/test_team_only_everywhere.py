@@ -25,7 +25,8 @@ from proposals.tests.factories import add_member, make_proposal
 from slack_app.tests.signed import command_body, post
 from workers import dispatch, relay
 from workers import services as notify
-from workers.models import Delivery
+from workers.events import EventKind
+from workers.models import Delivery, SlackDmPreference
 
 pytestmark = pytest.mark.django_db
 
@@ -269,11 +270,19 @@ def test_nothing_of_her_profile_reaches_slack(
     with django_capture_on_commit_callbacks(execute=True):
         world = World()
         notify.weekly_digest_record()
+        # The proposer she asked gets comments by direct message too, and she comments there.
+        proposer = world.asked.proposer
+        type(proposer).objects.filter(pk=proposer.pk).update(slack_user_id="U0PROPOSER")
+        SlackDmPreference.objects.create(user=proposer, kind=EventKind.COMMENTED, enabled=True)
+        services.comment_create(proposal=world.asked, author=world.hanako, body="質問です")
     relay.run("C0MAIN")
+    for delivery in Delivery.objects.filter(channel="slack_dm", status="pending"):
+        dispatch.process(delivery.pk)
+    assert fake_slack.direct_messages("U0PROPOSER")  # the direct message went out
     posted = json.dumps([call.body for call in fake_slack.calls], ensure_ascii=False)
     assert "はなこの提案" in posted  # her proposal's card went out
     assert "<@U0HANAKO>" in posted  # she is named (mentioned) where she takes part
-    assert_no_secrets(posted, "Slack (cards, replies, the weekly digest)")
+    assert_no_secrets(posted, "Slack (cards, replies, the weekly digest, direct messages)")
 
     UserFactory(slack_user_id="U0OUT", preferred_language="en")
     for text in ("list", "help"):
