@@ -90,6 +90,15 @@ def _schema_message(error: dict) -> str:
         "greater_than_equal": _("Must be at least %(n)s.") % {"n": ctx.get("ge")},
         "less_than_equal": _("Must be at most %(n)s.") % {"n": ctx.get("le")},
         "literal_error": _("Expected one of: %(choices)s.") % {"choices": ctx.get("expected")},
+        **dict.fromkeys(
+            (
+                "date_type",
+                "date_parsing",
+                "date_from_datetime_parsing",
+                "date_from_datetime_inexact",
+            ),
+            _("Expected a date, e.g. 2030-04-30."),
+        ),
     }
     return str(messages.get(kind, error.get("msg", _("Not valid."))))
 

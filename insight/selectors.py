@@ -477,7 +477,8 @@ def _per_month(months: list[date], dates: list[date]) -> list[MonthCount]:
 def _joinings() -> QuerySet:
     """Each time someone joined someone else's team (accepted; they may have left since)."""
     return Membership.objects.filter(
-        status__in=(MembershipStatus.ACCEPTED, MembershipStatus.LEFT), decided_at__isnull=False
+        status__in=(MembershipStatus.ACCEPTED, MembershipStatus.LEFT, MembershipStatus.FINISHED),
+        decided_at__isnull=False,
     ).exclude(role=PROPOSER_ROLE)
 
 

@@ -20,6 +20,9 @@ class MembershipStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
     LEFT = "left", _("Left")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Left with thanks at the end of the time they offered (proposals.commitments): no longer on
+    # the team, shown among the people who helped (これまでに関わった人).
+    FINISHED = "finished", _("Finished, with thanks")
 
 
 PROPOSER_ROLE = "proposer"

@@ -152,6 +152,12 @@ class Membership(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The time offered ends on this day (None: no end). A week before, the member is asked once
+    # whether to continue or finish; unanswered, reminded once on the day; then nothing more.
+    # Both days are cleared when the date moves, so a new date is asked about in its turn.
+    until = models.DateField(_("until"), null=True, blank=True)
+    until_asked_on = models.DateField(null=True, blank=True, editable=False)
+    until_reminded_on = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -162,6 +168,8 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["proposal", "user"], name="membership_unique_person")
         ]
+        # Beat's daily question looks for accepted members whose time ends soon.
+        indexes = [models.Index(fields=["status", "until"], name="membership_status_until")]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.role} ({self.status})"

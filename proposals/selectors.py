@@ -161,12 +161,24 @@ def proposal_detail(*, pk: int, viewer=None, comments: int | None = COMMENTS_PAG
         )
     proposal = proposals.get(pk=pk)
     proposal.loaded_for = viewer.pk if signed_in else None
-    proposal.current_memberships = list(
+    memberships = list(
         Membership.objects.filter(
-            proposal=proposal, status__in=[MembershipStatus.ACCEPTED, MembershipStatus.REQUESTED]
+            proposal=proposal,
+            status__in=[
+                MembershipStatus.ACCEPTED,
+                MembershipStatus.REQUESTED,
+                MembershipStatus.FINISHED,
+            ],
         )
         .select_related("user")
         .defer(*person_columns_left_out("user"))
+    )
+    proposal.current_memberships = [m for m in memberships if m.status != MembershipStatus.FINISHED]
+    # これまでに関わった人: who finished their time here, with thanks (latest first).
+    proposal.finished_memberships = sorted(
+        (m for m in memberships if m.status == MembershipStatus.FINISHED),
+        key=lambda m: (m.updated_at, m.pk),
+        reverse=True,
     )
     proposal.history = list(
         TransitionLog.objects.filter(proposal=proposal)
@@ -186,7 +198,7 @@ def proposal_detail(*, pk: int, viewer=None, comments: int | None = COMMENTS_PAG
             latest = latest[: comments + 1]
         proposal.recent_comments = list(latest)[::-1]
     for row in (
-        *proposal.current_memberships,
+        *memberships,
         *proposal.history,
         *getattr(proposal, "recent_comments", ()),
     ):
@@ -230,6 +242,17 @@ def accepted_members(proposal: Proposal) -> list[Membership]:
 
 def pending_requests(proposal: Proposal) -> list[Membership]:
     return [m for m in proposal.current_memberships if m.status == MembershipStatus.REQUESTED]
+
+
+def finished_members(proposal: Proposal) -> list[Membership]:
+    """The people who finished their time on the team, with thanks (proposal_detail loads them)."""
+    if hasattr(proposal, "finished_memberships"):
+        return proposal.finished_memberships
+    return list(
+        proposal.memberships.filter(status=MembershipStatus.FINISHED)
+        .select_related("user")
+        .order_by("-updated_at", "-pk")
+    )
 
 
 @dataclass(frozen=True)

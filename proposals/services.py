@@ -2,19 +2,20 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.selectors import can_see_profile
 from workers import services as notify
-from workers.events import InvitationEventKind, excerpt
+from workers.events import CommitmentEventKind, InvitationEventKind, excerpt
 
-from . import permissions
+from . import commitments, permissions
 from .choices import PROPOSER_ROLE, MembershipStatus, Status
 from .errors import ActionConflict, ActionNotPermitted
 from .lifecycle import TRANSITIONS, spec_for, targets_from
@@ -301,11 +302,30 @@ def _validate_lengths(**fields: tuple[str, int]) -> None:
         raise ValidationError(errors)
 
 
+def _clean_until(until: date | None) -> date | None:
+    return commitments.check_until(until, today=timezone.localdate())
+
+
+def _set_until(membership: Membership, until: date | None) -> None:
+    """A (new) end for the time offered: asked about in its turn."""
+    membership.until = until
+    membership.until_asked_on = None
+    membership.until_reminded_on = None
+
+
 def membership_request(
-    *, proposal: Proposal, user, role: str, availability: str = "", message: str = ""
+    *,
+    proposal: Proposal,
+    user,
+    role: str,
+    availability: str = "",
+    message: str = "",
+    until: date | None = None,
 ) -> Membership:
-    """'I'd like to join': a request with a role, availability and a message."""
+    """'I'd like to join': a request with a role, availability, a message and, if the member
+    likes, the day their time ends (proposals.commitments)."""
     _refuse_nul(role=role, availability=availability, message=message)
+    until = _clean_until(until)
     role = " ".join((role or "").split())
     if not role:
         raise ValidationError({"role": _("Which role would you like to take?")})
@@ -333,6 +353,7 @@ def membership_request(
         membership.response = ""
         membership.decided_by = None
         membership.decided_at = None
+        _set_until(membership, until)
         membership.created_at = timezone.now()
         membership.save()
         Follow.objects.get_or_create(proposal=locked, user=user)
@@ -636,11 +657,12 @@ def _lock_open_invitation(invitation: Invitation, by) -> tuple[Proposal, Invitat
     return proposal, locked
 
 
-def invitation_accept(*, invitation: Invitation, by) -> Membership:
-    """Join with the invitation's role, as an accepted member (it counts for the launch guard).
-    The proposal's row is locked first, so two accepts at once make one membership. Like an
-    accepted request, it may fill a role past the places it wanted (the proposer chose whom to
-    ask; the card then shows 2/1)."""
+def invitation_accept(*, invitation: Invitation, by, until: date | None = None) -> Membership:
+    """Join with the invitation's role, as an accepted member (it counts for the launch guard),
+    for as long as the member offers (`until`, None: no end). The proposal's row is locked first,
+    so two accepts at once make one membership. Like an accepted request, it may fill a role past
+    the places it wanted (the proposer chose whom to ask; the card then shows 2/1)."""
+    until = _clean_until(until)
     with transaction.atomic():
         proposal, locked = _lock_open_invitation(invitation, by)
         if not permissions.is_recruiting(proposal):
@@ -659,6 +681,7 @@ def invitation_accept(*, invitation: Invitation, by) -> Membership:
         membership.response = ""
         membership.decided_by = locked.invited_by
         membership.decided_at = now
+        _set_until(membership, until)
         if membership.pk is None:
             membership.created_at = now
         membership.save()
@@ -716,3 +739,115 @@ def invitations_expire(*, now=None) -> int:
             )
             ended += 1
     return ended
+
+
+# Commitments with an end (issue 13, proposals.commitments): a week before the day a member's
+# time ends they are asked, once, to continue or to finish with thanks; unanswered, reminded once
+# on the day; never more, and nobody is taken off a team for not answering.
+
+
+def _commitment_payload(membership: Membership) -> dict:
+    return {
+        "membership_id": membership.pk,
+        "applicant_id": membership.user_id,
+        "applicant_name": membership.user.public_name,
+        "role": membership.role,
+        "until": membership.until.isoformat() if membership.until else "",
+    }
+
+
+def _lock_own_commitment(membership: Membership, by) -> tuple[Proposal, Membership]:
+    proposal = _lock(membership.proposal)
+    locked = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    if locked.user_id != getattr(by, "pk", None):
+        raise ActionNotPermitted(_("This question is for someone else."))
+    if locked.status == MembershipStatus.FINISHED:
+        raise ActionConflict(_("You have already finished your time here. Thank you for it!"))
+    if locked.status != MembershipStatus.ACCEPTED or locked.is_proposer:
+        raise ActionConflict(_("You are not on this team."))
+    return proposal, locked
+
+
+def commitment_continue(
+    *, membership: Membership, by, until: date | None, seen_until: date | None
+) -> Membership:
+    """Continue: the time offered now ends on `until` (None: no end). `seen_until` is the end
+    the member was answering about: if it has moved since (answered from another page, or a
+    button pressed twice), nothing changes and they are told so.
+
+    The new day is asked about in its turn; a day within the coming week counts as answered
+    already (they have just chosen it), so no question or reminder follows for it."""
+    until = _clean_until(until)
+    with transaction.atomic():
+        _proposal, locked = _lock_own_commitment(membership, by)
+        if locked.until != seen_until:
+            raise ActionConflict(_("You have already answered this one. Thank you!"))
+        _set_until(locked, until)
+        today = timezone.localdate()
+        if until is not None and commitments.in_question_window(until, today):
+            locked.until_asked_on = locked.until_reminded_on = today
+        locked.save(update_fields=["until", "until_asked_on", "until_reminded_on", "updated_at"])
+    return locked
+
+
+def commitment_finish(*, membership: Membership, by) -> Membership:
+    """Finish with thanks: off the team (the places it filled open again), shown among the people
+    who helped, and the proposer is told kindly."""
+    with transaction.atomic():
+        proposal, locked = _lock_own_commitment(membership, by)
+        locked.status = MembershipStatus.FINISHED
+        locked.save(update_fields=["status", "updated_at"])
+        _recount_members(proposal)
+        notify.record_event(
+            kind=CommitmentEventKind.FINISHED,
+            proposal=proposal,
+            actor=by,
+            payload=_commitment_payload(locked),
+        )
+    return locked
+
+
+COMMITMENTS_ASKED_AT_ONCE = 500
+
+
+def commitments_ask(*, today: date | None = None) -> int:
+    """Beat, daily: the question a week before a member's time ends, and its one reminder on the
+    day (or on the first run after, when beat was down). Each is claimed on the membership's row
+    by a conditional update, so a second run, or two at once, sends nothing twice. Returns how many
+    were sent."""
+    today = today or timezone.localdate()
+    ask_from = today + timedelta(days=commitments.ASK_DAYS_BEFORE)
+    due = list(
+        Membership.objects.filter(status=MembershipStatus.ACCEPTED, until__isnull=False)
+        .filter(
+            Q(until_asked_on__isnull=True, until__lte=ask_from)
+            | Q(until_asked_on__lt=today, until_reminded_on__isnull=True, until__lte=today)
+        )
+        .exclude(role=PROPOSER_ROLE)
+        .filter(user__is_active=True)
+        .select_related("proposal", "user")
+        .order_by("until", "pk")[:COMMITMENTS_ASKED_AT_ONCE]
+    )
+    sent = 0
+    for membership in due:
+        reminder = membership.until_asked_on is not None
+        claim = Membership.objects.filter(
+            pk=membership.pk, status=MembershipStatus.ACCEPTED, until=membership.until
+        )
+        with transaction.atomic():
+            if reminder:
+                claimed = claim.filter(until_reminded_on__isnull=True).update(
+                    until_reminded_on=today
+                )
+            else:
+                claimed = claim.filter(until_asked_on__isnull=True).update(until_asked_on=today)
+            if not claimed:
+                continue  # answered meanwhile, or another run was first
+            notify.record_event_for(
+                kind=CommitmentEventKind.ENDING,
+                recipient_ids={membership.user_id},
+                proposal=membership.proposal,
+                payload=_commitment_payload(membership) | {"reminder": reminder},
+            )
+        sent += 1
+    return sent

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from meetups.choices import Answer, RsvpStatus
 from proposals.choices import ACTIVE_STATUSES, Status
+from proposals.commitments import MONTH_CHOICES
 from proposals.wording import join_names
 from workers.events import EventKind, MeetupEventKind, headline, headline_for
 
@@ -508,6 +509,81 @@ def invitation_dm(data: InvitationDm) -> Message:
     return _message(text, blocks)
 
 
+# --- a direct message: the question a week before a member's time on a team ends ----------------
+
+# The buttons' action ids: "N more months" for each of the forms' choices, and the kind goodbye.
+COMMITMENT_CONTINUE = {f"commitment_continue_{months}": months for months in MONTH_CHOICES}
+COMMITMENT_FINISH = "commitment_finish"
+COMMITMENT_OPEN = "commitment_open"
+
+
+def commitment_value(membership_id: int, until: str) -> str:
+    """A continue button's value: the membership, and the end it answers about (so that a press
+    replayed, or pressed after answering elsewhere, changes nothing)."""
+    return f"{membership_id}:{until}"
+
+
+def commitment_question(*, payload: dict, page_url: str, outcome: str = "") -> Message:
+    """The gentle question (or its one reminder) as a direct message to the member: an
+    EventKind.COMMITMENT_ENDING event's payload, and the absolute address of the question's page
+    (workers.selectors.notification_path). Continue by 1, 3 or 6 more months, finish with
+    thanks, or choose otherwise on the page (a day, no end). Once answered, the same message says
+    `outcome` (mrkdwn, already escaped) instead of the buttons."""
+    membership_id = payload.get("membership_id")
+    until = str(payload.get("until", ""))
+    text = headline(EventKind.COMMITMENT_ENDING, _escaped_payload(payload))
+    blocks: list[dict] = [{"type": "section", "text": _mrkdwn(text)}]
+    if outcome:
+        blocks.append({"type": "section", "text": _mrkdwn(outcome)})
+        blocks.append(
+            {"type": "context", "elements": [_mrkdwn(_link(page_url, _("Open in incubator")))]}
+        )
+    elif isinstance(membership_id, int):
+        value = commitment_value(membership_id, until)
+        buttons = [
+            _button(
+                ngettext("%(count)d more month", "%(count)d more months", months)
+                % {"count": months},
+                action_id,
+                value=value,
+            )
+            for action_id, months in COMMITMENT_CONTINUE.items()
+        ]
+        buttons.append(
+            _button(_("Finish with thanks"), COMMITMENT_FINISH, value=str(membership_id))
+        )
+        buttons.append(_button(_("Other choices…"), COMMITMENT_OPEN, url=page_url))
+        blocks.append({"type": "actions", "elements": buttons})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    _mrkdwn(
+                        _(
+                            "There is no wrong answer, and no hurry: you stay on the team until "
+                            "you say otherwise."
+                        )
+                    )
+                ],
+            }
+        )
+    return _message(text, blocks)
+
+
+def commitment_continued(*, title: str, url: str, until: str) -> str:
+    """The private answer to "N more months" (`until` already in the reader's date format)."""
+    return _("Thank you! You're with %(link)s until %(day)s. 🌱") % {
+        "link": _link(url, title),
+        "day": until,
+    }
+
+
+def commitment_finished(*, title: str, url: str) -> str:
+    return _("Thank you so much for your time with %(link)s. You're welcome back any time. 🙏") % {
+        "link": _link(url, title)
+    }
+
+
 # --- the weekly channel digest -------------------------------------------------------------------
 
 
@@ -612,6 +688,12 @@ def join_modal(*, proposal_id: int, title: str) -> dict:
                 optional=True,
             ),
             _input("message", _("A message"), max_length=2000, optional=True, multiline=True),
+            _input(
+                "until",
+                _("Until when? (optional, a date such as 2030-04-30)"),
+                max_length=10,
+                optional=True,
+            ),
         ],
     )
 

@@ -11,12 +11,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from meetups import services as meetup_services
@@ -26,7 +27,7 @@ from meetups.models import Meetup
 from members import selectors as member_selectors
 from members import services as member_services
 from members.models import User
-from proposals import selectors, services
+from proposals import commitments, selectors, services
 from proposals.choices import Status
 from proposals.errors import ActionNotPermitted, ProposalError
 from proposals.models import Invitation, InvitationStatus, Membership, Proposal
@@ -419,6 +420,78 @@ def invitation_decline(member: User, press: ButtonPress) -> Answer:
     return _answer_invitation(member, press, accept=False)
 
 
+def _commitment_press(value: str) -> tuple[Membership | None, date | None]:
+    """A commitment button's value, "membership id[:the end it answers about]"; the end is None
+    when the button gave none (or not a day)."""
+    pk_text, _sep, seen_text = value.partition(":")
+    membership = _membership(pk_text)
+    try:
+        seen = date.fromisoformat(seen_text) if seen_text else None
+    except ValueError:
+        seen = None
+    return membership, seen
+
+
+def _commitment_gone() -> Answer:
+    return Answer(text=_("That place on a team no longer exists."))
+
+
+def _commitment_answered(membership: Membership, seen: date | None, outcome: str) -> Answer:
+    """The question's direct message as it reads once answered: what was asked, and the answer
+    instead of its buttons."""
+    payload = {
+        "membership_id": membership.pk,
+        "title": membership.proposal.title,
+        "until": seen.isoformat() if seen else "",
+    }
+    page = _absolute(reverse("proposals:commitment", args=[membership.pk]))
+    return Answer(
+        replace=blocks.commitment_question(payload=payload, page_url=page, outcome=outcome)
+    )
+
+
+def commitment_continue(member: User, press: ButtonPress) -> Answer:
+    """ "N more months", counted from the end asked about (today, once it has passed). The button
+    names the end it answers about, so a second press, or one after answering on the web,
+    changes nothing and says so."""
+    membership, seen = _commitment_press(press.value)
+    if membership is None:
+        return _commitment_gone()
+    if seen is None:
+        return Answer(text=_("Please try again from the question's page."))
+    months = blocks.COMMITMENT_CONTINUE[press.action_id]
+    until = commitments.months_after(commitments.continue_from(seen, timezone.localdate()), months)
+    try:
+        continued = services.commitment_continue(
+            membership=membership, by=member, until=until, seen_until=seen
+        )
+    except (ProposalError, ValidationError) as error:
+        return Answer(text=blocks.refusal(_error_text(error)))
+    proposal = membership.proposal
+    outcome = blocks.commitment_continued(
+        title=proposal.title,
+        url=_absolute(proposal.get_absolute_url()),
+        until=formats.date_format(continued.until, "DATE_FORMAT"),
+    )
+    return _commitment_answered(membership, seen, outcome)
+
+
+def commitment_finish(member: User, press: ButtonPress) -> Answer:
+    """Finish with thanks, as on the question's page."""
+    membership, _seen = _commitment_press(press.value)
+    if membership is None:
+        return _commitment_gone()
+    try:
+        services.commitment_finish(membership=membership, by=member)
+    except (ProposalError, ValidationError) as error:
+        return Answer(text=blocks.refusal(_error_text(error)))
+    proposal = membership.proposal
+    outcome = blocks.commitment_finished(
+        title=proposal.title, url=_absolute(proposal.get_absolute_url())
+    )
+    return _commitment_answered(membership, membership.until, outcome)
+
+
 BUTTONS: dict[str, Callable[[User, ButtonPress], Answer]] = {
     "proposal_open": proposal_open,
     "proposal_cheer": proposal_cheer,
@@ -430,6 +503,9 @@ BUTTONS: dict[str, Callable[[User, ButtonPress], Answer]] = {
     **{action_id: meetup_answer for action_id in blocks.MEETUP_ANSWERS},
     blocks.INVITATION_ACCEPT: invitation_accept,
     blocks.INVITATION_DECLINE: invitation_decline,
+    **dict.fromkeys(blocks.COMMITMENT_CONTINUE, commitment_continue),
+    blocks.COMMITMENT_FINISH: commitment_finish,
+    blocks.COMMITMENT_OPEN: proposal_open,  # a link button: Slack opens the page itself
 }
 
 
@@ -465,7 +541,7 @@ def _field_errors(
 
 
 IDEA_BLOCKS = ("title", "summary", "themes", "roles")
-JOIN_BLOCKS = ("role", "availability", "message")
+JOIN_BLOCKS = ("role", "availability", "message", "until")
 
 
 def idea_submit(member: User, submission: ViewSubmission) -> Answer:
@@ -493,6 +569,11 @@ def join_request(member: User, submission: ViewSubmission) -> Answer:
     proposal = _proposal(submission.private_metadata)
     if proposal is None:
         return Answer(errors={"role": _("That proposal is gone.")})
+    until_text = submission.value("until")
+    try:
+        until = date.fromisoformat(until_text) if until_text else None
+    except ValueError:
+        return Answer(errors={"until": _("Please give a date, e.g. 2030-04-30.")})
     try:
         services.membership_request(
             proposal=proposal,
@@ -500,6 +581,7 @@ def join_request(member: User, submission: ViewSubmission) -> Answer:
             role=submission.value("role"),
             availability=submission.value("availability"),
             message=submission.value("message"),
+            until=until,
         )
     except (ValidationError, ProposalError) as error:
         return Answer(errors=_field_errors(error, "role", JOIN_BLOCKS))

@@ -467,15 +467,18 @@ def digest_send(*, user_id: int, day: str) -> bool:
     since = selectors.digest_since(user=user, day=the_day, now=now)
     if not EmailDigest.objects.filter(pk=digest.pk, sent_at__isnull=True).update(sent_at=now):
         return False
+    teams: list[selectors.DigestTeam] = []
     with email_channel.as_reader(user):
         groups = selectors.digest_groups(user=user, since=since)
         count = sum(len(group.lines) for group in groups)
         if count:
+            # A digest that goes anyway may also suggest a few teams (never a mail of its own).
+            teams = selectors.digest_teams(user=user, day=the_day)
             try:
-                email_channel.send_digest(user, groups=groups)
+                email_channel.send_digest(user, groups=groups, teams=teams)
             except OSError:
                 # Not sent after all: the next run may try again.
                 EmailDigest.objects.filter(pk=digest.pk).update(sent_at=None)
                 raise
-    EmailDigest.objects.filter(pk=digest.pk).update(item_count=count)
+    EmailDigest.objects.filter(pk=digest.pk).update(item_count=count, suggestion_count=len(teams))
     return count > 0

@@ -36,6 +36,9 @@ class EventKind(models.TextChoices):
     MEETUP_FOLLOW_UP = "meetup_follow_up", _("After a meetup")
     # The organisers' weekly figures (issue 15), addressed to the moderators by insight.services.
     ORGANISER_DIGEST = "organiser_digest", _("The community’s weekly figures (moderators)")
+    # Commitments with an end (issue 13), recorded by proposals.services.
+    COMMITMENT_ENDING = "commitment_ending", _("The time you offered a team is ending")
+    COMMITMENT_FINISHED = "commitment_finished", _("A member finished their time, with thanks")
 
 
 class Channel(models.TextChoices):
@@ -75,6 +78,8 @@ EMAIL_DEFAULTS: dict[str, str] = {
     EventKind.MEETUP_FOLLOW_UP: EmailMode.DIGEST,
     # Itself a summary: it comes as one email on Monday unless the moderator turns it off.
     EventKind.ORGANISER_DIGEST: EmailMode.IMMEDIATELY,
+    EventKind.COMMITMENT_ENDING: EmailMode.IMMEDIATELY,
+    EventKind.COMMITMENT_FINISHED: EmailMode.DIGEST,
 }
 
 # Kinds only moderators ever hear of: only they see them on the email settings page.
@@ -90,6 +95,7 @@ SLACK_DM_DEFAULTS: dict[str, bool] = {
         EventKind.MEETUP_PROMOTED,
         EventKind.MEETUP_CANCELLED,
         EventKind.MEETUP_MOVED,
+        EventKind.COMMITMENT_ENDING,
     }
     for kind in EMAIL_DEFAULTS
 }
@@ -141,6 +147,10 @@ AUDIENCE: dict[str, str] = {
     EventKind.INVITATION_EXPIRED: Audience.PROPOSER,
     # Addressed to the moderators by name (record_event_for), like a meetup's news.
     EventKind.ORGANISER_DIGEST: Audience.NOBODY,
+    # The question is addressed to the member by name (record_event_for); their kind goodbye
+    # goes to the proposer.
+    EventKind.COMMITMENT_ENDING: Audience.NOBODY,
+    EventKind.COMMITMENT_FINISHED: Audience.PROPOSER,
 }
 
 
@@ -153,6 +163,8 @@ def headline(kind: str, payload: dict) -> str:
     """One sentence for an event, in the active language (callers use translation.override)."""
     if kind in MeetupEventKind.values:
         return meetup_headline(kind, payload)
+    if kind in CommitmentEventKind.values:
+        return commitment_headline(kind, payload)
     if kind == EventKind.ORGANISER_DIGEST:
         return gettext("The community’s week in figures: %(start)s – %(end)s") % {
             "start": _day(payload.get("week_start")),
@@ -393,3 +405,47 @@ def figures_note(kind: str, payload: dict) -> str:
         "Quiet proposals and waiting join requests are counted as of %(when)s; the rest for "
         "each whole week."
     ) % {"when": when}
+
+
+class CommitmentEventKind:
+    """A time offered until a day (proposals.commitments): the gentle question a week before and
+    its one reminder (ENDING, to the member, by name), and the kind goodbye (FINISHED, to the
+    proposer)."""
+
+    ENDING = EventKind.COMMITMENT_ENDING
+    FINISHED = EventKind.COMMITMENT_FINISHED
+    values = (ENDING, FINISHED)
+
+
+def commitment_headline(kind: str, payload: dict) -> str:
+    """One sentence for a commitment's event, in the active language."""
+    names = {
+        "title": payload.get("title", ""),
+        "until": _day(payload.get("until")),
+        "name": payload.get("actor_name", ""),
+    }
+    if kind == CommitmentEventKind.ENDING and payload.get("reminder"):
+        return (
+            gettext(
+                "Just once more, gently: your time with “%(title)s” was planned until %(until)s. "
+                "Would you like to continue, or finish with thanks? Either is fine."
+            )
+            % names
+        )
+    if kind == CommitmentEventKind.ENDING:
+        return (
+            gettext(
+                "Your time with “%(title)s” is planned until %(until)s. Would you like to "
+                "continue, or finish there with thanks? Either is fine."
+            )
+            % names
+        )
+    if kind == CommitmentEventKind.FINISHED:
+        return (
+            gettext(
+                "%(name)s has finished their time with “%(title)s”, with thanks. They stay among "
+                "the people who helped."
+            )
+            % names
+        )
+    return names["title"]

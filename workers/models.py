@@ -183,6 +183,8 @@ class EmailDigest(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     item_count = models.PositiveIntegerField(default=0)
+    # How many "teams looking for someone like you" it carried: at most once a week.
+    suggestion_count = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

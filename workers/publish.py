@@ -35,6 +35,7 @@ SEND_MEETUP_REMINDERS = "workers.send_meetup_reminders"
 SEND_MEETUP_FOLLOW_UPS = "workers.send_meetup_follow_ups"
 EXPIRE_INVITATIONS = "workers.expire_invitations"
 SEND_ORGANISER_DIGEST = "workers.send_organiser_digest"
+ASK_ABOUT_COMMITMENTS = "workers.ask_about_commitments"
 
 
 def publish(name: str, *args, eta: datetime | None = None, **kwargs) -> bool:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from members.models import MODERATORS_GROUP
+from members.suggestions import teams_for_member
 from proposals import selectors as proposal_selectors
 from proposals.choices import ACTIVE_STATUSES, MembershipStatus, Status
 from proposals.models import Follow, Membership, Proposal, TransitionLog
@@ -211,13 +212,21 @@ def notification_path(*, kind: str, proposal_id: int | None, payload: dict) -> s
         return ""
     if kind == EventKind.INVITED and isinstance(payload.get("invitation_id"), int):
         return reverse("proposals:invitation", args=[payload["invitation_id"]])
+    if kind == EventKind.COMMITMENT_ENDING and isinstance(payload.get("membership_id"), int):
+        # The question's own page: continue (a new day) or finish with thanks.
+        return reverse("proposals:commitment", args=[payload["membership_id"]])
     if proposal_id is None:
         return ""
     path = reverse("proposals:detail", args=[proposal_id])
     if kind == EventKind.COMMENTED and payload.get("comment_id"):
         # The whole discussion, so that an earlier comment is on the page too.
         return f"{path}?all=1#comment-{payload['comment_id']}"
-    if kind in (EventKind.JOIN_REQUESTED, EventKind.JOIN_REMINDER, *ANSWER_KINDS):
+    if kind in (
+        EventKind.JOIN_REQUESTED,
+        EventKind.JOIN_REMINDER,
+        EventKind.COMMITMENT_FINISHED,
+        *ANSWER_KINDS,
+    ):
         return f"{path}#team"
     return path
 
@@ -390,6 +399,47 @@ def digest_groups(*, user, since: datetime) -> list[DigestGroup]:
             )
         group.items.append(_notification(delivery))
     return list(groups.values())
+
+
+# "Teams looking for someone like you" (issue 13), a short section of the digest: up to this many,
+# at most once in this many days, and only for a member open to suggestions.
+DIGEST_TEAMS_SHOWN = 3
+DIGEST_TEAMS_EVERY_DAYS = 7
+
+
+@dataclass(frozen=True)
+class DigestTeam:
+    title: str
+    link: str
+    why: str  # the one scorer's explanation, in the active language: 「関心: 福祉 · スキル: デザイン」
+
+
+def digest_teams(*, user, day: date) -> list[DigestTeam]:
+    """What the member's digest of `day` suggests (members.suggestions.teams_for_member, which
+    suggests nothing to a member not open to suggestions): none when a digest of the past week
+    already did."""
+    if not user.open_to_suggestions:
+        return []
+    shown_lately = (
+        EmailDigest.objects.filter(
+            user=user,
+            sent_at__isnull=False,
+            suggestion_count__gt=0,
+            day__gt=day - timedelta(days=DIGEST_TEAMS_EVERY_DAYS),
+        )
+        .exclude(day=day)
+        .exists()
+    )
+    if shown_lately:
+        return []
+    return [
+        DigestTeam(
+            title=suggestion.proposal.title,
+            link=proposal_link(suggestion.proposal.pk),
+            why=suggestion.match.explanation,
+        )
+        for suggestion in teams_for_member(member=user, limit=DIGEST_TEAMS_SHOWN)
+    ]
 
 
 # --- what beat looks for -------------------------------------------------------------------------

@@ -203,3 +203,11 @@ def send_organiser_digest() -> int:
     """Mondays: the community's figures of the week just ended, next to the week before, to each
     moderator; once per week however often this runs."""
     return insight_services.organiser_digest_record()
+
+
+@_beat_job(publish.ASK_ABOUT_COMMITMENTS)
+def ask_about_commitments() -> int:
+    """Daily: a week before a member's time on a team ends, the gentle question (continue, or
+    finish with thanks); unanswered, one reminder on the day; then nothing. Once each, however
+    often this runs."""
+    return proposal_services.commitments_ask()

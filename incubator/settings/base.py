@@ -259,6 +259,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workers.send_organiser_digest",
         "schedule": crontab(minute=30, hour=8, day_of_week="mon"),
     },
+    # Commitments with an end: asked during the day (a missed run is made up within the day).
+    "ask-about-commitments": {
+        "task": "workers.ask_about_commitments",
+        "schedule": crontab(minute=40, hour="9-20"),
+    },
 }
 
 # Notifications (workers/)

@@ -200,6 +200,7 @@ def join_request_create(request: HttpRequest, id: ObjectId, payload: JoinRequest
         role=payload.role,
         availability=payload.availability,
         message=payload.message,
+        until=payload.end,
     )
     membership.user = request.auth  # the caller: MembershipOut reads it without a query
     return Status(201, membership)

@@ -7,14 +7,22 @@ the selectors prefetched, so serialising runs no query per item.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Strict,
+    StringConstraints,
+    model_validator,
+)
 
-from .. import permissions, selectors
+from .. import commitments, permissions, selectors
 from ..models import BODY_MAX, COMMENT_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX, Proposal
 
 # Text the database can store (no NUL), and text that must say something: not only what
@@ -25,7 +33,9 @@ NO_NUL = r"^[^\x00]*$"
 NOT_BLANK = rf"^[{BLANK}]*[^{BLANK}\x00][^\x00]*$"
 
 StatusValue = Literal["idea", "discussion", "team_forming", "running", "done", "archived"]
-MembershipStatusValue = Literal["requested", "accepted", "declined", "left", "withdrawn"]
+MembershipStatusValue = Literal[
+    "requested", "accepted", "declined", "left", "withdrawn", "finished"
+]
 
 
 def _text(max_length: int, *, required: bool = False):
@@ -191,6 +201,7 @@ class MembershipOut(Schema):
     response: str
     created_at: datetime
     decided_at: datetime | None
+    until: date | None = Field(description="The day the time offered ends; null: no end.")
 
 
 class TransitionOptionOut(Schema):
@@ -272,6 +283,9 @@ class ProposalOut(ProposalSummaryOut):
         description="Moves the caller could make once the reason is dealt with."
     )
     members: list[MemberOut]
+    helped: list[MemberOut] = Field(
+        description="People who finished their time on the team, with thanks (これまでに関わった人)."
+    )
     join_requests: list[MembershipOut] = Field(
         description="Pending requests; shown to the proposer and moderators only."
     )
@@ -293,6 +307,10 @@ class ProposalOut(ProposalSummaryOut):
     @staticmethod
     def resolve_members(proposal: Proposal) -> list:
         return selectors.accepted_members(proposal)
+
+    @staticmethod
+    def resolve_helped(proposal: Proposal) -> list:
+        return selectors.finished_members(proposal)
 
     @staticmethod
     def resolve_join_requests(proposal: Proposal, context) -> list:
@@ -320,6 +338,26 @@ class JoinRequestIn(Input):
     role: _text(60, required=True)
     availability: _text(200) = ""
     message: _text(NOTE_MAX) = ""
+    until: date | None = Field(
+        None,
+        description="The day my time ends (after today, within two years); null: no end. A week "
+        "before, I am asked whether to continue or finish.",
+    )
+    until_months: Literal[1, 3, 6] | None = Field(
+        None, description="Or: about this many months from today (instead of `until`)."
+    )
+
+    @model_validator(mode="after")
+    def _one_end(self):
+        if self.until is not None and self.until_months is not None:
+            raise ValueError(_("Please give either until or until_months, not both."))
+        return self
+
+    @property
+    def end(self) -> date | None:
+        if self.until_months is not None:
+            return commitments.months_after(timezone.localdate(), self.until_months)
+        return self.until
 
 
 class DecisionIn(Input):

@@ -1,10 +1,15 @@
 """Forms parse and check what a person typed; the services decide and write."""
 
+from datetime import date
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ..choices import Status
+from ..commitments import MONTH_CHOICES, months_after
 from ..models import BODY_MAX, COMMENT_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
 from ..services import MAX_ROLES, RoleInput
 from ..wording import split_names
@@ -214,7 +219,74 @@ class TransitionForm(KindForm):
     )
 
 
-class JoinForm(KindForm):
+UNTIL_DATE = "date"
+
+
+class UntilForm(KindForm):
+    """How long someone offers their time: no end (the default), about 1, 3 or 6 months from
+    `base` (today; when continuing, the end planned so far), or a day they choose. The service
+    checks the day (proposals.commitments.check_until); its errors go under `until_date`."""
+
+    until_choice = forms.ChoiceField(
+        label=_("For how long?"),
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Only if you like. A week before the end we ask, gently, whether to continue or to "
+            "finish with thanks."
+        ),
+    )
+    until_date = forms.DateField(
+        label=_("Until this day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Please give a date, e.g. 2030-04-30.")},
+    )
+    # The service's "until" errors belong under the date.
+    service_fields = {"until": "until_date"}
+
+    def __init__(self, *args, base: date | None = None, no_end_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        base = base or timezone.localdate()
+        months = [
+            (
+                str(count),
+                ngettext(
+                    "About %(count)d month (until %(day)s)",
+                    "About %(count)d months (until %(day)s)",
+                    count,
+                )
+                % {
+                    "count": count,
+                    "day": formats.date_format(months_after(base, count), "DATE_FORMAT"),
+                },
+            )
+            for count in MONTH_CHOICES
+        ]
+        self.fields["until_choice"].choices = [
+            ("", no_end_label or _("No end date")),
+            *months,
+            (UNTIL_DATE, _("Until a day I choose")),
+        ]
+        self.base = base
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("until_choice") or ""
+        day = cleaned.get("until_date")
+        if choice.isdigit():
+            cleaned["until"] = months_after(self.base, int(choice))
+        elif choice == UNTIL_DATE or day:
+            # A day typed in counts even if the choice above was left as it was.
+            cleaned["until"] = day
+            if day is None and "until_date" not in self.errors:
+                self.add_error("until_date", _("Please choose the day."))
+        else:
+            cleaned["until"] = None
+        return cleaned
+
+
+class JoinForm(UntilForm):
     role_choice = forms.ChoiceField(label=_("Role"), required=False)
     role_other = forms.CharField(
         label=_("Or in your own words"),
@@ -294,3 +366,10 @@ class ListFilterForm(forms.Form):
         params = {name: self.data.get(name) or "" for name in names}
         params["theme"] = params["theme"] or self.data.get("tag") or ""
         return params
+
+
+class CommitmentForm(UntilForm):
+    """Continue: a new end (the same choices as when joining), counted from the end planned so
+    far. `seen_until` is the end the page showed, so an answer given twice changes nothing."""
+
+    seen_until = forms.DateField(required=False, widget=forms.HiddenInput)

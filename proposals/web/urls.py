@@ -46,4 +46,15 @@ urlpatterns = [
         views.invitation_decline,
         name="invitation_decline",
     ),
+    path("commitments/<int:membership_id>/", views.commitment_detail, name="commitment"),
+    path(
+        "commitments/<int:membership_id>/continue/",
+        views.commitment_continue,
+        name="commitment_continue",
+    ),
+    path(
+        "commitments/<int:membership_id>/finish/",
+        views.commitment_finish,
+        name="commitment_finish",
+    ),
 ]

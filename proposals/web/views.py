@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,6 +25,7 @@ from members.suggestions import people_for_proposal
 
 from .. import permissions, selectors, services
 from ..choices import MembershipStatus, Status
+from ..commitments import continue_from
 from ..errors import ActionConflict, ActionNotPermitted
 from ..markdown import render_markdown
 from ..models import BODY_MAX, Comment, Invitation, Membership, Proposal, Tag
@@ -34,6 +36,7 @@ from .comment_html import comments_html
 from .errors import back_to, domain_errors, forbidden
 from .forms import (
     CommentForm,
+    CommitmentForm,
     DecisionForm,
     JoinForm,
     ListFilterForm,
@@ -41,6 +44,7 @@ from .forms import (
     ProposalForm,
     RoleFormSet,
     TransitionForm,
+    UntilForm,
     apply_service_errors,
 )
 
@@ -341,6 +345,7 @@ def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: boo
         "can_steer": can_steer,
         "options": selectors.transition_options(proposal=proposal, user=user),
         "team": selectors.accepted_members(proposal),
+        "helped": selectors.finished_members(proposal),
         "open_roles": roles,
         "recruiting": permissions.is_recruiting(proposal),
         "pending": selectors.pending_requests(proposal) if can_steer else [],
@@ -463,9 +468,10 @@ def membership_request(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 role=form.cleaned_data["role"],
                 availability=form.cleaned_data["availability"],
                 message=form.cleaned_data["message"],
+                until=form.cleaned_data["until"],
             )
         except ValidationError as error:
-            apply_service_errors(form, error, {"role": "role_other"})
+            apply_service_errors(form, error, {"role": "role_other", **form.service_fields})
         else:
             messages.success(
                 request, _("Thank you! Your request is sent; the proposer will answer soon.")
@@ -661,13 +667,22 @@ def _own_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
     )
 
 
+def _render_invitation(
+    request: HttpRequest, invitation: Invitation, *, until_form=None, status: int = 200
+) -> HttpResponse:
+    context = {
+        "invitation": invitation,
+        "ended": invitation.expires_at <= timezone.now(),
+        "until_form": until_form or UntilForm(),
+    }
+    return render(request, "proposals/invitation.html", context, status=status)
+
+
 @login_required
 @require_GET
 def invitation_detail(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """An invitation with its answers (the email's and the notification's link lands here)."""
-    invitation = _own_invitation(request, invitation_id)
-    context = {"invitation": invitation, "ended": invitation.expires_at <= timezone.now()}
-    return render(request, "proposals/invitation.html", context)
+    return _render_invitation(request, _own_invitation(request, invitation_id))
 
 
 def _answer(request: HttpRequest, invitation_id: int, answer, done: str) -> HttpResponse:
@@ -684,12 +699,20 @@ def _answer(request: HttpRequest, invitation_id: int, answer, done: str) -> Http
 @login_required
 @require_POST
 def invitation_accept(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    return _answer(
-        request,
-        invitation_id,
-        services.invitation_accept,
-        _("Welcome to the team! Take it at a pace that suits you."),
-    )
+    """Join, for as long as the member offers (the form's "for how long?")."""
+    invitation = _own_invitation(request, invitation_id)
+    form = UntilForm(request.POST)
+    if form.is_valid():
+        try:
+            return _answer(
+                request,
+                invitation_id,
+                partial(services.invitation_accept, until=form.cleaned_data["until"]),
+                _("Welcome to the team! Take it at a pace that suits you."),
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error, form.service_fields)
+    return _render_invitation(request, invitation, until_form=form, status=400)
 
 
 @login_required
@@ -701,3 +724,91 @@ def invitation_decline(request: HttpRequest, invitation_id: int) -> HttpResponse
         services.invitation_decline,
         _("Thank you for letting them know. Maybe another time."),
     )
+
+
+# Commitments with an end (issue 13): the gentle question's page, a week before the end
+
+
+def _own_commitment(request: HttpRequest, membership_id: int) -> Membership:
+    """Only the member answers about their own time; for anyone else it does not exist."""
+    return get_object_or_404(
+        Membership.objects.select_related("proposal"),
+        pk=membership_id,
+        user_id=request.user.pk,
+    )
+
+
+def _render_commitment(
+    request: HttpRequest, membership: Membership, *, form=None, status: int = 200
+) -> HttpResponse:
+    base = continue_from(membership.until, timezone.localdate())
+    context = {
+        "membership": membership,
+        "proposal": membership.proposal,
+        "on_team": membership.status == MembershipStatus.ACCEPTED,
+        "finished": membership.status == MembershipStatus.FINISHED,
+        "form": form
+        or CommitmentForm(
+            initial={"seen_until": membership.until},
+            base=base,
+            no_end_label=_("Keep going, with no end date"),
+        ),
+    }
+    return render(request, "proposals/commitment.html", context, status=status)
+
+
+@login_required
+@require_GET
+def commitment_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """Continue (a new day, the same choices as when joining) or finish with thanks."""
+    return _render_commitment(request, _own_commitment(request, membership_id))
+
+
+@login_required
+@require_POST
+def commitment_continue(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = _own_commitment(request, membership_id)
+    form = CommitmentForm(
+        request.POST,
+        base=continue_from(membership.until, timezone.localdate()),
+        no_end_label=_("Keep going, with no end date"),
+    )
+    if form.is_valid():
+        try:
+            continued = services.commitment_continue(
+                membership=membership,
+                by=request.user,
+                until=form.cleaned_data["until"],
+                seen_until=form.cleaned_data["seen_until"],
+            )
+        except (ActionConflict, ActionNotPermitted) as error:
+            messages.warning(request, error.message)
+            return redirect("proposals:commitment", membership_id=membership.pk)
+        except ValidationError as error:
+            apply_service_errors(form, error, form.service_fields)
+        else:
+            if continued.until:
+                done = _("Thank you! You're on the team until %(day)s.") % {
+                    "day": formats.date_format(continued.until, "DATE_FORMAT")
+                }
+            else:
+                done = _("Thank you! You're on the team, with no end date.")
+            messages.success(request, done)
+            return back_to(request, membership.proposal_id, "team")
+    return _render_commitment(request, membership, form=form, status=400)
+
+
+@login_required
+@require_POST
+def commitment_finish(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = _own_commitment(request, membership_id)
+    try:
+        services.commitment_finish(membership=membership, by=request.user)
+    except (ActionConflict, ActionNotPermitted) as error:
+        messages.warning(request, error.message)
+        return redirect("proposals:commitment", membership_id=membership.pk)
+    messages.success(
+        request,
+        _("Thank you so much for your time with the team. You are welcome back any time."),
+    )
+    return back_to(request, membership.proposal_id, "team")

@@ -4,6 +4,7 @@ Only sends: the caller activates the member's language and gives what to say; th
 Message-ID is the delivery's external id.
 """
 
+from collections.abc import Sequence
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from ..events import EventKind, figure_rows, figures_note, summary
 from ..models import Delivery
 from ..selectors import (
     DigestGroup,
+    DigestTeam,
     absolute,
     notification_path,
     notification_quote,
@@ -99,8 +101,9 @@ def send(delivery: Delivery) -> str:
     )
 
 
-def send_digest(user, *, groups: list[DigestGroup]) -> str:
-    """Send the member's daily digest of `groups`, in the active language; returns the Message-ID."""
+def send_digest(user, *, groups: list[DigestGroup], teams: Sequence[DigestTeam] = ()) -> str:
+    """Send the member's daily digest of `groups` (and, now and then, a few `teams` looking for
+    someone like them), in the active language; returns the Message-ID."""
     count = sum(len(group.lines) for group in groups)
     subject = ngettext(
         "[incubator] Your daily digest: %(count)d update",
@@ -115,6 +118,8 @@ def send_digest(user, *, groups: list[DigestGroup]) -> str:
             "user": user,
             "groups": groups,
             "count": count,
+            "teams": list(teams),
+            "suggestions_link": absolute(reverse("members:settings") + "#visibility"),
             "site": absolute(""),
             "settings_link": _settings_link(),
         },

@@ -15,7 +15,8 @@ from django.utils import timezone
 from meetups import permissions as meetup_permissions
 from meetups.choices import MeetupStatus
 from meetups.models import Meetup, Rsvp
-from proposals.models import Invitation, InvitationStatus
+from proposals.choices import MembershipStatus
+from proposals.models import Invitation, InvitationStatus, Membership
 from slack_app import blocks, client
 
 from ..events import EventKind, MeetupEventKind
@@ -73,6 +74,22 @@ def _invitation(delivery: Delivery, url: str) -> Prepared:
     )
 
 
+def _commitment(delivery: Delivery, url: str) -> Prepared:
+    """The commitment question with its buttons (1 / 3 / 6 more months, finish with thanks),
+    unless it was answered (on the web) before the message left."""
+    payload = delivery.event.payload
+    pk = payload.get("membership_id")
+    still = Membership.objects.filter(
+        pk=pk if isinstance(pk, int) else None,
+        user_id=delivery.recipient_id,
+        status=MembershipStatus.ACCEPTED,
+        until=payload.get("until") or None,
+    ).exists()
+    if not still:
+        return Prepared(skip="The question was answered before the message left.")
+    return Prepared(message=blocks.commitment_question(payload=payload, page_url=url))
+
+
 def _meetup_where(delivery: Delivery) -> tuple[str, str, str]:
     """(place, online link, why not send): read now, so a reminder tells where it is today."""
     event = delivery.event
@@ -103,6 +120,8 @@ def prepare(delivery: Delivery) -> Prepared:
     )
     if event.kind == EventKind.INVITED:
         return _invitation(delivery, url)
+    if event.kind == EventKind.COMMITMENT_ENDING:
+        return _commitment(delivery, url)
     quote, _reply_from = notification_quote(
         kind=event.kind, payload=event.payload, recipient_id=delivery.recipient_id
     )
