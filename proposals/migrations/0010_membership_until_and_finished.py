@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('proposals', '0008_invitation'),
+        ('proposals', '0009_board_fingerprint_reads_the_latest_change'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
