@@ -11,7 +11,7 @@ answered), anyone with an invitation to it (open or declined: "not now" is respe
 open to suggestions, and members who show their profile to their teams only."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext, pgettext
@@ -204,3 +204,16 @@ def teams_for_member(*, member: User, limit: int = TEAMS_SHOWN) -> list[TeamSugg
             scored.append(TeamSuggestion(proposal=proposal, match=found))
     scored.sort(key=lambda suggestion: -suggestion.match.score)  # stable: recent first among equals
     return scored[:limit]
+
+
+def suited_filters(
+    filters: proposal_selectors.BoardFilters, *, member
+) -> proposal_selectors.BoardFilters:
+    """The board's "looking for someone like me" filter: the proposals `teams_for_member` finds
+    (the one scorer), all of those it considers rather than the few a profile shows."""
+    if not filters.suited:
+        return filters
+    found = (
+        teams_for_member(member=member, limit=TEAMS_CONSIDERED) if member.is_authenticated else []
+    )
+    return replace(filters, within=tuple(sorted(team.proposal.pk for team in found)))

@@ -424,6 +424,10 @@ class BoardFilters:
     looking: bool = False
     interests: bool = False
     archived: bool = False
+    # "Looking for someone like me": `within` holds the proposals members.suggestions found for
+    # the viewer (set by `members.suggestions.suited_filters`, never from the URL).
+    suited: bool = False
+    within: tuple[int, ...] | None = None
 
     @classmethod
     def from_params(cls, params) -> BoardFilters:
@@ -442,6 +446,7 @@ class BoardFilters:
             looking=flag("looking"),
             interests=flag("interests"),
             archived=flag("archived"),
+            suited=flag("suited"),
         )
 
     def as_params(self) -> dict[str, str]:
@@ -449,7 +454,7 @@ class BoardFilters:
         params = {"theme": self.theme, "q": self.q}
         params |= {
             name: "1"
-            for name in ("mine", "looking", "interests", "archived")
+            for name in ("mine", "looking", "interests", "archived", "suited")
             if getattr(self, name)
         }
         return {name: value for name, value in params.items() if value}
@@ -470,6 +475,8 @@ def board_queryset(*, user, filters: BoardFilters) -> QuerySet[Proposal]:
         looking=filters.looking,
         interests=filters.interests,
     )
+    if filters.within is not None:
+        proposals = proposals.filter(pk__in=filters.within)
     return proposals.order_by()
 
 
@@ -523,6 +530,7 @@ def board_version(*, user, filters: BoardFilters) -> BoardVersion:
             timezone.get_current_timezone_name(),
             _quarter_hour(),
             repr(sorted(filters.as_params().items())),
+            repr(filters.within),  # what the suggestions found for the viewer just now
         ]
     )
     counts = dict.fromkeys(filters.statuses, 0)

@@ -9,6 +9,8 @@ from django.utils.cache import get_conditional_response
 from ninja import Field, Query, Router, Schema
 from pydantic import StringConstraints
 
+from members.suggestions import suited_filters
+
 from .. import selectors
 
 router = Router(tags=["board"])
@@ -21,6 +23,7 @@ class BoardQuery(Schema):
     looking: bool = False
     interests: bool = False
     archived: bool = False
+    suited: bool = False
 
 
 class BoardPerson(Schema):
@@ -148,12 +151,13 @@ class BoardError(Schema):
     summary="The board: every column with its count and first page of cards",
 )
 def board(request: HttpRequest, query: Query[BoardQuery], response: HttpResponse):
-    """Same filters as the page (`theme`, `q`, `mine`, `looking`, `interests`, `archived`).
+    """Same filters as the page (`theme`, `q`, `mine`, `looking`, `interests`, `archived`,
+    `suited`: teams looking for someone like the caller, as their profile's suggestions).
 
     Sends an ETag; a request with a matching `If-None-Match` gets 304 and no body.
     """
     user = request.auth
-    filters = selectors.BoardFilters.from_params(query.dict())
+    filters = suited_filters(selectors.BoardFilters.from_params(query.dict()), member=user)
     # The fingerprint is one aggregate query: an unchanged board is answered before it is built.
     version = selectors.board_version(user=user, filters=filters)
     etag = f'"{version.fingerprint}-api"'

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from meetups.selectors import next_meetups_for
+from members.suggestions import suited_filters
 
 from .. import permissions, selectors, services
 from ..choices import Status
@@ -255,7 +256,7 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
 
     An unchanged board answers 304 from one aggregate query, before anything is rendered.
     """
-    filters = selectors.BoardFilters.from_params(request.GET)
+    filters = suited_filters(selectors.BoardFilters.from_params(request.GET), member=request.user)
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     shown = _shown(request.GET)
     version = selectors.board_version(user=request.user, filters=filters)
@@ -275,7 +276,7 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def board_more(request: HtmxHttpRequest) -> HttpResponse:
     """The next cards of one column ("show more"), appended in place."""
-    filters = selectors.BoardFilters.from_params(request.GET)
+    filters = suited_filters(selectors.BoardFilters.from_params(request.GET), member=request.user)
     status = request.GET.get("status", "")
     try:
         offset = int(request.GET.get("offset", "0"))
@@ -309,7 +310,7 @@ def board_more(request: HtmxHttpRequest) -> HttpResponse:
 def board_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """A drop or a "move to…" choice. Answers with the board's truth and a message in plain words."""
     proposal = get_object_or_404(Proposal, pk=pk)
-    filters = selectors.BoardFilters.from_params(request.POST)
+    filters = suited_filters(selectors.BoardFilters.from_params(request.POST), member=request.user)
     target = request.POST.get("to", "")
     status_code = 200
     try:
