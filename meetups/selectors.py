@@ -240,6 +240,27 @@ def next_meetups_for(proposal_ids, *, user, now: datetime | None = None) -> dict
     return found
 
 
+def answers_left_out(*, meetup: Meetup) -> set[int]:
+    """Who answered the meetup but may no longer see it (its hosts made it for the team only):
+    `permissions.can_see`, asked of each of them."""
+    if meetup.visibility == Visibility.COMMUNITY:
+        return set()
+    answered = set(Rsvp.objects.filter(meetup=meetup).values_list("user_id", flat=True))
+    if not answered:
+        return set()
+    host_ids = set(meetup.hosts.values_list("pk", flat=True))
+    team = set(
+        Membership.objects.filter(
+            proposal_id=meetup.proposal_id, status=MembershipStatus.ACCEPTED
+        ).values_list("user_id", flat=True)
+    )
+    return {
+        person.pk
+        for person in get_user_model().objects.filter(pk__in=answered)
+        if not permissions.can_see(person, meetup, on_team=person.pk in team, host_ids=host_ids)
+    }
+
+
 def answered_ids(*, meetup: Meetup, statuses=None) -> set[int]:
     """Active members who answered the meetup (any answer, unless `statuses` says which)."""
     rows = Rsvp.objects.filter(meetup=meetup, user__is_active=True)

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -258,6 +259,7 @@ def meetup_update(*, meetup: Meetup, by, hosts: Iterable | None = None, **change
         locked.sequence += 1
         locked.save()
         _cards_changed(proposal_before, locked.proposal_id)
+        _take_off_left_out(locked)
         _fill_from_waitlist(locked)
         _slack_card(locked)
         if (locked.starts_at, locked.ends_at) != before:
@@ -268,6 +270,22 @@ def meetup_update(*, meetup: Meetup, by, hosts: Iterable | None = None, **change
                 actor=by,
             )
     return locked
+
+
+def _take_off_left_out(meetup: Meetup) -> None:
+    """Under the meetup's lock, after an edit made it for the team only (or tied it to another
+    proposal): the answers of people who may no longer see it are taken off, so they hold no
+    seat and hear no reminder with its place, and they are told kindly (pointed at the other
+    meetups, since this one's page is no longer theirs to open)."""
+    left_out = selectors.answers_left_out(meetup=meetup)
+    if not left_out:
+        return
+    Rsvp.objects.filter(meetup=meetup, user_id__in=left_out).delete()
+    notify.record_event_for(
+        kind=MeetupEventKind.NARROWED,
+        recipient_ids=left_out,
+        payload={**_payload(meetup), "path": reverse("meetups:list")},
+    )
 
 
 def meetup_cancel(*, meetup: Meetup, by, note: str = "") -> Meetup:

@@ -34,6 +34,7 @@ class EventKind(models.TextChoices):
     MEETUP_MOVED = "meetup_moved", _("Meetup moved")
     MEETUP_REMINDER = "meetup_reminder", _("Meetup reminder")
     MEETUP_FOLLOW_UP = "meetup_follow_up", _("After a meetup")
+    MEETUP_NARROWED = "meetup_narrowed", _("A meetup became for its team only")
     # The organisers' weekly figures (issue 15), addressed to the moderators by insight.services.
     ORGANISER_DIGEST = "organiser_digest", _("The community’s weekly figures (moderators)")
     # Commitments with an end (issue 13), recorded by proposals.services.
@@ -76,6 +77,7 @@ EMAIL_DEFAULTS: dict[str, str] = {
     EventKind.MEETUP_MOVED: EmailMode.IMMEDIATELY,
     EventKind.MEETUP_REMINDER: EmailMode.IMMEDIATELY,
     EventKind.MEETUP_FOLLOW_UP: EmailMode.DIGEST,
+    EventKind.MEETUP_NARROWED: EmailMode.IMMEDIATELY,
     # Itself a summary: it comes as one email on Monday unless the moderator turns it off.
     EventKind.ORGANISER_DIGEST: EmailMode.IMMEDIATELY,
     EventKind.COMMITMENT_ENDING: EmailMode.IMMEDIATELY,
@@ -95,6 +97,7 @@ SLACK_DM_DEFAULTS: dict[str, bool] = {
         EventKind.MEETUP_PROMOTED,
         EventKind.MEETUP_CANCELLED,
         EventKind.MEETUP_MOVED,
+        EventKind.MEETUP_NARROWED,
         EventKind.COMMITMENT_ENDING,
     }
     for kind in EMAIL_DEFAULTS
@@ -278,7 +281,9 @@ class MeetupEventKind:
     MOVED = EventKind.MEETUP_MOVED
     REMINDER = EventKind.MEETUP_REMINDER
     FOLLOW_UP = EventKind.MEETUP_FOLLOW_UP
-    values = (PROMOTED, CANCELLED, MOVED, REMINDER, FOLLOW_UP)
+    # To people who had answered a meetup that its hosts then made for the team only.
+    NARROWED = EventKind.MEETUP_NARROWED
+    values = (PROMOTED, CANCELLED, MOVED, REMINDER, FOLLOW_UP, NARROWED)
 
 
 def _meetup_when(value: str) -> str:
@@ -301,6 +306,14 @@ def meetup_headline(kind: str, payload: dict) -> str:
         return gettext("“%(title)s” has moved: it is now %(when)s.") % names
     if kind == MeetupEventKind.REMINDER:
         return gettext("Reminder: “%(title)s” starts %(when)s.") % names
+    if kind == MeetupEventKind.NARROWED:
+        return (
+            gettext(
+                "“%(title)s” (%(when)s) is now for its team only, so your answer has been "
+                "taken off. Thank you for wanting to come; there are other meetups to join."
+            )
+            % names
+        )
     if kind == MeetupEventKind.FOLLOW_UP:
         return (
             gettext(

@@ -238,3 +238,34 @@ def test_lowering_the_capacity_below_the_number_going_is_refused_on_the_form(mem
     assert response.status_code == 302
     meetup.refresh_from_db()
     assert meetup.capacity == 3 and meetup.is_full
+
+
+def test_made_for_the_team_only_the_others_answers_are_taken_off_kindly(client):
+    """Narrowing a meetup to its team: people who may no longer see it hold no seat and hear no
+    reminder with its place; they are told, pointed at the other meetups; the team keeps theirs."""
+    from meetups.choices import Visibility
+    from proposals.tests.factories import add_member
+
+    proposal = make_proposal(status="team_forming")
+    teammate = add_member(proposal).user
+    outsider, waiting = UserFactory(), UserFactory()
+    meetup = make_meetup(by=proposal.proposer, proposal=proposal, capacity=2, title="キックオフ")
+    # The host (the proposer) holds one of the two seats; the outsider the other.
+    services.meetup_answer(meetup=meetup, user=outsider, answer="going")
+    services.meetup_answer(meetup=meetup, user=teammate, answer="going")  # waiting
+    services.meetup_answer(meetup=meetup, user=waiting, answer="going")  # waiting, not on the team
+
+    services.meetup_update(meetup=meetup, by=proposal.proposer, visibility=Visibility.TEAM)
+
+    meetup.refresh_from_db()
+    # The outsiders' answers are off; the teammate takes the seat that freed up.
+    assert statuses(meetup) == {teammate.username: "going"}  # (and the host)
+    assert (meetup.going_count, meetup.waitlist_count) == (2, 0)
+    told = Event.objects.get(kind=MeetupEventKind.NARROWED)
+    assert set(
+        Delivery.objects.filter(event=told, channel="inapp").values_list("recipient_id", flat=True)
+    ) == {outsider.pk, waiting.pk}
+    client.force_login(outsider)
+    page = client.get(reverse("workers:list")).content.decode()
+    assert "“キックオフ”" in page and "is now for its team only" in page
+    assert f'href="{reverse("meetups:list")}"' in page
