@@ -11,6 +11,11 @@ What it measures (issue 9: no cache to hide behind)
     writes.py           writes per second on PostgreSQL with 1 and 4 clients on different
                         proposals (skipped on SQLite).
     workers.py          notifications: commit → Slack latency, a burst at Slack's pace, fan-out.
+    members.py          the members page (first page) and a proposer's "people who might like to
+                        help" (the proposal page, and people_for_proposal() alone) at 100 and
+                        10,000 members (grown with proposals.demo.bulk_seed_members, as many as
+                        proposals), after a real profile edit or cheer, next to the floor; with
+                        the queries of each at every scale (no target in the issue: "—").
 Timings are printed with their targets (PASS / MISS), never asserted. `--quick` (or BENCH_QUICK=1)
 runs small scales with few requests, to try a change to the bench out; `--only pages board` runs
 some modules.

@@ -5,6 +5,10 @@ deleted, the cheer taken back. Every step is a real service call (row lock, coun
 events and deliveries recorded, tasks published to the broker after commit), and after every
 fourth step the counts are where they started, so however many requests a benchmark makes, the
 page it measures never grows (the detail page keeps its 200 comments at every scale).
+
+A `ProfileChanger` (the members page, the proposal page's "people who might like to help") walks
+members in a cycle of four: one edits their profile through the profile service (a skill and
+words about their availability added), cheers a proposal, edits it back and takes the cheer back.
 """
 
 import re
@@ -57,4 +61,55 @@ class Changer:
             comment = Comment.objects.select_related("proposal").get(pk=self._comment_id)
             services.comment_delete(comment=comment, by=self._user)
             self._comment_id = None
+        return step
+
+
+PROFILE_STEPS = ("edit", "cheer", "edit back", "uncheer")
+ADDED_SKILL = "デザイナー"
+
+
+class ProfileChanger:
+    """Call it to make one change; `member_ids` take turns (a cycle of PROFILE_STEPS each), each
+    cheering `proposal_ids` in turn. After every cycle the profile and the counts are as they
+    were, so the page measured never grows."""
+
+    def __init__(self, member_ids: Sequence[int], proposal_ids: Sequence[int]) -> None:
+        if not (member_ids and proposal_ids):
+            raise ValueError("a ProfileChanger needs members to change and proposals to cheer")
+        self.member_ids = list(member_ids)
+        self.proposal_ids = list(proposal_ids)
+        self.count = 0
+        self._before: dict[str, str] = {}
+
+    def __call__(self) -> str:
+        """Make the next change; returns which step it was."""
+        from members.models import User
+        from members.services import profile_update
+        from proposals import services
+        from proposals.models import Proposal
+
+        step = PROFILE_STEPS[self.count % len(PROFILE_STEPS)]
+        cycle = self.count // len(PROFILE_STEPS)
+        self.count += 1
+        # Each change starts from the rows as a request would: fetched afresh.
+        member = User.objects.get(pk=self.member_ids[cycle % len(self.member_ids)])
+        if step in ("edit", "edit back"):
+            if step == "edit":
+                self._before = {"skills": member.skills, "availability": member.availability}
+                skills = f"{member.skills}、{ADDED_SKILL}".strip("、")
+                availability = f"{member.availability}(変更 {self.count})".strip()
+            else:
+                skills, availability = self._before["skills"], self._before["availability"]
+            profile_update(
+                user=member,
+                display_name=member.display_name,
+                bio=member.bio,
+                interests=member.interests,
+                skills=skills[:300],
+                availability=availability[:200],
+                preferred_language=member.preferred_language,
+            )
+        else:
+            proposal = Proposal.objects.get(pk=self.proposal_ids[cycle % len(self.proposal_ids)])
+            services.cheer_set(proposal=proposal, user=member, cheered=step == "cheer")
         return step

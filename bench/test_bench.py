@@ -8,8 +8,9 @@ from django.core.management import call_command
 
 from bench import board, pages, writes
 from bench import insight as insight_bench
+from bench import members as members_bench
 from bench.__main__ import bench_database_url, discover
-from bench.changes import Changer, shown_proposals
+from bench.changes import Changer, ProfileChanger, shown_proposals
 from bench.harness import Context
 from members.models import User
 from proposals import services
@@ -214,3 +215,58 @@ def test_the_insight_benchmark_adds_true_histories_and_measures_the_page_after_a
     table = capsys.readouterr().out
     assert "not measured" not in table
     assert "transitions" in table
+
+
+def test_a_profile_change_cycle_is_real_and_leaves_the_profile_and_counts_as_they_were():
+    proposer = User.objects.create_user(username="proposer", email="p@example.org")
+    member = User.objects.create_user(
+        username="member", email="m@example.org", skills="料理", availability="週末"
+    )
+    proposal = _proposal(proposer, "応援される提案")
+    change = ProfileChanger([member.pk], [proposal.pk])
+
+    seen = []
+    for _step in range(4):
+        change()
+        member.refresh_from_db()
+        proposal.refresh_from_db()
+        seen.append((member.skills, member.availability.startswith("週末("), proposal.cheer_count))
+    assert seen == [
+        ("料理、デザイナー", True, 0),
+        ("料理、デザイナー", True, 1),
+        ("料理", False, 1),
+        ("料理", False, 0),
+    ]
+    assert member.availability == "週末"
+
+
+def test_the_members_benchmark_grows_the_members_and_measures_after_a_change(
+    settings, capsys, monkeypatch
+):
+    settings.ROOT_URLCONF = "bench.urls"
+    monkeypatch.setattr(members_bench, "SCALES", (40, 80))
+    context = _context()
+
+    for scale in members_bench.SCALES:
+        context.scale = scale
+        members_bench.run(context)
+        assert User.objects.count() == scale
+    members_bench.report(context)
+
+    for measure in members_bench.MEASURES:
+        for scale in members_bench.SCALES:
+            timing = context.results[(measure.name, scale)]
+            assert timing.status_code == 200
+            assert timing.changed
+            assert len(timing.floor_samples) == len(timing.samples) == 2
+            assert len(timing.floor_cpu_samples) == len(timing.cpu_samples) == 2
+    assert context.results[("members_directory", 40)].viewers == 3
+    assert context.results[("members_directory", 80)].response_bytes > 0
+    # The same queries at every scale, whatever the number of members.
+    queries = context.state["members"]["queries"]
+    assert queries[40] == queries[80]
+    table = capsys.readouterr().out
+    assert "not measured" not in table
+    assert "80 ÷ 40" in table
+    assert "—" in table  # the issue sets no target
+    assert "80 members" in table

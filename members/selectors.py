@@ -55,7 +55,7 @@ def person_columns_left_out(relation: str) -> list[str]:
 # viewer. Every read below runs a fixed number of queries for a page, whatever its size.
 
 DIRECTORY_PAGE_SIZE = 24
-RECENT_SHOWN = 3  # titles per kind of activity (proposed, joined, cheered) on a member's card
+RECENT_SHOWN = 3  # titles per kind (proposed, joined, cheered, in common) on a member's card
 FIRST_LINE_MAX = 140
 
 _DIRECTORY_COLUMNS = (
@@ -224,20 +224,20 @@ def _latest_per_person(rows, person: str, order: str):
     return ranked.filter(rank__lte=RECENT_SHOWN)
 
 
-def involved_proposal_ids(*, user: User) -> set[int]:
-    """The proposals a person is part of: on the team (proposer included) or cheering."""
-    teams = Membership.objects.filter(user_id=user.pk, status=MembershipStatus.ACCEPTED).order_by()
-    cheers = Cheer.objects.filter(user_id=user.pk).order_by()
-    return set(
-        teams.values_list("proposal_id", flat=True).union(
-            cheers.values_list("proposal_id", flat=True)
-        )
+def involved_in(*, user: User) -> Q:
+    """Rows (memberships, cheers…) on the proposals a person is part of: on the team (proposer
+    included) or cheering. Subqueries: however much they did, nothing is loaded for it."""
+    teams = Membership.objects.filter(user_id=user.pk, status=MembershipStatus.ACCEPTED)
+    cheers = Cheer.objects.filter(user_id=user.pk)
+    return Q(proposal_id__in=teams.order_by().values("proposal_id")) | Q(
+        proposal_id__in=cheers.order_by().values("proposal_id")
     )
 
 
 def directory_cards(*, viewer: User, members: Iterable[User]) -> list[MemberCard]:
-    """Each member of a page with what they did lately and what they share with the viewer:
-    five queries for any page."""
+    """Each member of a page with what they did lately and what they share with the viewer (the
+    latest RECENT_SHOWN of each: proposed, joined, cheered, proposals in common): five queries for
+    any page, and as many rows whatever the members did."""
     members = list(members)
     ids = [member.pk for member in members]
     cards = {
@@ -269,25 +269,22 @@ def directory_cards(*, viewer: User, members: Iterable[User]) -> list[MemberCard
     mine = set(viewer.interests or [])
     for card in cards.values():
         card.common_interests = [name for name in card.member.interests or [] if name in mine]
-    shared = involved_proposal_ids(user=viewer)
-    if shared:
-        together: dict[int, dict[int, str]] = defaultdict(dict)
-        in_teams = (
-            Membership.objects.filter(
-                user_id__in=ids, status=MembershipStatus.ACCEPTED, proposal_id__in=shared
-            )
-            .order_by()
-            .values_list("user_id", "proposal_id", "proposal__title")
-        )
-        cheering = (
-            Cheer.objects.filter(user_id__in=ids, proposal_id__in=shared)
-            .order_by()
-            .values_list("user_id", "proposal_id", "proposal__title")
-        )
-        for person, pk, title in in_teams.union(cheering):
-            together[person][pk] = title
-        for person, titles in together.items():
-            cards[person].common_proposals = [
-                ProposalLink(pk, title) for pk, title in sorted(titles.items(), reverse=True)
-            ]
+    # The newest RECENT_SHOWN proposals in common on each side (on a team, cheering): together
+    # they hold the newest of both. Two members active for years share thousands; a card names
+    # the latest few, and the page loads as many rows whatever they did.
+    shared = involved_in(user=viewer)
+    together: dict[int, dict[int, str]] = defaultdict(dict)
+    in_teams = _latest_per_person(
+        Membership.objects.filter(shared, user_id__in=ids, status=MembershipStatus.ACCEPTED),
+        "user_id",
+        "proposal_id",
+    ).values_list("user_id", "proposal_id", "proposal__title")
+    cheering = _latest_per_person(
+        Cheer.objects.filter(shared, user_id__in=ids), "user_id", "proposal_id"
+    ).values_list("user_id", "proposal_id", "proposal__title")
+    for person, pk, title in [*in_teams, *cheering]:
+        together[person][pk] = title
+    for person, titles in together.items():
+        newest = sorted(titles.items(), reverse=True)[:RECENT_SHOWN]
+        cards[person].common_proposals = [ProposalLink(pk, title) for pk, title in newest]
     return [cards[pk] for pk in ids]

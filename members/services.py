@@ -21,6 +21,21 @@ from .models import ApiToken, User
 MAX_INTERESTS = 15
 
 
+def clean_interests(interests: Iterable[str]) -> list[str]:
+    """A profile's interests as they are saved: spaces collapsed, no leading "#", each once, at
+    most 40 characters, at most MAX_INTERESTS of them (more is refused in words)."""
+    cleaned: list[str] = []
+    for raw in interests:
+        name = " ".join(str(raw).split()).lstrip("#")
+        if name and name not in cleaned:
+            cleaned.append(name[:40])
+    if len(cleaned) > MAX_INTERESTS:
+        raise ValidationError(
+            {"interests": _("At most %(n)d interests, please.") % {"n": MAX_INTERESTS}}
+        )
+    return cleaned
+
+
 def profile_update(
     *,
     user: User,
@@ -39,15 +54,7 @@ def profile_update(
     `time_zone` is an IANA name, "" for the community's own (settings.TIME_ZONE); None keeps the
     saved one, as it does for `profile_visibility` (a ProfileVisibility value) and
     `open_to_suggestions`."""
-    cleaned: list[str] = []
-    for raw in interests:
-        name = " ".join(str(raw).split()).lstrip("#")
-        if name and name not in cleaned:
-            cleaned.append(name[:40])
-    if len(cleaned) > MAX_INTERESTS:
-        raise ValidationError(
-            {"interests": _("At most %(n)d interests, please.") % {"n": MAX_INTERESTS}}
-        )
+    cleaned = clean_interests(interests)
     shown_as = user.public_name
     user.display_name = display_name.strip()
     user.bio = bio.strip()

@@ -9,7 +9,8 @@ to send today (`settle_past_email`), and the members have read all but their few
 notifications (`mark_past_notifications_read`).
 
 `bulk_seed_proposals(n)` is the one bulk path (benchmarks, big boards): bulk inserts that keep the
-same invariants, without events.
+same invariants, without events. `bulk_seed_members(n)` is its counterpart for members (benchmarks,
+a big members page): profiles as the profile service saves them, checked field by field.
 """
 
 import random
@@ -25,8 +26,8 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
-from members.models import MODERATORS_GROUP, User
-from members.services import profile_update
+from members.models import MODERATORS_GROUP, ProfileVisibility, User
+from members.services import clean_interests, profile_update
 from workers.events import Channel
 from workers.models import Delivery, DeliveryStatus, Event
 
@@ -1238,3 +1239,136 @@ def _insert(plans: list[_Plan]) -> None:
     TransitionLog.objects.bulk_create(logs)
     Cheer.objects.bulk_create(cheers)
     Comment.objects.bulk_create(comments)
+
+
+# -- bulk members (benchmarks, "what does a members page of 10,000 feel like") -----------------
+
+BULK_MEMBER_PREFIX = "member-"
+MEMBER_BATCH = 1_000
+_FAMILY_NAMES = (
+    "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤",
+    "吉田", "山田", "佐々木", "山口", "松本", "井上", "木村", "林", "清水", "斎藤",
+)  # fmt: skip
+_GIVEN_NAMES = (
+    "陽翔", "結衣", "蓮", "葵", "湊", "陽菜", "大和", "凛", "悠真", "芽依",
+    "颯太", "美咲", "樹", "さくら", "翼", "ひなた", "健", "真由", "拓也", "彩",
+)  # fmt: skip
+_ENGLISH_NAMES = ("Alex Kim", "Maria Santos", "Tom Becker", "Priya Nair", "Lucas Martin")
+_FIRST_LINES = (
+    "会社員です。週末に地域で何かできたらと思って参加しました。",
+    "大学生です。NPOのことをもっと知りたくて来ました。",
+    "子育て中の母です。子どもの居場所づくりに関心があります。",
+    "定年後、地元のために時間を使いたいと思っています。",
+    "フリーランスで働いています。得意なことで誰かの役に立てたらうれしいです。",
+    "NPOで働いています。現場の話ならいつでもどうぞ。",
+    "地方に移住して2年目です。まちの人とつながるきっかけを探しています。",
+    "I moved to Japan last year and would love to help where English is useful.",
+)
+_SECOND_LINES = (
+    "",
+    "はじめてのことも多いですが、できる範囲で関わりたいです。",
+    "まずは話を聞くところから始めたいです。",
+    "気軽に声をかけてください。",
+)
+_SKILLS = (
+    "広報、SNSでの発信",
+    "デザイナー(チラシ・ロゴ)",
+    "イベントの企画と進行",
+    "会計・経理",
+    "エンジニア(Python、Webサイト)",
+    "記録係、写真撮影",
+    "当日スタッフの経験あり",
+    "料理",
+    "英語、翻訳",
+    "傾聴",
+    "子どもと遊ぶこと",
+    "動画編集",
+    "データ分析",
+    "DIY、大工仕事",
+)
+_AVAILABILITY = (
+    "",
+    "週末に2時間くらい",
+    "平日の夜に1時間ずつ",
+    "月に5時間ほど",
+    "土曜の午前中",
+    "オンラインなら平日の夜いつでも",
+    "シフト制なので月に数回",
+    "Weekends, about 2 hours",
+)
+# The fields a bulk member's profile fills in, each checked as the profile service checks it.
+_PROFILE_FIELDS = (
+    "display_name",
+    "bio",
+    "interests",
+    "skills",
+    "availability",
+    "preferred_language",
+    "profile_visibility",
+    "open_to_suggestions",
+)
+
+
+def bulk_seed_members(
+    count: int,
+    *,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """The one bulk path for members: add `count` of them with bulk inserts, in batches of
+    MEMBER_BATCH, and return how many were added.
+
+    Each has a profile as the profile service would save it (a display name, a self-introduction,
+    one to four of the suggested themes, skills, availability in their own words, mostly open to
+    suggestions, about one in ten showing their profile to their teams only), every field checked
+    as the profile form checks it (`clean_fields`), the demo password, and a join date within
+    HISTORY. Usernames go on from the ones already added (BULK_MEMBER_PREFIX and a number). No
+    Slack id, no activity: they are new here."""
+    now = now or timezone.now()
+    taken = User.objects.filter(username__startswith=BULK_MEMBER_PREFIX).count()
+    rng = random.Random(f"incubator-members-{taken}-{count}")
+    hashed = make_password(DEMO_PASSWORD)  # hashed once for all, as for the demo members
+    unchecked = [field.name for field in User._meta.fields if field.name not in _PROFILE_FIELDS]
+    done = 0
+    while done < count:
+        size = min(MEMBER_BATCH, count - done)
+        batch = [
+            _bulk_member(taken + done + index + 1, now=now, rng=rng, password=hashed)
+            for index in range(size)
+        ]
+        for user in batch:
+            user.clean_fields(exclude=unchecked)
+        with transaction.atomic():
+            User.objects.bulk_create(batch)
+        done += size
+        if progress:
+            progress(done, count)
+    return done
+
+
+def _bulk_member(number: int, *, now: datetime, rng: random.Random, password: str) -> User:
+    english = rng.random() < 0.05
+    name = (
+        rng.choice(_ENGLISH_NAMES)
+        if english
+        else f"{rng.choice(_FAMILY_NAMES)} {rng.choice(_GIVEN_NAMES)}"
+    )
+    first = _FIRST_LINES[-1] if english else rng.choice(_FIRST_LINES[:-1])
+    bio = "\n".join(line for line in (first, rng.choice(_SECOND_LINES)) if line)
+    username = f"{BULK_MEMBER_PREFIX}{number:05d}"
+    return User(
+        username=username,
+        email=f"{username}@example.org",
+        password=password,
+        display_name=name,
+        bio=bio,
+        interests=clean_interests(rng.sample(SUGGESTED_THEMES, rng.randint(1, 4))),
+        skills="、".join(rng.sample(_SKILLS, rng.randint(1, 3))),
+        availability=rng.choice(_AVAILABILITY),
+        preferred_language="en" if english else rng.choice(("", "ja")),
+        profile_visibility=(
+            ProfileVisibility.TEAM if rng.random() < 0.1 else ProfileVisibility.COMMUNITY
+        ),
+        open_to_suggestions=rng.random() < 0.85,
+        date_joined=now - HISTORY * rng.uniform(0.001, 1),
+    )

@@ -8,9 +8,9 @@ from django.core.management.base import CommandError
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from members.models import User
+from members.models import ProfileVisibility, User
 from proposals import demo
-from proposals.choices import PROPOSER_ROLE, MembershipStatus, Status
+from proposals.choices import PROPOSER_ROLE, SUGGESTED_THEMES, MembershipStatus, Status
 from proposals.models import (
     Cheer,
     Comment,
@@ -269,6 +269,39 @@ def test_bulk_proposals_can_be_added_to_an_empty_database():
 def test_a_negative_number_of_proposals_is_refused_in_words():
     with pytest.raises(CommandError, match="zero or more"):
         seed("--proposals", "-1")
+    with pytest.raises(CommandError, match="--members must be zero or more"):
+        seed("--members", "-1")
+
+
+def test_bulk_members_have_profiles_the_profile_service_would_save():
+    now = timezone.now()
+
+    added = demo.bulk_seed_members(300)
+    demo.bulk_seed_members(20)  # goes on from the ones already there
+
+    bulk = User.objects.filter(username__startswith=demo.BULK_MEMBER_PREFIX)
+    assert added == 300 and bulk.count() == 320
+    for member in bulk:
+        member.full_clean()  # every field as the profile form and the model check them
+        assert member.is_active and not member.slack_user_id
+        assert 1 <= len(member.interests) <= 4
+        assert set(member.interests) <= set(SUGGESTED_THEMES)
+        assert member.display_name and member.skills and member.bio.strip() == member.bio
+        assert now - demo.HISTORY <= member.date_joined <= now
+    assert bulk.first().check_password(demo.DEMO_PASSWORD)
+    visibility = Counter(bulk.values_list("profile_visibility", flat=True))
+    assert 0 < visibility[ProfileVisibility.TEAM] < visibility[ProfileVisibility.COMMUNITY] / 4
+    open_to = Counter(bulk.values_list("open_to_suggestions", flat=True))
+    assert 0 < open_to[False] < open_to[True] / 3
+    assert bulk.exclude(availability="").count() > bulk.filter(availability="").count()
+    assert bulk.filter(date_joined__gte=now - timedelta(days=7)).exists()  # some are new
+
+
+def test_bulk_members_through_the_command():
+    seed("--members", "50")
+
+    assert User.objects.filter(username__startswith=demo.BULK_MEMBER_PREFIX).count() == 50
+    assert User.objects.count() == len(demo.MEMBERS) + 50
 
 
 def test_it_will_not_post_the_demo_to_a_configured_slack_unless_asked(settings):

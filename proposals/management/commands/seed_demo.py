@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from meetups import demo as meetups_demo
+from members.models import User
 from proposals import demo
 from proposals.models import Proposal
 
@@ -32,10 +33,21 @@ class Command(BaseCommand):
             metavar="N",
             help="Also add N more proposals with bulk inserts (for benchmarks and big-board demos).",
         )
+        parser.add_argument(
+            "--members",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also add N more members with bulk inserts (for benchmarks and a big members page).",
+        )
 
-    def handle(self, *args, if_empty: bool, allow_slack: bool, proposals: int, **options):
+    def handle(
+        self, *args, if_empty: bool, allow_slack: bool, proposals: int, members: int, **options
+    ):
         if proposals < 0:
             raise CommandError("--proposals must be zero or more.")
+        if members < 0:
+            raise CommandError("--members must be zero or more.")
         # The demo is told through the services, so every step is an event like any other (its
         # emails are marked skipped, but Slack deliveries stay pending when a token is set).
         if settings.SLACK_BOT_TOKEN and not allow_slack:
@@ -66,9 +78,17 @@ class Command(BaseCommand):
                     f"have read it, all but {report.notifications_unread} recent notifications, "
                     "and its emails are marked skipped (nothing is mailed about the past)."
                 )
+        if members:
+            started = time.monotonic()
+            demo.bulk_seed_members(members, progress=self._progress("members"))
+            self.stderr.write("")
+            self.stdout.write(
+                f"Added {members:,} members in {time.monotonic() - started:.1f} s "
+                f"({User.objects.count():,} in total)."
+            )
         if proposals:
             started = time.monotonic()
-            demo.bulk_seed_proposals(proposals, progress=self._progress)
+            demo.bulk_seed_proposals(proposals, progress=self._progress("proposals"))
             self.stderr.write("")
             self.stdout.write(
                 f"Added {proposals:,} proposals in {time.monotonic() - started:.1f} s "
@@ -76,12 +96,15 @@ class Command(BaseCommand):
             )
         self._print_logins()
 
-    def _progress(self, done: int, total: int) -> None:
-        width = 30
-        filled = width * done // total
-        bar = "#" * filled + "-" * (width - filled)
-        self.stderr.write(f"\r[{bar}] {done:,}/{total:,} proposals", ending="")
-        self.stderr.flush()
+    def _progress(self, what: str):
+        def show(done: int, total: int) -> None:
+            width = 30
+            filled = width * done // total
+            bar = "#" * filled + "-" * (width - filled)
+            self.stderr.write(f"\r[{bar}] {done:,}/{total:,} {what}", ending="")
+            self.stderr.flush()
+
+        return show
 
     def _print_logins(self) -> None:
         members = demo.demo_members()
