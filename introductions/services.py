@@ -107,9 +107,14 @@ def _introduce(made: IntroductionRound, *, now: datetime) -> None:
         ],
         batch_size=1000,
     )
-    for introduction, group in zip(introductions, pairing.groups, strict=True):
-        if introduction.channel == Channel.WEB:
-            _introduce_on_the_web(introduction, [(pk, people[pk].name) for pk in group.ids])
+    notify.record_events_for(
+        kind=IntroductionEventKind.INTRODUCED,
+        events=[
+            _introduced(introduction, [(pk, people[pk].name) for pk in group.ids])
+            for introduction, group in zip(introductions, pairing.groups, strict=True)
+            if introduction.channel == Channel.WEB
+        ],
+    )
     made.opted_in = len(people)
     made.paused = selectors.paused_count()
     made.introduced = len(people) - len(pairing.left_out)
@@ -134,13 +139,10 @@ def _payload(introduction: Introduction, people: list[tuple[int, str]]) -> dict:
     }
 
 
-def _introduce_on_the_web(introduction: Introduction, people: list[tuple[int, str]]) -> None:
-    notify.record_event_for(
-        kind=IntroductionEventKind.INTRODUCED,
-        recipient_ids={pk for pk, _name in people},
-        payload=_payload(introduction, people),
-        dedupe_key=f"introduced:{introduction.pk}",
-    )
+def _introduced(introduction: Introduction, people: list[tuple[int, str]]):
+    """The event telling them in the app and by email: (recipients, payload, dedupe key)."""
+    recipients = {pk for pk, _name in people}
+    return recipients, _payload(introduction, people), f"introduced:{introduction.pk}"
 
 
 def _people(introduction: Introduction) -> list[tuple[int, str, str]]:
@@ -255,6 +257,9 @@ def introduction_slack_gave_up(*, message_id: int, error: str) -> None:
         Introduction.objects.filter(pk=introduction.pk).update(channel=Channel.WEB)
         introduction.channel = Channel.WEB
         if message.kind == MessageKind.INTRODUCTION:
-            _introduce_on_the_web(introduction, [(pk, name) for pk, name, _answer in people])
+            notify.record_events_for(
+                kind=IntroductionEventKind.INTRODUCED,
+                events=[_introduced(introduction, [(pk, name) for pk, name, _answer in people])],
+            )
         else:
             _follow_up_on_the_web(introduction, people)

@@ -497,6 +497,57 @@ def record_event_for(
     return event
 
 
+def record_events_for(*, kind: str, events: list[tuple[set[int], dict, str]]) -> list[Event]:
+    """Many events of one kind, each addressed to the people the caller names, as
+    record_event_for writes each one: (recipient ids, payload, dedupe key) per event. In a fixed
+    number of queries however many (an introductions round writes one per introduction): the
+    events, the recipients' email choices, their deliveries; pending emails are published after
+    commit. Called inside the caller's transaction."""
+    if not events:
+        return []
+    now = timezone.now()
+    recorded = Event.objects.bulk_create(
+        [
+            Event(kind=kind, payload=dict(payload), dedupe_key=key, created_at=now)
+            for _recipients, payload, key in events
+        ],
+        batch_size=500,
+    )
+    everyone = sorted({pk for recipients, _payload, _key in events for pk in recipients})
+    modes: dict[int, str] = {}
+    for start in range(0, len(everyone), 900):  # within any database's limit of parameters
+        modes |= selectors.email_modes(user_ids=set(everyone[start : start + 900]), kind=kind)
+    rows = []
+    for event, (recipients, _payload, _key) in zip(recorded, events, strict=True):
+        common = {"event": event, "created_at": now, "updated_at": now}
+        for user_id in sorted(recipients):
+            rows.append(
+                Delivery(
+                    channel=Channel.INAPP,
+                    recipient_id=user_id,
+                    status=DeliveryStatus.SENT,
+                    sent_at=now,
+                    **common,
+                )
+            )
+            if modes.get(user_id) == EmailMode.IMMEDIATELY:
+                rows.append(
+                    Delivery(
+                        channel=Channel.EMAIL,
+                        recipient_id=user_id,
+                        not_before=now,
+                        due_at=now,
+                        lane=lanes.EMAIL,
+                        **common,
+                    )
+                )
+    Delivery.objects.bulk_create(rows, batch_size=1000)
+    publish.deliveries_after_commit(
+        [(row.pk, row.not_before) for row in rows if row.status == DeliveryStatus.PENDING]
+    )
+    return recorded
+
+
 def meetup_card_changed(*, meetup, announce: bool) -> str | None:
     """A change a meetup's Slack card shows (its counts, time, place, status), counted in the
     change's own transaction, so the two commit together; the channel's sender edits the card in
