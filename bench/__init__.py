@@ -11,6 +11,8 @@ What it measures (issue 9: no cache to hide behind)
     writes.py           writes per second on PostgreSQL with 1 and 4 clients on different
                         proposals (skipped on SQLite).
     workers.py          notifications: commit → Slack latency, a burst at Slack's pace, fan-out.
+    introductions.py    one introduction round for 5,000 opted-in members (seconds): in the app
+                        and by email, with a round's history, and on Slack.
 Timings are printed with their targets (PASS / MISS), never asserted. `--quick` (or BENCH_QUICK=1)
 runs small scales with few requests, to try a change to the bench out; `--only pages board` runs
 some modules.

@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from bench import board, pages, writes
 from bench import insight as insight_bench
+from bench import introductions as introductions_bench
 from bench.__main__ import bench_database_url, discover
 from bench.changes import Changer, shown_proposals
 from bench.harness import Context
@@ -214,3 +215,18 @@ def test_the_insight_benchmark_adds_true_histories_and_measures_the_page_after_a
     table = capsys.readouterr().out
     assert "not measured" not in table
     assert "transitions" in table
+
+
+def test_the_introductions_benchmark_runs_three_rounds_and_reports_them(monkeypatch, capsys):
+    monkeypatch.setenv("BENCH_INTRODUCTIONS_MEMBERS", "31")
+    context = Context(database_url="", quick=True)
+
+    introductions_bench.run(context)
+    introductions_bench.report(context)
+
+    rows = context.state[introductions_bench.KEY]
+    assert [row["label"] for row in rows] == [label for label, _s in introductions_bench.SCENARIOS]
+    assert all(row["asking"] == 31 and row["introduced"] == 31 for row in rows)
+    assert [row["groups"] for row in rows] == [15, 15, 15]  # one group of three each time
+    table = capsys.readouterr().out
+    assert "One introduction round" in table and "on Slack" in table
