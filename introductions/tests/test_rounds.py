@@ -5,7 +5,10 @@ from itertools import combinations
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from introductions import services
 from introductions.choices import THEME_QUESTIONS, Channel
@@ -169,3 +172,19 @@ def test_people_not_on_slack_hear_of_it_in_the_app_and_by_email(
         "ben@example.org",
     ]
     assert "Meet Ben!" in next(m for m in mail.outbox if m.to == ["aiko@example.org"]).subject
+
+
+def test_a_round_takes_as_many_queries_for_thirty_people_as_for_six(published):
+    def queries_for(count: int, period: int) -> int:
+        for number in range(count):
+            person(f"r{period}-{number}", "防災", "環境")
+        with CaptureQueriesContext(connection) as run:
+            services.introductions_round_start(now=round_moment(period))
+        return len(run.captured_queries)
+
+    few = queries_for(6, 0)
+    IntroductionMember.objects.all().delete()  # a fresh community for the second count
+    Introduction.objects.all().delete()
+    get_user_model().objects.update(introductions=Introductions.OFF)
+
+    assert queries_for(30, 1) == few

@@ -14,9 +14,9 @@ from introductions import slack as sender
 from introductions.choices import Answer, Channel, MessageKind, MessageStatus
 from introductions.models import Introduction, IntroductionMember, IntroductionMessage
 from slack_app.tests.signed import interaction_body, post
-from workers import publish, tasks
+from workers import outbox, publish, tasks
 from workers.events import EventKind
-from workers.models import Delivery
+from workers.models import Delivery, SlackWorkspace
 from workers.tests.fake_slack import Fault
 
 from .factories import person, round_moment
@@ -278,3 +278,37 @@ def test_nobody_is_asked_again_once_everyone_answered(fake_slack, published):
     send_everything()
 
     assert len(posts(fake_slack)) == 1
+
+
+def test_the_sender_waits_for_the_workspace_s_pace_that_every_channel_shares(fake_slack, published):
+    person("aiko", "防災", slack="U0AIKO")
+    person("ben", "防災", slack="U0BEN")
+    services.introductions_round_start(now=round_moment())
+    # Other channels' senders have taken the workspace's slots for the next minute.
+    busy_until = timezone.now() + timedelta(minutes=1)
+    outbox.workspace_state()
+    SlackWorkspace.objects.update(next_write_at=busy_until)
+
+    assert sender.run(holder="test") == "sent 0"
+
+    assert fake_slack.calls == []
+    # Nothing taken: the slot went back, and the sender wakes itself when the workspace is free.
+    assert SlackWorkspace.objects.get().next_write_at == busy_until
+    [wake] = [call for call in published if call.name == publish.SEND_INTRODUCTIONS]
+    assert wake.eta >= busy_until - timedelta(seconds=outbox.WRITE_BURST)
+
+
+def test_group_dms_are_opened_at_slack_s_pace_for_conversations_open(
+    fake_slack, published, settings
+):
+    settings.SLACK_OPENS_PER_MINUTE = 1
+    four_on_slack()
+    services.introductions_round_start(now=round_moment())
+
+    sender.run(holder="test")
+
+    # The first introduction is opened and posted; the second DM waits a minute for its open.
+    assert len(fake_slack.calls_to("conversations.open")) == 1
+    assert len(posts(fake_slack)) == 1
+    [wake] = [call for call in published if call.name == publish.SEND_INTRODUCTIONS]
+    assert wake.eta >= timezone.now() + timedelta(seconds=55)
