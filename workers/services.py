@@ -499,10 +499,11 @@ def record_event_for(
 
 def record_events_for(*, kind: str, events: list[tuple[set[int], dict, str]]) -> list[Event]:
     """Many events of one kind, each addressed to the people the caller names, as
-    record_event_for writes each one: (recipient ids, payload, dedupe key) per event. In a fixed
-    number of queries however many (an introductions round writes one per introduction): the
-    events, the recipients' email choices, their deliveries; pending emails are published after
-    commit. Called inside the caller's transaction."""
+    record_event_for writes each one (in the app, by email and Slack direct message as each
+    chose): (recipient ids, payload, dedupe key) per event. In a fixed number of queries however
+    many (an introductions round writes one per introduction): the events, the recipients'
+    choices, their deliveries; pending ones are published after commit. Called inside the
+    caller's transaction."""
     if not events:
         return []
     now = timezone.now()
@@ -515,8 +516,12 @@ def record_events_for(*, kind: str, events: list[tuple[set[int], dict, str]]) ->
     )
     everyone = sorted({pk for recipients, _payload, _key in events for pk in recipients})
     modes: dict[int, str] = {}
+    direct: set[int] = set()
     for start in range(0, len(everyone), 900):  # within any database's limit of parameters
-        modes |= selectors.email_modes(user_ids=set(everyone[start : start + 900]), kind=kind)
+        some = set(everyone[start : start + 900])
+        modes |= selectors.email_modes(user_ids=some, kind=kind)
+        if settings.SLACK_BOT_TOKEN:
+            direct |= selectors.slack_dm_ids(user_ids=some, kind=kind)
     rows = []
     for event, (recipients, _payload, _key) in zip(recorded, events, strict=True):
         common = {"event": event, "created_at": now, "updated_at": now}
@@ -538,6 +543,17 @@ def record_events_for(*, kind: str, events: list[tuple[set[int], dict, str]]) ->
                         not_before=now,
                         due_at=now,
                         lane=lanes.EMAIL,
+                        **common,
+                    )
+                )
+            if user_id in direct:
+                rows.append(
+                    Delivery(
+                        channel=Channel.SLACK_DM,
+                        recipient_id=user_id,
+                        not_before=now,
+                        due_at=now,
+                        lane=lanes.SLACK_DM,
                         **common,
                     )
                 )
