@@ -15,8 +15,9 @@ from introductions.choices import Answer, Channel, MessageKind, MessageStatus
 from introductions.models import Introduction, IntroductionMember, IntroductionMessage
 from slack_app.tests.signed import interaction_body, post
 from workers import outbox, publish, tasks
+from workers.events import Channel as DeliveryChannel
 from workers.events import EventKind
-from workers.models import Delivery, SlackWorkspace
+from workers.models import Delivery, SlackDmPreference, SlackWorkspace
 from workers.tests.fake_slack import Fault
 
 from .factories import person, round_moment
@@ -312,3 +313,19 @@ def test_group_dms_are_opened_at_slack_s_pace_for_conversations_open(
     assert len(posts(fake_slack)) == 1
     [wake] = [call for call in published if call.name == publish.SEND_INTRODUCTIONS]
     assert wake.eta >= timezone.now() + timedelta(seconds=55)
+
+
+def test_in_a_mixed_pair_the_one_on_slack_gets_a_direct_message_if_they_chose_so(
+    fake_slack, published
+):
+    aiko = person("aiko", "防災", slack="U0AIKO")
+    ben = person("ben", "防災")
+    SlackDmPreference.objects.create(user=aiko, kind=EventKind.INTRODUCED, enabled=True)
+
+    services.introductions_round_start(now=round_moment())
+
+    direct = Delivery.objects.filter(
+        event__kind=EventKind.INTRODUCED, channel=DeliveryChannel.SLACK_DM
+    )
+    assert list(direct.values_list("recipient_id", flat=True)) == [aiko.pk]
+    assert not direct.filter(recipient=ben).exists()
