@@ -16,6 +16,8 @@ What it measures (issue 9: no cache to hide behind)
                         10,000 members (grown with proposals.demo.bulk_seed_members, as many as
                         proposals), after a real profile edit or cheer, next to the floor; with
                         the queries of each at every scale (no target in the issue: "—").
+    introductions.py    one introduction round for 5,000 opted-in members (seconds): in the app
+                        and by email, with a round's history, and on Slack.
 Timings are printed with their targets (PASS / MISS), never asserted. `--quick` (or BENCH_QUICK=1)
 runs small scales with few requests, to try a change to the bench out; `--only pages board` runs
 some modules.

@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from bench import board, pages, writes
 from bench import insight as insight_bench
+from bench import introductions as introductions_bench
 from bench import members as members_bench
 from bench.__main__ import bench_database_url, discover
 from bench.changes import Changer, ProfileChanger, shown_proposals
@@ -270,3 +271,18 @@ def test_the_members_benchmark_grows_the_members_and_measures_after_a_change(
     assert "80 ÷ 40" in table
     assert "—" in table  # the issue sets no target
     assert "80 members" in table
+
+
+def test_the_introductions_benchmark_runs_three_rounds_and_reports_them(monkeypatch, capsys):
+    monkeypatch.setenv("BENCH_INTRODUCTIONS_MEMBERS", "31")
+    context = Context(database_url="", quick=True)
+
+    introductions_bench.run(context)
+    introductions_bench.report(context)
+
+    rows = context.state[introductions_bench.KEY]
+    assert [row["label"] for row in rows] == [label for label, _s in introductions_bench.SCENARIOS]
+    assert all(row["asking"] == 31 and row["introduced"] == 31 for row in rows)
+    assert [row["groups"] for row in rows] == [15, 15, 15]  # one group of three each time
+    table = capsys.readouterr().out
+    assert "One introduction round" in table and "on Slack" in table

@@ -27,6 +27,7 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("meetups/", include("meetups.urls")),
     path("insight/", include("insight.urls")),
+    path("introductions/", include("introductions.urls")),
     path("board/", include("proposals.web.board_urls")),
     path("", include("proposals.web.urls")),
 ]

@@ -8,11 +8,12 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from proposals.web.forms import KindErrorsMixin, KindForm
 from proposals.wording import join_names, split_names
 
-from .models import ProfileVisibility, User, known_time_zones
+from .models import Introductions, ProfileVisibility, User, known_time_zones
 
 # The zones offered first (the community's own at the top); the member's saved zone is added when
 # it is another one. The service takes any zone the machine knows.
@@ -56,6 +57,23 @@ def time_zone_choices(*, saved: str = "") -> list[tuple[str, str]]:
         ("", _("The community’s time zone (%(zone)s)") % {"zone": settings.TIME_ZONE}),
         *((name, time_zone_label(name)) for name in names),
     ]
+
+
+def introductions_every() -> str:
+    """The "yes" of the introductions' choice, saying how often (settings.INTRODUCTIONS_EVERY_DAYS)."""
+    days = settings.INTRODUCTIONS_EVERY_DAYS
+    if days % 7 == 0:
+        weeks = days // 7
+        return ngettext(
+            "Yes, introduce me to someone every week",
+            "Yes, introduce me to someone every %(count)d weeks",
+            weeks,
+        ) % {"count": weeks}
+    return ngettext(
+        "Yes, introduce me to someone every day",
+        "Yes, introduce me to someone every %(count)d days",
+        days,
+    ) % {"count": days}
 
 
 class ProfileForm(KindForm):
@@ -118,7 +136,20 @@ class ProfileForm(KindForm):
         ),
     )
 
-    PRIVACY_FIELDS = ("profile_visibility", "open_to_suggestions")
+    introductions = forms.ChoiceField(
+        label=_("Introductions"),
+        choices=Introductions.choices,
+        widget=forms.RadioSelect,
+        required=False,  # not sent: the saved choice stays
+        help_text=_(
+            "We introduce two people who share an interest (three when the count is odd), "
+            "never the same two twice in a year: in a Slack group message when you are both on "
+            "Slack, else here and by email, where the people you meet see your email address. "
+            "Only people whose profile the community can see are introduced. Pause any time."
+        ),
+    )
+
+    PRIVACY_FIELDS = ("profile_visibility", "open_to_suggestions", "introductions")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,6 +159,10 @@ class ProfileForm(KindForm):
         ]
         saved = self.initial.get("time_zone", "")
         self.fields["time_zone"].choices = time_zone_choices(saved=saved)
+        self.fields["introductions"].choices = [
+            (value, introductions_every() if value == Introductions.ON else label)
+            for value, label in Introductions.choices
+        ]
 
     @classmethod
     def for_user(cls, user: User, data=None) -> "ProfileForm":
@@ -141,6 +176,7 @@ class ProfileForm(KindForm):
             "time_zone": user.time_zone,
             "profile_visibility": user.profile_visibility,
             "open_to_suggestions": user.open_to_suggestions,
+            "introductions": user.introductions,
         }
         return cls(data, initial=initial)
 

@@ -20,6 +20,15 @@ class ProfileVisibility(models.TextChoices):
     TEAM = "team", _("Only the people on my teams")
 
 
+class Introductions(models.TextChoices):
+    """Whether the member would like to be introduced to someone now and then (issue 13). Off
+    unless they choose it; "paused" keeps their choice for later and skips the rounds meanwhile."""
+
+    OFF = "off", _("No introductions, thank you")
+    ON = "on", _("Yes, introduce me to someone now and then")
+    PAUSED = "paused", _("Paused for now")
+
+
 TIME_ZONE_MAX = 64
 
 
@@ -75,6 +84,12 @@ class User(AbstractUser):
         _("open to suggestions"),
         default=True,
         help_text=_("Proposers may see you among people who might like to help, and invite you."),
+    )
+    introductions = models.CharField(
+        _("introductions"),
+        max_length=8,
+        choices=Introductions.choices,
+        default=Introductions.OFF,
     )
 
     class Meta:

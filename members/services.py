@@ -48,12 +48,13 @@ def profile_update(
     time_zone: str | None = None,
     profile_visibility: str | None = None,
     open_to_suggestions: bool | None = None,
+    introductions: str | None = None,
 ) -> User:
     """The member's own profile. Their Slack id is not part of it: only slack_link sets that.
 
     `time_zone` is an IANA name, "" for the community's own (settings.TIME_ZONE); None keeps the
-    saved one, as it does for `profile_visibility` (a ProfileVisibility value) and
-    `open_to_suggestions`."""
+    saved one, as it does for `profile_visibility` (a ProfileVisibility value),
+    `open_to_suggestions` and `introductions` (an Introductions value)."""
     cleaned = clean_interests(interests)
     shown_as = user.public_name
     user.display_name = display_name.strip()
@@ -68,6 +69,8 @@ def profile_update(
         user.profile_visibility = profile_visibility
     if open_to_suggestions is not None:
         user.open_to_suggestions = bool(open_to_suggestions)
+    if introductions is not None:
+        user.introductions = introductions
     user.full_clean(exclude=["password", "username", "email", "slack_user_id"])
     user.save(
         update_fields=[
@@ -80,6 +83,7 @@ def profile_update(
             "time_zone",
             "profile_visibility",
             "open_to_suggestions",
+            "introductions",
         ]
     )
     if user.public_name != shown_as:

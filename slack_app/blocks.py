@@ -16,6 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from introductions.choices import Answer as IntroductionAnswer
 from meetups.choices import Answer, RsvpStatus
 from proposals.choices import ACTIVE_STATUSES, Status
 from proposals.commitments import MONTH_CHOICES
@@ -810,3 +811,103 @@ def meetup_answered(*, title: str, url: str, status: str, online_url: str = "") 
         # Slack makes a link of the address itself; escaped, it can mention nobody.
         text += "\n" + _("The online link: %(url)s") % {"url": escape(online_url)}
     return text
+
+
+# --- an introduction, in the group DM of the people it introduces (issue 13) ---------------------
+
+# The action ids of "did you get to talk?" and the answer each gives.
+INTRODUCTION_ANSWERS = {
+    "introduction_yes": IntroductionAnswer.YES,
+    "introduction_not_yet": IntroductionAnswer.NOT_YET,
+    "introduction_skip": IntroductionAnswer.SKIP,
+}
+
+
+@dataclass(frozen=True)
+class IntroductionPost:
+    introduction_id: int
+    people: tuple[Person, ...]
+    shared: tuple[str, ...]  # themes, as members wrote them
+    question: str  # in the active language; it may hold a theme a member wrote
+    url: str  # the introductions page
+    settings_url: str
+
+
+def introduction(data: IntroductionPost) -> Message:
+    """Who, what they share, a first question, and how to pause."""
+    names = {
+        "names": join_names(mention(person) for person in data.people),
+        "shared": join_names(escape(theme) for theme in data.shared),
+    }
+    if data.shared:
+        hello = (
+            _(
+                "Hello %(names)s! 👋 You share an interest in %(shared)s, so we thought you "
+                "might like to meet."
+            )
+            % names
+        )
+    else:
+        hello = (
+            _("Hello %(names)s! 👋 You haven't met yet, so we thought you might like to.") % names
+        )
+    question = _("A first question to ask: %(question)s") % {"question": escape(data.question)}
+    after = _(
+        "Find a time that suits you: a call, a coffee, a walk. In a week I'll ask how it went."
+    )
+    links = " · ".join(
+        (
+            _link(data.url, _("Your introductions")),
+            _link(data.settings_url, _("Pause or stop introductions")),
+        )
+    )
+    block = f"i{data.introduction_id}"
+    blocks = [
+        {"type": "section", "block_id": f"{block}h", "text": _mrkdwn(hello)},
+        {"type": "section", "block_id": f"{block}q", "text": _mrkdwn(f"*{question}*")},
+        {
+            "type": "context",
+            "block_id": f"{block}c",
+            "elements": [_mrkdwn(f"{after}\n{links}")],
+        },
+    ]
+    return _message(f"{hello} {question}", blocks)
+
+
+@dataclass(frozen=True)
+class IntroductionFollowUp:
+    introduction_id: int
+    people: tuple[Person, ...]
+
+
+def introduction_follow_up(data: IntroductionFollowUp) -> Message:
+    """A week on, in the same group DM: did you get to talk? Each person answers for themselves."""
+    ask = _("It's been a week since we introduced you, %(names)s. Did you get to talk?") % {
+        "names": join_names(mention(person) for person in data.people)
+    }
+    labels = {action: str(answer.label) for action, answer in INTRODUCTION_ANSWERS.items()}
+    value = str(data.introduction_id)
+    buttons = [_button(label, action, value=value) for action, label in labels.items()]
+    buttons[0]["style"] = "primary"
+    block = f"f{data.introduction_id}"
+    blocks = [
+        {"type": "section", "block_id": f"{block}s", "text": _mrkdwn(ask)},
+        {"type": "actions", "block_id": f"{block}a", "elements": buttons},
+        {
+            "type": "context",
+            "block_id": f"{block}c",
+            "elements": [
+                _mrkdwn(_("Only you see your answer; the organisers only ever see counts."))
+            ],
+        },
+    ]
+    return _message(ask, blocks)
+
+
+def introduction_answered(answer: str) -> str:
+    """The private answer to "did you get to talk?"."""
+    if answer == IntroductionAnswer.YES:
+        return _("Lovely! Thank you for telling us. 🌱")
+    if answer == IntroductionAnswer.NOT_YET:
+        return _("No hurry: whenever it suits you both.")
+    return _("Noted. Thank you for letting us know.")

@@ -126,14 +126,20 @@ def post_message(**kwargs) -> str:
     return data["ts"]
 
 
-def open_direct_message(*, user: str) -> str:
-    """The app's direct-message conversation with one Slack user (conversations.open opens it, or
-    finds the one already open: asking twice is harmless); returns its id ("D…")."""
-    data = call("conversations.open", ambiguous_on_failure=False, users=user)
+def open_conversation(*, users: list[str]) -> str:
+    """conversations.open with these Slack users: the app's direct message with one of them, or a
+    group DM of several (introductions); returns its id. Slack opens it, or finds the one already
+    open for the same people: asking twice opens nothing new."""
+    data = call("conversations.open", ambiguous_on_failure=False, users=",".join(users))
     channel = data.get("channel") if isinstance(data, dict) else None
     if not isinstance(channel, dict) or not channel.get("id"):
         raise SlackPermanent("conversations.open gave no channel", code="no_channel")
     return channel["id"]
+
+
+def open_direct_message(*, user: str) -> str:
+    """The app's direct-message conversation with one Slack user ("D…")."""
+    return open_conversation(users=[user])
 
 
 def update_message(*, channel: str, ts: str, text: str, blocks: list[dict]) -> None:

@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from introductions import services as introduction_services
+from introductions.errors import IntroductionError
 from meetups import services as meetup_services
 from meetups.choices import RsvpStatus
 from meetups.errors import MeetupError
@@ -492,6 +494,20 @@ def commitment_finish(member: User, press: ButtonPress) -> Answer:
     return _commitment_answered(membership, membership.until, outcome)
 
 
+def introduction_answer(member: User, press: ButtonPress) -> Answer:
+    """ "Did you get to talk?" in an introduction's group DM: each person answers for themselves
+    (pressed again, the latest answer counts)."""
+    try:
+        introduction_services.introduction_answer(
+            introduction_id=_object_id(press.value),
+            member=member,
+            answer=blocks.INTRODUCTION_ANSWERS[press.action_id],
+        )
+    except IntroductionError as error:
+        return Answer(text=blocks.refusal(error.message))
+    return Answer(text=blocks.introduction_answered(blocks.INTRODUCTION_ANSWERS[press.action_id]))
+
+
 BUTTONS: dict[str, Callable[[User, ButtonPress], Answer]] = {
     "proposal_open": proposal_open,
     "proposal_cheer": proposal_cheer,
@@ -506,6 +522,7 @@ BUTTONS: dict[str, Callable[[User, ButtonPress], Answer]] = {
     **dict.fromkeys(blocks.COMMITMENT_CONTINUE, commitment_continue),
     blocks.COMMITMENT_FINISH: commitment_finish,
     blocks.COMMITMENT_OPEN: proposal_open,  # a link button: Slack opens the page itself
+    **{action_id: introduction_answer for action_id in blocks.INTRODUCTION_ANSWERS},
 }
 
 

@@ -8,7 +8,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from introductions.choices import question_text
 from proposals.choices import Status
+from proposals.wording import join_names
 
 
 class EventKind(models.TextChoices):
@@ -40,6 +42,9 @@ class EventKind(models.TextChoices):
     # Commitments with an end (issue 13), recorded by proposals.services.
     COMMITMENT_ENDING = "commitment_ending", _("The time you offered a team is ending")
     COMMITMENT_FINISHED = "commitment_finished", _("A member finished their time, with thanks")
+    # Introductions (issue 13), recorded by introductions.services through record_events_for.
+    INTRODUCED = "introduced", _("An introduction to someone new")
+    INTRODUCTION_FOLLOW_UP = "introduction_follow_up", _("“Did you get to talk?”")
 
 
 class Channel(models.TextChoices):
@@ -82,6 +87,8 @@ EMAIL_DEFAULTS: dict[str, str] = {
     EventKind.ORGANISER_DIGEST: EmailMode.IMMEDIATELY,
     EventKind.COMMITMENT_ENDING: EmailMode.IMMEDIATELY,
     EventKind.COMMITMENT_FINISHED: EmailMode.DIGEST,
+    EventKind.INTRODUCED: EmailMode.IMMEDIATELY,
+    EventKind.INTRODUCTION_FOLLOW_UP: EmailMode.DIGEST,
 }
 
 # Kinds only moderators ever hear of: only they see them on the email settings page.
@@ -168,6 +175,8 @@ def headline(kind: str, payload: dict) -> str:
         return meetup_headline(kind, payload)
     if kind in CommitmentEventKind.values:
         return commitment_headline(kind, payload)
+    if kind in IntroductionEventKind.values:
+        return introduction_headline(kind, payload)
     if kind == EventKind.ORGANISER_DIGEST:
         return gettext("The community’s week in figures: %(start)s – %(end)s") % {
             "start": _day(payload.get("week_start")),
@@ -252,11 +261,14 @@ def headline(kind: str, payload: dict) -> str:
 
 def headline_for(kind: str, payload: dict, recipient_id: int | None) -> str:
     """The event's headline as one recipient reads it (in the app, an email, a direct message), in
-    the active language: an answer to a join request is addressed to the person who asked."""
+    the active language: an answer to a join request is addressed to the person who asked; an
+    introduction names the others."""
     if kind == EventKind.JOIN_ACCEPTED and payload.get("applicant_id") == recipient_id:
         return gettext("Your request to join “%(title)s” was accepted.") % {
             "title": payload.get("title", "")
         }
+    if kind in IntroductionEventKind.values:
+        return introduction_headline(kind, payload, recipient_id=recipient_id)
     return headline(kind, payload)
 
 
@@ -462,3 +474,35 @@ def commitment_headline(kind: str, payload: dict) -> str:
             % names
         )
     return names["title"]
+
+
+class IntroductionEventKind:
+    """The introductions' kinds by their short names (EventKind values), addressed by
+    introductions.services to the people introduced, when they are not all on Slack (on Slack,
+    their group DM says it)."""
+
+    INTRODUCED = EventKind.INTRODUCED
+    FOLLOW_UP = EventKind.INTRODUCTION_FOLLOW_UP
+    values = (INTRODUCED, FOLLOW_UP)
+
+
+def introduction_headline(kind: str, payload: dict, *, recipient_id: int | None = None) -> str:
+    """One sentence for an introduction, naming the others (everyone when the reader is not
+    said), in the active language."""
+    people = [
+        name
+        for person_id, name in payload.get("people") or []
+        if recipient_id is None or person_id != recipient_id
+    ]
+    names = {"names": join_names(people), "shared": join_names(payload.get("shared") or [])}
+    if kind == IntroductionEventKind.FOLLOW_UP:
+        return gettext("Did you get to talk with %(names)s?") % names
+    if names["shared"]:
+        return gettext("Meet %(names)s! You share an interest in %(shared)s.") % names
+    return gettext("Meet %(names)s! Someone new to get to know.") % names
+
+
+def introduction_question(payload: dict) -> str:
+    """ "A first question to ask: …", in the active language."""
+    question = question_text(payload.get("question", ""), payload.get("theme", ""))
+    return gettext("A first question to ask: %(question)s") % {"question": question}

@@ -36,6 +36,9 @@ SEND_MEETUP_FOLLOW_UPS = "workers.send_meetup_follow_ups"
 EXPIRE_INVITATIONS = "workers.expire_invitations"
 SEND_ORGANISER_DIGEST = "workers.send_organiser_digest"
 ASK_ABOUT_COMMITMENTS = "workers.ask_about_commitments"
+RUN_INTRODUCTIONS = "workers.run_introductions"
+# The introductions' one Slack sender (introductions/slack.py), poked after a round commits.
+SEND_INTRODUCTIONS = "workers.send_introductions"
 
 
 def publish(name: str, *args, eta: datetime | None = None, **kwargs) -> bool:

@@ -29,8 +29,10 @@ from .events import (
     Channel,
     EmailMode,
     EventKind,
+    IntroductionEventKind,
     excerpt,
     headline_for,
+    introduction_question,
 )
 from .models import Delivery, EmailDigest, EmailPreference, Event, SlackDmPreference, SlackThread
 
@@ -185,6 +187,8 @@ def notification_quote(*, kind: str, payload: dict, recipient_id: int | None) ->
         if payload.get("applicant_id") != recipient_id:
             return "", ""
         return payload.get("response", ""), payload.get("actor_name", "")
+    if kind == EventKind.INTRODUCED:
+        return introduction_question(payload), ""
     key = {
         EventKind.COMMENTED: "excerpt",
         EventKind.TRANSITIONED: "note",
@@ -197,11 +201,15 @@ def notification_path(*, kind: str, proposal_id: int | None, payload: dict) -> s
     """Where a notification points, as a path of this site."""
     if kind == EventKind.DELIVERY_FAILED:
         return reverse("moderation:page") + "#deliveries"
-    if kind.startswith("meetup_") or kind == EventKind.ORGANISER_DIGEST:
+    if (
+        kind.startswith("meetup_")
+        or kind == EventKind.ORGANISER_DIGEST
+        or kind in IntroductionEventKind.values
+    ):
         # Meetups' kinds (MeetupEventKind's, and "meetup_follow_up") carry their page, or the
         # proposal form after a meetup, in the payload; the organisers' figures their week on the
-        # insight page. Only a path of this site is followed,
-        # never one a browser reads as another site ("//host", "/\\host", "/\t/host").
+        # insight page; introductions the member's own introductions. Only a path of this site is
+        # followed, never one a browser reads as another site ("//host", "/\\host", "/\t/host").
         path = payload.get("path")
         if (
             isinstance(path, str)

@@ -497,6 +497,73 @@ def record_event_for(
     return event
 
 
+def record_events_for(*, kind: str, events: list[tuple[set[int], dict, str]]) -> list[Event]:
+    """Many events of one kind, each addressed to the people the caller names, as
+    record_event_for writes each one (in the app, by email and Slack direct message as each
+    chose): (recipient ids, payload, dedupe key) per event. In a fixed number of queries however
+    many (an introductions round writes one per introduction): the events, the recipients'
+    choices, their deliveries; pending ones are published after commit. Called inside the
+    caller's transaction."""
+    if not events:
+        return []
+    now = timezone.now()
+    recorded = Event.objects.bulk_create(
+        [
+            Event(kind=kind, payload=dict(payload), dedupe_key=key, created_at=now)
+            for _recipients, payload, key in events
+        ],
+        batch_size=500,
+    )
+    everyone = sorted({pk for recipients, _payload, _key in events for pk in recipients})
+    modes: dict[int, str] = {}
+    direct: set[int] = set()
+    for start in range(0, len(everyone), 900):  # within any database's limit of parameters
+        some = set(everyone[start : start + 900])
+        modes |= selectors.email_modes(user_ids=some, kind=kind)
+        if settings.SLACK_BOT_TOKEN:
+            direct |= selectors.slack_dm_ids(user_ids=some, kind=kind)
+    rows = []
+    for event, (recipients, _payload, _key) in zip(recorded, events, strict=True):
+        common = {"event": event, "created_at": now, "updated_at": now}
+        for user_id in sorted(recipients):
+            rows.append(
+                Delivery(
+                    channel=Channel.INAPP,
+                    recipient_id=user_id,
+                    status=DeliveryStatus.SENT,
+                    sent_at=now,
+                    **common,
+                )
+            )
+            if modes.get(user_id) == EmailMode.IMMEDIATELY:
+                rows.append(
+                    Delivery(
+                        channel=Channel.EMAIL,
+                        recipient_id=user_id,
+                        not_before=now,
+                        due_at=now,
+                        lane=lanes.EMAIL,
+                        **common,
+                    )
+                )
+            if user_id in direct:
+                rows.append(
+                    Delivery(
+                        channel=Channel.SLACK_DM,
+                        recipient_id=user_id,
+                        not_before=now,
+                        due_at=now,
+                        lane=lanes.SLACK_DM,
+                        **common,
+                    )
+                )
+    Delivery.objects.bulk_create(rows, batch_size=1000)
+    publish.deliveries_after_commit(
+        [(row.pk, row.not_before) for row in rows if row.status == DeliveryStatus.PENDING]
+    )
+    return recorded
+
+
 def meetup_card_changed(*, meetup, announce: bool) -> str | None:
     """A change a meetup's Slack card shows (its counts, time, place, status), counted in the
     change's own transaction, so the two commit together; the channel's sender edits the card in

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from insight import services as insight_services
+from introductions import services as introduction_services
+from introductions import slack as introduction_slack
 from meetups import services as meetup_services
 from proposals import services as proposal_services
 from slack_app import client as slack_client
@@ -211,3 +213,29 @@ def ask_about_commitments() -> int:
     finish with thanks); unanswered, one reminder on the day; then nothing. Once each, however
     often this runs."""
     return proposal_services.commitments_ask()
+
+
+@_beat_job(publish.RUN_INTRODUCTIONS)
+def run_introductions() -> int:
+    """Every few minutes: the period's round once it is due (a second run finds it made), "did
+    you get to talk?" for the introductions a week old, and the Slack sender woken when it has
+    work and nobody sends. Returns how many people were introduced now."""
+    started = introduction_services.introductions_round_start()
+    introduction_services.introductions_follow_up()
+    introduction_slack.wake_if_unattended()
+    return started.introduced if started is not None else 0
+
+
+@shared_task(
+    name=publish.SEND_INTRODUCTIONS,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=RELAY_SOFT_LIMIT,
+    time_limit=RELAY_SOFT_LIMIT + 30,
+)
+def send_introductions(self) -> str:
+    """One run of the introductions' Slack sender: the group DMs, one after another at Slack's
+    pace. A run redelivered after its worker died takes its own lease back at once."""
+    return introduction_slack.run(holder=self.request.id)

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "workers",
     "meetups",
     "insight",
+    "introductions",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="incubator <noreply@local
 MIN_TEAM_SIZE = env.int("MIN_TEAM_SIZE", default=2)
 # An invitation to a team that nobody answered ends after this many days (issue 13).
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=14)
+# Introductions (issue 13, introductions/): a round every this many days (rounds start on a
+# Monday when it is a number of weeks), from this hour of the community's day; "did you get to
+# talk?" this many days after an introduction.
+INTRODUCTIONS_EVERY_DAYS = env.int("INTRODUCTIONS_EVERY_DAYS", default=14)
+INTRODUCTIONS_HOUR = env.int("INTRODUCTIONS_HOUR", default=10)
+INTRODUCTIONS_FOLLOW_UP_DAYS = env.int("INTRODUCTIONS_FOLLOW_UP_DAYS", default=7)
 PROPOSALS_PER_PAGE = 20
 
 # Celery: tasks take ids, are idempotent, ack late and survive a lost worker (workers/tasks.py).
@@ -264,6 +271,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workers.ask_about_commitments",
         "schedule": crontab(minute=40, hour="9-20"),
     },
+    # Introductions: a round when one is due, "did you get to talk?" a week on, the Slack sender.
+    "introductions": {"task": "workers.run_introductions", "schedule": 600.0},
 }
 
 # Notifications (workers/)
@@ -299,6 +308,8 @@ SLACK_MESSAGES_PER_SECOND = env.float("SLACK_MESSAGES_PER_SECOND", default=1.0)
 # card updates (chat.update, a Tier 3 method: 50+ a minute) also keep the second.
 SLACK_WORKSPACE_CALLS_PER_MINUTE = env.float("SLACK_WORKSPACE_CALLS_PER_MINUTE", default=300.0)
 SLACK_UPDATES_PER_MINUTE = env.float("SLACK_UPDATES_PER_MINUTE", default=50.0)
+# Introductions open a group DM each (conversations.open, a Tier 3 method: 50+ a minute).
+SLACK_OPENS_PER_MINUTE = env.float("SLACK_OPENS_PER_MINUTE", default=45.0)
 # When Slack answers 429, the channel waits its Retry-After plus this.
 SLACK_RETRY_AFTER_MARGIN_SECONDS = env.float("SLACK_RETRY_AFTER_MARGIN_SECONDS", default=1.0)
 # Added to each slot of the pace, so the network's jitter never brings two posts too close.

@@ -40,6 +40,8 @@ class FakeSlack:
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Slack's posting limit, when enforced: seconds between two posts to one channel.
     window: float | None = None
+    # conversations.open: the users (as sent) → the group DM's id.
+    conversations: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
         self._last_ts = 0.0
@@ -75,6 +77,7 @@ class FakeSlack:
             self.calls.clear()
             self.messages.clear()
             self.faults.clear()
+            self.conversations.clear()
             self.window = None
             self._last_post.clear()
 
@@ -214,11 +217,17 @@ class FakeSlack:
                         return 200, {"ok": True, "ts": message["ts"]}
                 return 200, {"ok": False, "error": "message_not_found"}
             if method == "conversations.open":
-                # The app's direct-message conversation with one user: the same id each time.
+                # One user: the app's direct-message conversation with them; several: their group
+                # DM. The same people give the same conversation each time.
                 users = str(body.get("users") or "")
-                if not users or "," in users:
+                if not users:
                     return 200, {"ok": False, "error": "users_list_not_supplied"}
-                return 200, {"ok": True, "channel": {"id": f"D{users}"}}
+                if "," not in users:
+                    return 200, {"ok": True, "channel": {"id": f"D{users}"}}
+                channel = self.conversations.setdefault(
+                    users, f"G{len(self.conversations) + 1:08d}"
+                )
+                return 200, {"ok": True, "channel": {"id": channel}}
             if method == "conversations.history":
                 oldest = float(body.get("oldest") or 0)
                 found = [

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-PACKAGES = ("incubator", "members", "proposals", "workers", "slack_app", "bench")
+PACKAGES = ("incubator", "members", "proposals", "workers", "slack_app", "bench", "introductions")
 OURS = ("workers", "slack_app")
 
 
