@@ -174,6 +174,7 @@ def test_a_linked_member_sees_the_dm_defaults_and_saves_choices(client):
         EventKind.MEETUP_PROMOTED,
         EventKind.MEETUP_CANCELLED,
         EventKind.MEETUP_MOVED,
+        EventKind.MEETUP_NARROWED,
         EventKind.COMMITMENT_ENDING,  # a question, answered with its buttons
     }
     assert f'name="dm-{EventKind.INVITED}" value="on" checked' in html
