@@ -25,6 +25,7 @@ LOCALES = {"ja": "ja-JP", "en": "en-US"}
 # The pages issue 11 names for axe-core, plus the ones around them that get screenshots only.
 CHECKED = {"board", "form", "detail", "list", "notifications", "settings", "email", "member"}
 CHECKED |= {"members", "meetups", "meetups-month", "meetup", "meetup-form", "insight"}
+CHECKED |= {"board-suited", "introductions", "introduction-counts"}
 
 
 def _pages(member: User, moderator: User) -> dict[str, tuple[User | None, str]]:
@@ -47,6 +48,9 @@ def _pages(member: User, moderator: User) -> dict[str, tuple[User | None, str]]:
         "meetup": (member, f"/meetups/{meetup.pk}/"),
         "meetup-form": (member, "/meetups/new/"),
         "insight": (moderator, "/insight/"),
+        "board-suited": (member, "/?suited=1"),
+        "introductions": (member, "/introductions/"),
+        "introduction-counts": (moderator, "/introductions/counts/"),
         "login": (None, "/accounts/login/"),
         "missing": (member, "/no-such-page/"),
     }
