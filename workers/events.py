@@ -45,6 +45,8 @@ class EventKind(models.TextChoices):
     # Introductions (issue 13), recorded by introductions.services through record_events_for.
     INTRODUCED = "introduced", _("An introduction to someone new")
     INTRODUCTION_FOLLOW_UP = "introduction_follow_up", _("“Did you get to talk?”")
+    # Outgoing webhooks (issue 15): an endpoint turned off after failing again and again.
+    WEBHOOK_DISABLED = "webhook_disabled", _("Webhook turned off")
 
 
 class Channel(models.TextChoices):
@@ -89,10 +91,12 @@ EMAIL_DEFAULTS: dict[str, str] = {
     EventKind.COMMITMENT_FINISHED: EmailMode.DIGEST,
     EventKind.INTRODUCED: EmailMode.IMMEDIATELY,
     EventKind.INTRODUCTION_FOLLOW_UP: EmailMode.DIGEST,
+    # Nothing reaches that receiver until a moderator turns it on again: say so at once.
+    EventKind.WEBHOOK_DISABLED: EmailMode.IMMEDIATELY,
 }
 
 # Kinds only moderators ever hear of: only they see them on the email settings page.
-MODERATOR_KINDS = frozenset({EventKind.ORGANISER_DIGEST})
+MODERATOR_KINDS = frozenset({EventKind.ORGANISER_DIGEST, EventKind.WEBHOOK_DISABLED})
 
 # The same kinds, with whether a member who has linked Slack gets them as a Slack direct message
 # too until they choose otherwise: on for what asks them to act (an invitation) or is about a date.
@@ -161,6 +165,7 @@ AUDIENCE: dict[str, str] = {
     # goes to the proposer.
     EventKind.COMMITMENT_ENDING: Audience.NOBODY,
     EventKind.COMMITMENT_FINISHED: Audience.PROPOSER,
+    EventKind.WEBHOOK_DISABLED: Audience.MODERATORS,
 }
 
 
@@ -256,6 +261,15 @@ def headline(kind: str, payload: dict) -> str:
                 % failure
             )
         return gettext("A message could not be delivered by %(channel)s: %(error)s") % failure
+    if kind == EventKind.WEBHOOK_DISABLED:
+        failures = payload.get("failures", 0)
+        return ngettext(
+            "The webhook “%(name)s” was turned off after %(count)d failed delivery in a row "
+            "(%(error)s). Nothing is sent to it until a moderator turns it on again.",
+            "The webhook “%(name)s” was turned off after %(count)d failed deliveries in a row "
+            "(%(error)s). Nothing is sent to it until a moderator turns it on again.",
+            failures,
+        ) % {"name": payload.get("name", ""), "count": failures, "error": payload.get("error", "")}
     return names["title"]
 
 

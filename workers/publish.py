@@ -25,6 +25,7 @@ SEND_DIGEST = "workers.send_digest"
 SLACK_OPEN_VIEW = "workers.slack_open_view"
 SLACK_RESPOND = "workers.slack_respond"
 SLACK_REPLACE_MESSAGE = "workers.slack_replace_message"
+DELIVER_WEBHOOK = "workers.deliver_webhook"  # webhooks.dispatch: one webhook request
 # Started by beat (CELERY_BEAT_SCHEDULE names them).
 SWEEP_DELIVERIES = "workers.sweep_deliveries"
 SEND_DAILY_DIGESTS = "workers.send_daily_digests"

@@ -218,6 +218,8 @@ def notification_path(*, kind: str, proposal_id: int | None, payload: dict) -> s
         ):
             return path
         return ""
+    if kind == EventKind.WEBHOOK_DISABLED and isinstance(payload.get("endpoint_id"), int):
+        return reverse("webhooks:detail", args=[payload["endpoint_id"]])
     if kind == EventKind.INVITED and isinstance(payload.get("invitation_id"), int):
         return reverse("proposals:invitation", args=[payload["invitation_id"]])
     if kind == EventKind.COMMITMENT_ENDING and isinstance(payload.get("membership_id"), int):

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from proposals.choices import MembershipStatus
+from webhooks import fanout as webhooks_fanout
 
 from . import lanes, publish, selectors
 from .events import (
@@ -50,6 +51,7 @@ def record_event(
     not_before: datetime | None = None,
 ) -> Event:
     """Write the event and its deliveries; publish the pending ones once the transaction commits.
+    The webhooks that hear its kind get one delivery each, in the same transaction (webhooks.fanout).
 
     Must run inside the caller's transaction.
     """
@@ -122,6 +124,7 @@ def record_event(
             if row.status == DeliveryStatus.PENDING and row.channel != Channel.SLACK
         ]
     )
+    webhooks_fanout.event_recorded(event=event, not_before=not_before)
     # The card shows the proposal's state: this change is one it does not show yet.
     card_lane = slack_card_changed(proposal=proposal) if slack_on and proposal else None
     if slack_lane is not None or card_lane:
@@ -494,6 +497,7 @@ def record_event_for(
     publish.deliveries_after_commit(
         [(row.pk, row.not_before) for row in rows if row.status == DeliveryStatus.PENDING]
     )
+    webhooks_fanout.event_recorded(event=event)
     return event
 
 

@@ -20,6 +20,8 @@ from meetups import services as meetup_services
 from proposals import services as proposal_services
 from slack_app import client as slack_client
 from slack_app.client import SlackPermanent, SlackRateLimited, SlackTransient
+from webhooks import dispatch as webhook_dispatch
+from webhooks import outbox as webhook_outbox
 
 from . import broker, dispatch, health, outbox, publish, relay, services
 
@@ -56,6 +58,25 @@ def deliver(self, delivery_id: int, slot_at: float | None = None) -> str:
 
 
 @shared_task(
+    name=publish.DELIVER_WEBHOOK,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+    ignore_result=True,
+    **DELIVERY_LIMITS,
+)
+def deliver_webhook(self, delivery_id: int) -> str:
+    """One request to a moderator's webhook (webhooks.dispatch), retried as `deliver` is."""
+    outcome = webhook_dispatch.process(delivery_id)
+    if outcome.result == "retry" and outcome.retry_in > LONGEST_COUNTDOWN:
+        return "deferred"  # the row says when it is due; the sweeper sends it then
+    if outcome.result == "retry":
+        raise self.retry(args=(delivery_id,), kwargs={}, countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(
     name=publish.RELAY_CHANNEL,
     bind=True,
     acks_late=True,
@@ -84,7 +105,7 @@ def refresh_slack_card(proposal_id: int) -> bool:
     time_limit=90,
 )
 def sweep_deliveries() -> int:
-    swept = len(outbox.sweep())
+    swept = len(outbox.sweep()) + len(webhook_outbox.sweep())
     health.warn_about_backlog()
     broker.prune()
     return swept

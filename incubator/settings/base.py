@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "meetups",
     "insight",
     "introductions",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -294,6 +295,21 @@ WORKERS_BACKOFF_MAX_SECONDS = env.int("WORKERS_BACKOFF_MAX_SECONDS", default=600
 WORKERS_CHEER_WINDOW_SECONDS = env.int("WORKERS_CHEER_WINDOW_SECONDS", default=600)
 WORKERS_JOIN_REMINDER_DAYS = env.int("WORKERS_JOIN_REMINDER_DAYS", default=3)
 WORKERS_NUDGE_QUIET_DAYS = env.int("WORKERS_NUDGE_QUIET_DAYS", default=30)
+
+# Outgoing webhooks (webhooks/): moderators' receivers of the community's events.
+# Only for tests and a local setup: let webhooks reach loopback and private addresses, and plain
+# http. Off, only https addresses on the public internet are accepted (and checked again before
+# every request).
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
+# Each step of a request (connect, TLS, the answer) waits at most this long.
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+# Tries of one delivery (network errors, timeouts, 408, 429, 5xx) before it fails for good; the
+# backoff between them is the workers' (WORKERS_BACKOFF_*).
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)
+# Deliveries failed for good in a row that turn a webhook off (the moderators are told).
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=5)
+# How long the delivery log keeps finished deliveries.
+WEBHOOKS_LOG_DAYS = env.int("WEBHOOKS_LOG_DAYS", default=30)
 
 # Slack (bot token; with no token the Slack channel is off and its deliveries are skipped)
 SLACK_BOT_TOKEN = env("SLACK_BOT_TOKEN", default="")

@@ -8,8 +8,8 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-PACKAGES = ("incubator", "members", "proposals", "workers", "slack_app", "bench", "introductions")
-OURS = ("workers", "slack_app")
+PACKAGES = ("incubator", "members", "proposals", "workers", "slack_app", "webhooks", "bench", "introductions")
+OURS = ("workers", "slack_app", "webhooks")
 
 
 def _module_name(path: Path) -> str:
