@@ -28,6 +28,7 @@ urlpatterns = [
     path("meetups/", include("meetups.urls")),
     path("insight/", include("insight.urls")),
     path("introductions/", include("introductions.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("board/", include("proposals.web.board_urls")),
     path("", include("proposals.web.urls")),
 ]
