@@ -13,6 +13,12 @@ import pytest
 from django.conf import settings as django_settings
 
 from members.tests.factories import UserFactory
+
+# The browser tests' Chromium-in-a-thread, shared with the project's other browser tests.
+from proposals.tests.browser.conftest import (  # noqa: F401
+    in_browser_thread,
+    short_lived_server_connections,
+)
 from webhooks import services
 from webhooks.kinds import WEBHOOK_KINDS
 from webhooks.models import Endpoint
