@@ -57,8 +57,11 @@ def endpoint_create(*, by, name: str, url: str, events: list[str]) -> tuple[Endp
 
 
 def endpoint_update(*, endpoint: Endpoint, by, name: str, url: str, events: list[str]) -> Endpoint:
+    """New settings for the next events; a new address starts its count of failures from 0."""
     _require_moderator(by)
     fields = _cleaned(name=name, url=url, events=events)
+    if fields["url"] != endpoint.url:
+        fields["consecutive_failures"] = 0
     Endpoint.objects.filter(pk=endpoint.pk).update(updated_at=timezone.now(), **fields)
     endpoint.refresh_from_db()
     return endpoint
