@@ -9,6 +9,7 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
+from members.models import ProfileVisibility
 from members.tests.factories import UserFactory
 from proposals import services as proposal_services
 from proposals.tests.factories import make_proposal
@@ -438,7 +439,12 @@ def test_the_log_forgets_finished_deliveries_after_its_days(endpoint_for, receiv
 def test_a_join_request_says_who_and_which_role_but_not_what_they_wrote(endpoint_for, receiver):
     endpoint_for(events=[EventKind.JOIN_REQUESTED])
     proposal = make_proposal(status="team_forming")
-    applicant = UserFactory(display_name="たろう", email="taro@example.org")
+    applicant = UserFactory(
+        display_name="たろう",
+        email="taro@example.org",
+        bio="ひみつの自己紹介",
+        profile_visibility=ProfileVisibility.TEAM,
+    )
     proposal_services.membership_request(
         proposal=proposal,
         user=applicant,
@@ -453,7 +459,8 @@ def test_a_join_request_says_who_and_which_role_but_not_what_they_wrote(endpoint
     assert request.json["data"] == {"member": "たろう", "role": "designer"}
     assert request.json["actor"] == {"name": "たろう"}
     text = request.body.decode()
-    assert "090-0000-0000" not in text and "土日" not in text and "taro@example.org" not in text
+    for private in ("090-0000-0000", "土日", "taro@example.org", "ひみつの自己紹介"):
+        assert private not in text
 
 
 def test_cheers_go_out_as_one_batch_when_its_window_closes(endpoint_for, receiver, settings):
