@@ -8,7 +8,16 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-PACKAGES = ("incubator", "members", "proposals", "workers", "slack_app", "webhooks", "bench", "introductions")
+PACKAGES = (
+    "incubator",
+    "members",
+    "proposals",
+    "workers",
+    "slack_app",
+    "webhooks",
+    "bench",
+    "introductions",
+)
 OURS = ("workers", "slack_app", "webhooks")
 
 
