@@ -25,7 +25,7 @@ LOCALES = {"ja": "ja-JP", "en": "en-US"}
 # The pages issue 11 names for axe-core, plus the ones around them that get screenshots only.
 CHECKED = {"board", "form", "detail", "list", "notifications", "settings", "email", "member"}
 CHECKED |= {"members", "meetups", "meetups-month", "meetup", "meetup-form", "insight"}
-CHECKED |= {"board-suited", "introductions", "introduction-counts"}
+CHECKED |= {"board-suited", "introductions", "introduction-counts", "webhooks"}
 
 
 def _pages(member: User, moderator: User) -> dict[str, tuple[User | None, str]]:
@@ -51,6 +51,7 @@ def _pages(member: User, moderator: User) -> dict[str, tuple[User | None, str]]:
         "board-suited": (member, "/?suited=1"),
         "introductions": (member, "/introductions/"),
         "introduction-counts": (moderator, "/introductions/counts/"),
+        "webhooks": (moderator, "/webhooks/"),
         "login": (None, "/accounts/login/"),
         "missing": (member, "/no-such-page/"),
     }
