@@ -79,29 +79,7 @@ def record_event(
         else set()
     )
     common = {"event": event, "proposal": proposal, "created_at": now, "updated_at": now}
-    rows = [
-        Delivery(
-            channel=Channel.INAPP,
-            recipient_id=user_id,
-            status=DeliveryStatus.SENT,
-            sent_at=now,
-            **common,
-        )
-        for user_id in sorted(recipients)
-    ]
-    rows += [
-        Delivery(
-            channel=Channel.EMAIL,
-            recipient_id=user_id,
-            not_before=not_before,
-            due_at=not_before,
-            lane=lanes.EMAIL,
-            **common,
-        )
-        for user_id, mode in sorted(selectors.email_modes(user_ids=recipients, kind=kind).items())
-        if mode == EmailMode.IMMEDIATELY
-    ]
-    rows += _slack_dm_rows(kind=kind, user_ids=recipients, not_before=not_before, common=common)
+    rows = _personal_rows(kind=kind, user_ids=recipients, not_before=not_before, common=common)
     slack_on = bool(settings.SLACK_BOT_TOKEN)
     slack_lane = _slack_lane(proposal) if slack_on and kind in SLACK_KINDS else None
     if kind in SLACK_KINDS:
@@ -134,25 +112,50 @@ def record_event(
     return event
 
 
-def _slack_dm_rows(
-    *, kind: str, user_ids: set[int], not_before: datetime, common: dict
+def _personal_rows(
+    *,
+    kind: str,
+    user_ids,
+    not_before: datetime,
+    common: dict,
+    modes: dict[int, str] | None = None,
+    direct: set[int] | None = None,
 ) -> list[Delivery]:
-    """A Slack direct message to each of these members who has linked Slack and wants this kind
-    so (none at all while the app has no Slack token). Each is sent by itself, like an email,
-    taking its slot of the workspace's pace (workers.dispatch)."""
-    if not settings.SLACK_BOT_TOKEN:
-        return []
-    return [
-        Delivery(
-            channel=Channel.SLACK_DM,
-            recipient_id=user_id,
-            not_before=not_before,
-            due_at=not_before,
-            lane=lanes.SLACK_DM,
-            **common,
+    """Each person's deliveries of an event: in the app (read there: sent at once); by email when
+    they chose "immediately" for this kind (the daily digest reads the in-app rows); and as a
+    Slack direct message when they linked Slack and want this kind so (none while the app has no
+    Slack token), sent by itself like an email, taking its slot of the workspace's pace
+    (workers.dispatch). `modes` and `direct`: the people's choices, when the caller has them."""
+    ids = set(user_ids)
+    if modes is None:
+        modes = selectors.email_modes(user_ids=ids, kind=kind)
+    if direct is None:
+        direct = (
+            selectors.slack_dm_ids(user_ids=ids, kind=kind) if settings.SLACK_BOT_TOKEN else set()
         )
-        for user_id in sorted(selectors.slack_dm_ids(user_ids=user_ids, kind=kind))
-    ]
+    pending = {"not_before": not_before, "due_at": not_before, **common}
+    rows = []
+    for user_id in sorted(ids):
+        rows.append(
+            Delivery(
+                channel=Channel.INAPP,
+                recipient_id=user_id,
+                status=DeliveryStatus.SENT,
+                sent_at=common["created_at"],
+                **common,
+            )
+        )
+        if modes.get(user_id) == EmailMode.IMMEDIATELY:
+            rows.append(
+                Delivery(channel=Channel.EMAIL, recipient_id=user_id, lane=lanes.EMAIL, **pending)
+            )
+        if user_id in direct:
+            rows.append(
+                Delivery(
+                    channel=Channel.SLACK_DM, recipient_id=user_id, lane=lanes.SLACK_DM, **pending
+                )
+            )
+    return rows
 
 
 def _slack_lane(proposal) -> str:
@@ -467,32 +470,7 @@ def record_event_for(
     )
     recipients = sorted(set(recipient_ids) - {getattr(actor, "pk", None)})
     common = {"event": event, "proposal": proposal, "created_at": now, "updated_at": now}
-    rows = [
-        Delivery(
-            channel=Channel.INAPP,
-            recipient_id=user_id,
-            status=DeliveryStatus.SENT,
-            sent_at=now,
-            **common,
-        )
-        for user_id in recipients
-    ]
-    rows += [
-        Delivery(
-            channel=Channel.EMAIL,
-            recipient_id=user_id,
-            not_before=now,
-            due_at=now,
-            lane=lanes.EMAIL,
-            **common,
-        )
-        # As each member chose on their email settings (the daily digest reads the in-app rows).
-        for user_id, mode in sorted(
-            selectors.email_modes(user_ids=set(recipients), kind=kind).items()
-        )
-        if mode == EmailMode.IMMEDIATELY
-    ]
-    rows += _slack_dm_rows(kind=kind, user_ids=set(recipients), not_before=now, common=common)
+    rows = _personal_rows(kind=kind, user_ids=recipients, not_before=now, common=common)
     Delivery.objects.bulk_create(rows, batch_size=1000)
     publish.deliveries_after_commit(
         [(row.pk, row.not_before) for row in rows if row.status == DeliveryStatus.PENDING]
@@ -529,38 +507,14 @@ def record_events_for(*, kind: str, events: list[tuple[set[int], dict, str]]) ->
     rows = []
     for event, (recipients, _payload, _key) in zip(recorded, events, strict=True):
         common = {"event": event, "created_at": now, "updated_at": now}
-        for user_id in sorted(recipients):
-            rows.append(
-                Delivery(
-                    channel=Channel.INAPP,
-                    recipient_id=user_id,
-                    status=DeliveryStatus.SENT,
-                    sent_at=now,
-                    **common,
-                )
-            )
-            if modes.get(user_id) == EmailMode.IMMEDIATELY:
-                rows.append(
-                    Delivery(
-                        channel=Channel.EMAIL,
-                        recipient_id=user_id,
-                        not_before=now,
-                        due_at=now,
-                        lane=lanes.EMAIL,
-                        **common,
-                    )
-                )
-            if user_id in direct:
-                rows.append(
-                    Delivery(
-                        channel=Channel.SLACK_DM,
-                        recipient_id=user_id,
-                        not_before=now,
-                        due_at=now,
-                        lane=lanes.SLACK_DM,
-                        **common,
-                    )
-                )
+        rows += _personal_rows(
+            kind=kind,
+            user_ids=recipients,
+            not_before=now,
+            common=common,
+            modes=modes,
+            direct=direct,
+        )
     Delivery.objects.bulk_create(rows, batch_size=1000)
     publish.deliveries_after_commit(
         [(row.pk, row.not_before) for row in rows if row.status == DeliveryStatus.PENDING]
