@@ -313,11 +313,22 @@ class Reply:
     proposal_id: int | None = None
 
 
+def _escaped(value):
+    """Every string in `value`, however deep in its lists and dicts, escaped for Slack."""
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, list | tuple):
+        return [_escaped(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _escaped(item) for key, item in value.items()}
+    return value
+
+
 def _escaped_payload(payload: dict) -> dict:
-    escaped = {
-        key: escape(value) if isinstance(value, str) else value for key, value in payload.items()
-    }
-    escaped["cheerer_names"] = [escape(str(name)) for name in payload.get("cheerer_names", [])]
+    """An event's payload with all member text escaped: names and themes sit in nested lists too
+    (a cheers batch's names, an introduction's people and shared themes)."""
+    escaped = _escaped(dict(payload))
+    escaped.setdefault("cheerer_names", [])
     return escaped
 
 

@@ -197,3 +197,23 @@ def test_japanese_cards_are_japanese():
     assert "コメント 1" in message.blocks[2]["elements"][0]["text"]
     buttons = [button["text"]["text"] for button in message.blocks[3]["elements"]]
     assert "Cheer" not in buttons
+
+
+@pytest.mark.parametrize("kind", ["introduced", "introduction_follow_up"])
+def test_a_direct_message_escapes_names_and_themes_nested_in_its_payload(kind):
+    """An introduction's people and shared themes sit in lists: a partner named like a link or a
+    broadcast reaches the DM as plain text, in the blocks and in the fallback alike."""
+    from slack_app.blocks import DirectMessage, direct_message
+
+    hostile = "<https://evil.example|Reset password> <!channel> & co"
+    message = direct_message(
+        DirectMessage(
+            kind=kind,
+            payload={"people": [[1, "あい"], [2, hostile]], "shared": ["<!here>", "子ども"]},
+            recipient_id=1,
+            url="https://incubator.example/introductions/",
+        )
+    )
+    for text in (message.text, str(message.blocks)):
+        assert "<!channel>" not in text and "<https://evil" not in text and "<!here>" not in text
+    assert "&lt;!channel&gt;" in message.text and "&amp; co" in message.text
