@@ -120,6 +120,13 @@ class MyIntroduction:
         }
 
 
+def _still_shares_email(active: bool, visibility: str, choice: str) -> bool:
+    """Whoever opts in to introductions lets the people they meet see their email; they take
+    that back by leaving the community, keeping their profile to their teams, or turning
+    introductions off (a pause keeps it)."""
+    return active and visibility == ProfileVisibility.COMMUNITY and choice != Introductions.OFF
+
+
 def member_introductions(*, member, limit: int = 20) -> list[MyIntroduction]:
     """The member's introductions, newest first, with the others in each and the member's own
     answer (two queries)."""
@@ -139,11 +146,19 @@ def member_introductions(*, member, limit: int = 20) -> list[MyIntroduction]:
             "member__display_name",
             "member__username",
             "member__email",
+            "member__is_active",
+            "member__profile_visibility",
+            "member__introductions",
         )
     )
-    for introduction_id, pk, display_name, username, email in rows:
+    for introduction_id, pk, display_name, username, email, *now in rows:
         others[introduction_id].append(
-            Someone(id=pk, name=display_name or username, username=username, email=email)
+            Someone(
+                id=pk,
+                name=display_name or username,
+                username=username,
+                email=email if _still_shares_email(*now) else "",
+            )
         )
     return [
         MyIntroduction(

@@ -9,7 +9,7 @@ from django.core import mail
 from introductions import services
 from introductions.choices import Answer
 from introductions.models import Introduction, IntroductionMember
-from members.models import Introductions
+from members.models import Introductions, User
 from members.tests.factories import UserFactory
 from workers import dispatch
 from workers import selectors as worker_selectors
@@ -40,6 +40,32 @@ def test_my_introductions_show_who_what_we_share_and_how_to_say_hello(client, in
     assert "A first question to ask: " in page
     assert 'href="mailto:ben@example.org"' in page
     assert "aiko@example.org" not in page  # one's own address is not repeated to oneself
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"introductions": "off"},
+        {"profile_visibility": "team"},
+        {"is_active": False},
+    ],
+)
+def test_the_email_stops_showing_once_they_take_it_back(client, introduced, change):
+    """Opting in lets the people one meets see one's email; turning introductions off, keeping
+    one's profile to one's teams or leaving takes that back (a pause does not)."""
+    aiko, ben, _introduction = introduced
+    User.objects.filter(pk=ben.pk).update(**change)
+    client.force_login(aiko)
+    page = client.get("/introductions/").content.decode()
+    assert "ben@example.org" not in page
+    assert "isn’t shown here" in page
+
+
+def test_a_pause_keeps_the_email_showing(client, introduced):
+    aiko, ben, _introduction = introduced
+    User.objects.filter(pk=ben.pk).update(introductions="paused")
+    client.force_login(aiko)
+    assert 'href="mailto:ben@example.org"' in client.get("/introductions/").content.decode()
 
 
 def test_someone_else_sees_nothing_of_it(client, introduced):
