@@ -262,11 +262,12 @@ def answers_left_out(*, meetup: Meetup) -> set[int]:
 
 
 def answered_ids(*, meetup: Meetup, statuses=None) -> set[int]:
-    """Active members who answered the meetup (any answer, unless `statuses` says which)."""
+    """Active members who answered the meetup (any answer, unless `statuses` says which) and may
+    still see it."""
     rows = Rsvp.objects.filter(meetup=meetup, user__is_active=True)
     if statuses is not None:
         rows = rows.filter(status__in=statuses)
-    return set(rows.values_list("user_id", flat=True))
+    return set(rows.values_list("user_id", flat=True)) - answers_left_out(meetup=meetup)
 
 
 def reminder_recipient_ids(*, meetup: Meetup) -> set[int]:
@@ -274,7 +275,8 @@ def reminder_recipient_ids(*, meetup: Meetup) -> set[int]:
     rows = Rsvp.objects.filter(meetup=meetup, user__is_active=True).filter(
         Q(status=RsvpStatus.GOING) | Q(status=RsvpStatus.MAYBE, remind_if_maybe=True)
     )
-    return set(rows.values_list("user_id", flat=True))
+    # Never to someone who may no longer see it (who left its team since answering).
+    return set(rows.values_list("user_id", flat=True)) - answers_left_out(meetup=meetup)
 
 
 def attendee_ids(*, meetup: Meetup) -> set[int]:

@@ -280,12 +280,16 @@ def _take_off_left_out(meetup: Meetup) -> None:
     left_out = selectors.answers_left_out(meetup=meetup)
     if not left_out:
         return
-    Rsvp.objects.filter(meetup=meetup, user_id__in=left_out).delete()
-    notify.record_event_for(
-        kind=MeetupEventKind.NARROWED,
-        recipient_ids=left_out,
-        payload={**_payload(meetup), "path": reverse("meetups:list")},
-    )
+    answers = Rsvp.objects.filter(meetup=meetup, user_id__in=left_out)
+    # Only those who meant to come hear of it (not someone who had said they can't).
+    told = set(answers.exclude(status=RsvpStatus.CANT).values_list("user_id", flat=True))
+    answers.delete()
+    if told:
+        notify.record_event_for(
+            kind=MeetupEventKind.NARROWED,
+            recipient_ids=told,
+            payload={**_payload(meetup), "path": reverse("meetups:list")},
+        )
 
 
 def meetup_cancel(*, meetup: Meetup, by, note: str = "") -> Meetup:

@@ -155,3 +155,28 @@ def test_the_reminder_reads_with_the_time(client, meetup_with_answers):
     client.force_login(going)
     page = client.get("/notifications/").content.decode()
     assert "Reminder: “オンライン交流会” starts Mar 20, 2031, 7:00 PM." in page
+
+
+def test_someone_who_left_the_team_hears_no_reminder_of_its_team_only_meetup():
+    """A team-only meetup's reminder carries its place: someone who has since left the team (and
+    so may no longer see it) is not reminded; the team is."""
+    from meetups.choices import Visibility
+    from proposals import services as proposal_services
+    from proposals.tests.factories import add_member, make_proposal
+
+    with time_machine.travel(STARTS - timedelta(days=5), tick=False):
+        proposal = make_proposal(status="team_forming")
+        staying, leaving = add_member(proposal).user, add_member(proposal).user
+        meetup = make_meetup(
+            by=proposal.proposer,
+            proposal=proposal,
+            visibility=Visibility.TEAM,
+            starts_at=STARTS,
+            reminder_minutes=[24 * 60],
+        )
+        for person in (staying, leaving):
+            services.meetup_answer(meetup=meetup, user=person, answer="going")
+        proposal_services.membership_leave(proposal=proposal, user=leaving)
+    with time_machine.travel(STARTS - timedelta(hours=24), tick=False):
+        services.meetup_reminders_send()
+    assert reminded_people() == {proposal.proposer_id, staying.pk}
