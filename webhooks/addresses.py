@@ -13,12 +13,16 @@ private addresses and plain http through.
 import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .models import URL_MAX
+
+# What stays as written in a path and query: ASCII's reserved characters, and "%" so that an
+# address already percent-encoded is not encoded twice.
+_PATH_SAFE = "/?&=%:@!$'()*+,;~-._[]"
 
 # 64:ff9b::/96 carries an IPv4 address for a NAT64 gateway to reach.
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -122,9 +126,11 @@ def parse(url: str) -> tuple[str, str, int, str]:
         host.encode("idna")
     except UnicodeError:
         raise AddressRefused(_("That host name is not valid. Please check it.")) from None
-    path = parts.path or "/"
+    # Sent as written, with any letter outside ASCII percent-encoded as browsers do (HTTP
+    # carries ASCII only: 「https://example.jp/フック」 goes to /%E3%83%95%E3%83%83%E3%82%AF).
+    path = quote(parts.path or "/", safe=_PATH_SAFE)
     if parts.query:
-        path = f"{path}?{parts.query}"
+        path = f"{path}?{quote(parts.query, safe=_PATH_SAFE)}"
     return scheme, host, port or (443 if scheme == "https" else 80), path
 
 

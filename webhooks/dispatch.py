@@ -124,7 +124,7 @@ def _send(delivery: WebhookDelivery) -> Outcome:
         answer = sender.post(
             target, body=raw, headers=headers, timeout=settings.WEBHOOKS_TIMEOUT_SECONDS
         )
-    except (OSError, HTTPException) as error:  # timeouts and TLS errors are OSErrors
+    except (OSError, HTTPException, UnicodeError) as error:  # timeouts, TLS: OSErrors
         return _later(delivery, f"{type(error).__name__}: {error}", started_at=started_at)
     seen = {"started_at": started_at, "status": answer.status, "answer": answer.excerpt}
     if 200 <= answer.status <= 299:

@@ -239,8 +239,12 @@ def retry_now(*, endpoint: Endpoint, delivery_ids: list[int] | None = None) -> i
         )
         if delivery_ids is not None:
             rows = rows.filter(pk__in=delivery_ids)
-        ids = list(rows.values_list("pk", flat=True))
-        WebhookDelivery.objects.filter(pk__in=ids).update(
+        # Locked, and updated only while still failed or waiting: a worker that claimed one in
+        # between keeps it (no second send of the same delivery at the same time).
+        ids = list(rows.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        WebhookDelivery.objects.filter(
+            pk__in=ids, status__in=[DeliveryStatus.FAILED, DeliveryStatus.PENDING]
+        ).update(
             status=DeliveryStatus.PENDING,
             attempts=0,
             not_before=now,

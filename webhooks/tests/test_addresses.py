@@ -106,6 +106,14 @@ def test_a_public_https_address_is_taken_with_its_path_and_query():
     assert target.addresses == ("93.184.216.34",)
 
 
+def test_letters_outside_ascii_in_the_path_are_sent_percent_encoded():
+    """HTTP carries ASCII only: such a path would stop every delivery at the send."""
+    target = addresses.check("https://93.184.216.34/フック?名前=値&x=%E3%81%82")
+
+    assert target.path == "/%E3%83%95%E3%83%83%E3%82%AF?%E5%90%8D%E5%89%8D=%E5%80%A4&x=%E3%81%82"
+    target.path.encode("ascii")
+
+
 def test_one_private_answer_among_public_ones_is_enough_to_refuse(monkeypatch):
     def getaddrinfo(host, port, *args, **kwargs):
         return [(2, 1, 6, "", ("93.184.216.34", port)), (2, 1, 6, "", ("10.0.0.9", port))]
