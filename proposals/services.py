@@ -790,11 +790,20 @@ def commitment_continue(
     return locked
 
 
-def commitment_finish(*, membership: Membership, by) -> Membership:
+_NOT_SEEN = object()
+
+
+def commitment_finish(*, membership: Membership, by, seen_until=_NOT_SEEN) -> Membership:
     """Finish with thanks: off the team (the places it filled open again), shown among the people
-    who helped, and the proposer is told kindly."""
+    who helped, and the proposer is told kindly. `seen_until`, when given, is the end the member
+    was answering about (a Slack question's): if it has moved since (they chose a new day
+    elsewhere), nothing changes and they are told so."""
     with transaction.atomic():
         proposal, locked = _lock_own_commitment(membership, by)
+        if seen_until is not _NOT_SEEN and locked.until != seen_until:
+            raise ActionConflict(
+                _("Your time on this team has changed since this question; see its page.")
+            )
         locked.status = MembershipStatus.FINISHED
         locked.save(update_fields=["status", "updated_at"])
         _recount_members(proposal)

@@ -561,9 +561,7 @@ def commitment_question(*, payload: dict, page_url: str, outcome: str = "") -> M
             )
             for action_id, months in COMMITMENT_CONTINUE.items()
         ]
-        buttons.append(
-            _button(_("Finish with thanks"), COMMITMENT_FINISH, value=str(membership_id))
-        )
+        buttons.append(_button(_("Finish with thanks"), COMMITMENT_FINISH, value=value))
         buttons.append(_button(_("Other choices…"), COMMITMENT_OPEN, url=page_url))
         blocks.append({"type": "actions", "elements": buttons})
         blocks.append(

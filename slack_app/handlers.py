@@ -479,12 +479,16 @@ def commitment_continue(member: User, press: ButtonPress) -> Answer:
 
 
 def commitment_finish(member: User, press: ButtonPress) -> Answer:
-    """Finish with thanks, as on the question's page."""
-    membership, _seen = _commitment_press(press.value)
+    """Finish with thanks, as on the question's page. The button names the end it answers about:
+    pressed after choosing a new day elsewhere, it changes nothing and says so."""
+    membership, seen = _commitment_press(press.value)
     if membership is None:
         return _commitment_gone()
     try:
-        services.commitment_finish(membership=membership, by=member)
+        if ":" in press.value:
+            services.commitment_finish(membership=membership, by=member, seen_until=seen)
+        else:  # a question sent before its button named the end
+            services.commitment_finish(membership=membership, by=member)
     except (ProposalError, ValidationError) as error:
         return Answer(text=blocks.refusal(_error_text(error)))
     proposal = membership.proposal

@@ -126,7 +126,7 @@ def test_the_question_offers_more_months_finishing_and_the_page():
         ("1 more month", "commitment_continue_1", "7:2031-04-30", None),
         ("3 more months", "commitment_continue_3", "7:2031-04-30", None),
         ("6 more months", "commitment_continue_6", "7:2031-04-30", None),
-        ("Finish with thanks", "commitment_finish", "7", None),
+        ("Finish with thanks", "commitment_finish", "7:2031-04-30", None),
         ("Other choices…", "commitment_open", None, PAGE),
     ]
 
@@ -222,12 +222,28 @@ def test_the_same_press_twice_or_after_answering_changes_nothing_and_says_so(
     assert membership.until == date(2031, 7, 30)
     assert answers() == ["You have already answered this one. Thank you!"] * 2
 
+    # The old question's "finish" answered about the end that has since moved: nothing changes.
     press(
         client, django_capture_on_commit_callbacks, "U0AIKO", button(message, "commitment_finish")
     )
-    press(
-        client, django_capture_on_commit_callbacks, "U0AIKO", button(message, "commitment_finish")
-    )
+    assert answers()[-1] == "Your time on this team has changed since this question; see its page."
+    assert Membership.objects.get(pk=membership.pk).status == MembershipStatus.ACCEPTED
+
+    # Asked again about the new end, finishing works once, and a second press says so.
+    membership.refresh_from_db()
+    with translation.override("en"):
+        again = blocks.commitment_question(
+            payload={
+                "membership_id": membership.pk,
+                "title": membership.proposal.title,
+                "until": membership.until.isoformat(),
+            },
+            page_url=PAGE,
+        )
+    for _twice in range(2):
+        press(
+            client, django_capture_on_commit_callbacks, "U0AIKO", button(again, "commitment_finish")
+        )
     assert answers()[-1] == "You have already finished your time here. Thank you for it!"
     assert Membership.objects.get(pk=membership.pk).status == MembershipStatus.FINISHED
 
