@@ -365,6 +365,11 @@ def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: boo
         "comments_earlier": earlier,
         "comments_earliest": comments[0].pk if comments else None,
         "can_join": permissions.can_request_to_join(user, proposal, membership=viewer.membership),
+        # How long each person offered their time is for the team and the people who steer it.
+        "shows_untils": can_steer
+        or (
+            viewer.membership is not None and viewer.membership.status == MembershipStatus.ACCEPTED
+        ),
         "can_cheer": permissions.can_cheer(user, proposal),
         "join_form": forms.get("join_form")
         or JoinForm(role_names=[role.name for role in selectors.roles_still_open(proposal)]),

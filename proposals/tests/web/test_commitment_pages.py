@@ -118,6 +118,10 @@ def test_the_team_shows_until_when_and_the_member_can_change_it(client, proposal
     page = client.get(proposal.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "You offered your time until Jun 10, 2031." in page
     assert reverse("proposals:commitment", args=[member.pk]) in page
+    # How long someone offered is for the team and the people who steer it, not for everyone.
+    client.force_login(UserFactory())
+    page = client.get(proposal.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "· until Jun 10, 2031" not in page and "designer" in page
 
 
 # --- accepting an invitation --------------------------------------------------------------------
