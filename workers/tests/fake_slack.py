@@ -44,7 +44,7 @@ class FakeSlack:
     conversations: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
-        self._last_ts = 0.0
+        self._last_ts_us = 0  # the latest ts handed out, in whole microseconds
         self._last_post: dict[str, float] = {}
         fake = self
 
@@ -80,6 +80,9 @@ class FakeSlack:
             self.conversations.clear()
             self.window = None
             self._last_post.clear()
+            # The fake serves the whole session: a test that travelled in time leaves no clock
+            # ahead of the real one to the next (whose ts would no longer tell when it posted).
+            self._last_ts_us = 0
 
     def enforce_pace(self, window: float = 1.0) -> None:
         with self.lock:
@@ -191,9 +194,13 @@ class FakeSlack:
                 problem = _block_problem(body.get("blocks") or [])
                 if problem:
                     return 200, {"ok": False, "error": "invalid_blocks", "detail": problem}
-                # Real clock time, strictly increasing, as Slack's ts are.
-                self._last_ts = max(time.time(), self._last_ts + 0.000001)
-                ts = f"{self._last_ts:.6f}"
+                # Real clock time, strictly increasing and never twice the same, as Slack's ts are
+                # (a ts names a message, and its thread). Counted in whole microseconds: adding
+                # 0.000001 to a float of today's epoch seconds adds 0.00000095, so while the clock
+                # stands still or runs behind the last ts, one post in about twenty would get the
+                # ts of the one before.
+                self._last_ts_us = max(time.time_ns() // 1000, self._last_ts_us + 1)
+                ts = f"{self._last_ts_us // 1_000_000}.{self._last_ts_us % 1_000_000:06d}"
                 self.messages.append(
                     {
                         "ts": ts,
