@@ -168,8 +168,16 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["proposal", "user"], name="membership_unique_person")
         ]
-        # Beat's daily question looks for accepted members whose time ends soon.
-        indexes = [models.Index(fields=["status", "until"], name="membership_status_until")]
+        # Beat's daily question looks for members whose time ends soon: only the rows with an end
+        # are in it. (On (status, until), SQLite took it for every "accepted members of these
+        # proposals", the board's and list's team rows, reading every accepted member.)
+        indexes = [
+            models.Index(
+                fields=["until"],
+                name="membership_until_set",
+                condition=models.Q(until__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.role} ({self.status})"
