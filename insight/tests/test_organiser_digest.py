@@ -299,3 +299,21 @@ def test_the_week_is_the_whole_week_before_in_the_communitys_days():
     )
     # Run late, on Sunday 5 April, it is still about the week of 23 March.
     assert insight_services.digest_week(at(4, 5, 23)).isoformat() == "2026-03-23"
+
+
+def test_a_moderator_who_chose_slack_gets_the_figures_in_the_dm(moderators, settings):
+    """The DM says what the email's table says: each figure, the week before and the change."""
+    from workers.channels import slack_dm
+    from workers.models import SlackDmPreference
+
+    settings.SLACK_BOT_TOKEN = "xoxb-test"
+    english, _berlin = moderators
+    english.slack_user_id = "U0MOD"
+    english.save(update_fields=["slack_user_id"])
+    SlackDmPreference.objects.create(user=english, kind=EventKind.ORGANISER_DIGEST, enabled=True)
+    _run(FIRST_MONDAY)
+    dm = Delivery.objects.get(channel=Channel.SLACK_DM, event__kind=EventKind.ORGANISER_DIGEST)
+    with override("en"):
+        message = slack_dm.prepare(dm).message
+    assert "The community’s week in figures" in message.text
+    assert "New ideas: " in str(message.blocks) and "(the week before: " in str(message.blocks)

@@ -19,7 +19,7 @@ from proposals.choices import MembershipStatus
 from proposals.models import Invitation, InvitationStatus, Membership
 from slack_app import blocks, client
 
-from ..events import EventKind, MeetupEventKind
+from ..events import EventKind, MeetupEventKind, summary
 from ..models import Delivery
 from ..selectors import absolute, notification_path, notification_quote
 from .slack import HISTORY_MARGIN_SECONDS
@@ -132,6 +132,8 @@ def prepare(delivery: Delivery) -> Prepared:
             return Prepared(skip=skip)
         if event.kind == MeetupEventKind.CANCELLED:
             quote = event.payload.get("note", "")
+    # What the event says beyond its headline (the organisers' weekly figures and their change).
+    quote = quote or summary(event.kind, event.payload)
     return Prepared(
         message=blocks.direct_message(
             blocks.DirectMessage(
