@@ -22,7 +22,7 @@ from proposals.tests.browser.conftest import (  # noqa: F401
 from webhooks import services
 from webhooks.kinds import WEBHOOK_KINDS
 from webhooks.models import Endpoint
-from workers import publish
+from workers.tests.conftest import published  # noqa: F401  (the workers' own)
 
 DOCS = Path(django_settings.BASE_DIR) / "docs" / "webhooks.md"
 
@@ -169,22 +169,3 @@ def endpoint_for(moderator, receiver):
         return endpoint
 
     return make
-
-
-@dataclass(frozen=True)
-class Published:
-    name: str
-    args: tuple
-    eta: object = None
-
-
-@pytest.fixture
-def published(monkeypatch) -> list[Published]:
-    """What would have reached the broker, by task name, instead of the broker."""
-    sent: list[Published] = []
-
-    def send_task(name, args=(), kwargs=None, eta=None, **options):
-        sent.append(Published(name=name, args=tuple(args), eta=eta))
-
-    monkeypatch.setattr(publish.app, "send_task", send_task)
-    return sent
