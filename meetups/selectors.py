@@ -9,8 +9,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from members.models import MODERATORS_GROUP
 from proposals.choices import MembershipStatus
 from proposals.models import Membership, Tag
+from proposals.permissions import Asker
 
 from . import permissions
 from .choices import MeetupStatus, RsvpStatus, Visibility
@@ -254,10 +256,22 @@ def answers_left_out(*, meetup: Meetup) -> set[int]:
             proposal_id=meetup.proposal_id, status=MembershipStatus.ACCEPTED
         ).values_list("user_id", flat=True)
     )
+    # Who of them moderates, in one query (a person's moderator flag is a query of its own).
+    moderators = set(
+        get_user_model()
+        .objects.filter(pk__in=answered)
+        .filter(Q(groups__name=MODERATORS_GROUP) | Q(is_superuser=True))
+        .values_list("pk", flat=True)
+    )
     return {
-        person.pk
-        for person in get_user_model().objects.filter(pk__in=answered)
-        if not permissions.can_see(person, meetup, on_team=person.pk in team, host_ids=host_ids)
+        pk
+        for pk in answered
+        if not permissions.can_see(
+            Asker(pk=pk, is_authenticated=True, is_moderator=pk in moderators),
+            meetup,
+            on_team=pk in team,
+            host_ids=host_ids,
+        )
     }
 
 

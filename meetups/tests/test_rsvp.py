@@ -269,3 +269,16 @@ def test_made_for_the_team_only_the_others_answers_are_taken_off_kindly(client):
     page = client.get(reverse("workers:list")).content.decode()
     assert "“キックオフ”" in page and "is now for its team only" in page
     assert f'href="{reverse("meetups:list")}"' in page
+
+
+def test_a_moderator_keeps_their_answer_when_a_meetup_is_made_for_the_team_only():
+    from meetups.choices import Visibility
+
+    proposal = make_proposal(status="team_forming")
+    moderator = UserFactory(moderator=True)
+    meetup = make_meetup(by=proposal.proposer, proposal=proposal)
+    services.meetup_answer(meetup=meetup, user=moderator, answer="going")
+
+    services.meetup_update(meetup=meetup, by=proposal.proposer, visibility=Visibility.TEAM)
+
+    assert statuses(meetup) == {moderator.username: "going"}
