@@ -36,6 +36,7 @@ from proposals.models import Invitation, InvitationStatus, Membership, Proposal
 from proposals.wording import split_names
 
 from . import blocks
+from .events import SlackEvent
 
 logger = logging.getLogger(__name__)
 
@@ -624,3 +625,16 @@ def view_submission(submission: ViewSubmission) -> Answer:
         team_id=submission.team_id,
         act=lambda member: handler(member, submission),
     )
+
+
+# --- events (Events API or Socket Mode; run in a worker) -----------------------------------------
+
+
+# One handler per inner event type; an event of a type not listed here is ignored.
+EVENT_HANDLERS: dict[str, Callable[[SlackEvent], None]] = {}
+
+
+def event(slack_event: SlackEvent) -> None:
+    handler = EVENT_HANDLERS.get(slack_event.type)
+    if handler is not None:
+        handler(slack_event)
