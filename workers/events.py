@@ -47,6 +47,12 @@ class EventKind(models.TextChoices):
     INTRODUCTION_FOLLOW_UP = "introduction_follow_up", _("“Did you get to talk?”")
     # Outgoing webhooks (issue 15): an endpoint turned off after failing again and again.
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook turned off")
+    # A first week that welcomes (issue 16), recorded by members.services: the new member's
+    # welcome (addressed to them by name), the moderators told who arrived, and the member's own
+    # self-introduction posted once to the introductions channel (SLACK_INTRO_CHANNEL_ID).
+    WELCOME = "welcome", _("Welcome to the community")
+    MEMBER_ARRIVED = "member_arrived", _("A new member arrived (moderators)")
+    SELF_INTRODUCTION = "self_introduction", _("A self-introduction in Slack")
 
 
 class Channel(models.TextChoices):
@@ -93,10 +99,15 @@ EMAIL_DEFAULTS: dict[str, str] = {
     EventKind.INTRODUCTION_FOLLOW_UP: EmailMode.DIGEST,
     # Nothing reaches that receiver until a moderator turns it on again: say so at once.
     EventKind.WEBHOOK_DISABLED: EmailMode.IMMEDIATELY,
+    # The welcome's first steps are worth reading on the first day; who arrived can wait a day.
+    EventKind.WELCOME: EmailMode.IMMEDIATELY,
+    EventKind.MEMBER_ARRIVED: EmailMode.DIGEST,
 }
 
 # Kinds only moderators ever hear of: only they see them on the email settings page.
-MODERATOR_KINDS = frozenset({EventKind.ORGANISER_DIGEST, EventKind.WEBHOOK_DISABLED})
+MODERATOR_KINDS = frozenset(
+    {EventKind.ORGANISER_DIGEST, EventKind.WEBHOOK_DISABLED, EventKind.MEMBER_ARRIVED}
+)
 
 # The same kinds, with whether a member who has linked Slack gets them as a Slack direct message
 # too until they choose otherwise: on for what asks them to act (an invitation) or is about a date.
@@ -166,6 +177,11 @@ AUDIENCE: dict[str, str] = {
     EventKind.COMMITMENT_ENDING: Audience.NOBODY,
     EventKind.COMMITMENT_FINISHED: Audience.PROPOSER,
     EventKind.WEBHOOK_DISABLED: Audience.MODERATORS,
+    # The welcome is addressed to the new member by name (record_event_for); the arrival goes to
+    # the moderators; a self-introduction is a Slack post only (no person's inbox).
+    EventKind.WELCOME: Audience.NOBODY,
+    EventKind.MEMBER_ARRIVED: Audience.MODERATORS,
+    EventKind.SELF_INTRODUCTION: Audience.NOBODY,
 }
 
 
@@ -182,6 +198,16 @@ def headline(kind: str, payload: dict) -> str:
         return commitment_headline(kind, payload)
     if kind in IntroductionEventKind.values:
         return introduction_headline(kind, payload)
+    if kind == EventKind.WELCOME:
+        return gettext("Welcome to the community, %(name)s! We’re glad you’re here.") % {
+            "name": payload.get("name", "")
+        }
+    if kind == EventKind.MEMBER_ARRIVED:
+        return gettext("%(name)s joined the community. A kind hello helps a lot.") % {
+            "name": payload.get("name", "")
+        }
+    if kind == EventKind.SELF_INTRODUCTION:
+        return gettext("%(name)s introduced themselves.") % {"name": payload.get("name", "")}
     if kind == EventKind.ORGANISER_DIGEST:
         return gettext("The community’s week in figures: %(start)s – %(end)s") % {
             "start": _day(payload.get("week_start")),
@@ -418,9 +444,27 @@ def figure_rows(kind: str, payload: dict) -> list[FigureRow]:
     ]
 
 
+def welcome_steps() -> list[str]:
+    """The welcome's first steps, in the active language: small, and each one optional."""
+    return [
+        gettext("Look at the teams looking for someone like you, and say hello to one."),
+        gettext("Cheer an idea you like: a cheer tells its proposer someone cares."),
+        gettext("Write down something you’d like to try, even if it is only half an idea."),
+    ]
+
+
 def summary(kind: str, payload: dict) -> str:
     """What an event says beyond its headline, as plain text (a plain-text email, a Slack DM), in
     the active language and time zone; "" when the headline says it all."""
+    if kind == EventKind.WELCOME:
+        steps = "\n".join(f"・{step}" for step in welcome_steps())
+        return (
+            gettext("A few first steps, whenever you like (all optional):")
+            + "\n"
+            + steps
+            + "\n"
+            + gettext("There is no hurry. Looking around is taking part too.")
+        )
     rows = figure_rows(kind, payload)
     if not rows:
         return ""
