@@ -41,6 +41,10 @@ def directory(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def profile(request: HttpRequest, username: str) -> HttpResponse:
+    former = User.objects.filter(username=username, is_active=False).first()
+    if former is not None and former.is_former:
+        # Their name is linked where they took part: the link says kindly that they have left.
+        return render(request, "members/former.html", {"member": former})
     member = get_object_or_404(User, username=username, is_active=True)
     if not selectors.can_see_profile(viewer=request.user, member=member):
         raise Http404
