@@ -8,6 +8,7 @@ from django.urls import reverse
 from members import services
 from members.models import User
 from members.tests.factories import UserFactory
+from members.tests.test_slack_login import OUR_TEAM, FakeSlackOIDC, sign_in
 from workers import relay
 from workers.events import Channel, EventKind
 from workers.models import Delivery, DeliveryStatus, Event
@@ -191,3 +192,39 @@ def test_without_an_introductions_channel_the_choice_is_not_offered(newcomer_cli
     assert "Post my introduction to Slack" not in page
     newcomer_client.post(_step("introduction"), {"bio": "はじめまして", "share_introduction": "on"})
     assert not Event.objects.filter(kind=EventKind.SELF_INTRODUCTION).exists()
+
+
+@pytest.fixture
+def slack_oidc(settings):
+    fake = FakeSlackOIDC()
+    fake.thread.start()
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "slack",
+                    "name": "Slack",
+                    "client_id": "client-id",
+                    "secret": "client-secret",
+                    "settings": {"server_url": fake.url, "auth_params": {"team": OUR_TEAM}},
+                }
+            ]
+        }
+    }
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+
+
+def test_signing_up_with_slack_also_leads_to_the_first_steps_and_a_welcome(
+    client, slack_oidc, published
+):
+    slack_oidc.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
+    response = sign_in(client, "good")
+    assert response.status_code == 302 and response["Location"] == ONBOARDING
+    member = User.objects.get(email="aiko@example.org")
+    assert Delivery.objects.filter(
+        event__kind=EventKind.WELCOME, recipient=member, channel=Channel.INAPP
+    ).exists()
+    # The name Slack gave is already there, ready to keep or change.
+    assert 'value="Aiko"' in client.get(ONBOARDING).content.decode()

@@ -52,6 +52,8 @@ def _pages(member: User, moderator: User) -> dict[str, tuple[User | None, str]]:
         "introductions": (member, "/introductions/"),
         "introduction-counts": (moderator, "/introductions/counts/"),
         "webhooks": (moderator, "/webhooks/"),
+        "onboarding": (member, "/members/welcome/?step=interests"),
+        "account-delete": (member, "/members/settings/delete/"),
         "login": (None, "/accounts/login/"),
         "missing": (member, "/no-such-page/"),
     }
