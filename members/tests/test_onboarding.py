@@ -9,7 +9,7 @@ from members import services
 from members.models import User
 from members.tests.factories import UserFactory
 from members.tests.test_slack_login import OUR_TEAM, FakeSlackOIDC, sign_in
-from workers import relay
+from workers import dispatch, relay
 from workers.events import Channel, EventKind
 from workers.models import Delivery, DeliveryStatus, Event
 from workers.publish import RELAY_CHANNEL
@@ -139,6 +139,22 @@ def test_a_new_member_is_welcomed_and_the_moderators_are_told(
     # A second sign-up signal for the same person (a retried request) welcomes nobody twice.
     assert services.member_arrived(user=member) is False
     assert Event.objects.filter(kind=EventKind.WELCOME).count() == 1
+
+
+def test_the_welcome_email_is_kind_and_gives_first_steps(published, mailoutbox):
+    member = UserFactory(username="mei", display_name="めい", email="mei@example.org")
+    services.member_arrived(user=member)
+    email = Delivery.objects.get(event__kind=EventKind.WELCOME, channel=Channel.EMAIL)
+
+    assert dispatch.process(email.pk).result == "sent"
+
+    [message] = mailoutbox
+    assert message.to == ["mei@example.org"]
+    assert "Welcome to the community, めい!" in message.subject
+    for words in ("say hello to one", "Cheer an idea you like", "half an idea", "no hurry"):
+        assert words in message.body, words
+    html = message.alternatives[0][0]
+    assert "Look around the board" in html and "/?suited=1" in html
 
 
 @pytest.fixture
