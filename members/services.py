@@ -368,8 +368,7 @@ def _traces_of(user: User) -> _Traces:
         anywhere.add(user.slack_user_id)
     if len(user.bio.strip()) >= _TRACE_MIN:
         anywhere.add(user.bio.strip())
-    with translation.override(settings.LANGUAGE_CODE):
-        label = str(_("a former member"))
+    label = str(_("a former member"))
     return _Traces(
         names=frozenset(name for name in names if name.strip()),
         anywhere=tuple(sorted(trace for trace in anywhere if trace)),
@@ -423,7 +422,9 @@ def member_delete(*, user: User, confirmation: str) -> User:
             },
             code="confirmation",
         )
-    with transaction.atomic():
+    # What is recorded on the way (a team's history: "a former member stepped back") is written
+    # in the community's language, as the traces' replacement is.
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         user = User.objects.select_for_update().get(pk=user.pk)
         traces = _traces_of(user)
         _withdraw_meetup_answers(user)
