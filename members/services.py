@@ -1,6 +1,7 @@
 """Writes about members: profile, language, the linked Slack account, personal API tokens."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
@@ -19,6 +20,7 @@ from . import selectors
 from .models import ApiToken, User
 
 MAX_INTERESTS = 15
+NOTIFICATIONS_PAUSE_DAYS = 7
 
 
 def clean_interests(interests: Iterable[str]) -> list[str]:
@@ -227,3 +229,18 @@ def api_token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def notifications_pause(*, user: User, days: int = NOTIFICATIONS_PAUSE_DAYS) -> User:
+    """A quiet week: no email, no daily digest, no Slack direct message until then (what arrives
+    meanwhile is still in the app, and the next digest after the pause gathers it)."""
+    until = timezone.now() + timedelta(days=days)
+    User.objects.filter(pk=user.pk).update(notifications_paused_until=until)
+    user.notifications_paused_until = until
+    return user
+
+
+def notifications_resume(*, user: User) -> User:
+    User.objects.filter(pk=user.pk).update(notifications_paused_until=None)
+    user.notifications_paused_until = None
+    return user

@@ -26,6 +26,9 @@ SLACK_OPEN_VIEW = "workers.slack_open_view"
 SLACK_RESPOND = "workers.slack_respond"
 SLACK_REPLACE_MESSAGE = "workers.slack_replace_message"
 DELIVER_WEBHOOK = "workers.deliver_webhook"  # webhooks.dispatch: one webhook request
+# The Slack App Home (workers/home_sender.py): one member's Home, and those a change touched.
+PUBLISH_SLACK_HOME = "workers.publish_slack_home"
+REFRESH_SLACK_HOMES = "workers.refresh_slack_homes"
 # Started by beat (CELERY_BEAT_SCHEDULE names them).
 SWEEP_DELIVERIES = "workers.sweep_deliveries"
 SEND_DAILY_DIGESTS = "workers.send_daily_digests"

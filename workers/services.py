@@ -17,7 +17,7 @@ from django.utils import timezone
 from proposals.choices import MembershipStatus
 from webhooks import fanout as webhooks_fanout
 
-from . import lanes, publish, selectors
+from . import home, lanes, publish, selectors
 from .events import (
     AUDIENCE,
     SLACK_KINDS,
@@ -103,6 +103,9 @@ def record_event(
         ]
     )
     webhooks_fanout.event_recorded(event=event, not_before=not_before)
+    home.event_recorded(
+        kind=kind, proposal=proposal, actor_id=getattr(actor, "pk", None), payload=payload
+    )
     # The card shows the proposal's state: this change is one it does not show yet.
     card_lane = slack_card_changed(proposal=proposal) if slack_on and proposal else None
     if slack_lane is not None or card_lane:
