@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from proposals.choices import MembershipStatus
 from proposals.models import Proposal
+from workers import services as notify
 
 from . import selectors
 from .models import ApiToken, User
@@ -136,6 +137,7 @@ def slack_link(*, user: User, slack_user_id: str) -> User:
         # Only this column is written: whatever else happens to the member meanwhile is kept.
         with transaction.atomic():
             User.objects.filter(pk=user.pk).update(slack_user_id=slack_user_id)
+        notify.slack_home_account_changed(slack_user_id=slack_user_id)
     except IntegrityError:
         raise _slack_taken() from None
     user.slack_user_id = slack_user_id
@@ -158,6 +160,8 @@ def slack_unlink(*, user: User) -> User:
     with transaction.atomic():
         accounts.delete()
         User.objects.filter(pk=user.pk).update(slack_user_id="")
+        if user.slack_user_id:
+            notify.slack_home_account_changed(slack_user_id=user.slack_user_id)
     user.slack_user_id = ""
     return user
 

@@ -57,10 +57,27 @@ def home_refresh(*, slack_user_id: str) -> None:
         publish.after_commit(publish.PUBLISH_SLACK_HOME, slack_user_id)
 
 
-def event_recorded(*, kind: str, proposal, actor_id: int | None, payload: dict) -> None:
+def home_account_changed(*, slack_user_id: str) -> None:
+    """A Slack user who opened the tab has just connected their account (their invitation to
+    connect becomes their Home) or disconnected it (the other way round). Nobody who never opened
+    the tab is published to."""
+    if settings.SLACK_BOT_TOKEN and _mark(
+        SlackHome.objects.filter(slack_user_id=slack_user_id), timezone.now()
+    ):
+        publish.after_commit(publish.PUBLISH_SLACK_HOME, slack_user_id)
+
+
+def proposal_edited(*, proposal) -> None:
+    """A new title shows in the Homes that list the proposal: its proposer's and those of everyone
+    on its team or asking to join."""
+    people = Q(pk=proposal.proposer_id) | Q(memberships__proposal_id=proposal.pk)
+    _touch(people, proposal)
+
+
+def event_recorded(*, kind: str, proposal, payload: dict) -> None:
     """Mark the Homes an event touches (one UPDATE), in the event's transaction; after commit, one
     task publishes each of them a moment later, so the changes of one action make one publish."""
-    if kind not in HOME_KINDS or proposal is None or not settings.SLACK_BOT_TOKEN:
+    if kind not in HOME_KINDS or proposal is None:
         return
     people = Q(pk=proposal.proposer_id)
     applicant = payload.get("applicant_id")
@@ -70,6 +87,12 @@ def event_recorded(*, kind: str, proposal, actor_id: int | None, payload: dict) 
         people |= Q(
             memberships__proposal_id=proposal.pk, memberships__status=MembershipStatus.ACCEPTED
         )
+    _touch(people, proposal)
+
+
+def _touch(people: Q, proposal) -> None:
+    if not settings.SLACK_BOT_TOKEN:
+        return
     linked = (
         get_user_model()
         .objects.filter(people, is_active=True)

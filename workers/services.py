@@ -103,9 +103,7 @@ def record_event(
         ]
     )
     webhooks_fanout.event_recorded(event=event, not_before=not_before)
-    home.event_recorded(
-        kind=kind, proposal=proposal, actor_id=getattr(actor, "pk", None), payload=payload
-    )
+    home.event_recorded(kind=kind, proposal=proposal, payload=payload)
     # The card shows the proposal's state: this change is one it does not show yet.
     card_lane = slack_card_changed(proposal=proposal) if slack_on and proposal else None
     if slack_lane is not None or card_lane:
@@ -235,6 +233,13 @@ def proposal_changed(*, proposal) -> None:
         lane = slack_card_changed(proposal=proposal)
         if lane:
             publish.relay_after_commit(lane)
+        home.proposal_edited(proposal=proposal)
+
+
+def slack_home_account_changed(*, slack_user_id: str) -> None:
+    """A member connected or disconnected this Slack account: its App Home, if it was ever
+    opened, shows the member's sections or the invitation to connect (workers.home)."""
+    home.home_account_changed(slack_user_id=slack_user_id)
 
 
 def proposal_submitted(*, proposal) -> Event:

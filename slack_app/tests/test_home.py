@@ -23,7 +23,7 @@ from proposals.models import Membership
 from proposals.tests.factories import add_member, make_proposal
 from slack_app import handlers
 from slack_app.events import SlackEvent
-from workers import dispatch, home_sender, outbox, publish
+from workers import dispatch, home_sender, outbox, publish, tasks
 from workers.events import Channel, EventKind
 from workers.models import Delivery, DeliveryStatus, SlackHome
 from workers.tests.fake_slack import Fault
@@ -502,3 +502,55 @@ def test_a_full_home_keeps_within_slacks_limits_and_links_to_the_web(
     assert shown.count("|Idea ") == member_home.HOME_LIST_MAX
     profile = f"{settings.SITE_URL.rstrip('/')}/members/aiko/"
     assert shown.count(f"<{profile}|See them all on the web>") == 3  # proposals, teams, requests
+
+
+def test_connecting_the_account_turns_the_invitation_into_the_members_home(
+    fake_slack, published, django_capture_on_commit_callbacks
+):
+    _open("U0NEW", django_capture_on_commit_callbacks)
+    _run(published)
+    assert "Welcome to incubator" in _texts(fake_slack.homes["U0NEW"])
+
+    member = UserFactory(display_name="Nao", preferred_language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        member_services.slack_link(user=member, slack_user_id="U0NEW")
+    assert _run(published) == ["published"]
+    assert _texts(fake_slack.homes["U0NEW"])[0] == "Hello, Nao"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        member_services.slack_unlink(user=member)
+    assert _run(published) == ["published"]
+    assert "Welcome to incubator" in _texts(fake_slack.homes["U0NEW"])
+
+
+def test_a_new_title_shows_in_the_homes_that_list_it(
+    fake_slack, published, django_capture_on_commit_callbacks, aiko, haruka
+):
+    proposal = make_proposal(proposer=haruka, title="Night market", status=Status.TEAM_FORMING)
+    add_member(proposal, aiko, role="stall")
+    _open("U0AIKO", django_capture_on_commit_callbacks)
+    _run(published)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.proposal_update(proposal=proposal, by=haruka, title="Night market by the river")
+    assert _run(published) == ["published"]
+    assert "|Night market by the river> · stall" in _shown(fake_slack.homes["U0AIKO"])
+
+
+def test_the_worker_runs_the_home_tasks_by_their_published_names(
+    fake_slack, published, django_capture_on_commit_callbacks, aiko, haruka
+):
+    proposal = make_proposal(proposer=haruka, status=Status.TEAM_FORMING)
+    _open("U0AIKO", django_capture_on_commit_callbacks)
+    [opened] = published
+    assert tasks.publish_slack_home.apply(args=opened.args).get() == "published"
+
+    published.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.membership_request(proposal=proposal, user=aiko, role="stall")
+    [refresh] = [job for job in published if job.name == publish.REFRESH_SLACK_HOMES]
+    assert refresh.eta > timezone.now()  # a moment later, so one action's changes go together
+    assert tasks.refresh_slack_homes.apply(args=refresh.args).get() == 1
+    assert [job.args for job in published if job.name == publish.PUBLISH_SLACK_HOME] == [
+        ("U0AIKO",)
+    ]
