@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from proposals.choices import MembershipStatus
 from proposals.models import Membership, Proposal
 
 from . import suggestions
 from .models import User
+from .selectors import notifications_paused_until
 
 # Each list shows at most this many; Block Kit allows 100 blocks in a Home, and a list longer
 # than this is easier to read on the web.
@@ -136,7 +136,6 @@ def member_home(*, member: User, limit: int = HOME_LIST_MAX) -> MemberHome:
         )
         for found in suggestions.teams_for_member(member=member, limit=HOME_SUGGESTIONS_MAX)
     )
-    paused = member.notifications_paused_until
     return MemberHome(
         name=member.public_name,
         username=member.username,
@@ -145,5 +144,5 @@ def member_home(*, member: User, limit: int = HOME_LIST_MAX) -> MemberHome:
         to_answer=to_answer,
         my_requests=my_requests,
         suggested=suggested,
-        paused_until=paused if paused and paused > timezone.now() else None,
+        paused_until=notifications_paused_until(user=member),
     )

@@ -137,7 +137,7 @@ def slack_link(*, user: User, slack_user_id: str) -> User:
         # Only this column is written: whatever else happens to the member meanwhile is kept.
         with transaction.atomic():
             User.objects.filter(pk=user.pk).update(slack_user_id=slack_user_id)
-        notify.slack_home_account_changed(slack_user_id=slack_user_id)
+        notify.slack_home_changed(slack_user_id=slack_user_id)
     except IntegrityError:
         raise _slack_taken() from None
     user.slack_user_id = slack_user_id
@@ -161,7 +161,7 @@ def slack_unlink(*, user: User) -> User:
         accounts.delete()
         User.objects.filter(pk=user.pk).update(slack_user_id="")
         if user.slack_user_id:
-            notify.slack_home_account_changed(slack_user_id=user.slack_user_id)
+            notify.slack_home_changed(slack_user_id=user.slack_user_id)
     user.slack_user_id = ""
     return user
 
@@ -238,13 +238,17 @@ def api_token_authenticate(raw: str) -> User | None:
 def notifications_pause(*, user: User, days: int = NOTIFICATIONS_PAUSE_DAYS) -> User:
     """A quiet week: no email, no daily digest, no Slack direct message until then (what arrives
     meanwhile is still in the app, and the next digest after the pause gathers it)."""
-    until = timezone.now() + timedelta(days=days)
-    User.objects.filter(pk=user.pk).update(notifications_paused_until=until)
-    user.notifications_paused_until = until
-    return user
+    return _notifications_paused(user, until=timezone.now() + timedelta(days=days))
 
 
 def notifications_resume(*, user: User) -> User:
-    User.objects.filter(pk=user.pk).update(notifications_paused_until=None)
-    user.notifications_paused_until = None
+    return _notifications_paused(user, until=None)
+
+
+def _notifications_paused(user: User, *, until) -> User:
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(notifications_paused_until=until)
+        if user.slack_user_id:  # their Slack App Home says so, and offers the other button
+            notify.slack_home_changed(slack_user_id=user.slack_user_id)
+    user.notifications_paused_until = until
     return user

@@ -526,7 +526,6 @@ def _home_pause(member: User, press: ButtonPress, *, pause: bool) -> Answer:
         member_services.notifications_pause(user=member)
     else:
         member_services.notifications_resume(user=member)
-    home.home_changed(slack_user_id=press.slack_user_id)
     return Answer()
 
 

@@ -33,11 +33,6 @@ def app_home_opened(slack_event: SlackEvent) -> None:
     home_state.home_refresh(slack_user_id=user)
 
 
-def home_changed(*, slack_user_id: str) -> None:
-    """Something the member did from their Home (pausing notifications) changed what it shows."""
-    home_state.home_refresh(slack_user_id=slack_user_id)
-
-
 def _links(member: User) -> home_blocks.HomeLinks:
     proposal = _absolute(reverse("proposals:detail", args=[PROPOSAL_ID]))
     return home_blocks.HomeLinks(

@@ -58,9 +58,8 @@ def home_refresh(*, slack_user_id: str) -> None:
 
 
 def home_account_changed(*, slack_user_id: str) -> None:
-    """A Slack user who opened the tab has just connected their account (their invitation to
-    connect becomes their Home) or disconnected it (the other way round). Nobody who never opened
-    the tab is published to."""
+    """What this Slack user's Home shows changed outside an event (their account connected or
+    disconnected, notifications paused). Nobody who never opened the tab is published to."""
     if settings.SLACK_BOT_TOKEN and _mark(
         SlackHome.objects.filter(slack_user_id=slack_user_id), timezone.now()
     ):

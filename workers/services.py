@@ -236,9 +236,10 @@ def proposal_changed(*, proposal) -> None:
         home.proposal_edited(proposal=proposal)
 
 
-def slack_home_account_changed(*, slack_user_id: str) -> None:
-    """A member connected or disconnected this Slack account: its App Home, if it was ever
-    opened, shows the member's sections or the invitation to connect (workers.home)."""
+def slack_home_changed(*, slack_user_id: str) -> None:
+    """Something this Slack account's App Home shows changed outside any event: the account was
+    connected or disconnected (the member's sections or the invitation to connect), notifications
+    paused or resumed. Only a Home that was ever opened is published again (workers.home)."""
     home.home_account_changed(slack_user_id=slack_user_id)
 
 
