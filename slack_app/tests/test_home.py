@@ -558,3 +558,21 @@ def test_the_worker_runs_the_home_tasks_by_their_published_names(
     assert [job.args for job in published if job.name == publish.PUBLISH_SLACK_HOME] == [
         ("U0AIKO",)
     ]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "app_home_opened", "tab": "home"},
+        {"type": "app_home_opened", "tab": "home", "user": ["U0AIKO"]},
+        {"type": "app_home_opened", "tab": "home", "user": "U0<!channel>"},
+        {"type": "app_home_opened", "tab": "home", "user": "U" * 40},
+    ],
+)
+def test_an_event_not_shaped_as_slack_sends_it_publishes_nothing(
+    event, fake_slack, published, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        handlers.event(SlackEvent(event_id="Ev1", team_id=TEAM, type=event["type"], event=event))
+    assert published == []
+    assert not SlackHome.objects.exists()
