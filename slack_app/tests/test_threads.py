@@ -354,6 +354,7 @@ def test_a_script_from_slack_shows_as_text_on_the_page(
     client.force_login(slack_member)
     page = client.get(reverse("proposals:detail", args=[proposal.pk])).content.decode()
     assert "&lt;script&gt;alert" in page
+    assert "via Slack" in page
     assert '<script>alert("x")' not in page
     assert "<img src=x" not in page
 
@@ -379,3 +380,35 @@ def test_the_text_fallback_and_files_are_converted_too(
         "**大事** <b> @花子 と @U0NOBODY へ [資料](https://example.org/a)\n\n"
         "- [計画書](https://x.slack.com/files/U0AIKO/F0001/plan.pdf)"
     )
+
+
+def test_the_proposer_switches_it_off_and_on_from_the_proposal_page(client, proposal):
+    page_url = reverse("proposals:detail", args=[proposal.pk])
+    switch = reverse("proposals:slack_replies", args=[proposal.pk])
+    client.force_login(proposal.proposer)
+    page = client.get(page_url).content.decode()
+    assert 'id="slack-thread"' in page and "Keep Slack replies in Slack" in page
+
+    response = client.post(switch, {"enabled": "0"})
+    assert response.status_code == 302
+    assert Proposal.objects.get(pk=proposal.pk).slack_replies_import is False
+    assert "Bring Slack replies here" in client.get(page_url).content.decode()
+    client.post(switch, {"enabled": "1"})
+    assert Proposal.objects.get(pk=proposal.pk).slack_replies_import is True
+
+
+def test_someone_else_neither_sees_nor_uses_the_switch(client, proposal, slack_member):
+    client.force_login(slack_member)
+    page = client.get(reverse("proposals:detail", args=[proposal.pk])).content.decode()
+    assert 'id="slack-thread"' not in page
+    response = client.post(reverse("proposals:slack_replies", args=[proposal.pk]), {"enabled": "0"})
+    assert response.status_code == 403
+    assert Proposal.objects.get(pk=proposal.pk).slack_replies_import is True
+
+
+def test_without_slack_there_is_no_switch(client, settings):
+    settings.SLACK_BOT_TOKEN = ""
+    proposal = make_proposal()
+    client.force_login(proposal.proposer)
+    page = client.get(reverse("proposals:detail", args=[proposal.pk])).content.decode()
+    assert 'id="slack-thread"' not in page
