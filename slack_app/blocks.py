@@ -176,9 +176,13 @@ def unfurl(data: Card) -> dict:
     roles_text = join_names(
         f"{escape(role.name)} ×{role.open}" for role in data.open_roles if role.open
     )
-    facts = [f"{_('Stage')}: {stage}", f"{capfirst(_('proposer'))}: {mention(data.proposer)}"]
+    labelled = [(_("Stage"), stage), (capfirst(_("proposer")), mention(data.proposer))]
     if roles_text:
-        facts.append(f"{capfirst(_('roles wanted'))}: {roles_text}")
+        labelled.append((capfirst(_("roles wanted")), roles_text))
+    # "Stage: Idea" (Japanese puts a full-width colon there).
+    facts = [
+        _("%(label)s: %(value)s") % {"label": label, "value": value} for label, value in labelled
+    ]
     value = str(data.proposal_id)
     buttons = [_button(_("Cheer"), "proposal_cheer", value=value)]
     if data.status in ACTIVE_STATUSES:
