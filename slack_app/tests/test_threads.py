@@ -3,8 +3,10 @@ services, outbox and relay against the loopback fake Slack. Events are shaped as
 (https://docs.slack.dev/reference/events/message and its subtypes)."""
 
 import itertools
+import threading
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from members.tests.factories import UserFactory
@@ -412,3 +414,28 @@ def test_without_slack_there_is_no_switch(client, settings):
     client.force_login(proposal.proposer)
     page = client.get(reverse("proposals:detail", args=[proposal.pk])).content.decode()
     assert 'id="slack-thread"' not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_reply_handled_by_two_workers_at_once_is_one_comment(proposal, slack_member):
+    reply = _reply(proposal, text="同時に届いた返信")
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def work(event_id: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            handlers.event(_event(reply, event_id=event_id))
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=work, args=(f"Ev0RACE{n}",)) for n in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert errors == []
+    assert Comment.objects.count() == 1
+    assert Proposal.objects.get(pk=proposal.pk).comment_count == 1
