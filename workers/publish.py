@@ -26,6 +26,9 @@ SLACK_OPEN_VIEW = "workers.slack_open_view"
 SLACK_RESPOND = "workers.slack_respond"
 SLACK_REPLACE_MESSAGE = "workers.slack_replace_message"
 DELIVER_WEBHOOK = "workers.deliver_webhook"  # webhooks.dispatch: one webhook request
+# Slack's events answered (issue 12): a private note in a thread, a link's card.
+SLACK_POST_EPHEMERAL = "workers.slack_post_ephemeral"
+SLACK_UNFURL = "workers.slack_unfurl"
 # Started by beat (CELERY_BEAT_SCHEDULE names them).
 SWEEP_DELIVERIES = "workers.sweep_deliveries"
 SEND_DAILY_DIGESTS = "workers.send_daily_digests"

@@ -235,6 +235,16 @@ class FakeSlack:
                     users, f"G{len(self.conversations) + 1:08d}"
                 )
                 return 200, {"ok": True, "channel": {"id": channel}}
+            if method == "chat.unfurl":
+                for unfurl in (body.get("unfurls") or {}).values():
+                    problem = _block_problem(unfurl.get("blocks") or [])
+                    if problem:
+                        return 200, {"ok": False, "error": "invalid_unfurls", "detail": problem}
+                return 200, {"ok": True}
+            if method == "chat.postEphemeral":
+                if not (body.get("channel") and body.get("user") and body.get("text")):
+                    return 200, {"ok": False, "error": "invalid_arguments"}
+                return 200, {"ok": True, "message_ts": f"{time.time():.6f}"}
             if method == "conversations.history":
                 oldest = float(body.get("oldest") or 0)
                 found = [
