@@ -148,6 +148,29 @@ def update_message(*, channel: str, ts: str, text: str, blocks: list[dict]) -> N
     )
 
 
+def post_ephemeral(*, channel: str, user: str, text: str, thread_ts: str = "") -> None:
+    """chat.postEphemeral: a message only `user` sees (and only while they are in the channel).
+    Ambiguous on failure is harmless here: a second private note at worst."""
+    thread = {"thread_ts": thread_ts} if thread_ts else {}
+    call(
+        "chat.postEphemeral",
+        ambiguous_on_failure=False,
+        channel=channel,
+        user=user,
+        text=text,
+        **thread,
+    )
+
+
+def unfurl(*, target: dict, unfurls: dict) -> None:
+    """chat.unfurl: cards for links in a message (`target`: its channel and ts, or Slack's
+    unfurl_id and source). Setting the same unfurls again changes nothing."""
+    where = {
+        key: str(target[key]) for key in ("channel", "ts", "unfurl_id", "source") if target.get(key)
+    }
+    call("chat.unfurl", ambiguous_on_failure=False, unfurls=unfurls, **where)
+
+
 def _matches(message: dict, *, event_type: str, key: str, value: int) -> bool:
     metadata = message.get("metadata") or {}
     return metadata.get("event_type") == event_type and (

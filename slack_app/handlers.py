@@ -35,7 +35,7 @@ from proposals.errors import ActionNotPermitted, ProposalError
 from proposals.models import Invitation, InvitationStatus, Membership, Proposal
 from proposals.wording import split_names
 
-from . import blocks, home, home_blocks
+from . import blocks, home, home_blocks, threads, unfurls
 from .events import SlackEvent
 
 logger = logging.getLogger(__name__)
@@ -661,6 +661,8 @@ def view_submission(submission: ViewSubmission) -> Answer:
 # One handler per inner event type; an event of a type not listed here is ignored.
 EVENT_HANDLERS: dict[str, Callable[[SlackEvent], None]] = {
     "app_home_opened": home.app_home_opened,
+    "message": threads.message,  # replies in a proposal's thread become comments
+    "link_shared": unfurls.link_shared,  # links to proposal pages show a card
 }
 
 

@@ -29,6 +29,9 @@ DELIVER_WEBHOOK = "workers.deliver_webhook"  # webhooks.dispatch: one webhook re
 # The Slack App Home (workers/home_sender.py): one member's Home, and those a change touched.
 PUBLISH_SLACK_HOME = "workers.publish_slack_home"
 REFRESH_SLACK_HOMES = "workers.refresh_slack_homes"
+# Slack's events answered (issue 12): a private note in a thread, a link's card.
+SLACK_POST_EPHEMERAL = "workers.slack_post_ephemeral"
+SLACK_UNFURL = "workers.slack_unfurl"
 # Started by beat (CELERY_BEAT_SCHEDULE names them).
 SWEEP_DELIVERIES = "workers.sweep_deliveries"
 SEND_DAILY_DIGESTS = "workers.send_daily_digests"

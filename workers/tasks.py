@@ -223,6 +223,28 @@ def slack_replace_message(self, response_url: str, text: str, blocks: list[dict]
         logger.warning("Slack refused to replace a message", exc_info=True)
 
 
+@shared_task(name=publish.SLACK_POST_EPHEMERAL, bind=True, acks_late=True, max_retries=5)
+def slack_post_ephemeral(self, channel: str, user: str, text: str, thread_ts: str = "") -> None:
+    """A private note to one person in a channel (or thread), e.g. "connect your account"."""
+    try:
+        slack_client.post_ephemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except SlackPermanent:
+        logger.warning("Slack refused an ephemeral note", exc_info=True)
+
+
+@shared_task(name=publish.SLACK_UNFURL, bind=True, acks_late=True, max_retries=5)
+def slack_unfurl(self, target: dict, unfurls: dict) -> None:
+    """Links' cards (chat.unfurl): the same unfurls set twice change nothing, so a retry is safe."""
+    try:
+        slack_client.unfurl(target=target, unfurls=unfurls)
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except SlackPermanent:
+        logger.warning("Slack refused an unfurl", exc_info=True)
+
+
 @_beat_job(publish.SEND_MEETUP_REMINDERS)
 def send_meetup_reminders() -> int:
     """Beat runs this every few minutes: each reminder goes once, however often it runs."""

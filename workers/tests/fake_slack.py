@@ -245,6 +245,16 @@ class FakeSlack:
                     return 200, {"ok": False, "error": "invalid_arguments", "detail": problem}
                 self.homes[body["user_id"]] = view
                 return 200, {"ok": True, "view": {"id": f"V{body['user_id']}", **view}}
+            if method == "chat.unfurl":
+                for unfurl in (body.get("unfurls") or {}).values():
+                    problem = _block_problem(unfurl.get("blocks") or [])
+                    if problem:
+                        return 200, {"ok": False, "error": "invalid_unfurls", "detail": problem}
+                return 200, {"ok": True}
+            if method == "chat.postEphemeral":
+                if not (body.get("channel") and body.get("user") and body.get("text")):
+                    return 200, {"ok": False, "error": "invalid_arguments"}
+                return 200, {"ok": True, "message_ts": f"{time.time():.6f}"}
             if method == "conversations.history":
                 oldest = float(body.get("oldest") or 0)
                 found = [
