@@ -24,6 +24,7 @@ from proposals.tests.factories import add_member, make_proposal
 from slack_app import handlers
 from slack_app.events import SlackEvent
 from workers import dispatch, home_sender, outbox, publish, tasks
+from workers import home as home_state
 from workers.events import Channel, EventKind
 from workers.models import Delivery, DeliveryStatus, SlackHome
 from workers.tests.fake_slack import Fault
@@ -576,3 +577,36 @@ def test_an_event_not_shaped_as_slack_sends_it_publishes_nothing(
         handlers.event(SlackEvent(event_id="Ev1", team_id=TEAM, type=event["type"], event=event))
     assert published == []
     assert not SlackHome.objects.exists()
+
+
+def test_a_stage_change_shows_in_the_homes_of_the_whole_team(
+    fake_slack, published, django_capture_on_commit_callbacks, aiko, haruka
+):
+    proposal = make_proposal(proposer=haruka, title="Night market", status=Status.TEAM_FORMING)
+    add_member(proposal, aiko, role="stall")
+    add_member(proposal, UserFactory(), role="lights")  # the team is big enough to start
+    for user_id in ("U0AIKO", "U0HARU"):
+        _open(user_id, django_capture_on_commit_callbacks)
+    _run(published)
+    fake_slack.reset()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.proposal_transition(proposal=proposal, to=Status.RUNNING, by=haruka)
+    assert _run(published) == ["published", "published"]
+    assert "|Night market> · stall · Running" in _shown(fake_slack.homes["U0AIKO"])
+    assert "|Night market> · Running" in _shown(fake_slack.homes["U0HARU"])
+
+
+def test_one_publisher_at_a_time_and_a_change_meanwhile_is_published_next(
+    fake_slack, published, django_capture_on_commit_callbacks, aiko
+):
+    _open("U0AIKO", django_capture_on_commit_callbacks)
+    holder = home_state.home_take(slack_user_id="U0AIKO", now=timezone.now())
+    assert holder is not None
+    # While one publishes, another task for the same Home calls nothing (no older state can
+    # land after a newer one).
+    assert home_sender.home_publish(slack_user_id="U0AIKO").result == "idle"
+    _open("U0AIKO", django_capture_on_commit_callbacks)  # a change while the holder publishes
+    assert home_state.home_published(holder, shown=holder.changes) is True  # it goes again
+    assert home_sender.home_publish(slack_user_id="U0AIKO").result == "published"
+    assert home_sender.home_publish(slack_user_id="U0AIKO").result == "idle"
