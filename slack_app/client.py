@@ -234,6 +234,12 @@ def open_view(*, trigger_id: str, view: dict) -> None:
     call("views.open", ambiguous_on_failure=False, trigger_id=trigger_id, view=view)
 
 
+def publish_home(*, user_id: str, view: dict) -> None:
+    """Show this Slack user's App Home tab (views.publish replaces the whole view: a repeat shows
+    the same again)."""
+    call("views.publish", ambiguous_on_failure=False, user_id=user_id, view=view)
+
+
 def respond_ephemeral(*, response_url: str, text: str) -> None:
     """Answer one person privately through the response_url that came with their action."""
     _respond(response_url, text=text, response_type="ephemeral", replace_original=False)

@@ -26,6 +26,9 @@ SLACK_OPEN_VIEW = "workers.slack_open_view"
 SLACK_RESPOND = "workers.slack_respond"
 SLACK_REPLACE_MESSAGE = "workers.slack_replace_message"
 DELIVER_WEBHOOK = "workers.deliver_webhook"  # webhooks.dispatch: one webhook request
+# The Slack App Home (workers/home_sender.py): one member's Home, and those a change touched.
+PUBLISH_SLACK_HOME = "workers.publish_slack_home"
+REFRESH_SLACK_HOMES = "workers.refresh_slack_homes"
 # Slack's events answered (issue 12): a private note in a thread, a link's card.
 SLACK_POST_EPHEMERAL = "workers.slack_post_ephemeral"
 SLACK_UNFURL = "workers.slack_unfurl"

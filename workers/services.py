@@ -17,7 +17,7 @@ from django.utils import timezone
 from proposals.choices import MembershipStatus
 from webhooks import fanout as webhooks_fanout
 
-from . import lanes, publish, selectors
+from . import home, lanes, publish, selectors
 from .events import (
     AUDIENCE,
     SLACK_KINDS,
@@ -109,6 +109,7 @@ def record_event(
         ]
     )
     webhooks_fanout.event_recorded(event=event, not_before=not_before)
+    home.event_recorded(kind=kind, proposal=proposal, payload=payload)
     # The card shows the proposal's state: this change is one it does not show yet.
     card_lane = slack_card_changed(proposal=proposal) if slack_on and proposal else None
     if slack_lane is not None or card_lane:
@@ -238,6 +239,14 @@ def proposal_changed(*, proposal) -> None:
         lane = slack_card_changed(proposal=proposal)
         if lane:
             publish.relay_after_commit(lane)
+        home.proposal_edited(proposal=proposal)
+
+
+def slack_home_changed(*, slack_user_id: str) -> None:
+    """Something this Slack account's App Home shows changed outside any event: the account was
+    connected or disconnected (the member's sections or the invitation to connect), notifications
+    paused or resumed. Only a Home that was ever opened is published again (workers.home)."""
+    home.home_account_changed(slack_user_id=slack_user_id)
 
 
 def proposal_submitted(*, proposal) -> Event:

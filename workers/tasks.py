@@ -23,7 +23,7 @@ from slack_app.client import SlackPermanent, SlackRateLimited, SlackTransient
 from webhooks import dispatch as webhook_dispatch
 from webhooks import outbox as webhook_outbox
 
-from . import broker, dispatch, health, outbox, publish, relay, services
+from . import broker, dispatch, health, home_sender, outbox, publish, relay, services
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +91,29 @@ def relay_channel(self, channel: str) -> str:
     return relay.run(channel, holder=self.request.id)
 
 
+@shared_task(
+    name=publish.PUBLISH_SLACK_HOME,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+    ignore_result=True,
+    **DELIVERY_LIMITS,
+)
+def publish_slack_home(self, slack_user_id: str) -> str:
+    """One member's App Home (views.publish), with the latest state."""
+    outcome = home_sender.home_publish(slack_user_id=slack_user_id)
+    if outcome.result == "retry" and outcome.retry_in <= LONGEST_COUNTDOWN:
+        # Also on the row (not_before): if this publish is lost, the sweeper publishes it then.
+        raise self.retry(args=(slack_user_id,), kwargs={}, countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(name=publish.REFRESH_SLACK_HOMES, acks_late=True, ignore_result=True)
+def refresh_slack_homes(proposal_id: int) -> int:
+    return home_sender.homes_refresh(proposal_id=proposal_id)
+
+
 @shared_task(name=publish.REFRESH_SLACK_CARD, acks_late=True, ignore_result=True)
 def refresh_slack_card(proposal_id: int) -> bool:
     """Kept for messages published before card updates went through the relay."""
@@ -105,7 +128,7 @@ def refresh_slack_card(proposal_id: int) -> bool:
     time_limit=90,
 )
 def sweep_deliveries() -> int:
-    swept = len(outbox.sweep()) + len(webhook_outbox.sweep())
+    swept = len(outbox.sweep()) + len(webhook_outbox.sweep()) + home_sender.homes_sweep()
     health.warn_about_backlog()
     broker.prune()
     return swept
