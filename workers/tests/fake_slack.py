@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
 
 
 @dataclass
@@ -42,6 +43,9 @@ class FakeSlack:
     window: float | None = None
     # conversations.open: the users (as sent) → the group DM's id.
     conversations: dict[str, str] = field(default_factory=dict)
+    # apps.connections.open: a callable giving the Socket Mode URL to hand out (a fake Socket Mode
+    # server's, slack_app/tests/fake_socket_mode.py), or None: Socket Mode is not on.
+    socket_mode_url: object = None
 
     def __post_init__(self):
         self._last_ts_us = 0  # the latest ts handed out, in whole microseconds
@@ -78,6 +82,7 @@ class FakeSlack:
             self.messages.clear()
             self.faults.clear()
             self.conversations.clear()
+            self.socket_mode_url = None
             self.window = None
             self._last_post.clear()
             # The fake serves the whole session: a test that travelled in time leaves no clock
@@ -148,7 +153,13 @@ class FakeSlack:
         try:
             body = json.loads(raw or b"{}")
         except ValueError:
+            # A form (apps.connections.open), its token as Slack's SDK sends it.
+            body = dict(parse_qsl(raw.decode("utf-8", "replace")))
+        if not isinstance(body, dict):
             body = {}
+        authorization = handler.headers.get("Authorization") or ""
+        if method == "apps.connections.open" and authorization.startswith("Bearer "):
+            body["token"] = authorization.removeprefix("Bearer ")
         with self.lock:
             queue = self.faults.get(method) or []
             fault = queue.pop(0) if queue else None
@@ -235,6 +246,12 @@ class FakeSlack:
                     users, f"G{len(self.conversations) + 1:08d}"
                 )
                 return 200, {"ok": True, "channel": {"id": channel}}
+            if method == "apps.connections.open":
+                if not str(body.get("token") or "").startswith("xapp-"):
+                    return 200, {"ok": False, "error": "not_allowed_token_type"}
+                if self.socket_mode_url is None:
+                    return 200, {"ok": False, "error": "socket_mode_not_enabled"}
+                return 200, {"ok": True, "url": self.socket_mode_url()}
             if method == "conversations.history":
                 oldest = float(body.get("oldest") or 0)
                 found = [
