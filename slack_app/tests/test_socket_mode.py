@@ -5,16 +5,19 @@ dropped connection is opened again; a redelivered envelope, or one given to two 
 nothing twice."""
 
 import json
+import threading
 from urllib.parse import urlencode
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from proposals.models import Cheer, Proposal
 from proposals.tests.factories import make_proposal
-from slack_app import handlers
+from slack_app import handlers, socket
 from slack_app.events import SlackEvent
 from slack_app.models import SlackEventReceipt
 from workers import publish, tasks
+from workers.tests.fake_slack import Fault
 
 from .signed import APP, TEAM, event_callback, post, post_json
 
@@ -314,3 +317,45 @@ def test_two_runners_at_once_do_no_work_twice(
     assert Proposal.objects.count() == 1
     assert seen == ["Ev0TWICE"]
     assert SlackEventReceipt.objects.get().deliveries == 2
+
+
+# --- the runner's command -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("token", "said"),
+    [("", "SLACK_APP_TOKEN is not set"), ("xoxb-the-bot-token", "starts with xapp-")],
+)
+def test_the_command_needs_an_app_level_token(settings, token, said):
+    settings.SLACK_APP_TOKEN = token
+    with pytest.raises(CommandError, match=said):
+        call_command("slack_socket")
+
+
+def test_a_token_slack_refuses_stops_the_command_with_a_clear_error(socket_mode, fake_slack):
+    fake_slack.fail("apps.connections.open", Fault(error="invalid_auth"))
+    with pytest.raises(CommandError, match=r"refused the app-level token: .*invalid_auth"):
+        call_command("slack_socket")
+    assert socket_mode.live() == []
+
+
+@socket_db
+def test_the_runner_keeps_a_heartbeat_while_connected_and_stops_when_asked(
+    socket_mode, fake_slack, published, tmp_path
+):
+    """What the `slack` container's healthcheck reads; Slack unreachable at first is tried again."""
+    fake_slack.fail("apps.connections.open", Fault(status=503))
+    heartbeat = tmp_path / "slack-socket-alive"
+    stop = threading.Event()
+    thread = threading.Thread(target=socket.run, kwargs={"stop": stop, "heartbeat": heartbeat})
+    thread.start()
+    try:
+        assert socket_mode.wait_for(heartbeat.exists)
+        assert len(fake_slack.calls_to("apps.connections.open")) == 2  # the 503, then connected
+        ack = socket_mode.ack(socket_mode.send("events_api", event_callback({"type": "x"})))
+        assert ack.payload is None
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+    assert not thread.is_alive()
+    assert socket_mode.wait_for(lambda: socket_mode.live() == [])

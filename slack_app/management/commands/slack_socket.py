@@ -31,11 +31,16 @@ class Command(BaseCommand):
                 "token (xoxb-)."
             )
         stop = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
+        previous = {
+            signum: signal.signal(signum, lambda *_: stop.set())
+            for signum in (signal.SIGINT, signal.SIGTERM)
+        }
         self.stdout.write("Socket Mode: connecting to Slack. Ctrl-C stops.")
         try:
             socket.run(stop=stop, heartbeat=HEARTBEAT)
         except SlackPermanent as error:
             raise CommandError(f"Slack refused the app-level token: {error}") from error
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         self.stdout.write("Socket Mode: stopped.")
