@@ -11,6 +11,7 @@ import random
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from insight import services as insight_services
@@ -19,6 +20,7 @@ from introductions import slack as introduction_slack
 from meetups import services as meetup_services
 from proposals import services as proposal_services
 from slack_app import client as slack_client
+from slack_app import receipts as slack_receipts
 from slack_app.client import SlackPermanent, SlackRateLimited, SlackTransient
 from webhooks import dispatch as webhook_dispatch
 from webhooks import outbox as webhook_outbox
@@ -243,6 +245,33 @@ def slack_unfurl(self, target: dict, unfurls: dict) -> None:
         raise _retry_later(self, error) from error
     except SlackPermanent:
         logger.warning("Slack refused an unfurl", exc_info=True)
+
+
+@shared_task(
+    name=publish.SLACK_HANDLE_EVENT,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=6,
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def slack_handle_event(self, event_id: str) -> str:
+    """One Slack event (recorded by slack_app.receipts where it arrived), handed to its handler
+    once: the receipt is marked handled with the handler's writes, so a second run does nothing.
+    A passing failure (the database, Slack) rolls all of it back and tries again later."""
+    try:
+        return slack_receipts.event_receipt_handle(event_id=event_id)
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except (OperationalError, InterfaceError) as error:
+        raise self.retry(exc=error, countdown=min(2 ** (self.request.retries + 1), 60)) from error
+
+
+@_beat_job(publish.SWEEP_SLACK_EVENT_RECEIPTS)
+def sweep_slack_event_receipts() -> int:
+    return slack_receipts.event_receipts_sweep()
 
 
 @_beat_job(publish.SEND_MEETUP_REMINDERS)

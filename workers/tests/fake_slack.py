@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
 
 
 @dataclass
@@ -44,6 +45,9 @@ class FakeSlack:
     conversations: dict[str, str] = field(default_factory=dict)
     # views.publish: each Slack user's App Home as last published.
     homes: dict[str, dict] = field(default_factory=dict)
+    # apps.connections.open: a callable giving the Socket Mode URL to hand out (a fake Socket Mode
+    # server's, slack_app/tests/fake_socket_mode.py), or None: Socket Mode is not on.
+    socket_mode_url: object = None
 
     def __post_init__(self):
         self._last_ts_us = 0  # the latest ts handed out, in whole microseconds
@@ -81,6 +85,7 @@ class FakeSlack:
             self.faults.clear()
             self.conversations.clear()
             self.homes.clear()
+            self.socket_mode_url = None
             self.window = None
             self._last_post.clear()
             # The fake serves the whole session: a test that travelled in time leaves no clock
@@ -151,7 +156,13 @@ class FakeSlack:
         try:
             body = json.loads(raw or b"{}")
         except ValueError:
+            # A form (apps.connections.open), its token as Slack's SDK sends it.
+            body = dict(parse_qsl(raw.decode("utf-8", "replace")))
+        if not isinstance(body, dict):
             body = {}
+        authorization = handler.headers.get("Authorization") or ""
+        if method == "apps.connections.open" and authorization.startswith("Bearer "):
+            body["token"] = authorization.removeprefix("Bearer ")
         with self.lock:
             queue = self.faults.get(method) or []
             fault = queue.pop(0) if queue else None
@@ -255,6 +266,12 @@ class FakeSlack:
                 if not (body.get("channel") and body.get("user") and body.get("text")):
                     return 200, {"ok": False, "error": "invalid_arguments"}
                 return 200, {"ok": True, "message_ts": f"{time.time():.6f}"}
+            if method == "apps.connections.open":
+                if not str(body.get("token") or "").startswith("xapp-"):
+                    return 200, {"ok": False, "error": "not_allowed_token_type"}
+                if self.socket_mode_url is None:
+                    return 200, {"ok": False, "error": "socket_mode_not_enabled"}
+                return 200, {"ok": True, "url": self.socket_mode_url()}
             if method == "conversations.history":
                 oldest = float(body.get("oldest") or 0)
                 found = [
