@@ -3,6 +3,7 @@
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
@@ -32,6 +33,7 @@ from . import selectors
 from .models import FORMER_MEMBER_PREFIX, ApiToken, Introductions, ProfileVisibility, User
 
 MAX_INTERESTS = 15
+NOTIFICATIONS_PAUSE_DAYS = 7
 
 
 def clean_interests(interests: Iterable[str]) -> list[str]:
@@ -147,6 +149,7 @@ def slack_link(*, user: User, slack_user_id: str) -> User:
         # Only this column is written: whatever else happens to the member meanwhile is kept.
         with transaction.atomic():
             User.objects.filter(pk=user.pk).update(slack_user_id=slack_user_id)
+        notify.slack_home_changed(slack_user_id=slack_user_id)
     except IntegrityError:
         raise _slack_taken() from None
     user.slack_user_id = slack_user_id
@@ -169,6 +172,8 @@ def slack_unlink(*, user: User) -> User:
     with transaction.atomic():
         accounts.delete()
         User.objects.filter(pk=user.pk).update(slack_user_id="")
+        if user.slack_user_id:
+            notify.slack_home_changed(slack_user_id=user.slack_user_id)
     user.slack_user_id = ""
     return user
 
@@ -240,6 +245,25 @@ def api_token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def notifications_pause(*, user: User, days: int = NOTIFICATIONS_PAUSE_DAYS) -> User:
+    """A quiet week: no email, no daily digest, no Slack direct message until then (what arrives
+    meanwhile is still in the app, and the next digest after the pause gathers it)."""
+    return _notifications_paused(user, until=timezone.now() + timedelta(days=days))
+
+
+def notifications_resume(*, user: User) -> User:
+    return _notifications_paused(user, until=None)
+
+
+def _notifications_paused(user: User, *, until) -> User:
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(notifications_paused_until=until)
+        if user.slack_user_id:  # their Slack App Home says so, and offers the other button
+            notify.slack_home_changed(slack_user_id=user.slack_user_id)
+    user.notifications_paused_until = until
+    return user
 
 
 # --- a first week that welcomes (issue 16) --------------------------------------------------------
@@ -376,10 +400,10 @@ def _traces_of(user: User) -> _Traces:
     )
 
 
-def _scrub_snapshots(traces: _Traces) -> None:
+def _scrub_snapshots(traces: _Traces, *, slack_user_id: str) -> None:
     """Events keep a snapshot of what they said (names included), webhook deliveries the body
     they sent, the admin's log the name of what it changed: the member's traces go from all."""
-    notify.member_traces_remove(traces=traces)
+    notify.member_traces_remove(traces=traces, slack_user_id=slack_user_id)
     LogEntry.objects.filter(traces.search("object_repr")).update(object_repr=traces.label)
 
 
@@ -427,6 +451,7 @@ def member_delete(*, user: User, confirmation: str) -> User:
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         user = User.objects.select_for_update().get(pk=user.pk)
         traces = _traces_of(user)
+        slack_user_id = user.slack_user_id
         _withdraw_meetup_answers(user)
         _anonymise(user)
         for membership in (
@@ -455,7 +480,7 @@ def member_delete(*, user: User, confirmation: str) -> User:
         user.groups.clear()
         user.user_permissions.clear()
         _sessions_end(user)
-        _scrub_snapshots(traces)
+        _scrub_snapshots(traces, slack_user_id=slack_user_id)
         notify.deliveries_cancel_for_member(
             user_id=user.pk, reason="The member deleted their account; nothing more is sent."
         )
@@ -494,6 +519,7 @@ def _anonymise(user: User) -> None:
     user.profile_visibility = ProfileVisibility.TEAM
     user.open_to_suggestions = False
     user.introductions = Introductions.OFF
+    user.notifications_paused_until = None
     user.is_active = False
     user.is_staff = False
     user.is_superuser = False

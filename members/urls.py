@@ -11,6 +11,7 @@ urlpatterns = [
     path("settings/data.json", views.data_download, name="data_download"),
     path("settings/delete/", views.account_delete, name="account_delete"),
     path("settings/tokens/", views.api_token_create, name="token_create"),
+    path("settings/notifications/pause/", views.notifications_pause, name="notifications_pause"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="token_revoke"),
     path("slack/connect/<str:token>/", views.slack_connect, name="slack_connect"),
     path("slack/disconnect/", views.slack_disconnect, name="slack_disconnect"),

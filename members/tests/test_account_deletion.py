@@ -25,10 +25,11 @@ from proposals.choices import MembershipStatus
 from proposals.models import Cheer, Comment, Follow, Membership, Proposal
 from proposals.tests.factories import add_member, make_proposal
 from slack_app import blocks
+from slack_app.models import SlackEventReceipt
 from workers import relay
 from workers.channels import slack as slack_channel
 from workers.events import Channel, EventKind
-from workers.models import Delivery, DeliveryStatus, EmailPreference, Event
+from workers.models import Delivery, DeliveryStatus, EmailPreference, Event, SlackHome
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +66,11 @@ def world(settings, django_capture_on_commit_callbacks, published):
     ApiToken.objects.create(user=leaver, name="my script", key_hash="x" * 64)
     EmailPreference.objects.create(user=leaver, kind=EventKind.COMMENTED, mode="immediately")
     meetup_services.meetup_feed_renew(user=leaver)
+    # Slack: their App Home was opened once, and an event they caused is still kept.
+    SlackHome.objects.create(slack_user_id=SLACK_ID)
+    SlackEventReceipt.objects.create(
+        event_id="Ev0LEAVER", type="message", event={"user": SLACK_ID, "text": "山が好き"}
+    )
 
     hanako = UserFactory(
         username="hanako", display_name="はなこ", interests=["防災"], introductions=Introductions.ON
