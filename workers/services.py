@@ -18,6 +18,7 @@ from django.utils import timezone
 from proposals.choices import MembershipStatus
 from slack_app.models import SlackEventReceipt
 from webhooks import fanout as webhooks_fanout
+from webhooks import payload as webhook_payload
 from webhooks.models import WebhookDelivery
 
 from . import home, lanes, publish, selectors
@@ -633,7 +634,7 @@ def member_traces_remove(*, traces, slack_user_id: str = "") -> None:
             Event.objects.filter(pk=pk).update(payload=cleaned)
     for pk, body in WebhookDelivery.objects.filter(traces.search("body")).values_list("pk", "body"):
         try:
-            cleaned = json.dumps(traces.scrub(json.loads(body)), ensure_ascii=False)
+            cleaned = webhook_payload.dumps(traces.scrub(json.loads(body)))
         except ValueError:
             cleaned = ""
         WebhookDelivery.objects.filter(pk=pk).update(body=cleaned)

@@ -26,6 +26,9 @@ from proposals.models import Cheer, Comment, Follow, Membership, Proposal
 from proposals.tests.factories import add_member, make_proposal
 from slack_app import blocks
 from slack_app.models import SlackEventReceipt
+from webhooks import payload as webhook_payload
+from webhooks.kinds import WEBHOOK_KINDS
+from webhooks.models import Endpoint, WebhookDelivery
 from workers import relay
 from workers.channels import slack as slack_channel
 from workers.events import Channel, EventKind
@@ -79,6 +82,10 @@ def world(settings, django_capture_on_commit_callbacks, published):
     third = UserFactory(username="jiro", display_name="じろう")
 
     services.member_arrived(user=leaver)
+    # A moderators' webhook hears the community's events (each body is fixed when first sent).
+    Endpoint.objects.create(
+        name="Dashboard", url="https://hooks.example.org/in", secret="s", events=list(WEBHOOK_KINDS)
+    )
     # Their own proposal, running with a team, cheered and discussed by others.
     own = make_proposal(proposer=leaver, title="山の防災マップ", status="discussion")
     add_member(own, hanako)
@@ -104,6 +111,10 @@ def world(settings, django_capture_on_commit_callbacks, published):
     introduction_services.introductions_round_start(now=round_moment())
     # Something still waiting to be emailed to them.
     proposal_services.comment_create(proposal=own, author=third, body="参加したいです。")
+    for delivery in WebhookDelivery.objects.all():
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            body=webhook_payload.body_for(delivery)
+        )
     return {
         "leaver": leaver,
         "hanako": hanako,
@@ -135,6 +146,7 @@ def test_deleting_removes_personal_data_from_every_table(world, client):
     leaver = world["leaver"]
     Client().force_login(leaver)  # a session on another device
     assert any(trace in _every_row_as_text() for trace in TRACES)
+    assert NAME in str(list(WebhookDelivery.objects.values_list("body", flat=True)))
 
     response = _delete(client, leaver, USERNAME)
 
