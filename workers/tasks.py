@@ -13,6 +13,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from applications import mail as application_mail
+from applications import outbox as application_outbox
 from insight import services as insight_services
 from introductions import services as introduction_services
 from introductions import slack as introduction_slack
@@ -77,6 +79,26 @@ def deliver_webhook(self, delivery_id: int) -> str:
 
 
 @shared_task(
+    name=publish.SEND_APPLICATION_MAIL,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+    ignore_result=True,
+    **DELIVERY_LIMITS,
+)
+def send_application_mail(self, mail_id: int) -> str:
+    """One email to someone who asked to join (applications.mail), retried as `deliver` is; a
+    second run finds it sent (or held) and sends nothing."""
+    outcome = application_mail.process(mail_id)
+    if outcome.result == "retry" and outcome.retry_in > LONGEST_COUNTDOWN:
+        return "deferred"  # the row says when it is due; the sweeper sends it then
+    if outcome.result == "retry":
+        raise self.retry(args=(mail_id,), kwargs={}, countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(
     name=publish.RELAY_CHANNEL,
     bind=True,
     acks_late=True,
@@ -105,7 +127,7 @@ def refresh_slack_card(proposal_id: int) -> bool:
     time_limit=90,
 )
 def sweep_deliveries() -> int:
-    swept = len(outbox.sweep()) + len(webhook_outbox.sweep())
+    swept = len(outbox.sweep()) + len(webhook_outbox.sweep()) + len(application_outbox.sweep())
     health.warn_about_backlog()
     broker.prune()
     return swept
