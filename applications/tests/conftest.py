@@ -7,6 +7,8 @@ from django.core import signing
 from applications import mail
 from applications.web.forms import STARTED_SALT
 from members.tests.factories import UserFactory
+from proposals.choices import SUGGESTED_THEMES
+from proposals.models import Tag
 
 # The browser tests' Chromium-in-a-thread, and the record of what was published, as the
 # workers' own tests use them.
@@ -17,6 +19,16 @@ from proposals.tests.browser.conftest import (  # noqa: F401
 )
 from workers import publish
 from workers.tests.conftest import published  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _suggested_themes(request):
+    """The community's suggested themes (a migration writes them; a transactional test's flush
+    takes them away)."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    for name in SUGGESTED_THEMES:
+        Tag.objects.update_or_create(name=name, defaults={"suggested": True})
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
-from django.utils import timezone
-
-from applications import services
-from applications.models import Application, ApplicationStatus
+from applications import services, tokens
+from applications.models import Application
 
 
 def make_application(*, email: str = "hana@example.org", language: str = "en", **fields):
@@ -19,9 +17,6 @@ def make_application(*, email: str = "hana@example.org", language: str = "en", *
 
 
 def waiting_application(**fields) -> Application:
+    """An application whose applicant confirmed their address (through the service)."""
     application = make_application(**fields)
-    Application.objects.filter(pk=application.pk).update(
-        status=ApplicationStatus.WAITING, confirmed_at=timezone.now()
-    )
-    application.refresh_from_db()
-    return application
+    return services.application_confirm(token=tokens.confirm_token(application))
