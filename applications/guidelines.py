@@ -20,16 +20,16 @@ DEFAULT_GUIDELINES = {
 """,
     "en": """\
 This community is a place for people who already work on social issues, people who would like
-to, and people still wondering what "giving back" could mean for them.
+to, and people still wondering what “giving back” could mean for them.
 
-- **We value each person's hopes and background.** With a view different from ours, we start by
+- **We value each person’s hopes and background.** With a view different from ours, we start by
   getting to know it.
 - **At your own pace.** Everyone takes part in their own way and at their own time. A day of only
   reading is fine.
 - **Psychological safety comes first.** We answer with questions and encouragement, not dismissal.
-  No question comes "too late".
-- **We build it together.** Every "I'd like to try this", however small, is welcome.
-- **We look after each other's information.** What we learn here stays here unless the person
+  No question comes “too late”.
+- **We build it together.** Every “I’d like to try this”, however small, is welcome.
+- **We look after each other’s information.** What we learn here stays here unless the person
   agrees.
 - **No recruiting or sales, please.** To spread the word about something, ask in the sharing
   channel first.

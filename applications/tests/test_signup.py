@@ -53,7 +53,9 @@ def test_the_link_opens_sign_up_with_the_address_filled_in(client, approved):
     assert response.status_code == 302 and response["Location"] == SIGNUP
 
     page = client.get(SIGNUP).content.decode()
-    assert 'value="hana@example.org"' in page
+    field = page.split('name="email"')[1].split(">")[0]
+    assert 'value="hana@example.org"' in field and "readonly" in field
+    assert "Your invitation is for this address." in page
     assert "by invitation" not in page
 
 
