@@ -63,6 +63,8 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, themes: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["interests"].choices = [(name, theme_label(name)) for name in themes]
+        # A community that has no suggested themes yet still takes applications.
+        self.fields["interests"].required = bool(themes)
         use_kind_errors(self)
         self.fields["interests"].error_messages["required"] = _("Please choose at least one theme.")
         self.fields["agree"].error_messages["required"] = _(
