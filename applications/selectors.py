@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -27,9 +28,15 @@ def waiting_applications() -> QuerySet[Application]:
     questions = ApplicationMail.objects.filter(kind=MailKind.QUESTION).select_related("written_by")
     return (
         Application.objects.filter(status=ApplicationStatus.WAITING)
+        .annotate(already_member=_has_account())
         .order_by("confirmed_at", "pk")
         .prefetch_related(Prefetch("mails", queryset=questions, to_attr="questions"))
     )
+
+
+def _has_account():
+    """Whether a member already has the application's address (their sign-up would fail)."""
+    return Exists(get_user_model().objects.filter(email__iexact=OuterRef("email")))
 
 
 def waiting_count() -> int:

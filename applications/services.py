@@ -212,6 +212,32 @@ def application_approve(*, application: Application, by) -> Application:
     return application
 
 
+def application_reinvite(*, application: Application, by) -> Application:
+    """A new sign-up link for an invited applicant who has not signed up (theirs ended, or was
+    lost): the old link stops working, the new one runs for APPLICATIONS_INVITE_DAYS."""
+    if not permissions.can_review_applications(by):
+        raise NotPermitted(_("Only the community's moderators decide on applications."))
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if application.status != ApplicationStatus.APPROVED or application.invite_used_at:
+            raise NotNow(
+                _("%(name)s has already signed up, or was not invited.")
+                % {"name": application.name}
+            )
+        application.invite_nonce = secrets.token_hex(16)
+        application.invite_expires_at = timezone.now() + timedelta(
+            days=settings.APPLICATIONS_INVITE_DAYS
+        )
+        application.save(update_fields=["invite_nonce", "invite_expires_at"])
+        _mail(
+            application=application,
+            kind=MailKind.INVITATION,
+            key=f"invitation:{application.pk}:{application.invite_nonce}",
+            by=by,
+        )
+    return application
+
+
 def _words(text: str, *, field: str) -> str:
     text = _clean(text)
     if not text:

@@ -13,5 +13,6 @@ urlpatterns = [
     path("review/<int:pk>/approve/", views.approve, name="approve"),
     path("review/<int:pk>/decline/", views.decline, name="decline"),
     path("review/<int:pk>/ask/", views.ask, name="ask"),
+    path("review/<int:pk>/reinvite/", views.reinvite, name="reinvite"),
     path("guidelines/", views.guidelines, name="guidelines"),
 ]

@@ -30,6 +30,7 @@ def _actions(pk: int) -> list[tuple[str, str]]:
         ("post", reverse("applications:approve", args=[pk])),
         ("post", reverse("applications:decline", args=[pk])),
         ("post", reverse("applications:ask", args=[pk])),
+        ("post", reverse("applications:reinvite", args=[pk])),
     ]
 
 
@@ -202,3 +203,10 @@ def test_empty_guidelines_are_refused_and_the_old_ones_stay(as_moderator):
     assert response.status_code == 200
     assert "Please fill this in." in response.content.decode()
     assert "Null characters are not allowed." in response.content.decode()
+
+
+def test_an_address_that_already_has_an_account_is_flagged(as_moderator, published):
+    UserFactory(email="Hana@example.org")
+    waiting_application(email="hana@example.org")
+
+    assert "This address already has an account" in as_moderator.get(REVIEW).content.decode()

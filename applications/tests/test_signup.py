@@ -152,3 +152,24 @@ def test_shared_invite_codes_keep_working(client):
 
 def test_a_wrong_invite_code_keeps_sign_up_closed(client):
     assert "by invitation" in client.get(f"{SIGNUP}?invite=guess").content.decode()
+
+
+def test_a_moderator_sends_a_new_link_when_the_old_one_ended(client, approved, moderator, settings):
+    old_link = _link(approved)
+    later = timezone.now() + timedelta(days=settings.APPLICATIONS_INVITE_DAYS, hours=1)
+    with time_machine.travel(later):
+        client.force_login(moderator)
+        response = client.post(reverse("applications:reinvite", args=[approved.pk]), follow=True)
+        assert "A new sign-up link is on its way" in response.content.decode()
+        client.logout()
+        approved.refresh_from_db()
+
+        assert client.get(old_link).status_code == 400  # the old link stops working
+        assert client.get(_link(approved)).status_code == 302
+        assert _sign_up(client, "hana@example.org").status_code == 302
+
+    approved.refresh_from_db()
+    assert approved.member.username == "hana"
+    client.force_login(moderator)
+    again = client.post(reverse("applications:reinvite", args=[approved.pk]), follow=True)
+    assert "already signed up" in again.content.decode()

@@ -181,6 +181,16 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(request, pk, act)
 
 
+@require_POST
+@moderators_only
+def reinvite(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(application):
+        services.application_reinvite(application=application, by=request.user)
+        return _("A new sign-up link is on its way to %(name)s.") % {"name": application.name}
+
+    return _decide(request, pk, act)
+
+
 def _text(request: HttpRequest) -> str:
     form = DecisionForm(request.POST)
     if not form.is_valid():
