@@ -64,6 +64,9 @@ class AccountAdapter(DefaultAccountAdapter):
     def clean_email(self, email: str) -> str:
         """With an applicant's invitation, only the invited address signs up."""
         email = super().clean_email(email)
+        match = getattr(self.request, "resolver_match", None)
+        if match is None or match.url_name != "account_signup":
+            return email  # a password reset or an added address is no sign-up
         application = invitations.pending(self.request)
         if application is not None and not invitations.is_for(application, email):
             raise ValidationError(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from applications import services, tokens
 from applications.models import Application
 from members.models import User
+from members.tests.factories import UserFactory
 
 from .factories import waiting_application
 
@@ -173,3 +174,13 @@ def test_a_moderator_sends_a_new_link_when_the_old_one_ended(client, approved, m
     client.force_login(moderator)
     again = client.post(reverse("applications:reinvite", args=[approved.pk]), follow=True)
     assert "already signed up" in again.content.decode()
+
+
+def test_an_opened_invitation_binds_only_sign_up_not_a_password_reset(client, approved):
+    UserFactory(email="old.member@example.org")
+    client.get(_link(approved))
+
+    response = client.post(reverse("account_reset_password"), {"email": "old.member@example.org"})
+
+    assert response.status_code == 302
+    assert "This invitation is for" not in response.content.decode()
