@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from proposals.markdown import render_markdown
 from proposals.models import Tag
+from workers.models import DeliveryStatus
 
 from . import tokens
 from .guidelines import default_guidelines
@@ -34,6 +35,17 @@ def waiting_applications() -> QuerySet[Application]:
     )
 
 
+def _mail_failed():
+    """Whether an email of the decision (the invitation, the decline) failed for good."""
+    return Exists(
+        ApplicationMail.objects.filter(
+            application=OuterRef("pk"),
+            kind__in=[MailKind.INVITATION, MailKind.DECLINED],
+            status=DeliveryStatus.FAILED,
+        )
+    )
+
+
 def _has_account():
     """Whether a member already has the application's address (their sign-up would fail)."""
     return Exists(get_user_model().objects.filter(email__iexact=OuterRef("email")))
@@ -49,6 +61,7 @@ def recent_decisions(*, limit: int = RECENT_DECISIONS) -> QuerySet[Application]:
             status__in=[ApplicationStatus.APPROVED, ApplicationStatus.DECLINED]
         )
         .select_related("decided_by", "member")
+        .annotate(mail_failed=_mail_failed())
         .order_by("-decided_at", "-pk")[:limit]
     )
 

@@ -206,3 +206,28 @@ def test_a_broken_confirmation_link_is_explained(client, published):
     assert "copy the whole link" in page
     assert Application.objects.get().status == ApplicationStatus.UNCONFIRMED
     assert application.mails.get().kind == MailKind.CONFIRM
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/apply/confirm/%00/"),
+        ("get", "/apply/join/%00/"),
+        ("get", "/apply/join/" + "a" * 5000 + "/"),
+        ("post", "/apply/confirm/" + "a:b" * 2000 + "/"),
+    ],
+)
+def test_odd_links_are_explained_never_an_error_page(client, method, path):
+    response = getattr(client, method)(path)
+
+    assert response.status_code in (200, 400)
+    assert "copy the whole link" in response.content.decode()
+
+
+def test_odd_values_in_every_field_get_clear_errors(post, published):
+    response = post(
+        form_data(interests=["\x00", "福祉"], started="\x00", website="", email="a\x00@example.org")
+    )
+
+    assert response.status_code == 200
+    assert Application.objects.count() == 0 and published == []

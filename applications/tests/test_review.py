@@ -9,6 +9,7 @@ from applications.models import Application, ApplicationMail, ApplicationStatus,
 from members.tests.factories import UserFactory
 from workers.models import DeliveryStatus
 
+from .backends import DownAtFirst
 from .factories import make_application, waiting_application
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +211,21 @@ def test_an_address_that_already_has_an_account_is_flagged(as_moderator, publish
     waiting_application(email="hana@example.org")
 
     assert "This address already has an account" in as_moderator.get(REVIEW).content.decode()
+
+
+def test_an_invitation_that_could_not_be_delivered_is_shown_with_a_new_link_to_send(
+    as_moderator, moderator, committed, send_mails, settings
+):
+    application = waiting_application()
+    send_mails()
+    settings.EMAIL_BACKEND = "applications.tests.backends.DownAtFirst"
+    settings.WORKERS_MAX_ATTEMPTS = 1
+    DownAtFirst.failures_left = 1
+    with committed():
+        services.application_approve(application=application, by=moderator)
+    assert send_mails() == []
+
+    page = as_moderator.get(REVIEW).content.decode()
+
+    assert "The email could not be delivered" in page
+    assert reverse("applications:reinvite", args=[application.pk]) in page
