@@ -2,6 +2,8 @@
 and "ask a question", each through the services, each email sent once."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications import services
@@ -229,3 +231,22 @@ def test_an_invitation_that_could_not_be_delivered_is_shown_with_a_new_link_to_s
 
     assert "The email could not be delivered" in page
     assert reverse("applications:reinvite", args=[application.pk]) in page
+
+
+def test_the_page_takes_as_many_queries_for_many_applications_as_for_one(
+    as_moderator, moderator, django_assert_max_num_queries, published
+):
+    def make(number: int) -> None:
+        application = waiting_application(email=f"a{number}@example.org", ip=f"192.0.2.{number}")
+        services.application_ask(application=application, by=moderator, text="?")
+        decided = waiting_application(email=f"d{number}@example.org", ip=f"198.51.100.{number}")
+        services.application_approve(application=decided, by=moderator)
+
+    make(0)
+    with CaptureQueriesContext(connection) as one:
+        as_moderator.get(REVIEW)
+    for number in range(1, 6):
+        make(number)
+    with django_assert_max_num_queries(len(one)):
+        page = as_moderator.get(REVIEW).content.decode()
+    assert page.count('class="card"') == 6
