@@ -22,6 +22,7 @@ urlpatterns = [
     re_path(r"^api/", unknown_path),  # any other address under /api/: a JSON 404
     path("slack/commands", slack_inbound.slash_command, name="slack_commands"),
     path("slack/interactions", slack_inbound.interaction, name="slack_interactions"),
+    path("slack/events", slack_inbound.events, name="slack_events"),
     path("members/", include("members.urls")),
     path("notifications/", include("workers.urls")),
     path("moderation/", include("moderation.urls")),

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "insight",
     "introductions",
     "webhooks",
+    "slack_app",
     "applications",
 ]
 
@@ -289,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Introductions: a round when one is due, "did you get to talk?" a week on, the Slack sender.
     "introductions": {"task": "workers.run_introductions", "schedule": 600.0},
+    # Slack's event receipts: an unhandled one published again, old ones pruned.
+    "slack-event-receipts": {"task": "workers.sweep_slack_event_receipts", "schedule": 900.0},
 }
 
 # Notifications (workers/)
@@ -341,6 +344,9 @@ SLACK_WORKSPACE_CALLS_PER_MINUTE = env.float("SLACK_WORKSPACE_CALLS_PER_MINUTE",
 SLACK_UPDATES_PER_MINUTE = env.float("SLACK_UPDATES_PER_MINUTE", default=50.0)
 # Introductions open a group DM each (conversations.open, a Tier 3 method: 50+ a minute).
 SLACK_OPENS_PER_MINUTE = env.float("SLACK_OPENS_PER_MINUTE", default=45.0)
+# The App Home: the changes of one action (a request accepted: two Homes) wait this long to be
+# shown together in one views.publish per Home.
+SLACK_HOME_COALESCE_SECONDS = env.float("SLACK_HOME_COALESCE_SECONDS", default=1.0)
 # When Slack answers 429, the channel waits its Retry-After plus this.
 SLACK_RETRY_AFTER_MARGIN_SECONDS = env.float("SLACK_RETRY_AFTER_MARGIN_SECONDS", default=1.0)
 # Added to each slot of the pace, so the network's jitter never brings two posts too close.
@@ -360,6 +366,13 @@ SLACK_TEAM_ID = env("SLACK_TEAM_ID", default="")  # the one workspace we accept
 SLACK_APP_ID = env("SLACK_APP_ID", default="")  # the one app we accept
 SLACK_COMMAND = env("SLACK_COMMAND", default="/yattemitai")
 SLACK_COMMAND_RATE_PER_MINUTE = env.int("SLACK_COMMAND_RATE_PER_MINUTE", default=10)
+# Socket Mode (slack_app/socket.py, `manage.py slack_socket`): the app-level token (xapp-…, scope
+# connections:write). Empty: no Socket Mode runner; Slack reaches the HTTP endpoints instead.
+SLACK_APP_TOKEN = env("SLACK_APP_TOKEN", default="")
+# How often the runner pings Slack; a connection silent for four pings is dropped and reopened.
+SLACK_SOCKET_PING_SECONDS = env.float("SLACK_SOCKET_PING_SECONDS", default=5.0)
+# Event receipts (one per event_id, so a retried event is handled once) are kept this long.
+SLACK_EVENT_RECEIPT_DAYS = env.int("SLACK_EVENT_RECEIPT_DAYS", default=7)
 SLACK_CLIENT_ID = env("SLACK_CLIENT_ID", default="")
 SLACK_CLIENT_SECRET = env("SLACK_CLIENT_SECRET", default="")
 SLACK_OIDC_URL = env("SLACK_OIDC_URL", default="https://slack.com")

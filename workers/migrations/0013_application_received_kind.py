@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workers', '0011_event_kind_webhook_disabled'),
+        ('workers', '0012_slackhome'),
     ]
 
     operations = [
