@@ -30,6 +30,7 @@ urlpatterns = [
     path("insight/", include("insight.urls")),
     path("introductions/", include("introductions.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("apply/", include("applications.urls")),
     path("board/", include("proposals.web.board_urls")),
     path("", include("proposals.web.urls")),
 ]

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from applications.models import Application, ApplicationMail
 from meetups import services as meetup_services
 from meetups.choices import Answer, RsvpStatus
 from meetups.errors import MeetupError
@@ -407,6 +408,23 @@ def _scrub_snapshots(traces: _Traces, *, slack_user_id: str) -> None:
     LogEntry.objects.filter(traces.search("object_repr")).update(object_repr=traces.label)
 
 
+def _applications_forget(user: User, traces: _Traces) -> None:
+    """Their request to join (applications): the decision and its dates stay, so the moderators'
+    history and counts stay true; who they were, what they wrote and the emails about it go."""
+    emails = [trace for trace in traces.anywhere if "@" in trace]
+    theirs = Application.objects.filter(Q(member=user) | Q(email__in=emails))
+    ApplicationMail.objects.filter(application__in=theirs).delete()
+    theirs.update(
+        name=traces.label,
+        call_name=traces.label,
+        email="",
+        interests=[],
+        hopes="",
+        found_us="",
+        invite_nonce="",
+    )
+
+
 def _sessions_end(user: User) -> None:
     """Every session the member is signed in with (the database's sessions are read once)."""
     mine = [
@@ -480,6 +498,7 @@ def member_delete(*, user: User, confirmation: str) -> User:
         user.groups.clear()
         user.user_permissions.clear()
         _sessions_end(user)
+        _applications_forget(user, traces)
         _scrub_snapshots(traces, slack_user_id=slack_user_id)
         notify.deliveries_cancel_for_member(
             user_id=user.pk, reason="The member deleted their account; nothing more is sent."

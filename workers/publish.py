@@ -34,6 +34,8 @@ REFRESH_SLACK_HOMES = "workers.refresh_slack_homes"
 # Slack's events answered (issue 12): a private note in a thread, a link's card.
 SLACK_POST_EPHEMERAL = "workers.slack_post_ephemeral"
 SLACK_UNFURL = "workers.slack_unfurl"
+# applications.mail: one email to someone who asked to join (not a member yet).
+SEND_APPLICATION_MAIL = "workers.send_application_mail"
 # Started by beat (CELERY_BEAT_SCHEDULE names them).
 SWEEP_DELIVERIES = "workers.sweep_deliveries"
 SEND_DAILY_DIGESTS = "workers.send_daily_digests"

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from applications import mail as application_mail
+from applications import outbox as application_outbox
 from insight import services as insight_services
 from introductions import services as introduction_services
 from introductions import slack as introduction_slack
@@ -79,6 +81,26 @@ def deliver_webhook(self, delivery_id: int) -> str:
 
 
 @shared_task(
+    name=publish.SEND_APPLICATION_MAIL,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+    ignore_result=True,
+    **DELIVERY_LIMITS,
+)
+def send_application_mail(self, mail_id: int) -> str:
+    """One email to someone who asked to join (applications.mail), retried as `deliver` is; a
+    second run finds it sent (or held) and sends nothing."""
+    outcome = application_mail.process(mail_id)
+    if outcome.result == "retry" and outcome.retry_in > LONGEST_COUNTDOWN:
+        return "deferred"  # the row says when it is due; the sweeper sends it then
+    if outcome.result == "retry":
+        raise self.retry(args=(mail_id,), kwargs={}, countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(
     name=publish.RELAY_CHANNEL,
     bind=True,
     acks_late=True,
@@ -130,7 +152,12 @@ def refresh_slack_card(proposal_id: int) -> bool:
     time_limit=90,
 )
 def sweep_deliveries() -> int:
-    swept = len(outbox.sweep()) + len(webhook_outbox.sweep()) + home_sender.homes_sweep()
+    swept = (
+        len(outbox.sweep())
+        + len(webhook_outbox.sweep())
+        + home_sender.homes_sweep()
+        + len(application_outbox.sweep())
+    )
     health.warn_about_backlog()
     broker.prune()
     return swept

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "introductions",
     "webhooks",
     "slack_app",
+    "applications",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,20 @@ ACCOUNT_FORMS = {
 INVITE_ONLY = env.bool("INVITE_ONLY", default=False)
 # Comma-separated; "a, b" is the codes "a" and "b".
 INVITE_CODES = [code.strip() for code in env.list("INVITE_CODES", default=[]) if code.strip()]
+# Asking to join (applications/): the confirmation link works this long; an approved applicant's
+# single-use sign-up link this many days; per address and per IP, at most this many applications
+# in the window; a form sent sooner than this after it was shown is taken for a robot's.
+APPLICATIONS_CONFIRM_HOURS = env.int("APPLICATIONS_CONFIRM_HOURS", default=72)
+APPLICATIONS_INVITE_DAYS = env.int("APPLICATIONS_INVITE_DAYS", default=14)
+APPLICATIONS_PER_ADDRESS = env.int("APPLICATIONS_PER_ADDRESS", default=3)
+APPLICATIONS_PER_IP = env.int("APPLICATIONS_PER_IP", default=10)
+APPLICATIONS_RATE_WINDOW_SECONDS = env.int("APPLICATIONS_RATE_WINDOW_SECONDS", default=24 * 3600)
+APPLICATIONS_MIN_FILL_SECONDS = env.int("APPLICATIONS_MIN_FILL_SECONDS", default=4)
+# Where an applicant's reply to a moderator's question goes (Reply-To); DEFAULT_FROM_EMAIL's
+# address when empty.
+APPLICATIONS_REPLY_TO = env("APPLICATIONS_REPLY_TO", default="")
+# The Slack workspace's invitation link, sent with an approved applicant's invitation when set.
+SLACK_INVITE_URL = env("SLACK_INVITE_URL", default="")
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]

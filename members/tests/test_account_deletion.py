@@ -12,6 +12,9 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
+from applications import services as application_services
+from applications.models import Application
+from applications.tests.factories import waiting_application
 from introductions import services as introduction_services
 from introductions.tests.factories import round_moment
 from meetups import services as meetup_services
@@ -43,7 +46,9 @@ NAME = "退会テスト和夫"
 BIO = "わたしの秘密の自己紹介文です。週末は山に登ります。"
 SLACK_ID = "U0LEAVER77"
 FORMER = "a former member"
-TRACES = (EMAIL, OTHER_EMAIL, USERNAME, NAME, BIO, SLACK_ID)
+APPLIED_AS = "Kazuo Taikai-Yamanobe"
+HOPES = "山の地図を作ってみたいと思っています。"
+TRACES = (EMAIL, OTHER_EMAIL, USERNAME, NAME, BIO, SLACK_ID, APPLIED_AS, HOPES)
 
 
 @pytest.fixture
@@ -81,6 +86,10 @@ def world(settings, django_capture_on_commit_callbacks, published):
     moderator = UserFactory(username="mod", display_name="世話人", moderator=True)
     third = UserFactory(username="jiro", display_name="じろう")
 
+    # They asked to join first, and were invited.
+    application = waiting_application(email=EMAIL, name=APPLIED_AS, call_name=NAME, hopes=HOPES)
+    application_services.application_approve(application=application, by=moderator)
+    Application.objects.filter(pk=application.pk).update(member=leaver)
     services.member_arrived(user=leaver)
     # A moderators' webhook hears the community's events (each body is fixed when first sent).
     Endpoint.objects.create(
@@ -147,6 +156,7 @@ def test_deleting_removes_personal_data_from_every_table(world, client):
     Client().force_login(leaver)  # a session on another device
     assert any(trace in _every_row_as_text() for trace in TRACES)
     assert NAME in str(list(WebhookDelivery.objects.values_list("body", flat=True)))
+    assert HOPES in str(list(Application.objects.values_list("hopes", flat=True)))
 
     response = _delete(client, leaver, USERNAME)
 
@@ -158,6 +168,8 @@ def test_deleting_removes_personal_data_from_every_table(world, client):
         s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(leaver.pk)
     ]
     leaver.refresh_from_db()
+    # The moderators' history of requests keeps the decision, not the person.
+    assert Application.objects.get(member=leaver).status == "approved"
     assert not leaver.is_active and not leaver.has_usable_password()
     assert leaver.public_name == FORMER
     for model in (ApiToken, EmailAddress, SocialAccount, EmailPreference, Follow):
@@ -241,6 +253,7 @@ def test_every_page_that_showed_them_still_renders(world, client, admin_client):
         reverse("insight:page"),
         reverse("introductions:counts"),
         reverse("moderation:page"),
+        reverse("applications:review") + "?status=approved",
     ):
         assert client.get(path).status_code == 200, path
     for path in (

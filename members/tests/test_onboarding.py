@@ -5,6 +5,9 @@ self-introduction posted once to the introductions channel."""
 import pytest
 from django.urls import reverse
 
+from applications import services as application_services
+from applications import tokens as invite_tokens
+from applications.tests.factories import waiting_application
 from members import services
 from members.models import User
 from members.tests.factories import UserFactory
@@ -244,3 +247,36 @@ def test_signing_up_with_slack_also_leads_to_the_first_steps_and_a_welcome(
     ).exists()
     # The name Slack gave is already there, ready to keep or change.
     assert 'value="Aiko"' in client.get(ONBOARDING).content.decode()
+
+
+def test_signing_up_with_an_invitation_link_also_leads_to_the_first_steps(
+    client, settings, published
+):
+    settings.INVITE_ONLY = True
+    settings.INVITE_CODES = []
+    moderator = UserFactory(moderator=True)
+    application = application_services.application_approve(
+        application=waiting_application(email="hana@example.org"), by=moderator
+    )
+    client.get(reverse("applications:join", args=[invite_tokens.invite_token(application)]))
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "hana@example.org",
+            "username": "hana",
+            "password1": "a-long-pass-phrase-1",
+            "password2": "a-long-pass-phrase-1",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == ONBOARDING
+    member = User.objects.get(username="hana")
+    assert Delivery.objects.filter(event__kind=EventKind.WELCOME, recipient=member).exists()
+    told = Delivery.objects.filter(event__kind=EventKind.MEMBER_ARRIVED, channel=Channel.INAPP)
+    assert set(told.values_list("recipient_id", flat=True)) == {moderator.pk}
+
+
+def test_signing_up_with_an_invite_code_leads_to_the_first_steps(client, settings, published):
+    settings.INVITE_ONLY = True
+    settings.INVITE_CODES = ["sakura-2026"]
+    client.get(reverse("account_signup") + "?invite=sakura-2026")
+    _sign_up(client, username="coded")
