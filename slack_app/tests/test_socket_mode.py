@@ -11,12 +11,13 @@ from urllib.parse import urlencode
 import pytest
 from django.core.management import CommandError, call_command
 
-from proposals.models import Cheer, Proposal
+from proposals.models import Cheer, Comment, Proposal
 from proposals.tests.factories import make_proposal
 from slack_app import handlers, socket
 from slack_app.events import SlackEvent
 from slack_app.models import SlackEventReceipt
 from workers import publish, tasks
+from workers.models import SlackThread
 from workers.tests.fake_slack import Fault
 
 from .signed import APP, TEAM, event_callback, post, post_json
@@ -226,6 +227,25 @@ def test_an_event_is_handed_to_its_handler_once(slack, monkeypatch, worker):
         SlackEvent(event_id="Ev0SOCKET", team_id=TEAM, type="reaction_added", event=reaction)
     ]
     assert SlackEventReceipt.objects.get().handled_at is not None
+
+
+def test_a_reply_in_a_proposals_thread_becomes_one_comment(slack, slack_member, worker):
+    """A real event and its real handler (two-way threads), over either transport: the reply is
+    one comment, and the same event delivered again (Slack retries) is still one."""
+    proposal = make_proposal()
+    SlackThread.objects.update_or_create(
+        proposal=proposal, defaults={"channel_id": "C0MAIN", "root_ts": "1700000000.000001"}
+    )
+    reply = {"type": "message", "user": "U0AIKO", "text": "手伝います！",
+             "ts": "1700000000.000200", "thread_ts": "1700000000.000001",
+             "channel": "C0MAIN", "channel_type": "channel"}  # fmt: skip
+
+    for _ in range(2):
+        assert slack.event(event_callback(reply, event_id="Ev0REPLY")) is None
+
+    [comment] = Comment.objects.filter(proposal=proposal)
+    assert comment.author == slack_member and comment.body == "手伝います！"
+    assert SlackEventReceipt.objects.get(event_id="Ev0REPLY").handled_at is not None
 
 
 @socket_db
