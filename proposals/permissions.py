@@ -97,3 +97,11 @@ def comments_visible_to(user) -> Q:
 
 def can_hide_comment(user, comment) -> bool:
     return is_moderator(user)
+
+
+def can_answer_authorship(user, origin) -> bool:
+    """A proposal made from someone's Slack message on their behalf: only that author says
+    whether it is theirs (Confirm / Not me), and only while it waits for them."""
+    return bool(
+        user and user.is_authenticated and origin.is_pending and origin.author_id == user.pk
+    )

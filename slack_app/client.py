@@ -211,6 +211,46 @@ def open_view(*, trigger_id: str, view: dict) -> None:
     call("views.open", ambiguous_on_failure=False, trigger_id=trigger_id, view=view)
 
 
+def permalink(*, channel: str, ts: str) -> str:
+    """chat.getPermalink: the address of one message (a proposal's origin, issue 12)."""
+    data = call("chat.getPermalink", ambiguous_on_failure=False, channel=channel, message_ts=ts)
+    link = data.get("permalink") if isinstance(data, dict) else None
+    if not isinstance(link, str) or not link.startswith("https://"):
+        raise SlackPermanent("chat.getPermalink gave no permalink", code="no_permalink")
+    return link
+
+
+def message_at(*, channel: str, ts: str) -> dict | None:
+    """One message by its channel and ts, at the top of the channel or in a thread
+    (conversations.replies gives a message by its own ts too); None when Slack has none."""
+    data = call(
+        "conversations.replies",
+        ambiguous_on_failure=False,
+        channel=channel,
+        ts=ts,
+        latest=ts,
+        inclusive=True,
+        limit=1,
+    )
+    for message in data.get("messages", []) if isinstance(data, dict) else []:
+        if isinstance(message, dict) and message.get("ts") == ts:
+            return message
+    return None
+
+
+def post_ephemeral(*, channel: str, user: str, text: str, blocks: list[dict]) -> None:
+    """chat.postEphemeral: a message in a channel that only `user` sees. Slack keeps nothing to
+    find again, so a retry after an ambiguous failure may show it twice; harmless to one person."""
+    call(
+        "chat.postEphemeral",
+        ambiguous_on_failure=False,
+        channel=channel,
+        user=user,
+        text=text,
+        blocks=blocks,
+    )
+
+
 def respond_ephemeral(*, response_url: str, text: str) -> None:
     """Answer one person privately through the response_url that came with their action."""
     _respond(response_url, text=text, response_type="ephemeral", replace_original=False)

@@ -10,7 +10,7 @@ as a conflict.
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -35,21 +35,11 @@ from proposals.errors import ActionNotPermitted, ProposalError
 from proposals.models import Invitation, InvitationStatus, Membership, Proposal
 from proposals.wording import split_names
 
-from . import blocks
+from . import blocks, shortcut_blocks, shortcuts
 from .events import SlackEvent
+from .interactions import Answer, MessageAction
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What the person sees: a private text, a modal to open, or a modal's field errors."""
-
-    text: str = ""  # mrkdwn, built by slack_app.blocks (member text already escaped)
-    view: dict | None = None
-    errors: dict[str, str] = field(default_factory=dict)
-    # The message whose button was pressed, as it should read now (its buttons answered).
-    replace: blocks.Message | None = None
 
 
 @dataclass(frozen=True)
@@ -528,6 +518,10 @@ BUTTONS: dict[str, Callable[[User, ButtonPress], Answer]] = {
     blocks.COMMITMENT_FINISH: commitment_finish,
     blocks.COMMITMENT_OPEN: proposal_open,  # a link button: Slack opens the page itself
     **{action_id: introduction_answer for action_id in blocks.INTRODUCTION_ANSWERS},
+    shortcut_blocks.PROMPT_OPEN: shortcuts.prompt_open,
+    shortcut_blocks.PROMPT_DISMISS: shortcuts.prompt_dismiss,
+    shortcut_blocks.AUTHOR_CONFIRM: shortcuts.author_confirm,
+    shortcut_blocks.AUTHOR_DECLINE: shortcuts.author_decline,
 }
 
 
@@ -613,6 +607,7 @@ def join_request(member: User, submission: ViewSubmission) -> Answer:
 VIEWS: dict[str, Callable[[User, ViewSubmission], Answer]] = {
     "idea_submit": idea_submit,
     "join_request": join_request,
+    shortcut_blocks.MODAL_CALLBACK: shortcuts.proposal_submit,
 }
 
 
@@ -627,11 +622,32 @@ def view_submission(submission: ViewSubmission) -> Answer:
     )
 
 
+# --- message shortcuts ---------------------------------------------------------------------------
+
+
+SHORTCUTS: dict[str, Callable[[User, MessageAction], Answer]] = {
+    shortcut_blocks.SHORTCUT_CALLBACK: shortcuts.make_proposal,
+}
+
+
+def message_action(action: MessageAction) -> Answer:
+    handler = SHORTCUTS.get(action.callback_id)
+    if handler is None:
+        return Answer(text=_("Sorry, I don't know that shortcut."))
+    return _as_member(
+        slack_user_id=action.slack_user_id,
+        team_id=action.team_id,
+        act=lambda member: handler(member, action),
+    )
+
+
 # --- events (Events API or Socket Mode; run in a worker) -----------------------------------------
 
 
 # One handler per inner event type; an event of a type not listed here is ignored.
-EVENT_HANDLERS: dict[str, Callable[[SlackEvent], None]] = {}
+EVENT_HANDLERS: dict[str, Callable[[SlackEvent], None]] = {
+    "reaction_added": shortcuts.reaction_added,
+}
 
 
 def event(slack_event: SlackEvent) -> None:

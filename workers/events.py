@@ -47,6 +47,8 @@ class EventKind(models.TextChoices):
     INTRODUCTION_FOLLOW_UP = "introduction_follow_up", _("“Did you get to talk?”")
     # Outgoing webhooks (issue 15): an endpoint turned off after failing again and again.
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook turned off")
+    # A proposal made from a member's Slack message on their behalf (issue 12): is it theirs?
+    AUTHOR_ASKED = "author_asked", _("An idea from your Slack message, waiting for you to confirm")
 
 
 class Channel(models.TextChoices):
@@ -93,6 +95,8 @@ EMAIL_DEFAULTS: dict[str, str] = {
     EventKind.INTRODUCTION_FOLLOW_UP: EmailMode.DIGEST,
     # Nothing reaches that receiver until a moderator turns it on again: say so at once.
     EventKind.WEBHOOK_DISABLED: EmailMode.IMMEDIATELY,
+    # It asks them to act (confirm, or "not me"), like an invitation.
+    EventKind.AUTHOR_ASKED: EmailMode.IMMEDIATELY,
 }
 
 # Kinds only moderators ever hear of: only they see them on the email settings page.
@@ -110,6 +114,7 @@ SLACK_DM_DEFAULTS: dict[str, bool] = {
         EventKind.MEETUP_MOVED,
         EventKind.MEETUP_NARROWED,
         EventKind.COMMITMENT_ENDING,
+        EventKind.AUTHOR_ASKED,
     }
     for kind in EMAIL_DEFAULTS
 }
@@ -166,6 +171,8 @@ AUDIENCE: dict[str, str] = {
     EventKind.COMMITMENT_ENDING: Audience.NOBODY,
     EventKind.COMMITMENT_FINISHED: Audience.PROPOSER,
     EventKind.WEBHOOK_DISABLED: Audience.MODERATORS,
+    # Addressed to the message's author by name (record_event_for).
+    EventKind.AUTHOR_ASKED: Audience.NOBODY,
 }
 
 
@@ -199,6 +206,14 @@ def headline(kind: str, payload: dict) -> str:
     }
     if kind == EventKind.SUBMITTED:
         return gettext("%(actor)s proposed “%(title)s”.") % names
+    if kind == EventKind.AUTHOR_ASKED:
+        return (
+            gettext(
+                "%(actor)s made your Slack message into a proposal, “%(title)s”, with you as its "
+                "proposer. Is it yours?"
+            )
+            % names
+        )
     if kind == EventKind.INVITED:
         return gettext("%(actor)s invited you to join “%(title)s” as %(role)s.") % names
     if kind == EventKind.INVITATION_DECLINED:

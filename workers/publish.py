@@ -25,6 +25,10 @@ SEND_DIGEST = "workers.send_digest"
 SLACK_OPEN_VIEW = "workers.slack_open_view"
 SLACK_RESPOND = "workers.slack_respond"
 SLACK_REPLACE_MESSAGE = "workers.slack_replace_message"
+# "Make it a proposal" (issue 12): the origin's permalink, and the reaction's private prompt.
+SLACK_ORIGIN_PERMALINK = "workers.slack_origin_permalink"
+SLACK_REACTION_PROMPT = "workers.slack_reaction_prompt"
+SLACK_OPEN_MESSAGE_MODAL = "workers.slack_open_message_modal"
 DELIVER_WEBHOOK = "workers.deliver_webhook"  # webhooks.dispatch: one webhook request
 # Started by beat (CELERY_BEAT_SCHEDULE names them).
 SWEEP_DELIVERIES = "workers.sweep_deliveries"

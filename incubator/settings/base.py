@@ -345,6 +345,8 @@ SLACK_TEAM_ID = env("SLACK_TEAM_ID", default="")  # the one workspace we accept
 SLACK_APP_ID = env("SLACK_APP_ID", default="")  # the one app we accept
 SLACK_COMMAND = env("SLACK_COMMAND", default="/yattemitai")
 SLACK_COMMAND_RATE_PER_MINUTE = env.int("SLACK_COMMAND_RATE_PER_MINUTE", default=10)
+# A reaction with this emoji (its name, without colons) offers to make the message a proposal.
+SLACK_PROPOSAL_EMOJI = env("SLACK_PROPOSAL_EMOJI", default="bulb")
 SLACK_CLIENT_ID = env("SLACK_CLIENT_ID", default="")
 SLACK_CLIENT_SECRET = env("SLACK_CLIENT_SECRET", default="")
 SLACK_OIDC_URL = env("SLACK_OIDC_URL", default="https://slack.com")

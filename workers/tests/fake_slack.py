@@ -254,6 +254,20 @@ class FakeSlack:
                     and (m["ts"] == root or m.get("thread_ts") == root)
                 ]
                 return 200, {"ok": True, "messages": found, "has_more": False}
+            if method == "chat.getPermalink":
+                channel, ts = body.get("channel"), body.get("message_ts")
+                if not (channel and ts):
+                    return 200, {"ok": False, "error": "invalid_arguments"}
+                return 200, {
+                    "ok": True,
+                    "channel": channel,
+                    "permalink": f"https://community.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+                }
+            if method == "chat.postEphemeral":
+                problem = _block_problem(body.get("blocks") or [])
+                if problem:
+                    return 200, {"ok": False, "error": "invalid_blocks", "detail": problem}
+                return 200, {"ok": True, "message_ts": f"{time.time():.6f}"}
             return 200, {"ok": True}
 
 
