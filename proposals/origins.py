@@ -11,13 +11,11 @@ proposer. "Not me" leaves it with the submitter.
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.selectors import member_for_slack
-from workers import publish
 from workers import services as notify
 from workers.events import EventKind
 
@@ -107,8 +105,7 @@ def proposal_from_slack(
                     proposal=proposal,
                     payload={"origin_id": origin.pk},
                 )
-            if settings.SLACK_BOT_TOKEN:
-                publish.after_commit(publish.SLACK_ORIGIN_PERMALINK, origin.pk)
+            notify.slack_origin_recorded(origin_id=origin.pk)
     except IntegrityError:
         # The same message made a proposal at the same moment elsewhere: nothing of this one stays.
         earlier = origin_of_message(channel_id=channel_id, message_ts=message_ts)

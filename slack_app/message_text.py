@@ -69,14 +69,23 @@ def user_ids(mrkdwn: str) -> list[str]:
     return found
 
 
+def _finds(part: str, text: str) -> bool:
+    """A Japanese part is found anywhere in the text; a Latin word only as a word of its own
+    (「ITで」 speaks of IT, "it's" does not), a short one (an acronym) in its own capitals."""
+    if not part.isascii():
+        return part.casefold() in text.casefold()
+    flags = 0 if len(part) <= 3 else re.IGNORECASE
+    return re.search(rf"(?<![A-Za-z]){re.escape(part)}(?![A-Za-z])", text, flags) is not None
+
+
 def guess_themes(text: str, suggested: Iterable[str]) -> list[str]:
     """The community's suggested themes the text speaks of: a theme's whole name, or one of its
     parts (「子ども・教育」 is found by 「教育」 too), in the order the community lists them."""
-    haystack = text[:GUESS_CHARS].casefold()
+    text = text[:GUESS_CHARS]
     found = []
     for theme in suggested:
         parts = [theme, *(part for part in re.split(r"[・/、,]", theme) if len(part) >= 2)]
-        if any(part.casefold() in haystack for part in parts):
+        if any(_finds(part, text) for part in parts):
             found.append(theme)
     return found
 

@@ -113,17 +113,6 @@ def reaction_prompt(*, value: str) -> Message:
     )
 
 
-def proposal_posted(*, title: str, url: str, for_author: str = "") -> str:
-    if for_author:
-        return _(
-            "Posted %(link)s 🌱 as an idea from %(name)s. They'll be asked to confirm; until "
-            "then you look after it."
-        ) % {"link": _link(url, title), "name": escape(for_author)}
-    return _("Posted %(link)s 🌱 Its card is in the message's thread.") % {
-        "link": _link(url, title)
-    }
-
-
 class AuthorState:
     """Where the author's question stands, as their direct message shows it."""
 

@@ -209,6 +209,13 @@ def _source_card_mark(proposal_id: int) -> None:
         publish.relay_after_commit(lane)
 
 
+def slack_origin_recorded(*, origin_id: int) -> None:
+    """A proposal made from a Slack message: a worker asks Slack for the message's permalink once
+    the proposal commits (never in the request)."""
+    if settings.SLACK_BOT_TOKEN:
+        publish.after_commit(publish.SLACK_ORIGIN_PERMALINK, origin_id)
+
+
 def slack_source_card_open(*, proposal, channel_id: str, parent_ts: str) -> None:
     """The proposal's card, to be posted as a reply under the Slack message it was made from
     (issue 12), by that channel's sender at Slack's pace: a card not in the channel yet, posted

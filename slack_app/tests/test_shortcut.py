@@ -9,6 +9,7 @@ import json
 import pytest
 from django.core import signing
 
+from members.services import api_token_create
 from members.tests.factories import UserFactory
 from proposals import services
 from proposals.choices import Status
@@ -296,6 +297,14 @@ def test_the_author_is_asked_in_a_dm_and_confirming_makes_them_the_proposer(
     page = client.get(proposal.get_absolute_url()).content.decode()
     assert "An idea from" in page and "waiting for them to confirm" in page
     assert 'name="answer" value="confirm"' in page and "Confirm, it's mine" in page
+    # The API says the same.
+    _token, raw = api_token_create(user=author, name="tests")
+    api = client.get(
+        f"/api/v1/proposals/{proposal.pk}", headers={"Authorization": f"Bearer {raw}"}
+    ).json()
+    assert api["origin"]["author_answer"] == "pending"
+    assert api["origin"]["author"]["display_name"] == "はる"
+    assert api["proposer"]["id"] == slack_member.pk
 
     delivery = Delivery.objects.get(channel=Channel.SLACK_DM, event__kind=EventKind.AUTHOR_ASKED)
     assert delivery.recipient == author
