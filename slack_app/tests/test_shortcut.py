@@ -297,6 +297,8 @@ def test_the_author_is_asked_in_a_dm_and_confirming_makes_them_the_proposer(
     page = client.get(proposal.get_absolute_url()).content.decode()
     assert "An idea from" in page and "waiting for them to confirm" in page
     assert 'name="answer" value="confirm"' in page and "Confirm, it's mine" in page
+    board = client.get("/").content.decode()
+    assert "An idea from はる, waiting for them to confirm" in board
     # The API says the same.
     _token, raw = api_token_create(user=author, name="tests")
     api = client.get(
@@ -336,6 +338,7 @@ def test_the_author_is_asked_in_a_dm_and_confirming_makes_them_the_proposer(
     [replaced] = [job for job in published if job.name == publish.SLACK_REPLACE_MESSAGE]
     assert "You confirmed it: you are its proposer now." in json.dumps(replaced.args[2])
     assert "author_confirm" not in json.dumps(replaced.args[2])
+    assert "An idea from はる" not in client.get("/").content.decode()
     # The author now steers it; the submitter no longer does.
     services.proposal_transition(proposal=proposal, to=Status.DISCUSSION, by=author)
 
