@@ -197,6 +197,16 @@ def test_an_unlinked_author_is_not_offered_as_proposer(
     view = _form(client, fake_slack, published, django_capture_on_commit_callbacks)
     assert "who" not in {block.get("block_id") for block in view["blocks"]}
 
+    # Even a forged "the author proposes it": the submitter does, the author is named as text.
+    proposal = _proposal_from_form(client, view, django_capture_on_commit_callbacks, who="author")
+    assert proposal.proposer == slack_member
+    origin = SlackOrigin.objects.get()
+    assert (origin.author, origin.author_answer) == (None, AuthorAnswer.NONE)
+    assert not Delivery.objects.filter(event__kind=EventKind.AUTHOR_ASKED).exists()
+    client.force_login(slack_member)
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    assert "Written in a message by Slack user U0HARU." in page
+
 
 # --- submitted: a proposal with its origin, its card in the message's thread ---------------------
 
