@@ -92,6 +92,12 @@ def proposal_modal(*, draft: Draft, metadata: str, author_name: str = "") -> dic
     )
 
 
+def prompt_dismissed() -> Message:
+    """The prompt, once its "Not now" is pressed: no buttons left."""
+    text = _("No problem. You can make it a proposal later from the message's menu.")
+    return _message(text, [{"type": "section", "text": _mrkdwn(text)}])
+
+
 def already_a_proposal(*, title: str, url: str) -> str:
     return _("This message is already a proposal: %(link)s") % {"link": _link(url, title)}
 

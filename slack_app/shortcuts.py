@@ -283,7 +283,7 @@ def prompt_open(member: User, press) -> Answer:
 
 
 def prompt_dismiss(member: User, press) -> Answer:
-    return Answer()
+    return Answer(replace=shortcut_blocks.prompt_dismissed())
 
 
 def open_message_modal(*, trigger_id: str, channel_id: str, ts: str, member_id: int) -> str:

@@ -519,6 +519,24 @@ def test_the_proposal_emoji_offers_the_form_privately(
     assert _inputs(opened.body["view"])["title"].startswith("子ども食堂の広報 & 受付")
 
 
+def test_not_now_on_the_prompt_leaves_it_without_buttons(
+    client, fake_slack, published, slack_member, django_capture_on_commit_callbacks
+):
+    press = interaction_body(
+        "U0AIKO",
+        {
+            "type": "block_actions",
+            "actions": [{"action_id": "make_proposal_dismiss", "value": ""}],
+            "response_url": HOOK,
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, "/slack/interactions", press).status_code == 200
+    [replaced] = [job for job in published if job.name == publish.SLACK_REPLACE_MESSAGE]
+    assert replaced.args[1].startswith("No problem. You can make it a proposal later")
+    assert [block["type"] for block in replaced.args[2]] == ["section"]
+
+
 @pytest.mark.parametrize(
     "event",
     [
