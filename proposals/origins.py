@@ -130,6 +130,9 @@ def origin_confirm(*, origin: SlackOrigin, by) -> SlackOrigin:
     team); the submitter keeps following it."""
     with transaction.atomic():
         proposal, locked = _lock_pending(origin, by)
+        # What shows the proposal as it was (the submitter's App Home, among others) and, below,
+        # as it is now (the author's) both hear of the change; the cards render the latest state.
+        notify.proposal_changed(proposal=proposal)
         now = timezone.now()
         # A join request the author made meanwhile gives way to the proposer's place.
         Membership.objects.filter(proposal=proposal, user=by).exclude(role=PROPOSER_ROLE).delete()

@@ -148,6 +148,33 @@ def update_message(*, channel: str, ts: str, text: str, blocks: list[dict]) -> N
     )
 
 
+def post_ephemeral(
+    *, channel: str, user: str, text: str, thread_ts: str = "", blocks: list[dict] | None = None
+) -> None:
+    """chat.postEphemeral: a message only `user` sees (and only while they are in the channel).
+    Ambiguous on failure is harmless here: a second private note at worst."""
+    extra = {"thread_ts": thread_ts} if thread_ts else {}
+    if blocks:
+        extra["blocks"] = blocks
+    call(
+        "chat.postEphemeral",
+        ambiguous_on_failure=False,
+        channel=channel,
+        user=user,
+        text=text,
+        **extra,
+    )
+
+
+def unfurl(*, target: dict, unfurls: dict) -> None:
+    """chat.unfurl: cards for links in a message (`target`: its channel and ts, or Slack's
+    unfurl_id and source). Setting the same unfurls again changes nothing."""
+    where = {
+        key: str(target[key]) for key in ("channel", "ts", "unfurl_id", "source") if target.get(key)
+    }
+    call("chat.unfurl", ambiguous_on_failure=False, unfurls=unfurls, **where)
+
+
 def _matches(message: dict, *, event_type: str, key: str, value: int) -> bool:
     metadata = message.get("metadata") or {}
     return metadata.get("event_type") == event_type and (
@@ -238,17 +265,10 @@ def message_at(*, channel: str, ts: str) -> dict | None:
     return None
 
 
-def post_ephemeral(*, channel: str, user: str, text: str, blocks: list[dict]) -> None:
-    """chat.postEphemeral: a message in a channel that only `user` sees. Slack keeps nothing to
-    find again, so a retry after an ambiguous failure may show it twice; harmless to one person."""
-    call(
-        "chat.postEphemeral",
-        ambiguous_on_failure=False,
-        channel=channel,
-        user=user,
-        text=text,
-        blocks=blocks,
-    )
+def publish_home(*, user_id: str, view: dict) -> None:
+    """Show this Slack user's App Home tab (views.publish replaces the whole view: a repeat shows
+    the same again)."""
+    call("views.publish", ambiguous_on_failure=False, user_id=user_id, view=view)
 
 
 def respond_ephemeral(*, response_url: str, text: str) -> None:

@@ -30,6 +30,12 @@ SLACK_ORIGIN_PERMALINK = "workers.slack_origin_permalink"
 SLACK_REACTION_PROMPT = "workers.slack_reaction_prompt"
 SLACK_OPEN_MESSAGE_MODAL = "workers.slack_open_message_modal"
 DELIVER_WEBHOOK = "workers.deliver_webhook"  # webhooks.dispatch: one webhook request
+# The Slack App Home (workers/home_sender.py): one member's Home, and those a change touched.
+PUBLISH_SLACK_HOME = "workers.publish_slack_home"
+REFRESH_SLACK_HOMES = "workers.refresh_slack_homes"
+# Slack's events answered (issue 12): a private note in a thread, a link's card.
+SLACK_POST_EPHEMERAL = "workers.slack_post_ephemeral"
+SLACK_UNFURL = "workers.slack_unfurl"
 # Started by beat (CELERY_BEAT_SCHEDULE names them).
 SWEEP_DELIVERIES = "workers.sweep_deliveries"
 SEND_DAILY_DIGESTS = "workers.send_daily_digests"

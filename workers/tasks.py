@@ -25,7 +25,7 @@ from slack_app.client import SlackPermanent, SlackRateLimited, SlackTransient
 from webhooks import dispatch as webhook_dispatch
 from webhooks import outbox as webhook_outbox
 
-from . import broker, dispatch, health, outbox, publish, relay, services
+from . import broker, dispatch, health, home_sender, outbox, publish, relay, services
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,29 @@ def relay_channel(self, channel: str) -> str:
     return relay.run(channel, holder=self.request.id)
 
 
+@shared_task(
+    name=publish.PUBLISH_SLACK_HOME,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+    ignore_result=True,
+    **DELIVERY_LIMITS,
+)
+def publish_slack_home(self, slack_user_id: str) -> str:
+    """One member's App Home (views.publish), with the latest state."""
+    outcome = home_sender.home_publish(slack_user_id=slack_user_id)
+    if outcome.result == "retry" and outcome.retry_in <= LONGEST_COUNTDOWN:
+        # Also on the row (not_before): if this publish is lost, the sweeper publishes it then.
+        raise self.retry(args=(slack_user_id,), kwargs={}, countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(name=publish.REFRESH_SLACK_HOMES, acks_late=True, ignore_result=True)
+def refresh_slack_homes(proposal_id: int) -> int:
+    return home_sender.homes_refresh(proposal_id=proposal_id)
+
+
 @shared_task(name=publish.REFRESH_SLACK_CARD, acks_late=True, ignore_result=True)
 def refresh_slack_card(proposal_id: int) -> bool:
     """Kept for messages published before card updates went through the relay."""
@@ -107,7 +130,7 @@ def refresh_slack_card(proposal_id: int) -> bool:
     time_limit=90,
 )
 def sweep_deliveries() -> int:
-    swept = len(outbox.sweep()) + len(webhook_outbox.sweep())
+    swept = len(outbox.sweep()) + len(webhook_outbox.sweep()) + home_sender.homes_sweep()
     health.warn_about_backlog()
     broker.prune()
     return swept
@@ -200,6 +223,28 @@ def slack_replace_message(self, response_url: str, text: str, blocks: list[dict]
         raise _retry_later(self, error) from error
     except SlackPermanent:
         logger.warning("Slack refused to replace a message", exc_info=True)
+
+
+@shared_task(name=publish.SLACK_POST_EPHEMERAL, bind=True, acks_late=True, max_retries=5)
+def slack_post_ephemeral(self, channel: str, user: str, text: str, thread_ts: str = "") -> None:
+    """A private note to one person in a channel (or thread), e.g. "connect your account"."""
+    try:
+        slack_client.post_ephemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except SlackPermanent:
+        logger.warning("Slack refused an ephemeral note", exc_info=True)
+
+
+@shared_task(name=publish.SLACK_UNFURL, bind=True, acks_late=True, max_retries=5)
+def slack_unfurl(self, target: dict, unfurls: dict) -> None:
+    """Links' cards (chat.unfurl): the same unfurls set twice change nothing, so a retry is safe."""
+    try:
+        slack_client.unfurl(target=target, unfurls=unfurls)
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except SlackPermanent:
+        logger.warning("Slack refused an unfurl", exc_info=True)
 
 
 @shared_task(name=publish.SLACK_ORIGIN_PERMALINK, bind=True, acks_late=True, max_retries=8)

@@ -326,6 +326,9 @@ SLACK_WORKSPACE_CALLS_PER_MINUTE = env.float("SLACK_WORKSPACE_CALLS_PER_MINUTE",
 SLACK_UPDATES_PER_MINUTE = env.float("SLACK_UPDATES_PER_MINUTE", default=50.0)
 # Introductions open a group DM each (conversations.open, a Tier 3 method: 50+ a minute).
 SLACK_OPENS_PER_MINUTE = env.float("SLACK_OPENS_PER_MINUTE", default=45.0)
+# The App Home: the changes of one action (a request accepted: two Homes) wait this long to be
+# shown together in one views.publish per Home.
+SLACK_HOME_COALESCE_SECONDS = env.float("SLACK_HOME_COALESCE_SECONDS", default=1.0)
 # When Slack answers 429, the channel waits its Retry-After plus this.
 SLACK_RETRY_AFTER_MARGIN_SECONDS = env.float("SLACK_RETRY_AFTER_MARGIN_SECONDS", default=1.0)
 # Added to each slot of the pace, so the network's jitter never brings two posts too close.
