@@ -635,7 +635,7 @@ def join_request(member: User, submission: ViewSubmission) -> Answer:
 VIEWS: dict[str, Callable[[User, ViewSubmission], Answer]] = {
     "idea_submit": idea_submit,
     "join_request": join_request,
-    shortcut_blocks.MODAL_CALLBACK: shortcuts.proposal_submit,
+    shortcut_blocks.MODAL_CALLBACK: shortcuts.form_submit,
 }
 
 

@@ -193,7 +193,7 @@ def _errors(error: ValidationError) -> dict[str, str]:
     return {block: " ".join(messages) for block, messages in found.items()}
 
 
-def proposal_submit(member: User, submission) -> Answer:
+def form_submit(member: User, submission) -> Answer:
     """The form submitted: a proposal with the message as its origin (a `ViewSubmission`)."""
     data = _unsigned(submission.private_metadata, submitter=submission.slack_user_id)
     if data is None:

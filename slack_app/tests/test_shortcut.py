@@ -349,6 +349,10 @@ def test_the_author_is_asked_in_a_dm_and_confirming_makes_them_the_proposer(
     assert "You confirmed it: you are its proposer now." in json.dumps(replaced.args[2])
     assert "author_confirm" not in json.dumps(replaced.args[2])
     assert "An idea from はる" not in client.get("/").content.decode()
+    # The card in the message's thread names the new proposer.
+    relay.run(TALK)
+    [card] = fake_slack.replies(MESSAGE_TS)
+    assert "<@U0HARU>" in _texts(card) and "<@U0AIKO>" not in _texts(card)
     # The author now steers it; the submitter no longer does.
     services.proposal_transition(proposal=proposal, to=Status.DISCUSSION, by=author)
 
