@@ -26,7 +26,14 @@ from meetups.models import CalendarFeed, Rsvp
 from proposals import services as proposal_services
 from proposals.choices import MembershipStatus
 from proposals.errors import ProposalError
-from proposals.models import Follow, Invitation, InvitationStatus, Membership, Proposal
+from proposals.models import (
+    Follow,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    Proposal,
+    SlackOrigin,
+)
 from workers import services as notify
 from workers.models import EmailDigest, EmailPreference, SlackDirectChannel, SlackDmPreference
 
@@ -499,6 +506,10 @@ def member_delete(*, user: User, confirmation: str) -> User:
         user.user_permissions.clear()
         _sessions_end(user)
         _applications_forget(user, traces)
+        if slack_user_id:  # a proposal made from their Slack message keeps its message, not them
+            SlackOrigin.objects.filter(author_slack_user_id=slack_user_id).update(
+                author_slack_user_id=""
+            )
         _scrub_snapshots(traces, slack_user_id=slack_user_id)
         notify.deliveries_cancel_for_member(
             user_id=user.pk, reason="The member deleted their account; nothing more is sent."

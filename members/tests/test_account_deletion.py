@@ -25,7 +25,7 @@ from members.models import ApiToken, Introductions, User
 from members.tests.factories import UserFactory
 from proposals import services as proposal_services
 from proposals.choices import MembershipStatus
-from proposals.models import Cheer, Comment, Follow, Membership, Proposal
+from proposals.models import Cheer, Comment, Follow, Membership, Proposal, SlackOrigin
 from proposals.tests.factories import add_member, make_proposal
 from slack_app import blocks
 from slack_app.models import SlackEventReceipt
@@ -108,6 +108,16 @@ def world(settings, django_capture_on_commit_callbacks, published):
     proposal_services.follow_set(proposal=theirs, user=leaver, following=True)
     comment = proposal_services.comment_create(
         proposal=theirs, author=leaver, body="配膳を手伝えます。"
+    )
+    # The proposal came from a message they wrote in Slack.
+    SlackOrigin.objects.create(
+        proposal=theirs,
+        channel_id="C0MAIN",
+        message_ts="1700000000.000100",
+        author_slack_user_id=SLACK_ID,
+        author=leaver,
+        submitted_by=hanako,
+        author_answer="confirmed",
     )
     # A request still waiting on a third proposal.
     waiting = make_proposal(proposer=third, title="写真展", status="team_forming")

@@ -11,12 +11,13 @@ from urllib.parse import urlencode
 import pytest
 from django.core.management import CommandError, call_command
 
-from proposals.models import Cheer, Proposal
+from proposals.models import Cheer, Comment, Proposal
 from proposals.tests.factories import make_proposal
 from slack_app import handlers, socket
 from slack_app.events import SlackEvent
 from slack_app.models import SlackEventReceipt
 from workers import publish, tasks
+from workers.models import SlackThread
 from workers.tests.fake_slack import Fault
 
 from .signed import APP, TEAM, event_callback, post, post_json
@@ -196,22 +197,38 @@ def test_a_cheer_from_a_channel_card_cheers_and_says_so_privately(
     assert body["response_type"] == "ephemeral" and "読書会" in body["text"]
 
 
-def test_a_shortcut_reaches_the_same_interaction_hand_over(slack, slack_member, fake_slack, worker):
-    """A message shortcut (message_action) is handed to the same code as over HTTP: one nobody
-    registered is answered with nothing and changes nothing, one from another workspace is told
-    so privately."""
-    message = {"type": "message", "user": "U0BEN", "ts": "1700000000.000100", "text": "読書会"}
-    unknown = _interaction(
-        fake_slack, type="message_action", callback_id="no_such_shortcut", message=message,
+def test_a_shortcut_opens_the_same_prefilled_form(slack, slack_member, fake_slack, worker):
+    """A message shortcut (message_action) is handed to the same code as over HTTP: "Make it a
+    proposal" opens the form prefilled from the message; one nobody registered, or one from
+    another workspace, is answered privately and changes nothing."""
+    message = {"type": "message", "user": "U0BEN", "ts": "1700000000.000100",
+               "text": "読書会をやってみたい\n月に一度、好きな本を持ち寄る"}  # fmt: skip
+    shortcut = _interaction(
+        fake_slack, type="message_action", callback_id="make_proposal", message=message,
         channel={"id": "C0MAIN"},
     )  # fmt: skip
-    assert slack.interaction(unknown) is None
-    assert _web_api_calls(fake_slack) == [] and not Proposal.objects.exists()
+    assert slack.interaction(shortcut) is None
+    [opened] = fake_slack.calls_to("views.open")
+    view = opened.body["view"]
+    if isinstance(view, str):
+        view = json.loads(view)
+    inputs = {
+        block["block_id"]: block["element"].get("initial_value", "")
+        for block in view["blocks"]
+        if block["type"] == "input" and block["element"]["type"] == "plain_text_input"
+    }
+    assert inputs["title"] == "読書会をやってみたい"
+    assert inputs["summary"] == "月に一度、好きな本を持ち寄る"
 
-    foreign = {**unknown, "team": {"id": "T0OTHER"}}
-    assert slack.interaction(foreign) is None
-    [(method, body)] = _web_api_calls(fake_slack)
-    assert method == "abc" and "workspace" in body["text"]
+    for other in (
+        {**shortcut, "callback_id": "no_such_shortcut"},
+        {**shortcut, "team": {"id": "T0OTHER"}},
+    ):
+        fake_slack.reset()
+        assert slack.interaction(other) is None
+        [(method, body)] = _web_api_calls(fake_slack)
+        assert method == "abc" and body["response_type"] == "ephemeral"
+    assert not Proposal.objects.exists()
 
 
 def test_an_event_is_handed_to_its_handler_once(slack, monkeypatch, worker):
@@ -226,6 +243,25 @@ def test_an_event_is_handed_to_its_handler_once(slack, monkeypatch, worker):
         SlackEvent(event_id="Ev0SOCKET", team_id=TEAM, type="reaction_added", event=reaction)
     ]
     assert SlackEventReceipt.objects.get().handled_at is not None
+
+
+def test_a_reply_in_a_proposals_thread_becomes_one_comment(slack, slack_member, worker):
+    """A real event and its real handler (two-way threads), over either transport: the reply is
+    one comment, and the same event delivered again (Slack retries) is still one."""
+    proposal = make_proposal()
+    SlackThread.objects.update_or_create(
+        proposal=proposal, defaults={"channel_id": "C0MAIN", "root_ts": "1700000000.000001"}
+    )
+    reply = {"type": "message", "user": "U0AIKO", "text": "手伝います！",
+             "ts": "1700000000.000200", "thread_ts": "1700000000.000001",
+             "channel": "C0MAIN", "channel_type": "channel"}  # fmt: skip
+
+    for _ in range(2):
+        assert slack.event(event_callback(reply, event_id="Ev0REPLY")) is None
+
+    [comment] = Comment.objects.filter(proposal=proposal)
+    assert comment.author == slack_member and comment.body == "手伝います！"
+    assert SlackEventReceipt.objects.get(event_id="Ev0REPLY").handled_at is not None
 
 
 @socket_db
