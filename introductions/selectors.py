@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext
 
-from members.models import Introductions, ProfileVisibility
+from members.models import Introductions, ProfileVisibility, shown_name
 from proposals.choices import MembershipStatus
 from proposals.models import Membership, Proposal
 
@@ -77,7 +77,7 @@ def round_people() -> list[Person]:
                 interests=tuple(name for name in interests or [] if isinstance(name, str)),
                 teams=frozenset(teams.get(pk, ())),
             ),
-            name=display_name or username,
+            name=shown_name(display_name, username),
             slack_user_id=slack_user_id,
         )
         for pk, interests, slack_user_id, display_name, username in rows.order_by("pk")
@@ -155,7 +155,7 @@ def member_introductions(*, member, limit: int = 20) -> list[MyIntroduction]:
         others[introduction_id].append(
             Someone(
                 id=pk,
-                name=display_name or username,
+                name=shown_name(display_name, username),
                 username=username,
                 email=email if _still_shares_email(*now) else "",
             )

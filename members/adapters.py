@@ -1,13 +1,17 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from applications import invitations
+
+from .models import is_former_member
 
 INVITE_SESSION_KEY = "invite_code"
 
@@ -95,3 +99,13 @@ class AccountAdapter(DefaultAccountAdapter):
                     )
                 )
         return user
+
+    def get_signup_redirect_url(self, request) -> str:
+        """After any sign-up, the first steps (each skippable), then the suited board."""
+        return reverse("members:onboarding")
+
+    def clean_username(self, username, shallow=False):
+        """The former members' usernames are kept for anonymised accounts (member_delete)."""
+        if is_former_member((username or "").lower()):
+            raise forms.ValidationError(_("This username is already taken. How about another one?"))
+        return super().clean_username(username, shallow=shallow)

@@ -7,4 +7,4 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self) -> None:
-        from . import slack_login  # noqa: F401  (connects the Slack account signal)
+        from . import signals, slack_login  # noqa: F401  (connect allauth's signals)

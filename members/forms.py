@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from applications import invitations
+from proposals.choices import SUGGESTED_THEMES
 from proposals.web.forms import KindErrorsMixin, KindForm
 from proposals.wording import join_names, split_names
 
@@ -281,3 +282,74 @@ class SetPasswordForm(_AccountForm, account_forms.SetPasswordForm):
 
 class AddEmailForm(_AccountForm, account_forms.AddEmailForm):
     labels = {"email": _("Email address")}
+
+
+class OnboardingForm(KindForm):
+    """One step of the first steps after sign-up: only that step's field is sent and saved."""
+
+    display_name = ProfileForm.base_fields["display_name"]
+    bio = ProfileForm.base_fields["bio"]
+    themes = forms.MultipleChoiceField(
+        label=_("Themes you care about"),
+        choices=[(theme, theme) for theme in SUGGESTED_THEMES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Tick any that speak to you. None is fine too."),
+    )
+    interests = forms.CharField(
+        label=_("Other interests"),
+        max_length=700,
+        required=False,
+        help_text=_("Anything else, separated by commas."),
+    )
+    availability = ProfileForm.base_fields["availability"]
+    share_introduction = forms.BooleanField(
+        label=_("Post my introduction to Slack"),
+        required=False,
+        help_text=_(
+            "Once, to the community’s introductions channel, so people can say hello. "
+            "Off unless you tick it."
+        ),
+    )
+
+    FIELDS_OF_STEP = {
+        "name": ("display_name",),
+        "introduction": ("bio", "share_introduction"),
+        "interests": ("themes", "interests"),
+        "availability": ("availability",),
+    }
+
+    def __init__(self, *args, step: str, offer_slack: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        keep = set(self.FIELDS_OF_STEP[step])
+        if not offer_slack:
+            keep.discard("share_introduction")
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+
+    @classmethod
+    def for_step(cls, user: User, step: str, *, offer_slack: bool, data=None) -> "OnboardingForm":
+        saved = list(user.interests or [])
+        initial = {
+            "display_name": user.display_name,
+            "bio": user.bio,
+            "themes": [theme for theme in saved if theme in SUGGESTED_THEMES],
+            "interests": join_names([theme for theme in saved if theme not in SUGGESTED_THEMES]),
+            "availability": user.availability,
+        }
+        return cls(data, initial=initial, step=step, offer_slack=offer_slack)
+
+    @property
+    def interest_names(self) -> list[str]:
+        """The ticked themes, then the others typed (each once)."""
+        return [*self.cleaned_data.get("themes", []), *split_names(self.cleaned_data["interests"])]
+
+
+class AccountDeleteForm(KindForm):
+    confirmation = forms.CharField(
+        label=_("Your username, to confirm"),
+        max_length=150,
+        required=True,
+        help_text=_("Type it exactly as it is shown above."),
+    )

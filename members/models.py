@@ -31,6 +31,22 @@ class Introductions(models.TextChoices):
 
 TIME_ZONE_MAX = 64
 
+# A member who deleted their account keeps an anonymised, inactive row (their proposals,
+# comments, cheers and answers stay, and history stays true) under this username and no other
+# personal data; everywhere a name is shown they are "a former member". Sign-up refuses it.
+FORMER_MEMBER_PREFIX = "former-member-"
+
+
+def is_former_member(username: str) -> bool:
+    return (username or "").startswith(FORMER_MEMBER_PREFIX)
+
+
+def shown_name(display_name: str, username: str) -> str:
+    """The name a member is shown by, in the active language for a former member."""
+    if is_former_member(username):
+        return str(_("a former member"))
+    return display_name or username
+
 
 @cache
 def known_time_zones() -> frozenset[str]:
@@ -117,7 +133,12 @@ class User(AbstractUser):
 
     @property
     def public_name(self) -> str:
-        return self.display_name or self.username
+        return shown_name(self.display_name, self.username)
+
+    @property
+    def is_former(self) -> bool:
+        """Deleted their account (members.services.member_delete): only an anonymised row."""
+        return is_former_member(self.username)
 
     @property
     def zone(self) -> ZoneInfo | None:

@@ -1,24 +1,44 @@
 """Writes about members: profile, language, the linked Slack account, personal API tokens."""
 
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.sessions.models import Session
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from applications.models import Application, ApplicationMail
+from meetups import services as meetup_services
+from meetups.choices import Answer, RsvpStatus
+from meetups.errors import MeetupError
+from meetups.models import CalendarFeed, Rsvp
+from proposals import services as proposal_services
 from proposals.choices import MembershipStatus
-from proposals.models import Proposal
+from proposals.errors import ProposalError
+from proposals.models import (
+    Follow,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    Proposal,
+    SlackOrigin,
+)
 from workers import services as notify
+from workers.models import EmailDigest, EmailPreference, SlackDirectChannel, SlackDmPreference
 
 from . import selectors
-from .models import ApiToken, User
+from .models import FORMER_MEMBER_PREFIX, ApiToken, Introductions, ProfileVisibility, User
 
 MAX_INTERESTS = 15
 NOTIFICATIONS_PAUSE_DAYS = 7
@@ -252,3 +272,295 @@ def _notifications_paused(user: User, *, until) -> User:
             notify.slack_home_changed(slack_user_id=user.slack_user_id)
     user.notifications_paused_until = until
     return user
+
+
+# --- a first week that welcomes (issue 16) --------------------------------------------------------
+
+ONBOARDING_STEPS = ("name", "introduction", "interests", "availability")
+_UNCHANGED = object()
+
+
+def onboarding_step_save(
+    *,
+    user: User,
+    display_name=_UNCHANGED,
+    bio=_UNCHANGED,
+    interests=_UNCHANGED,
+    availability=_UNCHANGED,
+    share_introduction: bool = False,
+) -> User:
+    """One step of the first steps after sign-up: only the field that step asks about changes
+    (through profile_update, so it is validated and cards show a new name alike). With
+    `share_introduction`, the self-introduction is posted once to the introductions channel."""
+
+    def given(value, saved):
+        return saved if value is _UNCHANGED else value
+
+    with transaction.atomic():
+        profile_update(
+            user=user,
+            display_name=given(display_name, user.display_name),
+            bio=given(bio, user.bio),
+            interests=given(interests, user.interests or []),
+            skills=user.skills,
+            availability=given(availability, user.availability),
+            preferred_language=user.preferred_language,
+        )
+        if share_introduction:
+            self_introduction_share(user=user)
+    return user
+
+
+def self_introduction_can_share() -> bool:
+    """Whether "post my introduction to Slack" is offered at all."""
+    return bool(settings.SLACK_BOT_TOKEN and settings.SLACK_INTRO_CHANNEL_ID)
+
+
+def self_introduction_share(*, user: User) -> bool:
+    """Post the member's self-introduction to the introductions channel, once per member (the
+    member chose it; off unless they tick it). False when there is nothing to post, Slack is not
+    set up, or it was posted already."""
+    if not user.bio.strip() or not self_introduction_can_share():
+        return False
+    with transaction.atomic():
+        return notify.self_introduction_record(user=user, payload={"member_id": user.pk})
+
+
+def member_arrived(*, user: User) -> bool:
+    """Someone signed up (an invite code, an invitation link, Sign in with Slack): a kind welcome
+    to them with a few first steps, and the moderators told who arrived. Once per member."""
+    with transaction.atomic():
+        return notify.member_arrival_record(
+            user=user,
+            welcome_payload={"name": user.public_name, "path": SUITED_BOARD},
+            arrival_payload={
+                "name": user.public_name,
+                "member_id": user.pk,
+                "path": reverse("members:profile", args=[user.username]),
+            },
+        )
+
+
+SUITED_BOARD = "/?suited=1"
+
+
+# --- delete my account (issue 16) ----------------------------------------------------------------
+
+# Keys of an event's snapshot (and a webhook's body) that hold a person's shown name.
+_NAME_KEYS = frozenset(
+    {"actor_name", "applicant_name", "invitee_name", "cheerer_names", "name", "member", "people"}
+)
+
+
+@dataclass(frozen=True)
+class _Traces:
+    """What identifies a member in text written about them: their names (replaced where a name
+    is kept) and what is theirs alone (replaced wherever it appears)."""
+
+    names: frozenset[str]
+    anywhere: tuple[str, ...]
+    label: str
+
+    def scrub(self, value, *, naming: bool = False):
+        if isinstance(value, str):
+            if (naming and value in self.names) or any(t in value for t in self.anywhere):
+                return self.label
+            return value
+        if isinstance(value, list):
+            return [self.scrub(item, naming=naming) for item in value]
+        if isinstance(value, dict):
+            return {
+                key: self.scrub(item, naming=naming or key in _NAME_KEYS)
+                for key, item in value.items()
+            }
+        return value
+
+    def search(self, field: str) -> Q:
+        """Rows whose text (or JSON, as the database writes it) may hold a trace."""
+        condition = Q()
+        for trace in (*self.names, *self.anywhere):
+            condition |= Q(**{f"{field}__contains": trace})
+            escaped = json.dumps(trace)[1:-1]
+            if escaped != trace:
+                condition |= Q(**{f"{field}__contains": escaped})
+        return condition
+
+
+# Shorter texts than this are not searched for outside a name's place: they could be anyone's.
+_TRACE_MIN = 12
+
+
+def _traces_of(user: User) -> _Traces:
+    emails = set(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
+    emails |= {user.email} if user.email else set()
+    names = {user.username, user.display_name, user.first_name, user.last_name}
+    names |= {user.get_full_name()}
+    anywhere = {*emails, reverse("members:profile", args=[user.username])}
+    if user.slack_user_id:
+        anywhere.add(user.slack_user_id)
+    if len(user.bio.strip()) >= _TRACE_MIN:
+        anywhere.add(user.bio.strip())
+    label = str(_("a former member"))
+    return _Traces(
+        names=frozenset(name for name in names if name.strip()),
+        anywhere=tuple(sorted(trace for trace in anywhere if trace)),
+        label=label,
+    )
+
+
+def _scrub_snapshots(traces: _Traces, *, slack_user_id: str) -> None:
+    """Events keep a snapshot of what they said (names included), webhook deliveries the body
+    they sent, the admin's log the name of what it changed: the member's traces go from all."""
+    notify.member_traces_remove(traces=traces, slack_user_id=slack_user_id)
+    LogEntry.objects.filter(traces.search("object_repr")).update(object_repr=traces.label)
+
+
+def _applications_forget(user: User, traces: _Traces) -> None:
+    """Their request to join (applications): the decision and its dates stay, so the moderators'
+    history and counts stay true; who they were, what they wrote and the emails about it go."""
+    emails = [trace for trace in traces.anywhere if "@" in trace]
+    theirs = Application.objects.filter(Q(member=user) | Q(email__in=emails))
+    ApplicationMail.objects.filter(application__in=theirs).delete()
+    theirs.update(
+        name=traces.label,
+        call_name=traces.label,
+        email="",
+        interests=[],
+        hopes="",
+        found_us="",
+        invite_nonce="",
+    )
+
+
+def _sessions_end(user: User) -> None:
+    """Every session the member is signed in with (the database's sessions are read once)."""
+    mine = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=mine).delete()
+
+
+def member_delete(*, user: User, confirmation: str) -> User:
+    """Delete my account. The member types their username to confirm; anything else changes
+    nothing and says why. In one transaction:
+
+    - their answers to meetups still ahead are taken back ("can't"), so the first waiting moves
+      up; their requests are withdrawn, and they leave the teams they are on (the proposer is told
+      "a former member stepped back", counts stay true); open invitations to them end;
+    - their personal data goes: email addresses, names, profile text, Slack id, tokens, calendar
+      feeds, social accounts, notification choices, follows, sessions, and every trace of their
+      name or address in the events' snapshots and what was sent;
+    - what they gave stays, by "a former member": proposals (a proposal keeps its proposer),
+      comments, cheers, past team places, meetup answers, introductions;
+    - nothing more is sent to them.
+
+    The row itself stays (anonymised, inactive, no usable password) so every page that shows what
+    they did still renders. After commit, the Slack cards that showed them are edited."""
+    if user.is_former or not user.is_active:
+        raise ValidationError(_("This account has already been deleted."), code="deleted")
+    if (confirmation or "").strip() != user.username:
+        raise ValidationError(
+            {
+                "confirmation": _(
+                    "That isn’t your username, so nothing was deleted. Please type %(username)s "
+                    "exactly to confirm."
+                )
+                % {"username": user.username}
+            },
+            code="confirmation",
+        )
+    # What is recorded on the way (a team's history: "a former member stepped back") is written
+    # in the community's language, as the traces' replacement is.
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        user = User.objects.select_for_update().get(pk=user.pk)
+        traces = _traces_of(user)
+        slack_user_id = user.slack_user_id
+        _withdraw_meetup_answers(user)
+        _anonymise(user)
+        for membership in (
+            Membership.objects.filter(
+                user=user, status__in=(MembershipStatus.ACCEPTED, MembershipStatus.REQUESTED)
+            )
+            .exclude(proposal__proposer=user)
+            .select_related("proposal")
+        ):
+            proposal_services.membership_leave(proposal=membership.proposal, user=user)
+        Invitation.objects.filter(invitee=user, status=InvitationStatus.OPEN).update(
+            status=InvitationStatus.EXPIRED, decided_at=timezone.now()
+        )
+        for model in (
+            ApiToken,
+            EmailAddress,
+            SocialAccount,
+            EmailPreference,
+            SlackDmPreference,
+            SlackDirectChannel,
+            EmailDigest,
+            CalendarFeed,
+            Follow,
+        ):
+            model.objects.filter(user=user).delete()
+        user.groups.clear()
+        user.user_permissions.clear()
+        _sessions_end(user)
+        _applications_forget(user, traces)
+        if slack_user_id:  # a proposal made from their Slack message keeps its message, not them
+            SlackOrigin.objects.filter(author_slack_user_id=slack_user_id).update(
+                author_slack_user_id=""
+            )
+        _scrub_snapshots(traces, slack_user_id=slack_user_id)
+        notify.deliveries_cancel_for_member(
+            user_id=user.pk, reason="The member deleted their account; nothing more is sent."
+        )
+        _cards_show_a_new_name(user)
+        for proposal_id in _proposals_showing(user):
+            notify.slack_card_refresh(proposal_id=proposal_id)
+    return user
+
+
+def _withdraw_meetup_answers(user: User) -> None:
+    """Meetups still open for answers: their place goes to the next person waiting."""
+    answered = Rsvp.objects.filter(
+        user=user,
+        status__in=(RsvpStatus.GOING, RsvpStatus.WAITLISTED, RsvpStatus.MAYBE),
+        meetup__starts_at__gt=timezone.now(),
+    ).select_related("meetup")
+    for rsvp in answered:
+        try:
+            meetup_services.meetup_answer(meetup=rsvp.meetup, user=user, answer=Answer.CANT)
+        except (ValidationError, MeetupError, ProposalError):
+            continue  # cancelled or closed meanwhile: the answer no longer holds a place
+
+
+def _anonymise(user: User) -> None:
+    user.username = f"{FORMER_MEMBER_PREFIX}{user.pk}"
+    user.email = ""
+    user.first_name = user.last_name = ""
+    user.display_name = ""
+    user.bio = ""
+    user.interests = []
+    user.skills = ""
+    user.availability = ""
+    user.slack_user_id = ""
+    user.preferred_language = ""
+    user.time_zone = ""
+    user.profile_visibility = ProfileVisibility.TEAM
+    user.open_to_suggestions = False
+    user.introductions = Introductions.OFF
+    user.notifications_paused_until = None
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.last_login = None
+    user.set_unusable_password()
+    user.save()
+
+
+def _proposals_showing(user: User) -> list[int]:
+    """The proposals whose Slack card names the member (as proposer or on the team)."""
+    on_them = Q(proposer=user) | Q(
+        memberships__user=user, memberships__status=MembershipStatus.ACCEPTED
+    )
+    return list(Proposal.objects.filter(on_them).values_list("pk", flat=True).distinct())

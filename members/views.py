@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from proposals import selectors as proposal_selectors
 from proposals.web.forms import apply_service_errors
 
-from . import selectors, services, suggestions
-from .forms import ApiTokenForm, ProfileForm
+from . import data_export, selectors, services, suggestions
+from .forms import AccountDeleteForm, ApiTokenForm, OnboardingForm, ProfileForm
 from .models import User
 
 
@@ -40,6 +41,10 @@ def directory(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def profile(request: HttpRequest, username: str) -> HttpResponse:
+    former = User.objects.filter(username=username, is_active=False).first()
+    if former is not None and former.is_former:
+        # Their name is linked where they took part: the link says kindly that they have left.
+        return render(request, "members/former.html", {"member": former})
     member = get_object_or_404(User, username=username, is_active=True)
     if not selectors.can_see_profile(viewer=request.user, member=member):
         raise Http404
@@ -189,3 +194,110 @@ def slack_disconnect(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("Slack is disconnected."))
     return redirect(reverse("members:settings") + "#slack")
+
+
+# --- the first steps after sign-up ---------------------------------------------------------------
+
+
+def _next_step(step: str) -> str | None:
+    steps = services.ONBOARDING_STEPS
+    index = steps.index(step) + 1
+    return steps[index] if index < len(steps) else None
+
+
+def _after_step(request: HttpRequest, step: str) -> HttpResponse:
+    following = _next_step(step)
+    if following is not None:
+        return redirect(f"{reverse('members:onboarding')}?step={following}")
+    messages.success(request, _("Welcome! Here are teams that are looking for someone like you."))
+    return redirect(services.SUITED_BOARD)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding(request: HttpRequest) -> HttpResponse:
+    """A few short steps, each one skippable, and "skip all" on every one of them."""
+    step = request.GET.get("step") or services.ONBOARDING_STEPS[0]
+    if step not in services.ONBOARDING_STEPS:
+        step = services.ONBOARDING_STEPS[0]
+    offer_slack = services.self_introduction_can_share()
+    if request.method == "POST" and "skip" in request.POST:
+        return _after_step(request, step)
+    form = OnboardingForm.for_step(
+        request.user, step, offer_slack=offer_slack, data=request.POST or None
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            changes = {
+                "name": lambda: {"display_name": data["display_name"]},
+                "introduction": lambda: {
+                    "bio": data["bio"],
+                    "share_introduction": data.get("share_introduction", False),
+                },
+                "interests": lambda: {"interests": form.interest_names},
+                "availability": lambda: {"availability": data["availability"]},
+            }[step]()
+            try:
+                services.onboarding_step_save(user=request.user, **changes)
+            except ValidationError as error:
+                apply_service_errors(form, error, {})
+            else:
+                return _after_step(request, step)
+        request.user.refresh_from_db()
+        status = 400
+    steps = services.ONBOARDING_STEPS
+    context = {
+        "form": form,
+        "step": step,
+        "number": steps.index(step) + 1,
+        "count": len(steps),
+        "is_last": _next_step(step) is None,
+        "suited_board": services.SUITED_BOARD,
+    }
+    return render(request, "members/onboarding.html", context, status=status)
+
+
+# --- privacy: my data, and deleting my account -----------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_GET
+def data_download(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        data_export.member_data_json(user=request.user),
+        content_type="application/json; charset=utf-8",
+    )
+    filename = data_export.member_data_filename(user=request.user)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Asks first, in plain words; only the member's own username typed again deletes."""
+    form = AccountDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_delete(
+                user=request.user, confirmation=form.cleaned_data["confirmation"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error, {})
+        else:
+            logout(request)
+            messages.success(
+                request,
+                _(
+                    "Your account is deleted. Thank you for everything you gave the "
+                    "community; you are welcome back any time."
+                ),
+            )
+            return redirect("/")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "members/account_delete.html", {"form": form}, status=status)

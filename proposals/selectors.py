@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from incubator.links import pk_url
+from members.models import shown_name
 from members.selectors import person_columns_left_out
 
 from . import card_rows, permissions
@@ -659,7 +660,9 @@ def _card_proposals(keys: QuerySet[Proposal] | tuple[str, list], *, user) -> lis
         CardProposal(
             *row[:9],
             proposer_id=row[9],
-            proposer=CardPerson(pk=row[9], public_name=row[11] or row[10], username=row[10]),
+            proposer=CardPerson(
+                pk=row[9], public_name=shown_name(row[11], row[10]), username=row[10]
+            ),
             viewer_cheered=row[12],
             idea_from=row[13],
         )
@@ -676,7 +679,9 @@ def _with_card_rows(proposals: list) -> list:
     teams: dict[int, list[CardPlace]] = defaultdict(list)
     filled: dict[tuple[int, str], int] = defaultdict(int)  # accepted members per role
     for proposal_id, user_id, username, display_name, role in card_rows.team_rows(ids):
-        person = CardPerson(pk=user_id, public_name=display_name or username, username=username)
+        person = CardPerson(
+            pk=user_id, public_name=shown_name(display_name, username), username=username
+        )
         teams[proposal_id].append(CardPlace(user_id=user_id, user=person))
         filled[proposal_id, role] += 1
     roles: dict[int, list[OpenRole]] = defaultdict(list)

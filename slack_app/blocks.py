@@ -668,6 +668,47 @@ def weekly_digest(*, sections: dict, site_url: str) -> Message:
     return _message(escape(text), blocks)
 
 
+@dataclass(frozen=True)
+class SelfIntroduction:
+    """A member's self-introduction as the introductions channel shows it (issue 16)."""
+
+    person: Person
+    bio: str
+    interests: tuple[str, ...]
+    url: str  # their profile page
+
+
+def self_introduction(data: SelfIntroduction) -> Message:
+    """The card a new member chose to post: who they are in their own words, what they care
+    about, a link to their profile. Every member text is escaped, the fallback included."""
+    name = escape(data.person.name)
+    text = _("%(name)s introduced themselves. Say hello!") % {"name": name}
+    heading = _("%(name)s introduced themselves. Say hello!") % {"name": mention(data.person)}
+    blocks: list[dict] = [{"type": "section", "text": _mrkdwn(heading)}]
+    if data.bio.strip():
+        blocks.append({"type": "section", "text": _mrkdwn(_quoted_block(data.bio))})
+    if data.interests:
+        interests = escape(join_names(list(data.interests)))
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [_mrkdwn(_("Interests: %(names)s") % {"names": interests}, 2000)],
+            }
+        )
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [_button(_("See their profile"), "open_profile", url=data.url)],
+        }
+    )
+    return _message(text, blocks)
+
+
+def _quoted_block(text: str) -> str:
+    """Member text as a mrkdwn quote, line by line, escaped."""
+    return "\n".join(f">{escape(line)}" for line in text.strip().splitlines())
+
+
 # --- modals --------------------------------------------------------------------------------------
 
 

@@ -291,6 +291,12 @@ def _send_slack(delivery: Delivery) -> tuple[str, str]:
         return "sent", _posting(
             delivery, lambda: slack_channel.post_weekly_digest(delivery=delivery)
         )
+    if event.kind == EventKind.SELF_INTRODUCTION:
+        found = slack_channel.find_self_introduction(delivery=delivery) if ambiguous else None
+        if found:
+            return "sent", found
+        ts = _posting(delivery, lambda: slack_channel.post_self_introduction(delivery=delivery))
+        return ("sent", ts) if ts else ("gone", "")
     proposal = selectors.proposal_for_slack(proposal_id=event.proposal_id)
     thread = outbox.thread_open(
         proposal=proposal, channel_id=delivery.lane or lanes.slack_lane_for(proposal)
@@ -336,6 +342,10 @@ def slack_post(delivery_id: int) -> Step:
     if result == "card":
         outbox.release(delivery)
         return Step("card")
+    if result == "gone":
+        outbox.clear_posting(delivery)
+        outbox.mark_skipped(delivery, "The member is no longer in the community.")
+        return Step("skipped", called=False)
     outbox.mark_sent(delivery, ts)
     return Step("sent")
 

@@ -51,6 +51,12 @@ class EventKind(models.TextChoices):
     APPLICATION_RECEIVED = "application_received", _("Someone asked to join (moderators)")
     # A proposal made from a member's Slack message on their behalf (issue 12): is it theirs?
     AUTHOR_ASKED = "author_asked", _("An idea from your Slack message, waiting for you to confirm")
+    # A first week that welcomes (issue 16), recorded by members.services: the new member's
+    # welcome (addressed to them by name), the moderators told who arrived, and the member's own
+    # self-introduction posted once to the introductions channel (SLACK_INTRO_CHANNEL_ID).
+    WELCOME = "welcome", _("Welcome to the community")
+    MEMBER_ARRIVED = "member_arrived", _("A new member arrived (moderators)")
+    SELF_INTRODUCTION = "self_introduction", _("A self-introduction in Slack")
 
 
 class Channel(models.TextChoices):
@@ -101,11 +107,19 @@ EMAIL_DEFAULTS: dict[str, str] = {
     EventKind.APPLICATION_RECEIVED: EmailMode.DIGEST,
     # It asks them to act (confirm, or "not me"), like an invitation.
     EventKind.AUTHOR_ASKED: EmailMode.IMMEDIATELY,
+    # The welcome's first steps are worth reading on the first day; who arrived can wait a day.
+    EventKind.WELCOME: EmailMode.IMMEDIATELY,
+    EventKind.MEMBER_ARRIVED: EmailMode.DIGEST,
 }
 
 # Kinds only moderators ever hear of: only they see them on the email settings page.
 MODERATOR_KINDS = frozenset(
-    {EventKind.ORGANISER_DIGEST, EventKind.WEBHOOK_DISABLED, EventKind.APPLICATION_RECEIVED}
+    {
+        EventKind.ORGANISER_DIGEST,
+        EventKind.WEBHOOK_DISABLED,
+        EventKind.APPLICATION_RECEIVED,
+        EventKind.MEMBER_ARRIVED,
+    }
 )
 
 # The same kinds, with whether a member who has linked Slack gets them as a Slack direct message
@@ -180,6 +194,11 @@ AUDIENCE: dict[str, str] = {
     EventKind.APPLICATION_RECEIVED: Audience.MODERATORS,
     # Addressed to the message's author by name (record_event_for).
     EventKind.AUTHOR_ASKED: Audience.NOBODY,
+    # The welcome is addressed to the new member by name (record_event_for); the arrival goes to
+    # the moderators; a self-introduction is a Slack post only (no person's inbox).
+    EventKind.WELCOME: Audience.NOBODY,
+    EventKind.MEMBER_ARRIVED: Audience.MODERATORS,
+    EventKind.SELF_INTRODUCTION: Audience.NOBODY,
 }
 
 
@@ -196,6 +215,16 @@ def headline(kind: str, payload: dict) -> str:
         return commitment_headline(kind, payload)
     if kind in IntroductionEventKind.values:
         return introduction_headline(kind, payload)
+    if kind == EventKind.WELCOME:
+        return gettext("Welcome to the community, %(name)s! We’re glad you’re here.") % {
+            "name": payload.get("name", "")
+        }
+    if kind == EventKind.MEMBER_ARRIVED:
+        return gettext("%(name)s joined the community. A kind hello helps a lot.") % {
+            "name": payload.get("name", "")
+        }
+    if kind == EventKind.SELF_INTRODUCTION:
+        return gettext("%(name)s introduced themselves.") % {"name": payload.get("name", "")}
     if kind == EventKind.ORGANISER_DIGEST:
         return gettext("The community’s week in figures: %(start)s – %(end)s") % {
             "start": _day(payload.get("week_start")),
@@ -444,9 +473,27 @@ def figure_rows(kind: str, payload: dict) -> list[FigureRow]:
     ]
 
 
+def welcome_steps() -> list[str]:
+    """The welcome's first steps, in the active language: small, and each one optional."""
+    return [
+        gettext("Look at the teams looking for someone like you, and say hello to one."),
+        gettext("Cheer an idea you like: a cheer tells its proposer someone cares."),
+        gettext("Write down something you’d like to try, even if it is only half an idea."),
+    ]
+
+
 def summary(kind: str, payload: dict) -> str:
     """What an event says beyond its headline, as plain text (a plain-text email, a Slack DM), in
     the active language and time zone; "" when the headline says it all."""
+    if kind == EventKind.WELCOME:
+        steps = "\n".join(f"・{step}" for step in welcome_steps())
+        return (
+            gettext("A few first steps, whenever you like (all optional):")
+            + "\n"
+            + steps
+            + "\n"
+            + gettext("There is no hurry. Looking around is taking part too.")
+        )
     rows = figure_rows(kind, payload)
     if not rows:
         return ""

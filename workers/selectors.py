@@ -33,6 +33,7 @@ from .events import (
     excerpt,
     headline_for,
     introduction_question,
+    summary,
 )
 from .models import Delivery, EmailDigest, EmailPreference, Event, SlackDmPreference, SlackThread
 
@@ -189,6 +190,8 @@ def notification_quote(*, kind: str, payload: dict, recipient_id: int | None) ->
         return payload.get("response", ""), payload.get("actor_name", "")
     if kind == EventKind.INTRODUCED:
         return introduction_question(payload), ""
+    if kind == EventKind.WELCOME:
+        return summary(kind, payload), ""
     key = {
         EventKind.COMMENTED: "excerpt",
         EventKind.TRANSITIONED: "note",
@@ -203,7 +206,7 @@ def notification_path(*, kind: str, proposal_id: int | None, payload: dict) -> s
         return reverse("moderation:page") + "#deliveries"
     if (
         kind.startswith("meetup_")
-        or kind == EventKind.ORGANISER_DIGEST
+        or kind in (EventKind.ORGANISER_DIGEST, EventKind.WELCOME, EventKind.MEMBER_ARRIVED)
         or kind in IntroductionEventKind.values
         or kind == EventKind.APPLICATION_RECEIVED
     ):

@@ -6,16 +6,20 @@ rows commit or roll back with the change itself (a transactional outbox). Pendin
 published by name after commit; if the broker is down then, the beat sweeper picks them up later.
 """
 
+import json
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, Q, TextField, Value, When
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from proposals.choices import MembershipStatus
+from slack_app.models import SlackEventReceipt
 from webhooks import fanout as webhooks_fanout
+from webhooks import payload as webhook_payload
+from webhooks.models import WebhookDelivery
 
 from . import home, lanes, publish, selectors
 from .events import (
@@ -33,6 +37,7 @@ from .models import (
     EmailPreference,
     Event,
     SlackDmPreference,
+    SlackHome,
     SlackThread,
 )
 
@@ -574,6 +579,112 @@ def record_events_for(*, kind: str, events: list[tuple[set[int], dict, str]]) ->
         [(row.pk, row.not_before) for row in rows if row.status == DeliveryStatus.PENDING]
     )
     return recorded
+
+
+# --- a first week that welcomes (issue 16) --------------------------------------------------------
+
+
+def member_arrival_record(*, user, welcome_payload: dict, arrival_payload: dict) -> bool:
+    """A new member: their welcome (in the app, and by email as they chose) and the moderators
+    told who arrived. Once per member (the dedupe keys); False when it was already recorded.
+    Called inside the caller's transaction."""
+    key = f"welcome:{user.pk}"
+    if Event.objects.filter(dedupe_key=key).exists():
+        return False
+    try:
+        with transaction.atomic():
+            record_event_for(
+                kind=EventKind.WELCOME,
+                recipient_ids={user.pk},
+                payload=welcome_payload,
+                dedupe_key=key,
+            )
+    except IntegrityError:
+        return False  # a second request recorded it meanwhile
+    record_event(
+        kind=EventKind.MEMBER_ARRIVED,
+        actor=user,
+        payload=arrival_payload,
+        dedupe_key=f"member-arrived:{user.pk}",
+    )
+    return True
+
+
+def self_introduction_record(*, user, payload: dict) -> bool:
+    """The member's self-introduction, posted once to the introductions channel
+    (SLACK_INTRO_CHANNEL_ID) by that channel's own sender, a lane of its own (workers.relay); the
+    post is made from their profile as it is then. False when it was already recorded, or Slack
+    or the channel is not configured. Called inside the caller's transaction."""
+    lane = settings.SLACK_INTRO_CHANNEL_ID
+    if not (settings.SLACK_BOT_TOKEN and lane):
+        return False
+    key = f"self-introduction:{user.pk}"
+    if Event.objects.filter(dedupe_key=key).exists():
+        return False
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            event = Event.objects.create(
+                kind=EventKind.SELF_INTRODUCTION,
+                actor=user,
+                payload={**payload, "actor_name": _name(user)},
+                dedupe_key=key,
+                created_at=now,
+            )
+    except IntegrityError:
+        return False
+    Delivery.objects.create(
+        event=event,
+        channel=Channel.SLACK,
+        lane=lane,
+        not_before=now,
+        due_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    publish.relay_after_commit(lane)
+    return True
+
+
+def deliveries_cancel_for_member(*, user_id: int, reason: str) -> int:
+    """A member who left the community: nothing more reaches them, and nothing more is posted
+    about them alone (their self-introduction). Deliveries already on their way are left to finish
+    (an email being sent cannot be called back); everything still waiting is skipped."""
+    now = timezone.now()
+    waiting = Delivery.objects.filter(status=DeliveryStatus.PENDING)
+    about_them = Q(recipient_id=user_id) | Q(
+        event__actor_id=user_id, event__kind=EventKind.SELF_INTRODUCTION
+    )
+    return waiting.filter(about_them).update(
+        status=DeliveryStatus.SKIPPED, last_error=reason[:2000], updated_at=now
+    )
+
+
+def member_traces_remove(*, traces, slack_user_id: str = "") -> None:
+    """A member who left the community: their name and address go from what the workers keep
+    about the past, the events' snapshots, what a delivery's error said, the bodies sent to the
+    moderators' webhooks. `traces` says where to look (`search(field)`: a Q on a text field) and
+    what to keep (`scrub(value)`: the value with the member's traces replaced by `label`)."""
+    events = Event.objects.annotate(text=Cast("payload", TextField())).filter(traces.search("text"))
+    for pk, payload in events.values_list("pk", "payload"):
+        cleaned = traces.scrub(payload)
+        if cleaned != payload:
+            Event.objects.filter(pk=pk).update(payload=cleaned)
+    for pk, body in WebhookDelivery.objects.filter(traces.search("body")).values_list("pk", "body"):
+        try:
+            cleaned = webhook_payload.dumps(traces.scrub(json.loads(body)))
+        except ValueError:
+            cleaned = ""
+        WebhookDelivery.objects.filter(pk=pk).update(body=cleaned)
+    for model in (Delivery, WebhookDelivery):
+        model.objects.filter(traces.search("last_error")).update(last_error=traces.label)
+    # What Slack sent about them (kept a few days so a retried event is done once) and their App
+    # Home's row: a Slack account no longer linked to anyone needs neither.
+    SlackEventReceipt.objects.annotate(text=Cast("event", TextField())).filter(
+        traces.search("text")
+    ).delete()
+    if slack_user_id:
+        SlackHome.objects.filter(slack_user_id=slack_user_id).delete()
 
 
 def meetup_card_changed(*, meetup, announce: bool) -> str | None:

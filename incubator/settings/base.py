@@ -353,6 +353,9 @@ SLACK_RETRY_AFTER_MARGIN_SECONDS = env.float("SLACK_RETRY_AFTER_MARGIN_SECONDS",
 SLACK_PACE_MARGIN_SECONDS = env.float("SLACK_PACE_MARGIN_SECONDS", default=0.03)
 # Optional routing: a theme's proposals go to that theme's channel, e.g. {"防災": "C0123"}.
 SLACK_THEME_CHANNELS = env.json("SLACK_THEME_CHANNELS", default={})
+# Where a new member's self-introduction is posted when they tick "post my introduction to
+# Slack" during their first steps (issue 16); empty: the choice is not offered.
+SLACK_INTRO_CHANNEL_ID = env("SLACK_INTRO_CHANNEL_ID", default="")
 
 LOGGING = {
     "version": 1,

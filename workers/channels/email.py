@@ -13,6 +13,7 @@ from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..events import EventKind, figure_rows, figures_note, summary
@@ -67,6 +68,11 @@ def _send(*, user, subject: str, template: str, context: dict) -> str:
 
 # Kinds whose email is more than a sentence: the organisers' weekly figures are a table.
 TEMPLATES = {EventKind.ORGANISER_DIGEST: "organiser_digest"}
+# The link's words, for kinds whose link is not a proposal's page ("Open the proposal" otherwise).
+LINK_LABELS = {
+    EventKind.WELCOME: _("Look around the board"),
+    EventKind.MEMBER_ARRIVED: _("See their profile"),
+}
 
 
 def send(delivery: Delivery) -> str:
@@ -96,6 +102,7 @@ def send(delivery: Delivery) -> str:
             "rows": figure_rows(event.kind, event.payload),
             "note": figures_note(event.kind, event.payload),
             "link": absolute(path or "/"),
+            "link_label": LINK_LABELS.get(event.kind, ""),
             "settings_link": _settings_link(),
         },
     )

@@ -7,6 +7,7 @@ to take, and recording what happened, is workers.dispatch's and workers.outbox's
 """
 
 from django.conf import settings
+from django.urls import reverse
 
 from proposals import selectors as proposal_selectors
 from slack_app import blocks, client
@@ -150,6 +151,40 @@ def post_weekly_digest(*, delivery: Delivery) -> str:
 def find_weekly_digest(*, delivery: Delivery) -> str | None:
     return client.find_in_channel(
         channel=settings.SLACK_CHANNEL_ID,
+        oldest=delivery.event.created_at.timestamp() - HISTORY_MARGIN_SECONDS,
+        event_type=EVENT_METADATA,
+        key="delivery_id",
+        value=delivery.pk,
+    )
+
+
+def _self_introduction_data(delivery: Delivery) -> blocks.SelfIntroduction | None:
+    """The member's introduction from their profile as it is now (None: they have left)."""
+    user = delivery.event.actor
+    if user is None or not user.is_active:
+        return None
+    return blocks.SelfIntroduction(
+        person=person(user),
+        bio=user.bio,
+        interests=tuple(user.interests or ()),
+        url=_absolute(reverse("members:profile", args=[user.username])),
+    )
+
+
+def post_self_introduction(*, delivery: Delivery) -> str | None:
+    """Post the member's self-introduction to the introductions channel (the delivery's lane);
+    None when there is nobody to introduce any more."""
+    data = _self_introduction_data(delivery)
+    if data is None:
+        return None
+    return _post(
+        blocks.self_introduction(data), channel=delivery.lane, metadata=_metadata(delivery)
+    )
+
+
+def find_self_introduction(*, delivery: Delivery) -> str | None:
+    return client.find_in_channel(
+        channel=delivery.lane,
         oldest=delivery.event.created_at.timestamp() - HISTORY_MARGIN_SECONDS,
         event_type=EVENT_METADATA,
         key="delivery_id",

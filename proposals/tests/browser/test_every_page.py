@@ -54,6 +54,8 @@ def _pages(member: User, moderator: User) -> dict[str, tuple[User | None, str]]:
         "webhooks": (moderator, "/webhooks/"),
         "apply": (None, "/apply/"),
         "applications": (moderator, "/apply/review/"),
+        "onboarding": (member, "/members/welcome/?step=interests"),
+        "account-delete": (member, "/members/settings/delete/"),
         "login": (None, "/accounts/login/"),
         "missing": (member, "/no-such-page/"),
     }
