@@ -68,6 +68,9 @@ class Proposal(FSMModelMixin, ProposalLifecycle, models.Model):
     )
     outcome_note = models.TextField(_("outcome"), max_length=NOTE_MAX, blank=True)
     archive_reason = models.TextField(_("reason for pausing"), max_length=NOTE_MAX, blank=True)
+    # The proposer's choice (issue 16): visitors outside the community may see its title, summary,
+    # stage and open roles on the public page (entrance/). Off unless they choose it.
+    is_public = models.BooleanField(_("visitors may see it"), default=False)
     # Denormalised counts, kept by the services under the proposal's row lock.
     member_count = models.PositiveIntegerField(default=1)
     cheer_count = models.PositiveIntegerField(default=0)

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "insight",
     "introductions",
     "webhooks",
+    "entrance",
 ]
 
 MIDDLEWARE = [
