@@ -130,6 +130,7 @@ class Meetup(models.Model):
             models.CheckConstraint(
                 condition=Q(is_public=False) | Q(visibility=Visibility.COMMUNITY),
                 name="meetup_public_is_for_the_community",
+                violation_error_message=_("A meetup for its team only can’t be shown to visitors."),
             ),
         ]
         indexes = [models.Index(fields=["status", "starts_at"])]

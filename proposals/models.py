@@ -7,6 +7,7 @@ from django_fsm import FSMField, FSMModelMixin
 
 from incubator.links import pk_url
 
+from . import permissions
 from .choices import ACTIVE_STATUSES, PROPOSER_ROLE, MembershipStatus, Status
 from .lifecycle import ProposalLifecycle
 from .markdown import render_markdown
@@ -111,6 +112,11 @@ class Proposal(FSMModelMixin, ProposalLifecycle, models.Model):
 
     def render(self) -> None:
         self.body_html = render_markdown(self.body)
+
+    @property
+    def shown_to_visitors(self) -> bool:
+        """Whether visitors outside the community see it (permissions.is_public_to_visitors)."""
+        return permissions.is_public_to_visitors(self)
 
 
 class RoleWanted(models.Model):
