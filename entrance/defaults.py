@@ -27,9 +27,9 @@ ABOUT_EN = """\
 
 People who work on social issues, at an NPO or elsewhere, people who would like to, people who \
 want to contribute in their own way and within their own means, and people still asking \
-"what does contributing even mean?": a community of many hopes and backgrounds.
+“what does contributing even mean?”: a community of many hopes and backgrounds.
 
-What we aim for: to help each person's hopes and "I'd like to try this" take their next step. \
+What we aim for: to help each person’s hopes and “I’d like to try this” take their next step. \
 We think ideas through together and turn them, one at a time, into something real.
 
 - Sharing news, chatting and planning together on Slack
@@ -48,10 +48,12 @@ PRIVACY_JA = """\
 どれも任意で、誰に見せるかは設定で選べます。
 - **参加の記録**：投稿した「やってみたい」、コメント、応援、フォロー、チームへの参加、交流会への出欠、通知。
 - **連携**：Slackを連携した場合はSlackのユーザーID。APIトークンは元に戻せない形でのみ保存します。
+- **参加の申し込み**：申し込みのときに書いていただいたお名前、メールアドレス、呼び名、関心、\
+やってみたいこと、知ったきっかけ。モデレーターがご案内のためだけに使います。
 
 ## 誰が見られるか
 
-コミュニティの外の方が見られるのは、提案者が「公開する」を選んだ提案のタイトル、ひとこと紹介、\
+コミュニティの外の方が見られるのは、提案者が訪問者への公開を選んだ提案のタイトル、ひとこと紹介、\
 段階、募集中の役割と、主催者が公開を選んだ交流会の名前・種類・日時だけです。\
 名前は「訪問者に名前を表示する」を選んだメンバーのものだけが表示され、それ以外は「メンバー」と表示されます。\
 コメント、チーム、場所やオンラインのリンクは、コミュニティの外には表示されません。
@@ -65,20 +67,23 @@ PRIVACY_JA = """\
 PRIVACY_EN = """\
 ## What this service keeps
 
-- **Your account**: username, email address and password (in a form that can't be turned back).
+- **Your account**: username, email address and password (in a form that can’t be turned back).
 - **Your profile**: display name, self-introduction, interests, skills, availability, language \
 and time zone. All optional; your settings say who sees them.
 - **What you do here**: ideas you post, comments, cheers, follows, the teams you join, your \
 answers to meetups, your notifications.
 - **Connections**: your Slack user id if you link Slack. API tokens are kept only in a form that \
-can't be turned back.
+can’t be turned back.
+- **Asking to join**: what you wrote when you asked to join (your name, email address, what to \
+call you, interests, what you would like to try, how you found us), read by the moderators only \
+to welcome you.
 
 ## Who sees what
 
 People outside the community see only the title, summary, stage and open roles of proposals \
 their proposer chose to show, and the name, kind and time of meetups their hosts chose to show. \
-They see the names only of members who chose "show my name to visitors"; everyone else is \
-"a member". Comments, teams, places and online links are never shown outside the community.
+They see the names only of members who chose “show my name to visitors”; everyone else is \
+“a member”. Comments, teams, places and online links are never shown outside the community.
 
 ## Your data
 
