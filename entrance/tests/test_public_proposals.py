@@ -11,6 +11,7 @@ from members.tests.factories import UserFactory
 from proposals import services
 from proposals.errors import ActionNotPermitted
 from proposals.models import Proposal
+from proposals.tests.api.conftest import ApiClient
 from proposals.tests.factories import add_member, make_proposal
 from proposals.tests.web.conftest import form_data
 
@@ -144,3 +145,25 @@ def test_members_still_land_on_the_board_and_can_see_the_public_page(client):
     assert 'id="board"' in board
     preview = client.get(reverse("entrance:public")).content.decode()
     assert "This is the page visitors see" in preview and "みんなに見せたい" in preview
+
+
+def test_through_the_api_the_proposer_chooses_and_a_teammate_cannot():
+    proposer = UserFactory()
+    api = ApiClient(proposer)
+    created = api.post("/proposals", {"title": "APIからの案", "summary": "ひとこと"}).json()
+    assert created["is_public"] is False
+    assert not _visitor_sees("APIからの案")
+
+    shown = api.patch(f"/proposals/{created['id']}", {"is_public": True})
+    assert shown.status_code == 200 and shown.json()["is_public"] is True
+    assert _visitor_sees("APIからの案")
+
+    proposal = Proposal.objects.get(pk=created["id"])
+    teammate = add_member(proposal).user
+    refused = ApiClient(teammate).patch(f"/proposals/{proposal.pk}", {"is_public": False})
+    assert refused.status_code == 403
+    assert _visitor_sees("APIからの案")
+    assert (
+        ApiClient(proposer).patch(f"/proposals/{proposal.pk}", {"is_public": "yes?"}).status_code
+        == 400
+    )
