@@ -7,6 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from entrance.links import apply_url
 from members.tests.factories import UserFactory
 from proposals import services
 from proposals.errors import ActionNotPermitted
@@ -167,3 +168,18 @@ def test_through_the_api_the_proposer_chooses_and_a_teammate_cannot():
         ApiClient(proposer).patch(f"/proposals/{proposal.pk}", {"is_public": "yes?"}).status_code
         == 400
     )
+
+
+def test_every_visitors_page_leads_to_asking_to_join_logging_in_and_privacy():
+    proposal = make_proposal(is_public=True)
+    for path in ("/", f"/p/{proposal.pk}/", "/privacy/", reverse("account_login")):
+        page = Client().get(path).content.decode()
+        assert f'href="{apply_url()}"' in page, path
+        assert f'href="{reverse("account_login")}"' in page, path
+        assert f'href="{reverse("entrance:privacy")}"' in page, path
+
+
+def test_a_link_preview_asking_with_head_gets_an_answer():
+    proposal = make_proposal(is_public=True)
+    assert Client().head(f"/p/{proposal.pk}/").status_code == 200
+    assert Client().head("/").status_code == 200

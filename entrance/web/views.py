@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from proposals.web import board
 from proposals.web.errors import forbidden
@@ -64,7 +64,7 @@ def _public_page(request: HttpRequest, *, path: str) -> HttpResponse:
     return _for_visitors(render(request, "entrance/public.html", context))
 
 
-@require_GET
+@require_safe  # link previews may ask with HEAD
 def home(request: HttpRequest) -> HttpResponse:
     """`/`: members land on the board, as ever; visitors on the public page. The board's own
     htmx requests (its poll, after a session ended) still go to the board, which asks to log in."""
@@ -73,14 +73,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return _public_page(request, path=reverse("proposals:board"))
 
 
-@require_GET
+@require_safe
 def public_page(request: HttpRequest) -> HttpResponse:
     """The public page at an address of its own, so members (moderators writing its text) see
     exactly what visitors see."""
     return _public_page(request, path=reverse("proposals:board"))
 
 
-@require_GET
+@require_safe
 def public_proposal(request: HttpRequest, pk: int) -> HttpResponse:
     """A public proposal's own page. Not public and missing are the same 404."""
     proposal = selectors.public_proposal(pk=pk)
@@ -96,7 +96,7 @@ def public_proposal(request: HttpRequest, pk: int) -> HttpResponse:
     return _for_visitors(render(request, "entrance/proposal.html", context))
 
 
-@require_GET
+@require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
     context = {
         "text": selectors.community_text(kind=TextKind.PRIVACY),
