@@ -134,7 +134,7 @@ class ProposalIn(Input):
     body: _text(BODY_MAX) = Field("", description="Markdown; raw HTML is not rendered.")
     tags: Annotated[list[_text(40)], Field(max_length=10)] = []
     roles: Annotated[list[RoleIn], Field(max_length=10)] = []
-    is_public: bool = Field(False, description=VISITORS)
+    is_public: Annotated[bool, Strict()] = Field(False, description=VISITORS)
 
 
 class ProposalPatch(Input):
@@ -145,7 +145,7 @@ class ProposalPatch(Input):
     body: _text(BODY_MAX) | None = None
     tags: Annotated[list[_text(40)], Field(max_length=10)] | None = None
     roles: Annotated[list[RoleIn], Field(max_length=10)] | None = None
-    is_public: bool | None = Field(None, description=VISITORS)
+    is_public: Annotated[bool, Strict()] | None = Field(None, description=VISITORS)
 
 
 class OpenRoleOut(Schema):
