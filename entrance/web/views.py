@@ -17,7 +17,7 @@ from proposals.web.errors import forbidden
 from proposals.web.forms import apply_service_errors
 
 from .. import permissions, selectors, services
-from ..choices import TextKind
+from ..choices import TEXT_LANGUAGES, TextKind
 from ..links import apply_url
 from .forms import CommunityTextForm
 
@@ -144,7 +144,7 @@ def _edit_page(request, kind: str, form, *, status: int = 200) -> HttpResponse:
         "kinds": TextKind.choices,
         "shown_at": shown_at,
         "defaults": {
-            code: selectors.default_text_html(kind=kind, language=code) for code in ("ja", "en")
+            code: selectors.default_text_html(kind=kind, language=code) for code in TEXT_LANGUAGES
         },
     }
     return render(request, "entrance/text_edit.html", context, status=status)
