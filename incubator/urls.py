@@ -23,6 +23,7 @@ urlpatterns = [
     re_path(r"^api/", unknown_path),  # any other address under /api/: a JSON 404
     path("slack/commands", slack_inbound.slash_command, name="slack_commands"),
     path("slack/interactions", slack_inbound.interaction, name="slack_interactions"),
+    path("slack/events", slack_inbound.events, name="slack_events"),
     path("members/", include("members.urls")),
     path("notifications/", include("workers.urls")),
     path("moderation/", include("moderation.urls")),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("insight/", include("insight.urls")),
     path("introductions/", include("introductions.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("apply/", include("applications.urls")),
     path("board/", include("proposals.web.board_urls")),
     # "/": members land on the board (proposals:board, below), visitors on the public page.
     path("", entrance_views.home),

@@ -4,12 +4,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from allauth.account import forms as account_forms
+from allauth.core import context
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from applications import invitations
 from proposals.web.forms import KindErrorsMixin, KindForm
 from proposals.wording import join_names, split_names
 
@@ -256,6 +258,17 @@ class SignupForm(_AccountForm, account_forms.SignupForm):
         "username": _("Shown on your profile page. You can add a display name later."),
         "password1": NEW_PASSWORD_HELP,
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An applicant's invitation is for one address (members.adapters holds it): shown fixed.
+        invited = invitations.pending(context.request)
+        if invited is not None:
+            self.fields["email"].initial = invited.email
+            self.fields["email"].widget.attrs["readonly"] = True
+            self.fields["email"].help_text = _(
+                "Your invitation is for this address. Other members don’t see it."
+            )
 
 
 class ResetPasswordForm(_AccountForm, account_forms.ResetPasswordForm):

@@ -93,6 +93,11 @@ class User(AbstractUser):
         choices=Introductions.choices,
         default=Introductions.OFF,
     )
+    # "Pause notifications for a week" (the Slack App Home's button): until then no email, no
+    # daily digest and no Slack direct message; the notifications still arrive in the app.
+    notifications_paused_until = models.DateTimeField(
+        _("notifications paused until"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("member")

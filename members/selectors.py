@@ -35,6 +35,12 @@ def member_for_slack(*, slack_user_id: str) -> User | None:
     return User.objects.filter(slack_user_id=slack_user_id, is_active=True).first()
 
 
+def notifications_paused_until(*, user: User) -> datetime | None:
+    """Until when the member paused their notifications (None: not paused, or the pause is over)."""
+    until = user.notifications_paused_until
+    return until if until is not None and until > timezone.now() else None
+
+
 # What a page shows of a person it names (an author, an actor, a team member): their name and
 # the address of their profile. Pages that list many people load only these columns of them.
 PERSON_SHOWN = ("id", "username", "display_name")

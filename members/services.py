@@ -1,6 +1,7 @@
 """Writes about members: profile, language, the linked Slack account, personal API tokens."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
@@ -14,11 +15,13 @@ from django.utils.translation import gettext as _
 
 from proposals.choices import MembershipStatus
 from proposals.models import Proposal
+from workers import services as notify
 
 from . import selectors
 from .models import ApiToken, User
 
 MAX_INTERESTS = 15
+NOTIFICATIONS_PAUSE_DAYS = 7
 
 
 def clean_interests(interests: Iterable[str]) -> list[str]:
@@ -139,6 +142,7 @@ def slack_link(*, user: User, slack_user_id: str) -> User:
         # Only this column is written: whatever else happens to the member meanwhile is kept.
         with transaction.atomic():
             User.objects.filter(pk=user.pk).update(slack_user_id=slack_user_id)
+        notify.slack_home_changed(slack_user_id=slack_user_id)
     except IntegrityError:
         raise _slack_taken() from None
     user.slack_user_id = slack_user_id
@@ -161,6 +165,8 @@ def slack_unlink(*, user: User) -> User:
     with transaction.atomic():
         accounts.delete()
         User.objects.filter(pk=user.pk).update(slack_user_id="")
+        if user.slack_user_id:
+            notify.slack_home_changed(slack_user_id=user.slack_user_id)
     user.slack_user_id = ""
     return user
 
@@ -232,3 +238,22 @@ def api_token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def notifications_pause(*, user: User, days: int = NOTIFICATIONS_PAUSE_DAYS) -> User:
+    """A quiet week: no email, no daily digest, no Slack direct message until then (what arrives
+    meanwhile is still in the app, and the next digest after the pause gathers it)."""
+    return _notifications_paused(user, until=timezone.now() + timedelta(days=days))
+
+
+def notifications_resume(*, user: User) -> User:
+    return _notifications_paused(user, until=None)
+
+
+def _notifications_paused(user: User, *, until) -> User:
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(notifications_paused_until=until)
+        if user.slack_user_id:  # their Slack App Home says so, and offers the other button
+            notify.slack_home_changed(slack_user_id=user.slack_user_id)
+    user.notifications_paused_until = until
+    return user

@@ -69,6 +69,7 @@ def _settings_context(request: HttpRequest, **overrides) -> dict:
         "new_token": None,
         "slack_sign_in": bool(settings.SLACK_CLIENT_ID),
         "slack_command": settings.SLACK_COMMAND if settings.SLACK_SIGNING_SECRET else "",
+        "paused_until": selectors.notifications_paused_until(user=request.user),
         **overrides,
     }
 
@@ -164,6 +165,19 @@ def slack_connect(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "members/slack_connect.html", context, status=400)
     context["already"] = request.user.slack_user_id == context["slack_user_id"]
     return render(request, "members/slack_connect.html", context)
+
+
+@login_required
+@require_POST
+def notifications_pause(request: HttpRequest) -> HttpResponse:
+    """Pause notifications for a week, or resume them (the same as the Slack App Home's button)."""
+    if request.POST.get("pause") == "1":
+        services.notifications_pause(user=request.user)
+        messages.success(request, _("Notifications are paused for a week. Enjoy the quiet."))
+    else:
+        services.notifications_resume(user=request.user)
+        messages.success(request, _("Notifications are back on."))
+    return redirect(reverse("members:settings") + "#email")
 
 
 @login_required

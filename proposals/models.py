@@ -76,6 +76,11 @@ class Proposal(FSMModelMixin, ProposalLifecycle, models.Model):
     member_count = models.PositiveIntegerField(default=1)
     cheer_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
+    # Replies in the proposal's Slack thread by linked members become comments (its proposer or a
+    # moderator may switch this off, e.g. to keep the discussion in one place).
+    slack_replies_import = models.BooleanField(
+        _("Slack thread replies become comments"), default=True
+    )
     # Lets a double-clicked submit create one proposal.
     submission_key = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -215,15 +220,30 @@ class Comment(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # A reply in the proposal's Slack thread that became this comment: the message's channel and
+    # ts (its edits and deletion follow it, a retried event finds it, and it is never posted back).
+    slack_channel = models.CharField(max_length=32, blank=True, editable=False)
+    slack_ts = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
         indexes = [models.Index(fields=["proposal", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slack_channel", "slack_ts"],
+                condition=~models.Q(slack_ts=""),
+                name="comment_unique_slack_message",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.author}: {self.body[:40]}"
+
+    @property
+    def from_slack(self) -> bool:
+        return bool(self.slack_ts)
 
 
 class Cheer(models.Model):

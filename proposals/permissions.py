@@ -117,3 +117,23 @@ def comments_visible_to(user) -> Q:
 
 def can_hide_comment(user, comment) -> bool:
     return is_moderator(user)
+
+
+# Slack (issue 12): the proposal's thread and links to its page posted in the workspace.
+
+
+def can_switch_slack_replies(user, proposal) -> bool:
+    """Whether replies in the proposal's Slack thread become comments: the proposer's call (or a
+    moderator's)."""
+    return can_steer(user, proposal)
+
+
+def slack_replies_become_comments(proposal) -> bool:
+    return proposal.slack_replies_import
+
+
+def can_unfurl(proposal) -> bool:
+    """A link to the proposal's page, posted anywhere in the workspace, shows its card: only while
+    it is out in the open. A paused (archived) idea rests; its page stays for signed-in members,
+    but the workspace at large (guests, shared channels) is not shown it."""
+    return proposal.status != Status.ARCHIVED

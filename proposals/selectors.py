@@ -862,3 +862,14 @@ def open_invitations_for(*, user) -> QuerySet:
         .select_related("proposal", "invited_by")
         .defer(*person_columns_left_out("invited_by"))
     )
+
+
+def comment_for_slack_message(*, channel: str, ts: str) -> Comment | None:
+    """The comment a reply in a proposal's Slack thread became (its channel and ts), if any."""
+    if not (channel and ts):
+        return None
+    return (
+        Comment.objects.select_related("author", "proposal")
+        .filter(slack_channel=channel, slack_ts=ts)
+        .first()
+    )

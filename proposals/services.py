@@ -459,12 +459,23 @@ def _clean_comment_body(body: str) -> str:
     return body
 
 
-def comment_create(*, proposal: Proposal, author, body: str) -> Comment:
+def comment_create(
+    *, proposal: Proposal, author, body: str, slack_channel: str = "", slack_ts: str = ""
+) -> Comment:
+    """A comment, from the page, the API or a reply in the proposal's Slack thread (`slack_channel`
+    and `slack_ts` name that message: the same message again, a retried event, finds the comment
+    it became, and a comment from Slack is not posted back to the thread)."""
     body = _clean_comment_body(body)
-    comment = Comment(proposal=proposal, author=author, body=body)
+    comment = Comment(
+        proposal=proposal, author=author, body=body, slack_channel=slack_channel, slack_ts=slack_ts
+    )
     comment.body_html = render_markdown(body)
     with transaction.atomic():
         _lock(proposal)
+        if slack_ts:
+            earlier = Comment.objects.filter(slack_channel=slack_channel, slack_ts=slack_ts).first()
+            if earlier is not None:
+                return earlier
         comment.save()
         Follow.objects.get_or_create(proposal=proposal, user=author)
         _recount_comments(proposal)
@@ -501,6 +512,20 @@ def comment_set_hidden(*, comment: Comment, by, hidden: bool) -> Comment:
         comment.save(update_fields=["is_hidden", "hidden_by"])
         _recount_comments(proposal)
     return comment
+
+
+def proposal_set_slack_replies(*, proposal: Proposal, by, enabled: bool) -> Proposal:
+    """Whether replies in the proposal's Slack thread become comments (on by default)."""
+    if not permissions.can_switch_slack_replies(by, proposal):
+        raise ActionNotPermitted(
+            _("Only the proposer or a moderator can change where the discussion happens.")
+        )
+    with transaction.atomic():
+        locked = _lock(proposal)
+        if locked.slack_replies_import != enabled:
+            locked.slack_replies_import = enabled
+            locked.save(update_fields=["slack_replies_import", "updated_at"])
+    return locked
 
 
 def cheer_set(*, proposal: Proposal, user, cheered: bool) -> bool:

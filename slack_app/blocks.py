@@ -169,6 +169,42 @@ def card(data: Card, *, version: int) -> Message:
     return _message(f"{escape(data.title)} — {stage}", blocks)
 
 
+def unfurl(data: Card) -> dict:
+    """A link to the proposal's page, unfurled (chat.unfurl): a compact card with the channel
+    card's own Cheer and join buttons (the same action ids, so the same handlers answer them)."""
+    stage = stage_label(data.status)
+    roles_text = join_names(
+        f"{escape(role.name)} ×{role.open}" for role in data.open_roles if role.open
+    )
+    labelled = [(_("Stage"), stage), (capfirst(_("proposer")), mention(data.proposer))]
+    if roles_text:
+        labelled.append((capfirst(_("roles wanted")), roles_text))
+    # "Stage: Idea" (Japanese puts a full-width colon there).
+    facts = [
+        _("%(label)s: %(value)s") % {"label": label, "value": value} for label, value in labelled
+    ]
+    value = str(data.proposal_id)
+    buttons = [_button(_("Cheer"), "proposal_cheer", value=value)]
+    if data.status in ACTIVE_STATUSES:
+        buttons.append(_button(_("I'd like to join"), "proposal_join", value=value))
+    block = f"u{data.proposal_id}"
+    return {
+        "blocks": [
+            {
+                "type": "section",
+                "block_id": f"{block}s",
+                "text": _mrkdwn(f"*{_link(data.url, data.title)}*\n{escape(data.summary)}"),
+            },
+            {
+                "type": "context",
+                "block_id": f"{block}c",
+                "elements": [_mrkdwn(" · ".join(facts))],
+            },
+            {"type": "actions", "block_id": f"{block}a", "elements": buttons},
+        ]
+    }
+
+
 # --- a meetup's announcement (a card of its own in the community's channel) ----------------------
 
 # The action ids of the card's RSVP buttons, and the answer each gives (meetups.choices.Answer).
@@ -745,6 +781,22 @@ def connect_prompt(*, url: str) -> str:
     return _(
         "Your Slack account isn't connected to incubator yet. Connect it here, then try again: %(url)s"
     ) % {"url": url}
+
+
+def thread_replies_off(*, url: str) -> str:
+    """To someone replying in a proposal's thread whose proposer keeps the discussion on the page."""
+    return _(
+        "Thanks for joining in! Replies in this thread don't become comments on this proposal: "
+        "its proposer keeps the discussion on the proposal's page. You're welcome there: %(url)s"
+    ) % {"url": url}
+
+
+def thread_reply_refused(reason: str) -> str:
+    """A reply in a proposal's thread that could not become a comment (`reason`: the service's
+    own words, e.g. too long)."""
+    return _("Your reply couldn't be added to the proposal as a comment: %(reason)s") % {
+        "reason": escape(reason)
+    }
 
 
 def link_prompt(*, url: str) -> str:

@@ -1,4 +1,5 @@
-"""The only module that imports slack_sdk: Web API calls, escaping, error classes, request signatures.
+"""The only module that imports slack_sdk: Web API calls, escaping, error classes, request signatures,
+and the Socket Mode connection (slack_app.socket runs it).
 
 Every failure Slack (or the network) can hand us becomes one of three errors, so callers decide
 without knowing the SDK: SlackRateLimited (wait Retry-After), SlackTransient (back off and retry),
@@ -6,15 +7,19 @@ SlackPermanent (retrying cannot help). `ambiguous` says whether Slack may have a
 an error, which is what decides between "post again" and "look for the earlier post first".
 """
 
+import contextlib
 import http.client
 import logging
 import socket
 import urllib.error
+from collections.abc import Callable
 
 from django.conf import settings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode import SocketModeClient
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.webhook import WebhookClient
 
 logger = logging.getLogger(__name__)
@@ -148,6 +153,29 @@ def update_message(*, channel: str, ts: str, text: str, blocks: list[dict]) -> N
     )
 
 
+def post_ephemeral(*, channel: str, user: str, text: str, thread_ts: str = "") -> None:
+    """chat.postEphemeral: a message only `user` sees (and only while they are in the channel).
+    Ambiguous on failure is harmless here: a second private note at worst."""
+    thread = {"thread_ts": thread_ts} if thread_ts else {}
+    call(
+        "chat.postEphemeral",
+        ambiguous_on_failure=False,
+        channel=channel,
+        user=user,
+        text=text,
+        **thread,
+    )
+
+
+def unfurl(*, target: dict, unfurls: dict) -> None:
+    """chat.unfurl: cards for links in a message (`target`: its channel and ts, or Slack's
+    unfurl_id and source). Setting the same unfurls again changes nothing."""
+    where = {
+        key: str(target[key]) for key in ("channel", "ts", "unfurl_id", "source") if target.get(key)
+    }
+    call("chat.unfurl", ambiguous_on_failure=False, unfurls=unfurls, **where)
+
+
 def _matches(message: dict, *, event_type: str, key: str, value: int) -> bool:
     metadata = message.get("metadata") or {}
     return metadata.get("event_type") == event_type and (
@@ -211,6 +239,12 @@ def open_view(*, trigger_id: str, view: dict) -> None:
     call("views.open", ambiguous_on_failure=False, trigger_id=trigger_id, view=view)
 
 
+def publish_home(*, user_id: str, view: dict) -> None:
+    """Show this Slack user's App Home tab (views.publish replaces the whole view: a repeat shows
+    the same again)."""
+    call("views.publish", ambiguous_on_failure=False, user_id=user_id, view=view)
+
+
 def respond_ephemeral(*, response_url: str, text: str) -> None:
     """Answer one person privately through the response_url that came with their action."""
     _respond(response_url, text=text, response_type="ephemeral", replace_original=False)
@@ -250,3 +284,109 @@ def request_is_signed(*, body: bytes, timestamp: str, signature: str) -> bool:
         )
     except (ValueError, UnicodeDecodeError):
         return False
+
+
+# --- Socket Mode -----------------------------------------------------------------------------------
+
+# (envelope type, envelope_id, payload) → the payload to acknowledge the envelope with, or None.
+EnvelopeHandler = Callable[[str, str, object], dict | None]
+
+
+def _shut(sock) -> None:
+    """Wake a read blocked on this socket (closing it from another thread does not)."""
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+class _SocketModeClient(SocketModeClient):
+    """The SDK's built-in client, but replacing a connection (after a `disconnect` envelope)
+    does not wait for the old connection's blocked read to time out: the SDK closes the old one
+    under its receive lock, three seconds during which the new connection's envelopes would go
+    unread, past Slack's time to acknowledge them."""
+
+    def connect(self) -> None:
+        old = self.current_session
+        if old is not None:
+            close = old.close
+
+            def close_now() -> None:
+                _shut(old.sock)
+                close()
+
+            old.close = close_now
+        super().connect()
+
+
+class SocketMode:
+    """One Socket Mode connection: slack_sdk's built-in SocketModeClient (no websocket package of
+    its own), opened with the app-level token through apps.connections.open at SLACK_API_URL.
+
+    Each envelope (slash_commands, interactive, events_api) is given to `on_envelope` in one of
+    the SDK's worker threads, then acknowledged with its envelope_id and what `on_envelope`
+    returned (an ephemeral answer, a modal's errors), within Slack's three seconds. An envelope
+    whose handling raised is not acknowledged: Slack sends it again, and the hand-over does
+    nothing twice. The SDK reconnects by itself: on a `disconnect` envelope, when Slack closes the
+    socket, and when a connection stays silent for four pings.
+    """
+
+    def __init__(self, *, app_token: str, on_envelope: EnvelopeHandler, ping_interval: float):
+        self._on_envelope = on_envelope
+        web_client = WebClient(
+            base_url=settings.SLACK_API_URL, timeout=settings.SLACK_TIMEOUT_SECONDS
+        )
+        self._client = _SocketModeClient(
+            app_token=app_token,
+            web_client=web_client,
+            ping_interval=ping_interval,
+            auto_reconnect_enabled=True,
+            logger=logging.getLogger("slack_app.socket.connection"),
+        )
+        # The raw listener, not the SDK's request listener: every envelope is acknowledged, even
+        # one whose payload the SDK's SocketModeRequest would not take (a list, a string).
+        self._client.message_listeners.append(self._on_message)
+
+    def _on_message(self, sdk_client: SocketModeClient, message: dict, raw: str | None) -> None:
+        envelope_id = message.get("envelope_id") if isinstance(message, dict) else None
+        if not isinstance(envelope_id, str) or not envelope_id:
+            return  # hello, and whatever is no envelope (disconnect is the SDK's own)
+        kind = message.get("type")
+        try:
+            payload = self._on_envelope(kind, envelope_id, message.get("payload"))
+        except Exception:
+            logger.exception(
+                "A Socket Mode %s envelope failed; left unacknowledged for Slack to send again",
+                kind,
+            )
+            return
+        response = SocketModeResponse(envelope_id=envelope_id, payload=payload)
+        sdk_client.send_socket_mode_response(response)
+
+    def connect(self) -> None:
+        """Open the first connection. SlackPermanent when Slack refuses the token (retrying cannot
+        help), SlackTransient when it cannot be reached now."""
+        try:
+            self._client.connect()
+        except SlackApiError as error:
+            data = error.response.data if isinstance(error.response.data, dict) else {}
+            code = data.get("error", "") or f"HTTP {error.response.status_code}"
+            if error.response.status_code >= 500 or code in TRANSIENT_ERRORS:
+                raise SlackTransient(f"apps.connections.open: {code}", code=code) from error
+            raise SlackPermanent(f"apps.connections.open: {code}", code=code) from error
+        except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as error:
+            raise SlackTransient(f"apps.connections.open: {error}") from error
+
+    def is_connected(self) -> bool:
+        return self._client.is_connected()
+
+    def close(self) -> None:
+        """Stop at once: the SDK's own close waits for a blocked read to time out (its receive
+        lock) and for its queue's poll; both are woken first. Envelopes being handled finish."""
+        sdk = self._client
+        sdk.closed = True
+        sdk.auto_reconnect_enabled = False
+        sdk.current_session_state.terminated = True
+        if sdk.current_session is not None:
+            _shut(sdk.current_session.sock)
+        sdk.message_queue.put(None)
+        sdk.close()

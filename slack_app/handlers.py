@@ -35,7 +35,7 @@ from proposals.errors import ActionNotPermitted, ProposalError
 from proposals.models import Invitation, InvitationStatus, Membership, Proposal
 from proposals.wording import split_names
 
-from . import blocks
+from . import blocks, home, home_blocks, threads, unfurls
 from .events import SlackEvent
 
 logger = logging.getLogger(__name__)
@@ -513,6 +513,30 @@ def introduction_answer(member: User, press: ButtonPress) -> Answer:
     return Answer(text=blocks.introduction_answered(blocks.INTRODUCTION_ANSWERS[press.action_id]))
 
 
+def home_share_idea(member: User, press: ButtonPress) -> Answer:
+    """The App Home's "Share an idea": the same idea form as the slash command."""
+    if not press.trigger_id:
+        return Answer(text=_("Please try the button again."))
+    return Answer(view=blocks.idea_modal())
+
+
+def _home_pause(member: User, press: ButtonPress, *, pause: bool) -> Answer:
+    """The App Home's "Pause notifications for a week" (and "Resume"); the Home then shows it."""
+    if pause:
+        member_services.notifications_pause(user=member)
+    else:
+        member_services.notifications_resume(user=member)
+    return Answer()
+
+
+def home_pause_notifications(member: User, press: ButtonPress) -> Answer:
+    return _home_pause(member, press, pause=True)
+
+
+def home_resume_notifications(member: User, press: ButtonPress) -> Answer:
+    return _home_pause(member, press, pause=False)
+
+
 BUTTONS: dict[str, Callable[[User, ButtonPress], Answer]] = {
     "proposal_open": proposal_open,
     "proposal_cheer": proposal_cheer,
@@ -528,6 +552,10 @@ BUTTONS: dict[str, Callable[[User, ButtonPress], Answer]] = {
     blocks.COMMITMENT_FINISH: commitment_finish,
     blocks.COMMITMENT_OPEN: proposal_open,  # a link button: Slack opens the page itself
     **{action_id: introduction_answer for action_id in blocks.INTRODUCTION_ANSWERS},
+    home_blocks.SHARE_IDEA: home_share_idea,
+    home_blocks.PAUSE_NOTIFICATIONS: home_pause_notifications,
+    home_blocks.RESUME_NOTIFICATIONS: home_resume_notifications,
+    home_blocks.OPEN_SETTINGS: proposal_open,  # a link button: Slack opens the page itself
 }
 
 
@@ -631,7 +659,11 @@ def view_submission(submission: ViewSubmission) -> Answer:
 
 
 # One handler per inner event type; an event of a type not listed here is ignored.
-EVENT_HANDLERS: dict[str, Callable[[SlackEvent], None]] = {}
+EVENT_HANDLERS: dict[str, Callable[[SlackEvent], None]] = {
+    "app_home_opened": home.app_home_opened,
+    "message": threads.message,  # replies in a proposal's thread become comments
+    "link_shared": unfurls.link_shared,  # links to proposal pages show a card
+}
 
 
 def event(slack_event: SlackEvent) -> None:

@@ -1,6 +1,9 @@
-"""Slack → incubator over HTTP: verify the signature, check the request's shape, hand over.
+"""Slack → incubator: check the shape of what Slack sent and hand it over; over HTTP, verify first.
 
-Every request is verified (signature v0 over the raw body, five-minute window) before anything is
+`receive_command`, `receive_interaction` and `receive_event` are the one hand-over: they take what
+Slack sent, already decoded, and return the JSON body to answer with (or None). The HTTP views
+here and the Socket Mode runner (slack_app.socket) call exactly these, so both transports do the
+same. Over HTTP, every request is verified (signature v0 over the raw body, five-minute window) before anything is
 parsed. A signed request of the wrong shape (a string where Slack sends an object, a missing user)
 is a 400 saying what is wrong, never a 500. Answers are immediate; anything that calls Slack back
 (opening a modal, answering through a response_url) is published by name after commit and done by
@@ -21,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from workers import publish
 
-from . import blocks, client, handlers
+from . import blocks, client, handlers, receipts
 from .handlers import ButtonPress, Command, ViewSubmission
 
 log = logging.getLogger(__name__)
@@ -117,16 +120,20 @@ def command_key(*, timestamp: str, body: bytes) -> str:
     return f"slack:{digest[:48]}"
 
 
-def _command(request: HttpRequest) -> Command:
-    data = request.POST.dict()
+def envelope_key(envelope_id: str) -> str:
+    """Over Socket Mode: the same envelope, delivered again (or to a second runner), gives the
+    same key (and so the same proposal)."""
+    digest = hashlib.sha256(b"envelope:" + envelope_id.encode()).hexdigest()
+    return f"slack:{digest[:48]}"
+
+
+def _command(data: dict, *, key: str) -> Command:
     return Command(
         slack_user_id=_identifier(data, "user_id", required=True),
         team_id=_identifier(data, "team_id"),
         text=_text(data, "text").strip(),
         trigger_id=_identifier(data, "trigger_id"),
-        key=command_key(
-            timestamp=request.headers.get("X-Slack-Request-Timestamp", ""), body=request.body
-        ),
+        key=key,
     )
 
 
@@ -165,37 +172,37 @@ def _replace_later(response_url: str, message: blocks.Message | None) -> None:
         )
 
 
-# --- the endpoints -------------------------------------------------------------------------------
+# --- the hand-over: the same functions for HTTP and Socket Mode ---------------------------------
+#
+# Each takes what Slack sent, already decoded (a slash command's fields, an interaction payload,
+# an event callback), checks its shape (Malformed when it is wrong) and returns the JSON body
+# Slack should get back, or None for an empty answer. The HTTP views below and slack_app.socket
+# call exactly these.
 
 
-@slack_verified
-def slash_command(request: HttpRequest) -> HttpResponse:
-    command = _command(request)
-    if _foreign(command.team_id, _identifier(request.POST.dict(), "api_app_id")):
-        return JsonResponse(
-            blocks.ephemeral(_("This command only works in the community's own Slack workspace."))
+def receive_command(fields: dict, *, key: str) -> dict | None:
+    """A slash command: an ephemeral answer, or None when a modal is on its way. `key` names this
+    delivery of it (command_key over HTTP, envelope_key over Socket Mode): the same key, the same
+    proposal."""
+    if not isinstance(fields, dict):
+        raise Malformed("the command must be an object")
+    command = _command(fields, key=key)
+    if _foreign(command.team_id, _identifier(fields, "api_app_id")):
+        return blocks.ephemeral(
+            _("This command only works in the community's own Slack workspace.")
         )
     answer = handlers.command(command)
     if answer.view is not None:
         _open_view_later(command.trigger_id, answer.view)
-        return HttpResponse(status=200)
-    return JsonResponse(blocks.ephemeral(answer.text))
+        return None
+    return blocks.ephemeral(answer.text)
 
 
-def _payload(request: HttpRequest) -> dict:
-    try:
-        payload = json.loads(request.POST.get("payload", ""))
-    except ValueError:
-        raise Malformed("payload is not JSON") from None
+def receive_interaction(payload: dict) -> dict | None:
+    """A button, a modal's submission, a shortcut: None, or a modal's field errors."""
     if not isinstance(payload, dict):
         raise Malformed("payload must be an object")
     _no_nul(payload)
-    return payload
-
-
-@slack_verified
-def interaction(request: HttpRequest) -> HttpResponse:
-    payload = _payload(request)
     kind = _identifier(payload, "type", required=True)
     team_id = _identifier(_object(payload, "team"), "id", where="team.")
     user_id = _identifier(
@@ -205,18 +212,40 @@ def interaction(request: HttpRequest) -> HttpResponse:
     trigger_id = _identifier(payload, "trigger_id")
     if _foreign(team_id, _identifier(payload, "api_app_id")):
         _respond_later(response_url, _("This app only works in the community's own workspace."))
-        return HttpResponse(status=200)
+        return None
     if kind == "block_actions":
         return _block_actions(payload, team_id, user_id, response_url, trigger_id)
     if kind == "view_submission":
         return _view_submission(payload, team_id, user_id, response_url)
     # Other kinds (view_closed, shortcuts we did not register): nothing to do.
-    return HttpResponse(status=200)
+    return None
+
+
+def receive_event(body: dict) -> dict | None:
+    """An Events API body: url_verification is answered with its challenge; an event callback is
+    recorded once by its event_id and handed to a worker (slack_app.receipts)."""
+    if not isinstance(body, dict):
+        raise Malformed("the body must be an object")
+    _no_nul(body)
+    kind = _identifier(body, "type", required=True)
+    if kind == "url_verification":
+        return {"challenge": _identifier(body, "challenge", required=True)}
+    if kind != "event_callback":
+        return None  # app_rate_limited and the like: nothing to do
+    team_id = _identifier(body, "team_id")
+    event_id = _identifier(body, "event_id", required=True)
+    event = _object(body, "event", required=True)
+    event_type = _identifier(event, "type", required=True, where="event.")
+    if _foreign(team_id, _identifier(body, "api_app_id")):
+        log.warning("Ignored a Slack event from another workspace or app (%s)", team_id)
+        return None
+    receipts.event_receipt_record(event_id=event_id, team_id=team_id, type=event_type, event=event)
+    return None
 
 
 def _block_actions(
     payload: dict, team_id: str, user_id: str, response_url: str, trigger_id: str
-) -> HttpResponse:
+) -> dict | None:
     actions = payload.get("actions")
     if not isinstance(actions, list) or not actions:
         raise Malformed("actions must be a non-empty list")
@@ -235,10 +264,10 @@ def _block_actions(
         _open_view_later(trigger_id, answer.view)
     _replace_later(response_url, answer.replace)
     _respond_later(response_url, answer.text)
-    return HttpResponse(status=200)
+    return None
 
 
-def _view_submission(payload: dict, team_id: str, user_id: str, response_url: str) -> HttpResponse:
+def _view_submission(payload: dict, team_id: str, user_id: str, response_url: str) -> dict | None:
     view = _object(payload, "view", required=True)
     submission = ViewSubmission(
         slack_user_id=user_id,
@@ -250,6 +279,47 @@ def _view_submission(payload: dict, team_id: str, user_id: str, response_url: st
     )
     answer = handlers.view_submission(submission)
     if answer.errors:
-        return JsonResponse(blocks.modal_errors(answer.errors))
+        return blocks.modal_errors(answer.errors)
     _respond_later(response_url, answer.text)
-    return HttpResponse(status=200)
+    return None
+
+
+# --- the HTTP endpoints ----------------------------------------------------------------------------
+
+
+def _answer(body: dict | None) -> HttpResponse:
+    return JsonResponse(body) if body is not None else HttpResponse(status=200)
+
+
+@slack_verified
+def slash_command(request: HttpRequest) -> HttpResponse:
+    key = command_key(
+        timestamp=request.headers.get("X-Slack-Request-Timestamp", ""), body=request.body
+    )
+    return _answer(receive_command(request.POST.dict(), key=key))
+
+
+def _payload(request: HttpRequest) -> dict:
+    try:
+        payload = json.loads(request.POST.get("payload", ""))
+    except ValueError:
+        raise Malformed("payload is not JSON") from None
+    if not isinstance(payload, dict):
+        raise Malformed("payload must be an object")
+    return payload
+
+
+@slack_verified
+def interaction(request: HttpRequest) -> HttpResponse:
+    return _answer(receive_interaction(_payload(request)))
+
+
+@slack_verified
+def events(request: HttpRequest) -> HttpResponse:
+    """The Events API. Answered at once: the work is a worker's (Slack retries an event it does
+    not hear back about within three seconds, and the receipt makes the retry do nothing)."""
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        raise Malformed("the body is not JSON") from None
+    return _answer(receive_event(body))

@@ -1,5 +1,6 @@
-"""`make run`: the web server, a Celery worker and beat together; Ctrl-C (or the web server ending)
-stops all. A worker or beat that dies is started again (after a pause that grows while it keeps
+"""`make run`: the web server, a Celery worker and beat together, and with SLACK_APP_TOKEN set the
+Slack Socket Mode runner (`manage.py slack_socket`); Ctrl-C (or the web server ending) stops all. A
+worker, beat or the runner that dies is started again (after a pause that grows while it keeps
 dying), and the web server goes on: what was on its way waits in the outbox meanwhile.
 
 With REDIS_URL set they use Redis; without it, the embedded broker (Kombu's SQLAlchemy transport on
@@ -20,13 +21,20 @@ import time
 
 GRACE_SECONDS = 20
 # Children started again when they end; the web server's end ends the stack.
-RESTARTED = ("worker", "beat")
+RESTARTED = ("worker", "beat", "slack")
 # The pause before a restart doubles while the child keeps dying soon after starting.
 FIRST_PAUSE, LONGEST_PAUSE, STEADY_SECONDS = 1.0, 30.0, 60.0
 
 
-def commands(host: str, port: int) -> dict[str, list[str]]:
+def socket_mode_wanted(environ) -> bool:
+    """An app-level token in the environment: Slack is reached over Socket Mode too."""
+    return bool(environ.get("SLACK_APP_TOKEN", "").strip())
+
+
+def commands(host: str, port: int, *, socket_mode: bool = False) -> dict[str, list[str]]:
+    """What runs; `socket_mode` (SLACK_APP_TOKEN is set) adds Slack's Socket Mode runner."""
     python = sys.executable
+    slack = {"slack": [python, "manage.py", "slack_socket"]} if socket_mode else {}
     return {
         "web": [python, "manage.py", "runserver", f"{host}:{port}"],
         "worker": [
@@ -37,6 +45,7 @@ def commands(host: str, port: int) -> dict[str, list[str]]:
             python, "-m", "celery", "-A", "incubator", "beat",
             "--loglevel=INFO", "--schedule=var/celerybeat-schedule",
         ],
+        **slack,
     }  # fmt: skip
 
 
@@ -72,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     args = parser.parse_args(argv)
     broker = os.environ.get("REDIS_URL") or "the embedded broker (var/broker)"
-    print(f"web on http://{args.host}:{args.port}, worker and beat on {broker}. Ctrl-C stops all.")
+    socket_mode = socket_mode_wanted(os.environ)
+    slack = ", Slack over Socket Mode" if socket_mode else ""
+    print(f"web on http://{args.host}:{args.port}, worker and beat on {broker}{slack}. "
+          "Ctrl-C stops all.")  # fmt: skip
     stopping = False
 
     def on_signal(signum, frame):
@@ -86,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     # The Celery app sets no settings module of its own (a default there would leak into
     # `gunicorn incubator.wsgi`), so the development stack names the local one for its children.
     environment = {"DJANGO_SETTINGS_MODULE": "incubator.settings.local", **os.environ}
-    command_of = commands(args.host, args.port)
+    command_of = commands(args.host, args.port, socket_mode=socket_mode)
 
     def start(name: str) -> subprocess.Popen:
         return subprocess.Popen(command_of[name], start_new_session=True, env=environment)

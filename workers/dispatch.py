@@ -67,12 +67,24 @@ def process(delivery_id: int) -> Outcome:
     if delivery.attempts >= settings.WORKERS_MAX_ATTEMPTS:
         outbox.mark_failed(delivery, f"gave up after {delivery.attempts} attempts")
         return Outcome("failed")
+    if delivery.channel in PAUSABLE and _paused(delivery.recipient):
+        outbox.mark_skipped(delivery, "The member paused their notifications.")
+        return Outcome("skipped")
     if delivery.channel == Channel.EMAIL:
         return _email(delivery)
     if delivery.channel == Channel.SLACK_DM:
         return _slack_dm(delivery)
     outbox.mark_sent(delivery, inapp_channel.send(delivery))
     return Outcome("sent")
+
+
+# What a member's "pause notifications" quiets; the in-app notifications still arrive.
+PAUSABLE = frozenset({Channel.EMAIL, Channel.SLACK_DM})
+
+
+def _paused(user) -> bool:
+    until = getattr(user, "notifications_paused_until", None)
+    return until is not None and until > timezone.now()
 
 
 def _transient(delivery: Delivery, error: str) -> Outcome:
@@ -459,7 +471,7 @@ def digests_queue(*, day: date) -> int:
 def digest_send(*, user_id: int, day: str) -> bool:
     """At most one digest per member and day. Covers what arrived since the previous digest."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not user.email:
+    if user is None or not user.email or _paused(user):
         return False
     the_day = date.fromisoformat(day)
     digest, _created = EmailDigest.objects.get_or_create(user=user, day=the_day)

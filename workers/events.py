@@ -47,6 +47,8 @@ class EventKind(models.TextChoices):
     INTRODUCTION_FOLLOW_UP = "introduction_follow_up", _("“Did you get to talk?”")
     # Outgoing webhooks (issue 15): an endpoint turned off after failing again and again.
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook turned off")
+    # Asking to join (issue 16): an application whose address is confirmed, for the moderators.
+    APPLICATION_RECEIVED = "application_received", _("Someone asked to join (moderators)")
 
 
 class Channel(models.TextChoices):
@@ -93,10 +95,14 @@ EMAIL_DEFAULTS: dict[str, str] = {
     EventKind.INTRODUCTION_FOLLOW_UP: EmailMode.DIGEST,
     # Nothing reaches that receiver until a moderator turns it on again: say so at once.
     EventKind.WEBHOOK_DISABLED: EmailMode.IMMEDIATELY,
+    # Someone is waiting for an answer: in the app at once, by email in the daily digest.
+    EventKind.APPLICATION_RECEIVED: EmailMode.DIGEST,
 }
 
 # Kinds only moderators ever hear of: only they see them on the email settings page.
-MODERATOR_KINDS = frozenset({EventKind.ORGANISER_DIGEST, EventKind.WEBHOOK_DISABLED})
+MODERATOR_KINDS = frozenset(
+    {EventKind.ORGANISER_DIGEST, EventKind.WEBHOOK_DISABLED, EventKind.APPLICATION_RECEIVED}
+)
 
 # The same kinds, with whether a member who has linked Slack gets them as a Slack direct message
 # too until they choose otherwise: on for what asks them to act (an invitation) or is about a date.
@@ -166,6 +172,7 @@ AUDIENCE: dict[str, str] = {
     EventKind.COMMITMENT_ENDING: Audience.NOBODY,
     EventKind.COMMITMENT_FINISHED: Audience.PROPOSER,
     EventKind.WEBHOOK_DISABLED: Audience.MODERATORS,
+    EventKind.APPLICATION_RECEIVED: Audience.MODERATORS,
 }
 
 
@@ -261,6 +268,10 @@ def headline(kind: str, payload: dict) -> str:
                 % failure
             )
         return gettext("A message could not be delivered by %(channel)s: %(error)s") % failure
+    if kind == EventKind.APPLICATION_RECEIVED:
+        return gettext("%(name)s would like to join the community.") % {
+            "name": payload.get("applicant_name", "")
+        }
     if kind == EventKind.WEBHOOK_DISABLED:
         failures = payload.get("failures", 0)
         return ngettext(

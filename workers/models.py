@@ -293,3 +293,31 @@ class SlackWorkspace(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SlackHome(models.Model):
+    """A Slack user's App Home tab, kept current like a card: every change it shows counts here (in
+    the change's own transaction, or when they open the tab), and one `views.publish` shows the
+    latest state of all of them (workers/home_sender.py). Only Slack users who opened the tab
+    once have a row, so nobody else is ever published to."""
+
+    slack_user_id = models.CharField(max_length=32, unique=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    # Changes counted, and how many of them the published view shows (dirty while they differ).
+    changes = models.PositiveIntegerField(default=0)
+    shown_changes = models.PositiveIntegerField(default=0)
+    dirty_at = models.DateTimeField(null=True, blank=True)
+    # One publisher at a time (so an older state never overwrites a newer one), and when the next
+    # attempt may go (Slack's Retry-After, a backoff).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    not_before = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Slack App Home")
+        verbose_name_plural = _("Slack App Homes")
+
+    def __str__(self) -> str:
+        return self.slack_user_id

@@ -25,7 +25,17 @@ SEND_DIGEST = "workers.send_digest"
 SLACK_OPEN_VIEW = "workers.slack_open_view"
 SLACK_RESPOND = "workers.slack_respond"
 SLACK_REPLACE_MESSAGE = "workers.slack_replace_message"
+# One Slack event callback, by its receipt's event_id (slack_app.receipts).
+SLACK_HANDLE_EVENT = "workers.slack_handle_event"
 DELIVER_WEBHOOK = "workers.deliver_webhook"  # webhooks.dispatch: one webhook request
+# The Slack App Home (workers/home_sender.py): one member's Home, and those a change touched.
+PUBLISH_SLACK_HOME = "workers.publish_slack_home"
+REFRESH_SLACK_HOMES = "workers.refresh_slack_homes"
+# Slack's events answered (issue 12): a private note in a thread, a link's card.
+SLACK_POST_EPHEMERAL = "workers.slack_post_ephemeral"
+SLACK_UNFURL = "workers.slack_unfurl"
+# applications.mail: one email to someone who asked to join (not a member yet).
+SEND_APPLICATION_MAIL = "workers.send_application_mail"
 # Started by beat (CELERY_BEAT_SCHEDULE names them).
 SWEEP_DELIVERIES = "workers.sweep_deliveries"
 SEND_DAILY_DIGESTS = "workers.send_daily_digests"
@@ -40,6 +50,7 @@ ASK_ABOUT_COMMITMENTS = "workers.ask_about_commitments"
 RUN_INTRODUCTIONS = "workers.run_introductions"
 # The introductions' one Slack sender (introductions/slack.py), poked after a round commits.
 SEND_INTRODUCTIONS = "workers.send_introductions"
+SWEEP_SLACK_EVENT_RECEIPTS = "workers.sweep_slack_event_receipts"
 
 
 def publish(name: str, *args, eta: datetime | None = None, **kwargs) -> bool:

@@ -205,6 +205,7 @@ def notification_path(*, kind: str, proposal_id: int | None, payload: dict) -> s
         kind.startswith("meetup_")
         or kind == EventKind.ORGANISER_DIGEST
         or kind in IntroductionEventKind.values
+        or kind == EventKind.APPLICATION_RECEIVED
     ):
         # Meetups' kinds (MeetupEventKind's, and "meetup_follow_up") carry their page, or the
         # proposal form after a meetup, in the payload; the organisers' figures their week on the

@@ -17,7 +17,7 @@ from django.utils import timezone
 from proposals.choices import MembershipStatus
 from webhooks import fanout as webhooks_fanout
 
-from . import lanes, publish, selectors
+from . import home, lanes, publish, selectors
 from .events import (
     AUDIENCE,
     SLACK_KINDS,
@@ -49,9 +49,12 @@ def record_event(
     payload: dict | None = None,
     dedupe_key: str = "",
     not_before: datetime | None = None,
+    in_thread_already: bool = False,
 ) -> Event:
     """Write the event and its deliveries; publish the pending ones once the transaction commits.
     The webhooks that hear its kind get one delivery each, in the same transaction (webhooks.fanout).
+    `in_thread_already`: the event is a message in the proposal's Slack thread (a reply that became
+    a comment), so its thread reply is skipped, never posted back; the card still shows the change.
 
     Must run inside the caller's transaction.
     """
@@ -83,14 +86,17 @@ def record_event(
     slack_on = bool(settings.SLACK_BOT_TOKEN)
     slack_lane = _slack_lane(proposal) if slack_on and kind in SLACK_KINDS else None
     if kind in SLACK_KINDS:
+        sending = slack_on and not in_thread_already
         rows.append(
             Delivery(
                 channel=Channel.SLACK,
                 not_before=not_before,
                 due_at=not_before,
                 lane=slack_lane or "",
-                status=DeliveryStatus.PENDING if slack_on else DeliveryStatus.SKIPPED,
-                last_error="" if slack_on else "No Slack token configured.",
+                status=DeliveryStatus.PENDING if sending else DeliveryStatus.SKIPPED,
+                last_error=""
+                if sending
+                else ("Came from the Slack thread." if slack_on else "No Slack token configured."),
                 **common,
             )
         )
@@ -103,6 +109,7 @@ def record_event(
         ]
     )
     webhooks_fanout.event_recorded(event=event, not_before=not_before)
+    home.event_recorded(kind=kind, proposal=proposal, payload=payload)
     # The card shows the proposal's state: this change is one it does not show yet.
     card_lane = slack_card_changed(proposal=proposal) if slack_on and proposal else None
     if slack_lane is not None or card_lane:
@@ -232,6 +239,14 @@ def proposal_changed(*, proposal) -> None:
         lane = slack_card_changed(proposal=proposal)
         if lane:
             publish.relay_after_commit(lane)
+        home.proposal_edited(proposal=proposal)
+
+
+def slack_home_changed(*, slack_user_id: str) -> None:
+    """Something this Slack account's App Home shows changed outside any event: the account was
+    connected or disconnected (the member's sections or the invitation to connect), notifications
+    paused or resumed. Only a Home that was ever opened is published again (workers.home)."""
+    home.home_account_changed(slack_user_id=slack_user_id)
 
 
 def proposal_submitted(*, proposal) -> Event:
@@ -296,6 +311,7 @@ def commented(*, comment) -> Event:
         proposal=comment.proposal,
         actor=comment.author,
         payload={"comment_id": comment.pk, "excerpt": excerpt(comment.body)},
+        in_thread_already=bool(comment.slack_ts),
     )
 
 

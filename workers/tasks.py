@@ -11,19 +11,23 @@ import random
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from applications import mail as application_mail
+from applications import outbox as application_outbox
 from insight import services as insight_services
 from introductions import services as introduction_services
 from introductions import slack as introduction_slack
 from meetups import services as meetup_services
 from proposals import services as proposal_services
 from slack_app import client as slack_client
+from slack_app import receipts as slack_receipts
 from slack_app.client import SlackPermanent, SlackRateLimited, SlackTransient
 from webhooks import dispatch as webhook_dispatch
 from webhooks import outbox as webhook_outbox
 
-from . import broker, dispatch, health, outbox, publish, relay, services
+from . import broker, dispatch, health, home_sender, outbox, publish, relay, services
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +81,26 @@ def deliver_webhook(self, delivery_id: int) -> str:
 
 
 @shared_task(
+    name=publish.SEND_APPLICATION_MAIL,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+    ignore_result=True,
+    **DELIVERY_LIMITS,
+)
+def send_application_mail(self, mail_id: int) -> str:
+    """One email to someone who asked to join (applications.mail), retried as `deliver` is; a
+    second run finds it sent (or held) and sends nothing."""
+    outcome = application_mail.process(mail_id)
+    if outcome.result == "retry" and outcome.retry_in > LONGEST_COUNTDOWN:
+        return "deferred"  # the row says when it is due; the sweeper sends it then
+    if outcome.result == "retry":
+        raise self.retry(args=(mail_id,), kwargs={}, countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(
     name=publish.RELAY_CHANNEL,
     bind=True,
     acks_late=True,
@@ -89,6 +113,29 @@ def relay_channel(self, channel: str) -> str:
     """One run of a Slack channel's ordered sender (workers.relay). A run redelivered after its
     worker died has the same id, so it takes its own lease back at once."""
     return relay.run(channel, holder=self.request.id)
+
+
+@shared_task(
+    name=publish.PUBLISH_SLACK_HOME,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+    ignore_result=True,
+    **DELIVERY_LIMITS,
+)
+def publish_slack_home(self, slack_user_id: str) -> str:
+    """One member's App Home (views.publish), with the latest state."""
+    outcome = home_sender.home_publish(slack_user_id=slack_user_id)
+    if outcome.result == "retry" and outcome.retry_in <= LONGEST_COUNTDOWN:
+        # Also on the row (not_before): if this publish is lost, the sweeper publishes it then.
+        raise self.retry(args=(slack_user_id,), kwargs={}, countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(name=publish.REFRESH_SLACK_HOMES, acks_late=True, ignore_result=True)
+def refresh_slack_homes(proposal_id: int) -> int:
+    return home_sender.homes_refresh(proposal_id=proposal_id)
 
 
 @shared_task(name=publish.REFRESH_SLACK_CARD, acks_late=True, ignore_result=True)
@@ -105,7 +152,12 @@ def refresh_slack_card(proposal_id: int) -> bool:
     time_limit=90,
 )
 def sweep_deliveries() -> int:
-    swept = len(outbox.sweep()) + len(webhook_outbox.sweep())
+    swept = (
+        len(outbox.sweep())
+        + len(webhook_outbox.sweep())
+        + home_sender.homes_sweep()
+        + len(application_outbox.sweep())
+    )
     health.warn_about_backlog()
     broker.prune()
     return swept
@@ -198,6 +250,55 @@ def slack_replace_message(self, response_url: str, text: str, blocks: list[dict]
         raise _retry_later(self, error) from error
     except SlackPermanent:
         logger.warning("Slack refused to replace a message", exc_info=True)
+
+
+@shared_task(name=publish.SLACK_POST_EPHEMERAL, bind=True, acks_late=True, max_retries=5)
+def slack_post_ephemeral(self, channel: str, user: str, text: str, thread_ts: str = "") -> None:
+    """A private note to one person in a channel (or thread), e.g. "connect your account"."""
+    try:
+        slack_client.post_ephemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except SlackPermanent:
+        logger.warning("Slack refused an ephemeral note", exc_info=True)
+
+
+@shared_task(name=publish.SLACK_UNFURL, bind=True, acks_late=True, max_retries=5)
+def slack_unfurl(self, target: dict, unfurls: dict) -> None:
+    """Links' cards (chat.unfurl): the same unfurls set twice change nothing, so a retry is safe."""
+    try:
+        slack_client.unfurl(target=target, unfurls=unfurls)
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except SlackPermanent:
+        logger.warning("Slack refused an unfurl", exc_info=True)
+
+
+@shared_task(
+    name=publish.SLACK_HANDLE_EVENT,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=6,
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def slack_handle_event(self, event_id: str) -> str:
+    """One Slack event (recorded by slack_app.receipts where it arrived), handed to its handler
+    once: the receipt is marked handled with the handler's writes, so a second run does nothing.
+    A passing failure (the database, Slack) rolls all of it back and tries again later."""
+    try:
+        return slack_receipts.event_receipt_handle(event_id=event_id)
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except (OperationalError, InterfaceError) as error:
+        raise self.retry(exc=error, countdown=min(2 ** (self.request.retries + 1), 60)) from error
+
+
+@_beat_job(publish.SWEEP_SLACK_EVENT_RECEIPTS)
+def sweep_slack_event_receipts() -> int:
+    return slack_receipts.event_receipts_sweep()
 
 
 @_beat_job(publish.SEND_MEETUP_REMINDERS)

@@ -23,6 +23,8 @@ FOR_VISITORS = (
     re.compile(r"^/public/$"),
     re.compile(r"^/p/\d+/$"),
     re.compile(r"^/privacy/$"),
+    # Asking to join (the applications app): the form, "check your email", its links' answers.
+    re.compile(r"^/apply/(sent/|guidelines/|confirm/[^/]+/|join/[^/]+/)?$"),
     re.compile(r"^/accounts/"),
     re.compile(r"^/healthz$"),
     re.compile(r"^/api/(openapi\.json|docs)$"),
@@ -59,6 +61,7 @@ def _values(world: World, name: str, converter: str | None) -> list[str]:
             world.public_meetup.pk,
             world.private_meetup.pk,
             world.hidden_comment.pk,
+            world.applicant.pk,
             *world.public.memberships.values_list("pk", flat=True),
             *world.public.comments.values_list("pk", flat=True),
             *world.private_proposal.comments.values_list("pk", flat=True),
@@ -162,6 +165,7 @@ def test_a_visitor_finds_nothing_private_through_any_route():
     reached = dict(seen)
     assert reached[f"/proposals/{world.private_proposal.pk}/"] == 302  # to log in
     assert reached[f"/api/v1/proposals/{world.public.pk}"] == 401
+    assert reached["/apply/review/"] == 302  # the moderators' page of applications
     assert f"/p/{world.private_proposal.pk}/" in reached
     assert f"/api/v1/proposals/{world.private_proposal.pk}/comments" in reached
     assert f"/meetups/{world.private_meetup.pk}/calendar.ics" in reached

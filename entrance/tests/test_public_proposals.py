@@ -7,7 +7,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from entrance.links import apply_url
 from members.tests.factories import UserFactory
 from proposals import services
 from proposals.errors import ActionNotPermitted
@@ -174,7 +173,7 @@ def test_every_visitors_page_leads_to_asking_to_join_logging_in_and_privacy():
     proposal = make_proposal(is_public=True)
     for path in ("/", f"/p/{proposal.pk}/", "/privacy/", reverse("account_login")):
         page = Client().get(path).content.decode()
-        assert f'href="{apply_url()}"' in page, path
+        assert f'href="{reverse("applications:apply")}"' in page, path
         assert f'href="{reverse("account_login")}"' in page, path
         assert f'href="{reverse("entrance:privacy")}"' in page, path
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from applications.tests.factories import waiting_application
 from meetups.tests.factories import make_meetup
 from members.models import ProfileVisibility
 from members.tests.factories import UserFactory
@@ -37,6 +38,9 @@ SECRETS = {
     "a public meetup's link": "https://meet.example.org/secret-room",
     "a public meetup's description": "公開交流会の説明はメンバーだけ",
     "a private member's email": "haruka-secret@example.org",
+    "an applicant's name": "ひみつの申込者ななみ",
+    "an applicant's email": "nanami-applicant@example.org",
+    "an applicant's hopes": "申込者がやってみたいひみつのこと",
 }
 
 
@@ -109,6 +113,11 @@ class World:
             description=SECRETS["a public meetup's description"],
             starts_at=starts,
             is_public=True,
+        )
+        self.applicant = waiting_application(
+            name=SECRETS["an applicant's name"],
+            email=SECRETS["an applicant's email"],
+            hopes=SECRETS["an applicant's hopes"],
         )
         self.private_meetup = make_meetup(
             by=self.private,

@@ -18,7 +18,6 @@ from proposals.web.forms import apply_service_errors
 
 from .. import permissions, selectors, services
 from ..choices import TEXT_LANGUAGES, TextKind
-from ..links import apply_url
 from .forms import CommunityTextForm
 
 OG_DESCRIPTION_MAX = 200
@@ -50,7 +49,6 @@ def _public_page(request: HttpRequest, *, path: str) -> HttpResponse:
         "about": selectors.community_text(kind=TextKind.ABOUT),
         "proposals": selectors.public_proposals(),
         "meetups": selectors.public_meetups(),
-        "apply_url": apply_url(),
         "can_edit": permissions.can_edit_texts(request.user),
         "og": _open_graph(
             title=_("incubator: ideas we are trying together"),
@@ -88,7 +86,6 @@ def public_proposal(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     context = {
         "proposal": proposal,
-        "apply_url": apply_url(),
         "og": _open_graph(
             title=proposal.title, description=proposal.summary, path=proposal.url, kind="article"
         ),
@@ -101,7 +98,6 @@ def privacy(request: HttpRequest) -> HttpResponse:
     context = {
         "text": selectors.community_text(kind=TextKind.PRIVACY),
         "can_edit": permissions.can_edit_texts(request.user),
-        "apply_url": apply_url(),
     }
     return _for_visitors(render(request, "entrance/privacy.html", context))
 

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "insight",
     "introductions",
     "webhooks",
+    "slack_app",
+    "applications",
     "entrance",
 ]
 
@@ -159,6 +161,20 @@ ACCOUNT_FORMS = {
 INVITE_ONLY = env.bool("INVITE_ONLY", default=False)
 # Comma-separated; "a, b" is the codes "a" and "b".
 INVITE_CODES = [code.strip() for code in env.list("INVITE_CODES", default=[]) if code.strip()]
+# Asking to join (applications/): the confirmation link works this long; an approved applicant's
+# single-use sign-up link this many days; per address and per IP, at most this many applications
+# in the window; a form sent sooner than this after it was shown is taken for a robot's.
+APPLICATIONS_CONFIRM_HOURS = env.int("APPLICATIONS_CONFIRM_HOURS", default=72)
+APPLICATIONS_INVITE_DAYS = env.int("APPLICATIONS_INVITE_DAYS", default=14)
+APPLICATIONS_PER_ADDRESS = env.int("APPLICATIONS_PER_ADDRESS", default=3)
+APPLICATIONS_PER_IP = env.int("APPLICATIONS_PER_IP", default=10)
+APPLICATIONS_RATE_WINDOW_SECONDS = env.int("APPLICATIONS_RATE_WINDOW_SECONDS", default=24 * 3600)
+APPLICATIONS_MIN_FILL_SECONDS = env.int("APPLICATIONS_MIN_FILL_SECONDS", default=4)
+# Where an applicant's reply to a moderator's question goes (Reply-To); DEFAULT_FROM_EMAIL's
+# address when empty.
+APPLICATIONS_REPLY_TO = env("APPLICATIONS_REPLY_TO", default="")
+# The Slack workspace's invitation link, sent with an approved applicant's invitation when set.
+SLACK_INVITE_URL = env("SLACK_INVITE_URL", default="")
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
@@ -275,6 +291,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Introductions: a round when one is due, "did you get to talk?" a week on, the Slack sender.
     "introductions": {"task": "workers.run_introductions", "schedule": 600.0},
+    # Slack's event receipts: an unhandled one published again, old ones pruned.
+    "slack-event-receipts": {"task": "workers.sweep_slack_event_receipts", "schedule": 900.0},
 }
 
 # Notifications (workers/)
@@ -327,6 +345,9 @@ SLACK_WORKSPACE_CALLS_PER_MINUTE = env.float("SLACK_WORKSPACE_CALLS_PER_MINUTE",
 SLACK_UPDATES_PER_MINUTE = env.float("SLACK_UPDATES_PER_MINUTE", default=50.0)
 # Introductions open a group DM each (conversations.open, a Tier 3 method: 50+ a minute).
 SLACK_OPENS_PER_MINUTE = env.float("SLACK_OPENS_PER_MINUTE", default=45.0)
+# The App Home: the changes of one action (a request accepted: two Homes) wait this long to be
+# shown together in one views.publish per Home.
+SLACK_HOME_COALESCE_SECONDS = env.float("SLACK_HOME_COALESCE_SECONDS", default=1.0)
 # When Slack answers 429, the channel waits its Retry-After plus this.
 SLACK_RETRY_AFTER_MARGIN_SECONDS = env.float("SLACK_RETRY_AFTER_MARGIN_SECONDS", default=1.0)
 # Added to each slot of the pace, so the network's jitter never brings two posts too close.
@@ -346,6 +367,13 @@ SLACK_TEAM_ID = env("SLACK_TEAM_ID", default="")  # the one workspace we accept
 SLACK_APP_ID = env("SLACK_APP_ID", default="")  # the one app we accept
 SLACK_COMMAND = env("SLACK_COMMAND", default="/yattemitai")
 SLACK_COMMAND_RATE_PER_MINUTE = env.int("SLACK_COMMAND_RATE_PER_MINUTE", default=10)
+# Socket Mode (slack_app/socket.py, `manage.py slack_socket`): the app-level token (xapp-…, scope
+# connections:write). Empty: no Socket Mode runner; Slack reaches the HTTP endpoints instead.
+SLACK_APP_TOKEN = env("SLACK_APP_TOKEN", default="")
+# How often the runner pings Slack; a connection silent for four pings is dropped and reopened.
+SLACK_SOCKET_PING_SECONDS = env.float("SLACK_SOCKET_PING_SECONDS", default=5.0)
+# Event receipts (one per event_id, so a retried event is handled once) are kept this long.
+SLACK_EVENT_RECEIPT_DAYS = env.int("SLACK_EVENT_RECEIPT_DAYS", default=7)
 SLACK_CLIENT_ID = env("SLACK_CLIENT_ID", default="")
 SLACK_CLIENT_SECRET = env("SLACK_CLIENT_SECRET", default="")
 SLACK_OIDC_URL = env("SLACK_OIDC_URL", default="https://slack.com")

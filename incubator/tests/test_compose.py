@@ -15,6 +15,8 @@ from celery.bin.celery import celery as celery_cli
 from django.core.management import get_commands
 from django.urls import resolve
 
+from slack_app.management.commands import slack_socket
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 COMPOSE = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
@@ -49,8 +51,8 @@ def words(command) -> list[str]:
 
 
 def test_the_stack_has_a_database_a_broker_the_web_app_a_worker_and_beat():
-    assert {"postgres", "redis", "web", "worker", "beat"} <= set(SERVICES)
-    assert set(APP_SERVICES) == {"web", "worker", "beat"}
+    assert {"postgres", "redis", "web", "worker", "beat", "slack"} <= set(SERVICES)
+    assert set(APP_SERVICES) == {"web", "worker", "beat", "slack"}
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
@@ -66,8 +68,8 @@ def test_the_app_waits_for_healthy_dependencies():
         "postgres": {"condition": "service_healthy"},
         "redis": {"condition": "service_healthy"},
     }
-    for name in ("worker", "beat"):
-        # web migrates on start; the worker and beat need the tables.
+    for name in ("worker", "beat", "slack"):
+        # web migrates on start; the worker, beat and the Socket Mode runner need the tables.
         assert SERVICES[name]["depends_on"] == {"web": {"condition": "service_healthy"}}
 
 
@@ -81,7 +83,7 @@ def test_the_stack_passes_on_every_setting_production_reads():
     assert {"SLACK_TEAM_ID", "SLACK_APP_ID", "EMAIL_URL"} <= environment
 
 
-@pytest.mark.parametrize("name", ["web", "worker", "beat"])
+@pytest.mark.parametrize("name", ["web", "worker", "beat", "slack"])
 def test_app_environment_names_are_the_ones_the_settings_read(name):
     environment = SERVICES[name]["environment"]
     known = settings_env_names() | {"DJANGO_SETTINGS_MODULE"}
@@ -136,6 +138,28 @@ def test_worker_and_beat_run_the_projects_celery_app():
         assert isinstance(importlib.import_module(package).celery_app, Celery)
         assert subcommand in command
         assert subcommand in celery_cli.commands
+
+
+def test_the_slack_service_runs_socket_mode_with_what_it_needs():
+    """Only when asked for (its profile), the runner of `manage.py slack_socket`, given the app
+    token, Slack's address, the database and the broker (it publishes the events' work), and
+    checked by the heartbeat file the command keeps in the shared var/ volume."""
+    slack = SERVICES["slack"]
+    assert slack["profiles"] == ["socket-mode"]
+    command = words(slack["command"])
+    assert command[:2] == ["python", "manage.py"] and command[2] == "slack_socket"
+    assert command[2] in get_commands()
+    environment = slack["environment"]
+    for name in ("SLACK_APP_TOKEN", "SLACK_API_URL", "SLACK_TEAM_ID", "SLACK_APP_ID",
+                 "SLACK_BOT_TOKEN", "DATABASE_URL", "REDIS_URL", "SITE_URL"):  # fmt: skip
+        assert name in environment, name
+    assert environment["SLACK_APP_TOKEN"] == "${SLACK_APP_TOKEN:-}"  # no default: it is a secret
+    assert "SLACK_APP_TOKEN" in settings_env_names("base.py")
+
+    check = " ".join(words(slack["healthcheck"]["test"]))
+    heartbeat = slack_socket.HEARTBEAT.relative_to(BASE_DIR)
+    assert f"{APP_DIR}/{heartbeat}" in check
+    assert any(volume.endswith(f":{APP_DIR}/var") for volume in slack["volumes"])
 
 
 def test_healthchecks_probe_real_things():

@@ -25,6 +25,7 @@ class CommentWords:
 
     edited: str
     hidden: str
+    from_slack: str
     edit: str
     delete: str
     hide: str
@@ -36,6 +37,7 @@ class CommentWords:
         return cls(
             edited=_("edited"),
             hidden=_("Hidden by a moderator"),
+            from_slack=_("via Slack"),
             edit=_("Edit"),
             delete=_("Delete"),
             hide=_("Hide"),
@@ -73,6 +75,8 @@ def comment_html(comment, *, can_edit: bool, can_hide: bool, words: CommentWords
     at = timezone.localtime(comment.created_at)
     author = comment.author
     badges = ""
+    if comment.slack_ts:  # a reply in the proposal's Slack thread
+        badges += f' <span class="muted">· {esc(words.from_slack)}</span>'
     if comment.edited_at:
         badges += f' <span class="muted">({esc(words.edited)})</span>'
     if comment.is_hidden:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("proposals/<int:pk>/discussion/", views.proposal_comments, name="comments"),
     path("proposals/<int:pk>/cheer/", views.cheer_toggle, name="cheer"),
     path("proposals/<int:pk>/follow/", views.follow_set, name="follow"),
+    path("proposals/<int:pk>/slack-replies/", views.proposal_slack_replies, name="slack_replies"),
     path(
         "proposals/join-requests/<int:membership_id>/accept/",
         views.membership_accept,

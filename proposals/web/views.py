@@ -346,6 +346,9 @@ def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: boo
         "proposal": proposal,
         "viewer": viewer,
         "can_steer": can_steer,
+        # Only where Slack is connected: whether replies in its thread become comments here.
+        "can_switch_slack_replies": bool(settings.SLACK_BOT_TOKEN)
+        and permissions.can_switch_slack_replies(user, proposal),
         "options": selectors.transition_options(proposal=proposal, user=user),
         "team": selectors.accepted_members(proposal),
         "helped": selectors.finished_members(proposal),
@@ -596,6 +599,21 @@ def comment_hide(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
     hidden = request.POST.get("hidden") == "1"
     services.comment_set_hidden(comment=comment, by=request.user, hidden=hidden)
     return back_to(request, comment.proposal_id, f"comment-{comment.pk}", everything=True)
+
+
+@login_required
+@require_POST
+@domain_errors
+def proposal_slack_replies(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The proposer's switch: replies in the proposal's Slack thread become comments, or not."""
+    proposal = get_object_or_404(Proposal, pk=pk)
+    enabled = request.POST.get("enabled") == "1"
+    services.proposal_set_slack_replies(proposal=proposal, by=request.user, enabled=enabled)
+    if enabled:
+        messages.success(request, _("Replies in the Slack thread will become comments here."))
+    else:
+        messages.success(request, _("Replies in the Slack thread will stay in Slack."))
+    return back_to(request, pk, "slack-thread")
 
 
 # Cheer and follow: htmx swaps the buttons; without JavaScript the page reloads.

@@ -51,3 +51,21 @@ def interaction_body(user_id: str, payload: dict, *, team: str = TEAM) -> bytes:
 def post(client, path: str, body: bytes, headers: dict | None = None):
     headers = sign(body) if headers is None else headers
     return client.post(path, data=body, content_type="application/x-www-form-urlencoded", **headers)
+
+
+def event_callback(event: dict, *, event_id: str = "Ev0001", team: str = TEAM) -> dict:
+    """An Events API body (over HTTP) or an events_api envelope's payload (Socket Mode)."""
+    return {
+        "token": "unused-verification-token",
+        "team_id": team,
+        "api_app_id": APP,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+    }
+
+
+def post_json(client, path: str, body: bytes, headers: dict | None = None, **extra):
+    headers = sign(body) if headers is None else headers
+    return client.post(path, data=body, content_type="application/json", **headers, **extra)

@@ -96,6 +96,10 @@ def _messages():
             )
     messages = {name: {"text": m.text, "blocks": m.blocks} for name, m in built.items()}
     messages |= {
+        "unfurl": blocks.unfurl(_card()),
+        "unfurl, paused, hostile proposer": blocks.unfurl(
+            _card(status=Status.ARCHIVED, proposer=HOSTILE_PERSON)
+        ),
         "idea modal": blocks.idea_modal(),
         "join modal": blocks.join_modal(proposal_id=7, title=LONG_EVIL),
         "modal errors": blocks.modal_errors({"title": LONG_EVIL, "role": EVIL}),
@@ -114,6 +118,8 @@ def _messages():
         "accepted": blocks.join_answered(name=LONG_EVIL, accepted=True),
         "declined": blocks.join_answered(name=LONG_EVIL, accepted=False),
         "refusal": blocks.refusal(LONG_EVIL),
+        "thread replies off": blocks.thread_replies_off(url=f"{SITE}/proposals/7/"),
+        "thread reply refused": blocks.thread_reply_refused(LONG_EVIL),
     }
     messages |= {name: blocks.ephemeral(text) for name, text in texts.items()}
     return messages

@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
 
 
 @dataclass
@@ -42,6 +43,11 @@ class FakeSlack:
     window: float | None = None
     # conversations.open: the users (as sent) → the group DM's id.
     conversations: dict[str, str] = field(default_factory=dict)
+    # views.publish: each Slack user's App Home as last published.
+    homes: dict[str, dict] = field(default_factory=dict)
+    # apps.connections.open: a callable giving the Socket Mode URL to hand out (a fake Socket Mode
+    # server's, slack_app/tests/fake_socket_mode.py), or None: Socket Mode is not on.
+    socket_mode_url: object = None
 
     def __post_init__(self):
         self._last_ts_us = 0  # the latest ts handed out, in whole microseconds
@@ -78,6 +84,8 @@ class FakeSlack:
             self.messages.clear()
             self.faults.clear()
             self.conversations.clear()
+            self.homes.clear()
+            self.socket_mode_url = None
             self.window = None
             self._last_post.clear()
             # The fake serves the whole session: a test that travelled in time leaves no clock
@@ -148,7 +156,13 @@ class FakeSlack:
         try:
             body = json.loads(raw or b"{}")
         except ValueError:
+            # A form (apps.connections.open), its token as Slack's SDK sends it.
+            body = dict(parse_qsl(raw.decode("utf-8", "replace")))
+        if not isinstance(body, dict):
             body = {}
+        authorization = handler.headers.get("Authorization") or ""
+        if method == "apps.connections.open" and authorization.startswith("Bearer "):
+            body["token"] = authorization.removeprefix("Bearer ")
         with self.lock:
             queue = self.faults.get(method) or []
             fault = queue.pop(0) if queue else None
@@ -235,6 +249,29 @@ class FakeSlack:
                     users, f"G{len(self.conversations) + 1:08d}"
                 )
                 return 200, {"ok": True, "channel": {"id": channel}}
+            if method == "views.publish":
+                view = body.get("view") or {}
+                problem = _block_problem(view.get("blocks") or [], most=100)
+                if problem or view.get("type") != "home" or not body.get("user_id"):
+                    return 200, {"ok": False, "error": "invalid_arguments", "detail": problem}
+                self.homes[body["user_id"]] = view
+                return 200, {"ok": True, "view": {"id": f"V{body['user_id']}", **view}}
+            if method == "chat.unfurl":
+                for unfurl in (body.get("unfurls") or {}).values():
+                    problem = _block_problem(unfurl.get("blocks") or [])
+                    if problem:
+                        return 200, {"ok": False, "error": "invalid_unfurls", "detail": problem}
+                return 200, {"ok": True}
+            if method == "chat.postEphemeral":
+                if not (body.get("channel") and body.get("user") and body.get("text")):
+                    return 200, {"ok": False, "error": "invalid_arguments"}
+                return 200, {"ok": True, "message_ts": f"{time.time():.6f}"}
+            if method == "apps.connections.open":
+                if not str(body.get("token") or "").startswith("xapp-"):
+                    return 200, {"ok": False, "error": "not_allowed_token_type"}
+                if self.socket_mode_url is None:
+                    return 200, {"ok": False, "error": "socket_mode_not_enabled"}
+                return 200, {"ok": True, "url": self.socket_mode_url()}
             if method == "conversations.history":
                 oldest = float(body.get("oldest") or 0)
                 found = [
@@ -257,10 +294,11 @@ class FakeSlack:
             return 200, {"ok": True}
 
 
-def _block_problem(blocks: list[dict]) -> str:
-    """The Block Kit limits our messages must respect (what Slack answers invalid_blocks for)."""
-    if len(blocks) > 50:
-        return "more than 50 blocks"
+def _block_problem(blocks: list[dict], most: int = 50) -> str:
+    """The Block Kit limits our messages (50 blocks) and App Homes (100) must respect (what Slack
+    answers invalid_blocks for)."""
+    if len(blocks) > most:
+        return f"more than {most} blocks"
     for block in blocks:
         if block.get("type") == "header" and len(block["text"]["text"]) > 150:
             return "header over 150"

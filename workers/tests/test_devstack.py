@@ -12,6 +12,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from workers import devstack
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -111,3 +113,17 @@ def test_run_starts_web_worker_and_beat_and_ctrl_c_stops_them_all(tmp_path):
         if stack.poll() is None:
             stack.kill()
         log.close()
+
+
+def test_run_starts_the_slack_socket_mode_runner_only_with_an_app_token():
+    """With SLACK_APP_TOKEN set, `make run` also runs `manage.py slack_socket` (started again if it
+    dies, like the worker); without it, nothing of Socket Mode runs."""
+    assert not devstack.socket_mode_wanted({})
+    assert not devstack.socket_mode_wanted({"SLACK_APP_TOKEN": " "})
+    assert devstack.socket_mode_wanted({"SLACK_APP_TOKEN": "xapp-1-A0-1-x"})
+    assert "slack" not in devstack.commands("127.0.0.1", 8000)
+
+    stack = devstack.commands("127.0.0.1", 8000, socket_mode=True)
+    assert stack["slack"] == [sys.executable, "manage.py", "slack_socket"]
+    assert {"web", "worker", "beat"} < set(stack)
+    assert "slack" in devstack.RESTARTED

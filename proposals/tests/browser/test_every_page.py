@@ -54,6 +54,8 @@ def _pages(member: User, moderator: User) -> dict[str, tuple[User | None, str]]:
         "introductions": (member, "/introductions/"),
         "introduction-counts": (moderator, "/introductions/counts/"),
         "webhooks": (moderator, "/webhooks/"),
+        "apply": (None, "/apply/"),
+        "applications": (moderator, "/apply/review/"),
         "login": (None, "/accounts/login/"),
         "public": (None, "/"),
         "public-proposal": (None, f"/p/{shown.pk}/"),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0006_introductions_choice'),
+        ('members', '0007_user_notifications_paused_until'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('proposals', '0011_membership_until_index_holds_only_ends'),
+        ('proposals', '0012_slack_threads'),
     ]
 
     operations = [
