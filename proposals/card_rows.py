@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_datetime
 from members.models import User
 
 from .choices import MembershipStatus
-from .models import Cheer, Membership, Proposal, RoleWanted, Tag
+from .models import AuthorAnswer, Cheer, Membership, Proposal, RoleWanted, SlackOrigin, Tag
 
 
 def _table(model) -> str:
@@ -66,8 +66,10 @@ PROPOSAL_COLUMNS = (
 
 def proposal_rows(keys_sql: str, params: Sequence, *, viewer_id: int | None) -> list[tuple]:
     """The proposals whose keys `keys_sql` selects, each as (the PROPOSAL_COLUMNS, the proposer's
-    username and display name, whether the viewer cheered it), in no particular order."""
-    p, u, c = _table(Proposal), _table(User), _table(Cheer)
+    username and display name, whether the viewer cheered it, the name of the Slack message's
+    author whose idea it is while they have not confirmed it yet, else ""), in no particular
+    order."""
+    p, u, c, o = _table(Proposal), _table(User), _table(Cheer), _table(SlackOrigin)
     columns = ", ".join(f"{p}.{_column(Proposal, name)}" for name in PROPOSAL_COLUMNS)
     key = f"{p}.{_column(Proposal, 'id')}"
     if viewer_id is None:
@@ -78,14 +80,27 @@ def proposal_rows(keys_sql: str, params: Sequence, *, viewer_id: int | None) -> 
             f"AND {c}.{_column(Cheer, 'user')} = %s)"
         )
         cheered_params = [viewer_id]
+    author = "idea_author"
     sql = (
         f"SELECT {columns}, {u}.{_column(User, 'username')}, {u}.{_column(User, 'display_name')}, "
-        f"{cheered} FROM {p} INNER JOIN {u} ON {u}.{_column(User, 'id')} = "
-        f"{p}.{_column(Proposal, 'proposer')} WHERE {key} IN ({keys_sql})"
+        f"{cheered}, {author}.{_column(User, 'username')}, "
+        f"{author}.{_column(User, 'display_name')} FROM {p} INNER JOIN {u} ON "
+        f"{u}.{_column(User, 'id')} = {p}.{_column(Proposal, 'proposer')} "
+        f"LEFT JOIN {o} ON {o}.{_column(SlackOrigin, 'proposal')} = {key} "
+        f"AND {o}.{_column(SlackOrigin, 'author_answer')} = %s "
+        f"LEFT JOIN {u} {author} ON {author}.{_column(User, 'id')} = "
+        f"{o}.{_column(SlackOrigin, 'author')} WHERE {key} IN ({keys_sql})"
     )
     return [
-        (*row[:4], moment(row[4]), moment(row[5]), *row[6:12], bool(row[12]))
-        for row in _rows(sql, [*cheered_params, *params])
+        (
+            *row[:4],
+            moment(row[4]),
+            moment(row[5]),
+            *row[6:12],
+            bool(row[12]),
+            row[14] or row[13] or "",
+        )
+        for row in _rows(sql, [*cheered_params, AuthorAnswer.PENDING.value, *params])
     ]
 
 

@@ -344,3 +344,69 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invitee_id} → {self.proposal_id} · {self.role} ({self.status})"
+
+
+class AuthorAnswer(models.TextChoices):
+    """Whether the author of the Slack message a proposal came from is its proposer."""
+
+    NONE = "", _("Not asked")  # the submitter proposes it themselves
+    PENDING = "pending", _("Waiting for them to confirm")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Not them")
+
+
+class SlackOrigin(models.Model):
+    """The Slack message a proposal was made from ("Make it a proposal", issue 12): where it is
+    (channel, ts, the permalink a worker asks Slack for), who wrote it, and who submitted it.
+
+    When the submitter proposes it on the author's behalf, the proposal is "an idea from
+    <author>" until the author confirms: the submitter steers it meanwhile (they are its
+    proposer), and the author becomes the proposer only by confirming."""
+
+    proposal = models.OneToOneField(Proposal, on_delete=models.CASCADE, related_name="slack_origin")
+    channel_id = models.CharField(max_length=32)
+    message_ts = models.CharField(max_length=32)
+    # The message's author in Slack; a member only when their account is linked.
+    author_slack_user_id = models.CharField(max_length=32, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    author_answer = models.CharField(
+        max_length=16, choices=AuthorAnswer.choices, default=AuthorAnswer.NONE, blank=True
+    )
+    # chat.getPermalink's answer, asked for by a worker after the proposal commits.
+    permalink = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Slack origin")
+        verbose_name_plural = _("Slack origins")
+        constraints = [
+            # One proposal per message: a second "make it a proposal" finds the first.
+            models.UniqueConstraint(
+                fields=["channel_id", "message_ts"], name="slack_origin_one_per_message"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(author_answer="pending") | models.Q(author__isnull=False),
+                name="slack_origin_pending_has_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id} ← {self.channel_id}/{self.message_ts}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.author_answer == AuthorAnswer.PENDING

@@ -137,3 +137,11 @@ def can_unfurl(proposal) -> bool:
     it is out in the open. A paused (archived) idea rests; its page stays for signed-in members,
     but the workspace at large (guests, shared channels) is not shown it."""
     return proposal.status != Status.ARCHIVED
+
+
+def can_answer_authorship(user, origin) -> bool:
+    """A proposal made from someone's Slack message on their behalf: only that author says
+    whether it is theirs (Confirm / Not me), and only while it waits for them."""
+    return bool(
+        user and user.is_authenticated and origin.is_pending and origin.author_id == user.pk
+    )

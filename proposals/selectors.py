@@ -607,6 +607,8 @@ class CardProposal:
     proposer_id: int
     proposer: CardPerson
     viewer_cheered: bool
+    # Made from a Slack message as its author's idea, not confirmed by them yet: their name.
+    idea_from: str = ""
     # Filled by _with_card_rows.
     card_roles: list = field(default_factory=list)
     board_themes: list = field(default_factory=list)
@@ -659,6 +661,7 @@ def _card_proposals(keys: QuerySet[Proposal] | tuple[str, list], *, user) -> lis
             proposer_id=row[9],
             proposer=CardPerson(pk=row[9], public_name=row[11] or row[10], username=row[10]),
             viewer_cheered=row[12],
+            idea_from=row[13],
         )
         for row in card_rows.proposal_rows(sql, params, viewer_id=viewer_id)
     ]

@@ -153,17 +153,21 @@ def update_message(*, channel: str, ts: str, text: str, blocks: list[dict]) -> N
     )
 
 
-def post_ephemeral(*, channel: str, user: str, text: str, thread_ts: str = "") -> None:
+def post_ephemeral(
+    *, channel: str, user: str, text: str, thread_ts: str = "", blocks: list[dict] | None = None
+) -> None:
     """chat.postEphemeral: a message only `user` sees (and only while they are in the channel).
     Ambiguous on failure is harmless here: a second private note at worst."""
-    thread = {"thread_ts": thread_ts} if thread_ts else {}
+    extra = {"thread_ts": thread_ts} if thread_ts else {}
+    if blocks:
+        extra["blocks"] = blocks
     call(
         "chat.postEphemeral",
         ambiguous_on_failure=False,
         channel=channel,
         user=user,
         text=text,
-        **thread,
+        **extra,
     )
 
 
@@ -237,6 +241,33 @@ def open_view(*, trigger_id: str, view: dict) -> None:
         logger.warning("Slack is not configured: cannot open a modal")
         return
     call("views.open", ambiguous_on_failure=False, trigger_id=trigger_id, view=view)
+
+
+def permalink(*, channel: str, ts: str) -> str:
+    """chat.getPermalink: the address of one message (a proposal's origin, issue 12)."""
+    data = call("chat.getPermalink", ambiguous_on_failure=False, channel=channel, message_ts=ts)
+    link = data.get("permalink") if isinstance(data, dict) else None
+    if not isinstance(link, str) or not link.startswith("https://"):
+        raise SlackPermanent("chat.getPermalink gave no permalink", code="no_permalink")
+    return link
+
+
+def message_at(*, channel: str, ts: str) -> dict | None:
+    """One message by its channel and ts, at the top of the channel or in a thread
+    (conversations.replies gives a message by its own ts too); None when Slack has none."""
+    data = call(
+        "conversations.replies",
+        ambiguous_on_failure=False,
+        channel=channel,
+        ts=ts,
+        latest=ts,
+        inclusive=True,
+        limit=1,
+    )
+    for message in data.get("messages", []) if isinstance(data, dict) else []:
+        if isinstance(message, dict) and message.get("ts") == ts:
+            return message
+    return None
 
 
 def publish_home(*, user_id: str, view: dict) -> None:

@@ -10,7 +10,7 @@ as a conflict.
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -35,21 +35,11 @@ from proposals.errors import ActionNotPermitted, ProposalError
 from proposals.models import Invitation, InvitationStatus, Membership, Proposal
 from proposals.wording import split_names
 
-from . import blocks, home, home_blocks, threads, unfurls
+from . import blocks, home, home_blocks, shortcut_blocks, shortcuts, threads, unfurls
 from .events import SlackEvent
+from .interactions import Answer, MessageAction
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What the person sees: a private text, a modal to open, or a modal's field errors."""
-
-    text: str = ""  # mrkdwn, built by slack_app.blocks (member text already escaped)
-    view: dict | None = None
-    errors: dict[str, str] = field(default_factory=dict)
-    # The message whose button was pressed, as it should read now (its buttons answered).
-    replace: blocks.Message | None = None
 
 
 @dataclass(frozen=True)
@@ -556,6 +546,10 @@ BUTTONS: dict[str, Callable[[User, ButtonPress], Answer]] = {
     home_blocks.PAUSE_NOTIFICATIONS: home_pause_notifications,
     home_blocks.RESUME_NOTIFICATIONS: home_resume_notifications,
     home_blocks.OPEN_SETTINGS: proposal_open,  # a link button: Slack opens the page itself
+    shortcut_blocks.PROMPT_OPEN: shortcuts.prompt_open,
+    shortcut_blocks.PROMPT_DISMISS: shortcuts.prompt_dismiss,
+    shortcut_blocks.AUTHOR_CONFIRM: shortcuts.author_confirm,
+    shortcut_blocks.AUTHOR_DECLINE: shortcuts.author_decline,
 }
 
 
@@ -641,6 +635,7 @@ def join_request(member: User, submission: ViewSubmission) -> Answer:
 VIEWS: dict[str, Callable[[User, ViewSubmission], Answer]] = {
     "idea_submit": idea_submit,
     "join_request": join_request,
+    shortcut_blocks.MODAL_CALLBACK: shortcuts.form_submit,
 }
 
 
@@ -655,6 +650,25 @@ def view_submission(submission: ViewSubmission) -> Answer:
     )
 
 
+# --- message shortcuts ---------------------------------------------------------------------------
+
+
+SHORTCUTS: dict[str, Callable[[User, MessageAction], Answer]] = {
+    shortcut_blocks.SHORTCUT_CALLBACK: shortcuts.make_proposal,
+}
+
+
+def message_action(action: MessageAction) -> Answer:
+    handler = SHORTCUTS.get(action.callback_id)
+    if handler is None:
+        return Answer(text=_("Sorry, I don't know that shortcut."))
+    return _as_member(
+        slack_user_id=action.slack_user_id,
+        team_id=action.team_id,
+        act=lambda member: handler(member, action),
+    )
+
+
 # --- events (Events API or Socket Mode; run in a worker) -----------------------------------------
 
 
@@ -663,6 +677,7 @@ EVENT_HANDLERS: dict[str, Callable[[SlackEvent], None]] = {
     "app_home_opened": home.app_home_opened,
     "message": threads.message,  # replies in a proposal's thread become comments
     "link_shared": unfurls.link_shared,  # links to proposal pages show a card
+    "reaction_added": shortcuts.reaction_added,
 }
 
 

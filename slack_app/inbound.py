@@ -26,6 +26,7 @@ from workers import publish
 
 from . import blocks, client, handlers, receipts
 from .handlers import ButtonPress, Command, ViewSubmission
+from .interactions import MessageAction
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,11 @@ def _values(view: dict) -> dict[str, str]:
         for action in actions.values():
             if not isinstance(action, dict):
                 raise Malformed("view.state.values must hold objects")
-            found[block_id] = _text(action, "value", where="view.state.values.")
+            selected = action.get("selected_option")  # radio buttons and selects
+            if isinstance(selected, dict):
+                found[block_id] = _text(selected, "value", where="view.state.values.")
+            else:
+                found[block_id] = _text(action, "value", where="view.state.values.")
     return found
 
 
@@ -217,6 +222,8 @@ def receive_interaction(payload: dict) -> dict | None:
         return _block_actions(payload, team_id, user_id, response_url, trigger_id)
     if kind == "view_submission":
         return _view_submission(payload, team_id, user_id, response_url)
+    if kind == "message_action":
+        return _message_action(payload, team_id, user_id, response_url, trigger_id)
     # Other kinds (view_closed, shortcuts we did not register): nothing to do.
     return None
 
@@ -280,6 +287,26 @@ def _view_submission(payload: dict, team_id: str, user_id: str, response_url: st
     answer = handlers.view_submission(submission)
     if answer.errors:
         return blocks.modal_errors(answer.errors)
+    _respond_later(response_url, answer.text)
+    return None
+
+
+def _message_action(
+    payload: dict, team_id: str, user_id: str, response_url: str, trigger_id: str
+) -> dict | None:
+    """A message shortcut: the message itself is checked by its handler, which refuses one it
+    cannot use in words (through the response_url)."""
+    action = MessageAction(
+        slack_user_id=user_id,
+        team_id=team_id,
+        callback_id=_identifier(payload, "callback_id"),
+        trigger_id=trigger_id,
+        channel_id=_identifier(_object(payload, "channel"), "id", where="channel."),
+        message=payload.get("message"),
+    )
+    answer = handlers.message_action(action)
+    if answer.view is not None:
+        _open_view_later(trigger_id, answer.view)
     _respond_later(response_url, answer.text)
     return None
 

@@ -344,6 +344,8 @@ def _card_of(thread: SlackThread):
     """What the thread's card shows, read now (the latest state): ("proposal 3", post, update),
     `post()` posting the card (or finding the one an earlier attempt posted) and rooting the
     thread in it, `update(version)` editing it in place. None when its meetup is gone."""
+    if thread.source_of_id is not None:
+        return _source_card_of(thread)
     if thread.meetup_id is None:
         proposal = selectors.proposal_for_slack(proposal_id=thread.proposal_id)
 
@@ -365,6 +367,29 @@ def _card_of(thread: SlackThread):
         meetup_card.update_card(thread=thread, meetup=meetup, version=version)
 
     return f"meetup {meetup.pk}", post_meetup, update_meetup
+
+
+def _source_card_of(thread: SlackThread):
+    """A proposal's card in the thread of the Slack message it was made from: posted as a reply
+    under that message (or found, after an attempt whose answer was lost), then edited in place."""
+    proposal = selectors.proposal_for_slack(proposal_id=thread.source_of_id)
+
+    def post() -> str:
+        changes = thread.card_changes
+        ts = None
+        if thread.card_version > 0:
+            ts = slack_channel.find_source_card(thread=thread, proposal=proposal)
+        if ts is None:
+            outbox.thread_card_posting(thread)
+            _sending()
+            ts = slack_channel.post_source_card(thread=thread, proposal=proposal)
+        outbox.thread_rooted(thread, root_ts=ts, changes=changes)
+        return ts
+
+    def update(version: int) -> None:
+        slack_channel.update_card(thread=thread, proposal=proposal, version=version)
+
+    return f"the source card of proposal {proposal.pk}", post, update
 
 
 def _post_meetup_card(thread: SlackThread, meetup) -> str:

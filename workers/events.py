@@ -49,6 +49,8 @@ class EventKind(models.TextChoices):
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook turned off")
     # Asking to join (issue 16): an application whose address is confirmed, for the moderators.
     APPLICATION_RECEIVED = "application_received", _("Someone asked to join (moderators)")
+    # A proposal made from a member's Slack message on their behalf (issue 12): is it theirs?
+    AUTHOR_ASKED = "author_asked", _("An idea from your Slack message, waiting for you to confirm")
 
 
 class Channel(models.TextChoices):
@@ -97,6 +99,8 @@ EMAIL_DEFAULTS: dict[str, str] = {
     EventKind.WEBHOOK_DISABLED: EmailMode.IMMEDIATELY,
     # Someone is waiting for an answer: in the app at once, by email in the daily digest.
     EventKind.APPLICATION_RECEIVED: EmailMode.DIGEST,
+    # It asks them to act (confirm, or "not me"), like an invitation.
+    EventKind.AUTHOR_ASKED: EmailMode.IMMEDIATELY,
 }
 
 # Kinds only moderators ever hear of: only they see them on the email settings page.
@@ -116,6 +120,7 @@ SLACK_DM_DEFAULTS: dict[str, bool] = {
         EventKind.MEETUP_MOVED,
         EventKind.MEETUP_NARROWED,
         EventKind.COMMITMENT_ENDING,
+        EventKind.AUTHOR_ASKED,
     }
     for kind in EMAIL_DEFAULTS
 }
@@ -173,6 +178,8 @@ AUDIENCE: dict[str, str] = {
     EventKind.COMMITMENT_FINISHED: Audience.PROPOSER,
     EventKind.WEBHOOK_DISABLED: Audience.MODERATORS,
     EventKind.APPLICATION_RECEIVED: Audience.MODERATORS,
+    # Addressed to the message's author by name (record_event_for).
+    EventKind.AUTHOR_ASKED: Audience.NOBODY,
 }
 
 
@@ -206,6 +213,14 @@ def headline(kind: str, payload: dict) -> str:
     }
     if kind == EventKind.SUBMITTED:
         return gettext("%(actor)s proposed “%(title)s”.") % names
+    if kind == EventKind.AUTHOR_ASKED:
+        return (
+            gettext(
+                "%(actor)s made your Slack message into a proposal, “%(title)s”, with you as its "
+                "proposer. Is it yours?"
+            )
+            % names
+        )
     if kind == EventKind.INVITED:
         return gettext("%(actor)s invited you to join “%(title)s” as %(role)s.") % names
     if kind == EventKind.INVITATION_DECLINED:

@@ -198,8 +198,9 @@ class EmailDigest(models.Model):
 
 class SlackThread(models.Model):
     """A card in Slack, edited in place to show the current state: a proposal's (the root message
-    of its thread; each event is a reply under it) or a community meetup's announcement (RSVP
-    buttons and counts; no replies). Exactly one of the two."""
+    of its thread; each event is a reply under it), a community meetup's announcement (RSVP
+    buttons and counts; no replies), or a proposal's card in the thread of the Slack message it
+    was made from (`source_of`; `root_ts` is that reply's ts). Exactly one of the three."""
 
     proposal = models.OneToOneField(
         "proposals.Proposal",
@@ -215,6 +216,16 @@ class SlackThread(models.Model):
         blank=True,
         related_name="slack_card",
     )
+    # A proposal's card posted in the thread of the Slack message it was made from (issue 12):
+    # a reply under `parent_ts`, kept current like the channel's card.
+    source_of = models.OneToOneField(
+        "proposals.Proposal",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="slack_source_card",
+    )
+    parent_ts = models.CharField(max_length=32, blank=True)
     channel_id = models.CharField(max_length=32)
     root_ts = models.CharField(max_length=32, blank=True)
     card_version = models.PositiveIntegerField(default=0)
@@ -230,14 +241,19 @@ class SlackThread(models.Model):
         verbose_name_plural = _("Slack threads")
         constraints = [
             models.CheckConstraint(
-                condition=Q(proposal__isnull=False, meetup__isnull=True)
-                | Q(proposal__isnull=True, meetup__isnull=False),
-                name="slack_thread_proposal_or_meetup",
+                condition=Q(proposal__isnull=False, meetup__isnull=True, source_of__isnull=True)
+                | Q(proposal__isnull=True, meetup__isnull=False, source_of__isnull=True)
+                | Q(proposal__isnull=True, meetup__isnull=True, source_of__isnull=False),
+                name="slack_thread_proposal_meetup_or_source",
             )
         ]
 
     def __str__(self) -> str:
-        subject = f"meetup {self.meetup_id}" if self.meetup_id else self.proposal_id
+        subject = (
+            f"meetup {self.meetup_id}"
+            if self.meetup_id
+            else self.proposal_id or f"source of {self.source_of_id}"
+        )
         return f"{subject} → {self.channel_id}/{self.root_ts}"
 
 

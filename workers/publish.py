@@ -27,6 +27,10 @@ SLACK_RESPOND = "workers.slack_respond"
 SLACK_REPLACE_MESSAGE = "workers.slack_replace_message"
 # One Slack event callback, by its receipt's event_id (slack_app.receipts).
 SLACK_HANDLE_EVENT = "workers.slack_handle_event"
+# "Make it a proposal" (issue 12): the origin's permalink, and the reaction's private prompt.
+SLACK_ORIGIN_PERMALINK = "workers.slack_origin_permalink"
+SLACK_REACTION_PROMPT = "workers.slack_reaction_prompt"
+SLACK_OPEN_MESSAGE_MODAL = "workers.slack_open_message_modal"
 DELIVER_WEBHOOK = "workers.deliver_webhook"  # webhooks.dispatch: one webhook request
 # The Slack App Home (workers/home_sender.py): one member's Home, and those a change touched.
 PUBLISH_SLACK_HOME = "workers.publish_slack_home"

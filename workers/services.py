@@ -196,12 +196,50 @@ def slack_card_changed(*, proposal) -> str | None:
 
 
 def _card_mark(proposal_id: int) -> str | None:
+    _source_card_mark(proposal_id)
     threads = SlackThread.objects.filter(proposal_id=proposal_id)
     lane = threads.values_list("channel_id", flat=True).first()
     if lane is None:
         return None
     _mark_cards(threads)
     return lane
+
+
+def _source_card_mark(proposal_id: int) -> None:
+    """The proposal's card in the thread of the Slack message it was made from, if it has one,
+    shows the same state: marked with the same change, and its channel's sender poked (it may be
+    another channel than the proposal's own)."""
+    cards = SlackThread.objects.filter(source_of_id=proposal_id)
+    lane = cards.values_list("channel_id", flat=True).first()
+    if lane is not None:
+        _mark_cards(cards)
+        publish.relay_after_commit(lane)
+
+
+def slack_origin_recorded(*, origin_id: int) -> None:
+    """A proposal made from a Slack message: a worker asks Slack for the message's permalink once
+    the proposal commits (never in the request)."""
+    if settings.SLACK_BOT_TOKEN:
+        publish.after_commit(publish.SLACK_ORIGIN_PERMALINK, origin_id)
+
+
+def slack_source_card_open(*, proposal, channel_id: str, parent_ts: str) -> None:
+    """The proposal's card, to be posted as a reply under the Slack message it was made from
+    (issue 12), by that channel's sender at Slack's pace: a card not in the channel yet, posted
+    with the latest state, then kept current like the channel's card. In the caller's
+    transaction; nothing without a Slack token."""
+    if not settings.SLACK_BOT_TOKEN:
+        return
+    _card, created = SlackThread.objects.get_or_create(
+        source_of=proposal,
+        defaults={
+            "channel_id": channel_id,
+            "parent_ts": parent_ts,
+            "card_dirty_at": timezone.now(),
+        },
+    )
+    if created:
+        publish.relay_after_commit(channel_id)
 
 
 def _mark_cards(threads) -> None:

@@ -20,9 +20,11 @@ from insight import services as insight_services
 from introductions import services as introduction_services
 from introductions import slack as introduction_slack
 from meetups import services as meetup_services
+from proposals import origins as proposal_origins
 from proposals import services as proposal_services
 from slack_app import client as slack_client
 from slack_app import receipts as slack_receipts
+from slack_app import shortcuts as slack_shortcuts
 from slack_app.client import SlackPermanent, SlackRateLimited, SlackTransient
 from webhooks import dispatch as webhook_dispatch
 from webhooks import outbox as webhook_outbox
@@ -299,6 +301,55 @@ def slack_handle_event(self, event_id: str) -> str:
 @_beat_job(publish.SWEEP_SLACK_EVENT_RECEIPTS)
 def sweep_slack_event_receipts() -> int:
     return slack_receipts.event_receipts_sweep()
+
+
+@shared_task(name=publish.SLACK_ORIGIN_PERMALINK, bind=True, acks_late=True, max_retries=8)
+def slack_origin_permalink(self, origin_id: int) -> str:
+    """Ask Slack for the permalink of the message a proposal was made from (issue 12). Asked
+    again, it changes nothing: a permalink once kept stays."""
+    origin = proposal_origins.origin_by_id(origin_id=origin_id)
+    if origin is None or origin.permalink or not slack_client.is_configured():
+        return "skipped"
+    try:
+        link = slack_client.permalink(channel=origin.channel_id, ts=origin.message_ts)
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except SlackPermanent:
+        logger.warning("Slack gave no permalink for origin %s", origin_id, exc_info=True)
+        return "failed"
+    proposal_origins.origin_permalink_set(origin_id=origin_id, permalink=link)
+    return "kept"
+
+
+@shared_task(name=publish.SLACK_REACTION_PROMPT, bind=True, acks_late=True, max_retries=5)
+def slack_reaction_prompt(self, channel_id: str, ts: str, slack_user_id: str) -> str:
+    """The private "make it a proposal?" prompt after a reaction with the proposal emoji."""
+    try:
+        return slack_shortcuts.reaction_prompt(
+            channel_id=channel_id, ts=ts, slack_user_id=slack_user_id
+        )
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except SlackPermanent:
+        logger.warning("Slack refused the reaction's prompt", exc_info=True)
+        return "failed"
+
+
+@shared_task(name=publish.SLACK_OPEN_MESSAGE_MODAL, bind=True, acks_late=True, max_retries=1)
+def slack_open_message_modal(
+    self, trigger_id: str, channel_id: str, ts: str, member_id: int
+) -> str:
+    """The prompt's button: read the message and open the prefilled form. A trigger id lives
+    three seconds, so a late retry fails harmlessly."""
+    try:
+        return slack_shortcuts.open_message_modal(
+            trigger_id=trigger_id, channel_id=channel_id, ts=ts, member_id=member_id
+        )
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(self, error) from error
+    except SlackPermanent:
+        logger.warning("Slack refused to open the message's form", exc_info=True)
+        return "failed"
 
 
 @_beat_job(publish.SEND_MEETUP_REMINDERS)

@@ -374,6 +374,8 @@ SLACK_APP_TOKEN = env("SLACK_APP_TOKEN", default="")
 SLACK_SOCKET_PING_SECONDS = env.float("SLACK_SOCKET_PING_SECONDS", default=5.0)
 # Event receipts (one per event_id, so a retried event is handled once) are kept this long.
 SLACK_EVENT_RECEIPT_DAYS = env.int("SLACK_EVENT_RECEIPT_DAYS", default=7)
+# A reaction with this emoji (its name, without colons) offers to make the message a proposal.
+SLACK_PROPOSAL_EMOJI = env("SLACK_PROPOSAL_EMOJI", default="bulb")
 SLACK_CLIENT_ID = env("SLACK_CLIENT_ID", default="")
 SLACK_CLIENT_SECRET = env("SLACK_CLIENT_SECRET", default="")
 SLACK_OIDC_URL = env("SLACK_OIDC_URL", default="https://slack.com")

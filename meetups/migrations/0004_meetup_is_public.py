@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('meetups', '0003_proposal_deleted_takes_team_meetups'),
-        ('proposals', '0013_proposal_is_public'),
+        ('proposals', '0014_proposal_is_public'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

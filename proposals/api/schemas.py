@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from .. import commitments, permissions, selectors
+from .. import commitments, origins, permissions, selectors
 from ..models import BODY_MAX, COMMENT_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX, Proposal
 
 # Text the database can store (no NUL), and text that must say something: not only what
@@ -277,6 +277,20 @@ class ViewerOut(Schema):
         return membership.status if membership else None
 
 
+class SlackOriginOut(Schema):
+    """The Slack message a proposal was made from ("Make it a proposal")."""
+
+    channel_id: str
+    message_ts: str
+    permalink: str = Field(description="The message's address in Slack, once a worker has it.")
+    author_slack_user_id: str
+    author: PersonOut | None = Field(description="The message's author, when a linked member.")
+    author_answer: str = Field(
+        description="'' (the submitter proposes it), 'pending' (an idea from the author, waiting "
+        "for them to confirm), 'confirmed' or 'declined'."
+    )
+
+
 class ProposalOut(ProposalSummaryOut):
     body: str
     is_public: bool = Field(description=VISITORS)
@@ -300,6 +314,7 @@ class ProposalOut(ProposalSummaryOut):
     )
     history: list[HistoryOut]
     viewer: ViewerOut
+    origin: SlackOriginOut | None = Field(description="The Slack message it was made from.")
 
     # Read from selectors.proposal_detail(): memberships and history come prefetched.
 
@@ -326,6 +341,10 @@ class ProposalOut(ProposalSummaryOut):
         if not permissions.can_steer(_caller(context), proposal):
             return []
         return selectors.pending_requests(proposal)
+
+    @staticmethod
+    def resolve_origin(proposal: Proposal):
+        return origins.origin_for(proposal_id=proposal.pk)
 
     @staticmethod
     def resolve_viewer(proposal: Proposal, context) -> Viewer:

@@ -83,6 +83,12 @@ def _meetup(meetup, label: str) -> str:
 
 def _meta(view, proposal, facts, page: CardPage) -> str:
     parts = [f'<span class="card-proposer">{_e(proposal.proposer.public_name)}</span>']
+    if proposal.idea_from:
+        parts.append(
+            '<span class="badge badge-info card-idea-from">'
+            f"{_e(gettext('An idea from %(name)s, waiting for them to confirm') % {'name': proposal.idea_from})}"
+            "</span>"
+        )
     if facts.relation:
         parts.append(f'<span class="badge badge-primary card-relation">{_e(facts.relation)}</span>')
     if view.card.open_roles:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("proposals/<int:pk>/", views.proposal_detail, name="detail"),
     path("proposals/<int:pk>/edit/", views.proposal_edit, name="edit"),
     path("proposals/<int:pk>/move/", views.proposal_transition, name="transition"),
+    path("proposals/<int:pk>/origin/answer/", views.origin_answer, name="origin_answer"),
     path("proposals/<int:pk>/join/", views.membership_request, name="join"),
     path("proposals/<int:pk>/leave/", views.membership_leave, name="leave"),
     path("proposals/<int:pk>/comments/", views.comment_create, name="comment_create"),

@@ -23,7 +23,7 @@ from meetups.permissions import can_tie_to_proposal
 from meetups.selectors import next_meetup_for, next_meetups_for
 from members.suggestions import people_for_proposal
 
-from .. import permissions, selectors, services
+from .. import origins, permissions, selectors, services
 from ..choices import MembershipStatus, Status
 from ..commitments import continue_from
 from ..errors import ActionConflict, ActionNotPermitted
@@ -342,8 +342,12 @@ def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: boo
     timeline = selectors.proposal_timeline(proposal=proposal)
     timeline_more = not everything and len(timeline) > selectors.TIMELINE_SHOWN
     spent = selectors.time_in_state(proposal=proposal)
+    origin = origins.origin_for(proposal_id=proposal.pk)
     return {
         "proposal": proposal,
+        # Made from a Slack message (issue 12): where, and whether its author has confirmed.
+        "origin": origin,
+        "can_answer_origin": origin is not None and permissions.can_answer_authorship(user, origin),
         "viewer": viewer,
         "can_steer": can_steer,
         # Only where Slack is connected: whether replies in its thread become comments here.
@@ -458,6 +462,27 @@ def proposal_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         apply_service_errors(form, error, {})
         return _render_detail(request, pk, status=400, transition_form=form)
     messages.success(request, _("Moved to “%(stage)s”.") % {"stage": moved.get_status_display()})
+    return back_to(request, pk)
+
+
+@login_required
+@require_POST
+@domain_errors
+def origin_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author of the Slack message a proposal was made from: it is mine (Confirm), or not."""
+    origin = origins.origin_for(proposal_id=pk)
+    answer = request.POST.get("answer")
+    if origin is None or answer not in ("confirm", "decline"):
+        messages.warning(request, _("That answer is not possible. Please have a look again."))
+        return back_to(request, pk)
+    if answer == "confirm":
+        origins.origin_confirm(origin=origin, by=request.user)
+        messages.success(request, _("Thank you! It's yours now: you are its proposer. 🌱"))
+    else:
+        origins.origin_decline(origin=origin, by=request.user)
+        messages.success(
+            request, _("Thank you for letting us know. It stays with the person who posted it.")
+        )
     return back_to(request, pk)
 
 

@@ -197,22 +197,38 @@ def test_a_cheer_from_a_channel_card_cheers_and_says_so_privately(
     assert body["response_type"] == "ephemeral" and "読書会" in body["text"]
 
 
-def test_a_shortcut_reaches_the_same_interaction_hand_over(slack, slack_member, fake_slack, worker):
-    """A message shortcut (message_action) is handed to the same code as over HTTP: one nobody
-    registered is answered with nothing and changes nothing, one from another workspace is told
-    so privately."""
-    message = {"type": "message", "user": "U0BEN", "ts": "1700000000.000100", "text": "読書会"}
-    unknown = _interaction(
-        fake_slack, type="message_action", callback_id="no_such_shortcut", message=message,
+def test_a_shortcut_opens_the_same_prefilled_form(slack, slack_member, fake_slack, worker):
+    """A message shortcut (message_action) is handed to the same code as over HTTP: "Make it a
+    proposal" opens the form prefilled from the message; one nobody registered, or one from
+    another workspace, is answered privately and changes nothing."""
+    message = {"type": "message", "user": "U0BEN", "ts": "1700000000.000100",
+               "text": "読書会をやってみたい\n月に一度、好きな本を持ち寄る"}  # fmt: skip
+    shortcut = _interaction(
+        fake_slack, type="message_action", callback_id="make_proposal", message=message,
         channel={"id": "C0MAIN"},
     )  # fmt: skip
-    assert slack.interaction(unknown) is None
-    assert _web_api_calls(fake_slack) == [] and not Proposal.objects.exists()
+    assert slack.interaction(shortcut) is None
+    [opened] = fake_slack.calls_to("views.open")
+    view = opened.body["view"]
+    if isinstance(view, str):
+        view = json.loads(view)
+    inputs = {
+        block["block_id"]: block["element"].get("initial_value", "")
+        for block in view["blocks"]
+        if block["type"] == "input" and block["element"]["type"] == "plain_text_input"
+    }
+    assert inputs["title"] == "読書会をやってみたい"
+    assert inputs["summary"] == "月に一度、好きな本を持ち寄る"
 
-    foreign = {**unknown, "team": {"id": "T0OTHER"}}
-    assert slack.interaction(foreign) is None
-    [(method, body)] = _web_api_calls(fake_slack)
-    assert method == "abc" and "workspace" in body["text"]
+    for other in (
+        {**shortcut, "callback_id": "no_such_shortcut"},
+        {**shortcut, "team": {"id": "T0OTHER"}},
+    ):
+        fake_slack.reset()
+        assert slack.interaction(other) is None
+        [(method, body)] = _web_api_calls(fake_slack)
+        assert method == "abc" and body["response_type"] == "ephemeral"
+    assert not Proposal.objects.exists()
 
 
 def test_an_event_is_handed_to_its_handler_once(slack, monkeypatch, worker):

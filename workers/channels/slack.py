@@ -15,6 +15,8 @@ from ..models import Delivery, SlackThread
 
 EVENT_METADATA = "incubator_event"
 CARD_METADATA = "incubator_card"
+# The proposal's card in the thread of the Slack message it was made from (issue 12).
+SOURCE_CARD_METADATA = "incubator_source_card"
 # A little earlier than the row's own time: Slack's clock and ours may differ.
 HISTORY_MARGIN_SECONDS = 60
 
@@ -77,6 +79,23 @@ def find_card(*, channel: str, proposal) -> str | None:
         channel=channel,
         oldest=proposal.created_at.timestamp() - HISTORY_MARGIN_SECONDS,
         event_type=CARD_METADATA,
+        key="proposal_id",
+        value=proposal.pk,
+    )
+
+
+def post_source_card(*, thread: SlackThread, proposal) -> str:
+    """The proposal's card as a reply under the message it was made from."""
+    message = blocks.card(card_data(proposal), version=1)
+    metadata = {"event_type": SOURCE_CARD_METADATA, "event_payload": {"proposal_id": proposal.pk}}
+    return _post(message, channel=thread.channel_id, thread_ts=thread.parent_ts, metadata=metadata)
+
+
+def find_source_card(*, thread: SlackThread, proposal) -> str | None:
+    return client.find_in_thread(
+        channel=thread.channel_id,
+        root_ts=thread.parent_ts,
+        event_type=SOURCE_CARD_METADATA,
         key="proposal_id",
         value=proposal.pk,
     )

@@ -16,8 +16,8 @@ from meetups import permissions as meetup_permissions
 from meetups.choices import MeetupStatus
 from meetups.models import Meetup, Rsvp
 from proposals.choices import MembershipStatus
-from proposals.models import Invitation, InvitationStatus, Membership
-from slack_app import blocks, client
+from proposals.models import AuthorAnswer, Invitation, InvitationStatus, Membership, SlackOrigin
+from slack_app import blocks, client, shortcut_blocks
 
 from ..events import EventKind, MeetupEventKind, summary
 from ..models import Delivery
@@ -74,6 +74,29 @@ def _invitation(delivery: Delivery, url: str) -> Prepared:
     )
 
 
+def _author_asked(delivery: Delivery, url: str) -> Prepared:
+    """A proposal made from the member's Slack message on their behalf: is it theirs? With
+    Confirm / Not me, unless they answered (on the web) before the message left."""
+    pk = delivery.event.payload.get("origin_id")
+    origin = (
+        SlackOrigin.objects.select_related("proposal", "submitted_by").filter(pk=pk).first()
+        if isinstance(pk, int)
+        else None
+    )
+    if origin is None or origin.author_answer != AuthorAnswer.PENDING:
+        return Prepared(skip="The question was answered before the message left.")
+    return Prepared(
+        message=shortcut_blocks.author_dm(
+            shortcut_blocks.AuthorDm(
+                origin_id=origin.pk,
+                submitter=origin.submitted_by.public_name if origin.submitted_by else "",
+                title=origin.proposal.title,
+                url=url,
+            )
+        )
+    )
+
+
 def _commitment(delivery: Delivery, url: str) -> Prepared:
     """The commitment question with its buttons (1 / 3 / 6 more months, finish with thanks),
     unless it was answered (on the web) before the message left."""
@@ -122,6 +145,8 @@ def prepare(delivery: Delivery) -> Prepared:
         return _invitation(delivery, url)
     if event.kind == EventKind.COMMITMENT_ENDING:
         return _commitment(delivery, url)
+    if event.kind == EventKind.AUTHOR_ASKED:
+        return _author_asked(delivery, url)
     quote, _reply_from = notification_quote(
         kind=event.kind, payload=event.payload, recipient_id=delivery.recipient_id
     )

@@ -265,6 +265,9 @@ class FakeSlack:
             if method == "chat.postEphemeral":
                 if not (body.get("channel") and body.get("user") and body.get("text")):
                     return 200, {"ok": False, "error": "invalid_arguments"}
+                problem = _block_problem(body.get("blocks") or [])
+                if problem:
+                    return 200, {"ok": False, "error": "invalid_blocks", "detail": problem}
                 return 200, {"ok": True, "message_ts": f"{time.time():.6f}"}
             if method == "apps.connections.open":
                 if not str(body.get("token") or "").startswith("xapp-"):
@@ -291,6 +294,15 @@ class FakeSlack:
                     and (m["ts"] == root or m.get("thread_ts") == root)
                 ]
                 return 200, {"ok": True, "messages": found, "has_more": False}
+            if method == "chat.getPermalink":
+                channel, ts = body.get("channel"), body.get("message_ts")
+                if not (channel and ts):
+                    return 200, {"ok": False, "error": "invalid_arguments"}
+                return 200, {
+                    "ok": True,
+                    "channel": channel,
+                    "permalink": f"https://community.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+                }
             return 200, {"ok": True}
 
 

@@ -176,6 +176,7 @@ def test_a_linked_member_sees_the_dm_defaults_and_saves_choices(client):
         EventKind.MEETUP_MOVED,
         EventKind.MEETUP_NARROWED,
         EventKind.COMMITMENT_ENDING,  # a question, answered with its buttons
+        EventKind.AUTHOR_ASKED,  # "is this idea yours?", answered with its buttons
     }
     assert f'name="dm-{EventKind.INVITED}" value="on" checked' in html
     assert f'name="dm-{EventKind.COMMENTED}" value="on">' in html

@@ -48,6 +48,7 @@ def test_a_proposal_row_holds_the_same_values_as_the_model():
         stored.proposer.username,
         "さくら <b>",
         True,
+        "",  # no Slack message's author waiting to confirm it is theirs
     )
     # Aware, as the ORM's: a card's "in this stage for…" compares them with now().
     assert rows[proposal.pk][4].utcoffset() is not None

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('proposals', '0012_slack_threads'),
+        ('proposals', '0013_slack_origin'),
     ]
 
     operations = [
