@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from entrance.web import views as entrance_views
 from slack_app import inbound as slack_inbound
 from workers import health as worker_health
 
@@ -32,5 +33,8 @@ urlpatterns = [
     path("webhooks/", include("webhooks.urls")),
     path("apply/", include("applications.urls")),
     path("board/", include("proposals.web.board_urls")),
+    # "/": members land on the board (proposals:board, below), visitors on the public page.
+    path("", entrance_views.home),
+    path("", include("entrance.urls")),
     path("", include("proposals.web.urls")),
 ]

@@ -34,6 +34,7 @@ class DemoMeetup:
     maybe: tuple[str, ...] = ()
     cant: tuple[str, ...] = ()
     for_team_forming: bool = False  # the team's own meeting, for a proposal forming its team
+    public: bool = False  # shown to visitors on the public page (title, kind and time only)
 
 
 MEETUPS: tuple[DemoMeetup, ...] = (
@@ -53,6 +54,7 @@ MEETUPS: tuple[DemoMeetup, ...] = (
         themes=("学び合い", "地域づくり"),
         going=("haruto", "yui", "mei", "emily"),
         maybe=("kenji",),
+        public=True,
     ),
     DemoMeetup(
         title="勉強会：NPOの広報をやさしく始める",
@@ -131,6 +133,7 @@ def seed_meetups(members: dict, *, now: datetime | None = None) -> int:
                 proposal=forming if plan.for_team_forming else None,
                 visibility=Visibility.TEAM if plan.for_team_forming else Visibility.COMMUNITY,
                 themes=plan.themes,
+                is_public=plan.public,
             )
             for answer, usernames in (
                 ("going", plan.going),

@@ -92,6 +92,9 @@ class Meetup(models.Model):
         choices=Visibility.choices,
         default=Visibility.COMMUNITY,
     )
+    # The hosts' choice (issue 16): visitors see its title, kind and time on the public page,
+    # never its place, link or people. Only a meetup the whole community may see can be public.
+    is_public = models.BooleanField(_("visitors may see it"), default=False)
     status = models.CharField(
         max_length=16, choices=MeetupStatus.choices, default=MeetupStatus.SCHEDULED
     )
@@ -123,6 +126,11 @@ class Meetup(models.Model):
             models.CheckConstraint(
                 condition=~Q(visibility=Visibility.TEAM) | Q(proposal__isnull=False),
                 name="meetup_team_needs_proposal",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_public=False) | Q(visibility=Visibility.COMMUNITY),
+                name="meetup_public_is_for_the_community",
+                violation_error_message=_("A meetup for its team only can’t be shown to visitors."),
             ),
         ]
         indexes = [models.Index(fields=["status", "starts_at"])]

@@ -110,3 +110,25 @@ def is_asked_what_next(meetup, *, rsvp) -> bool:
     """After a meetup (not a cancelled one), the people who came are asked "anything you'd like
     to try?"."""
     return meetup.status == MeetupStatus.SCHEDULED and meetup.has_ended and is_attendee(rsvp)
+
+
+def is_public_to_visitors(meetup, *, now=None) -> bool:
+    """Visitors (the public page, issue 16) see a meetup its hosts chose to show, for the whole
+    community, scheduled and not yet over: its title, kind and time only, never its place, online
+    link, description or people."""
+    return (
+        meetup.is_public
+        and meetup.visibility == Visibility.COMMUNITY
+        and meetup.status == MeetupStatus.SCHEDULED
+        and meetup.ends_at > (now or timezone.now())
+    )
+
+
+def public_to_visitors(*, now=None) -> Q:
+    """`is_public_to_visitors` as a filter."""
+    return Q(
+        is_public=True,
+        visibility=Visibility.COMMUNITY,
+        status=MeetupStatus.SCHEDULED,
+        ends_at__gt=now or timezone.now(),
+    )

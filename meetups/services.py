@@ -41,6 +41,7 @@ EDITABLE = (
     "proposal",
     "visibility",
     "link_for_going_only",
+    "is_public",
     "reminder_minutes",
     "themes",
 )
@@ -132,6 +133,10 @@ def _check(meetup: Meetup, *, by, on_team: bool, proposal_changed: bool = True) 
         raise ValidationError(
             {"visibility": _("Only a meetup for a proposal can be for its team only.")}
         )
+    if meetup.is_public and meetup.visibility != Visibility.COMMUNITY:
+        raise ValidationError(
+            {"is_public": _("A meetup for its team only can’t be shown to visitors.")}
+        )
     if (
         proposal_changed
         and meetup.proposal_id is not None
@@ -156,6 +161,7 @@ def meetup_create(
     proposal=None,
     visibility: str = Visibility.COMMUNITY,
     link_for_going_only: bool = False,
+    is_public: bool = False,
     co_hosts: Iterable = (),
     reminder_minutes: Iterable[int] | None = None,
     themes: Iterable[str] = (),
@@ -179,6 +185,7 @@ def meetup_create(
         proposal=proposal,
         visibility=visibility,
         link_for_going_only=link_for_going_only,
+        is_public=bool(is_public),
         themes=_clean_themes(themes),
     )
     if reminder_minutes is not None:

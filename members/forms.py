@@ -139,6 +139,15 @@ class ProfileForm(KindForm):
         ),
     )
 
+    show_name_to_visitors = forms.BooleanField(
+        label=_("Show my name to visitors"),
+        required=False,
+        help_text=_(
+            "On the public page, a proposal you share with visitors names you. Without this, "
+            "visitors read “a member”. Only while the community can see your profile."
+        ),
+    )
+
     introductions = forms.ChoiceField(
         label=_("Introductions"),
         choices=Introductions.choices,
@@ -152,7 +161,12 @@ class ProfileForm(KindForm):
         ),
     )
 
-    PRIVACY_FIELDS = ("profile_visibility", "open_to_suggestions", "introductions")
+    PRIVACY_FIELDS = (
+        "profile_visibility",
+        "open_to_suggestions",
+        "show_name_to_visitors",
+        "introductions",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -179,6 +193,7 @@ class ProfileForm(KindForm):
             "time_zone": user.time_zone,
             "profile_visibility": user.profile_visibility,
             "open_to_suggestions": user.open_to_suggestions,
+            "show_name_to_visitors": user.show_name_to_visitors,
             "introductions": user.introductions,
         }
         return cls(data, initial=initial)

@@ -101,6 +101,8 @@ class User(AbstractUser):
         default=True,
         help_text=_("Proposers may see you among people who might like to help, and invite you."),
     )
+    # Visitors outside the community (the public page, issue 16) see "a member" unless this is on.
+    show_name_to_visitors = models.BooleanField(_("show my name to visitors"), default=False)
     introductions = models.CharField(
         _("introductions"),
         max_length=8,

@@ -71,13 +71,15 @@ def profile_update(
     time_zone: str | None = None,
     profile_visibility: str | None = None,
     open_to_suggestions: bool | None = None,
+    show_name_to_visitors: bool | None = None,
     introductions: str | None = None,
 ) -> User:
     """The member's own profile. Their Slack id is not part of it: only slack_link sets that.
 
     `time_zone` is an IANA name, "" for the community's own (settings.TIME_ZONE); None keeps the
     saved one, as it does for `profile_visibility` (a ProfileVisibility value),
-    `open_to_suggestions` and `introductions` (an Introductions value)."""
+    `open_to_suggestions`, `show_name_to_visitors` (the public page names them) and
+    `introductions` (an Introductions value)."""
     cleaned = clean_interests(interests)
     shown_as = user.public_name
     user.display_name = display_name.strip()
@@ -92,6 +94,8 @@ def profile_update(
         user.profile_visibility = profile_visibility
     if open_to_suggestions is not None:
         user.open_to_suggestions = bool(open_to_suggestions)
+    if show_name_to_visitors is not None:
+        user.show_name_to_visitors = bool(show_name_to_visitors)
     if introductions is not None:
         user.introductions = introductions
     user.full_clean(exclude=["password", "username", "email", "slack_user_id"])
@@ -106,6 +110,7 @@ def profile_update(
             "time_zone",
             "profile_visibility",
             "open_to_suggestions",
+            "show_name_to_visitors",
             "introductions",
         ]
     )

@@ -100,6 +100,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 time_zone=data["time_zone"],
                 profile_visibility=data["profile_visibility"] or None,
                 open_to_suggestions=data["open_to_suggestions"],
+                show_name_to_visitors=data["show_name_to_visitors"],
                 introductions=data["introductions"] or None,
             )
         except ValidationError as error:

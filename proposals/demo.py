@@ -62,6 +62,7 @@ class DemoMember:
     availability: str
     language: str = "ja"
     moderator: bool = False
+    show_name_to_visitors: bool = False
 
 
 MEMBERS: tuple[DemoMember, ...] = (
@@ -83,6 +84,7 @@ MEMBERS: tuple[DemoMember, ...] = (
         ("子ども・教育", "福祉", "地域づくり"),
         "子ども食堂の運営、ボランティアコーディネート",
         "週末に2時間くらい",
+        show_name_to_visitors=True,
     ),
     DemoMember(
         "yui",
@@ -92,6 +94,7 @@ MEMBERS: tuple[DemoMember, ...] = (
         ("国際協力", "子ども・教育", "広報・デザイン"),
         "SNSでの発信、英語、動画編集",
         "授業のない水曜の午後と週末",
+        show_name_to_visitors=True,
     ),
     DemoMember(
         "kenji",
@@ -186,6 +189,13 @@ class Story:
     def submission_key(self) -> str:
         return KEY_PREFIX + self.key
 
+
+# The stories their proposers chose to show to visitors on the public page (issue 16), one in each
+# stage that visitors see, and one that was paused (and so is no longer shown).
+SHOWN_TO_VISITORS = frozenset(
+    {"podcast", "bousai-walk", "monthly-meetup", "homework-help", "rice-bank", "first-meetup"}
+    | {"beach-art"}
+)
 
 _D, _T, _R, _F = Status.DISCUSSION, Status.TEAM_FORMING, Status.RUNNING, Status.DONE
 _A, _I = Status.ARCHIVED, Status.IDEA
@@ -667,6 +677,7 @@ def ensure_members() -> tuple[dict[str, User], int]:
                 skills=spec.skills,
                 availability=spec.availability,
                 preferred_language=spec.language,
+                show_name_to_visitors=spec.show_name_to_visitors,
             )
             if spec.moderator:
                 user.groups.add(moderators)
@@ -819,6 +830,7 @@ def _tell(story: Story, members: dict[str, User], now: datetime) -> int:
             tags=story.tags,
             roles=[services.RoleInput(name=n, count=c, pace=p) for n, c, p in story.roles],
             submission_key=story.submission_key,
+            is_public=story.key in SHOWN_TO_VISITORS,
         ).pk
 
     def move(to: str) -> Callable[[], None]:

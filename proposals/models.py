@@ -7,6 +7,7 @@ from django_fsm import FSMField, FSMModelMixin
 
 from incubator.links import pk_url
 
+from . import permissions
 from .choices import ACTIVE_STATUSES, PROPOSER_ROLE, MembershipStatus, Status
 from .lifecycle import ProposalLifecycle
 from .markdown import render_markdown
@@ -68,6 +69,9 @@ class Proposal(FSMModelMixin, ProposalLifecycle, models.Model):
     )
     outcome_note = models.TextField(_("outcome"), max_length=NOTE_MAX, blank=True)
     archive_reason = models.TextField(_("reason for pausing"), max_length=NOTE_MAX, blank=True)
+    # The proposer's choice (issue 16): visitors outside the community may see its title, summary,
+    # stage and open roles on the public page (entrance/). Off unless they choose it.
+    is_public = models.BooleanField(_("visitors may see it"), default=False)
     # Denormalised counts, kept by the services under the proposal's row lock.
     member_count = models.PositiveIntegerField(default=1)
     cheer_count = models.PositiveIntegerField(default=0)
@@ -113,6 +117,11 @@ class Proposal(FSMModelMixin, ProposalLifecycle, models.Model):
 
     def render(self) -> None:
         self.body_html = render_markdown(self.body)
+
+    @property
+    def shown_to_visitors(self) -> bool:
+        """Whether visitors outside the community see it (permissions.is_public_to_visitors)."""
+        return permissions.is_public_to_visitors(self)
 
 
 class RoleWanted(models.Model):

@@ -11,6 +11,8 @@ from .choices import ACTIVE_STATUSES, MembershipStatus, Status
 
 # People can ask to join while a proposal is alive: from the first idea to running.
 JOINABLE_STATUSES = ACTIVE_STATUSES
+# What visitors may see of a public proposal: while it is alive, and once it is done.
+PUBLIC_STATUSES = (*ACTIVE_STATUSES, Status.DONE)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,24 @@ def is_owner(user, proposal) -> bool:
 def can_steer(user, proposal) -> bool:
     """Proposer-level rights: edit, move through the lifecycle, decide on join requests."""
     return is_owner(user, proposal) or is_moderator(user)
+
+
+def can_make_public(user, proposal) -> bool:
+    """Showing a proposal to visitors outside the community is the proposer's choice (and a
+    moderator's, who may also take it back)."""
+    return can_steer(user, proposal)
+
+
+def is_public_to_visitors(proposal) -> bool:
+    """Visitors (the public page, issue 16) see a proposal its proposer marked public, while it is
+    alive or done: a paused (archived) one is out of sight. They see its title, summary, stage and
+    open roles only; never its body, discussion, team or history."""
+    return bool(proposal.is_public) and proposal.status in PUBLIC_STATUSES
+
+
+def public_to_visitors() -> Q:
+    """`is_public_to_visitors` as a filter."""
+    return Q(is_public=True, status__in=PUBLIC_STATUSES)
 
 
 def can_cheer(user, proposal) -> bool:

@@ -120,8 +120,11 @@ def proposal_submit(
     tags: Iterable[str] = (),
     roles: Iterable[RoleInput] = (),
     submission_key: str = "",
+    is_public: bool = False,
 ) -> Proposal:
-    """Create an idea. Only a title and a one-line summary are needed; a repeated key returns the first."""
+    """Create an idea. Only a title and a one-line summary are needed; a repeated key returns the first.
+
+    `is_public`: visitors outside the community may see its title, summary, stage and open roles."""
     _refuse_nul(title=title, summary=summary, body=body)
     if submission_key:
         existing = Proposal.objects.filter(proposer=proposer, submission_key=submission_key).first()
@@ -133,6 +136,7 @@ def proposal_submit(
         summary=summary.strip(),
         body=body,
         submission_key=submission_key[:64],
+        is_public=bool(is_public),
     )
     proposal.render()
     proposal.full_clean(exclude=["proposer", "status", "tags"])
@@ -170,9 +174,15 @@ def proposal_update(
     body: str | None = None,
     tags: Iterable[str] | None = None,
     roles: Iterable[RoleInput] | None = None,
+    is_public: bool | None = None,
 ) -> Proposal:
+    """Only the fields given change (None: unchanged)."""
     if not permissions.can_steer(by, proposal):
         raise ActionNotPermitted(_("Only the proposer or a moderator can edit this proposal."))
+    if is_public is not None and not permissions.can_make_public(by, proposal):
+        raise ActionNotPermitted(
+            _("Only the proposer or a moderator can choose whether visitors see this proposal.")
+        )
     _refuse_nul(title=title, summary=summary, body=body)
     tag_names = _clean_tags(tags) if tags is not None else None
     role_inputs = _clean_roles(roles) if roles is not None else None
@@ -185,6 +195,8 @@ def proposal_update(
         if body is not None:
             locked.body = body
             locked.render()
+        if is_public is not None:
+            locked.is_public = bool(is_public)
         locked.full_clean(exclude=["proposer", "status", "tags"])
         locked.last_activity_at = timezone.now()
         locked.save()

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "webhooks",
     "slack_app",
     "applications",
+    "entrance",
 ]
 
 MIDDLEWARE = [

@@ -97,6 +97,14 @@ class MeetupForm(KindForm):
         widget=forms.RadioSelect,
         initial=Visibility.COMMUNITY,
     )
+    is_public = forms.BooleanField(
+        label=_("Show it to visitors on the public page"),
+        required=False,
+        help_text=_(
+            "People outside the community see its title, kind and time, and are invited to ask "
+            "to join. Never the place, the online link or who is going."
+        ),
+    )
     themes = forms.MultipleChoiceField(
         label=_("Themes (optional)"),
         required=False,
@@ -162,6 +170,7 @@ class MeetupForm(KindForm):
             "co_hosts": join_names(hosts),
             "proposal": meetup.proposal_id,
             "visibility": meetup.visibility,
+            "is_public": meetup.is_public,
             "reminder_minutes": meetup.reminder_minutes,
             "themes": list(meetup.themes or []),
         }
@@ -194,6 +203,8 @@ class MeetupForm(KindForm):
             self.add_error(
                 "visibility", _("Only a meetup for a proposal can be for its team only.")
             )
+        if cleaned.get("is_public") and cleaned.get("visibility") == Visibility.TEAM:
+            self.add_error("is_public", _("A meetup for its team only can’t be shown to visitors."))
         return cleaned
 
     @property
@@ -210,6 +221,7 @@ class MeetupForm(KindForm):
             "link_for_going_only": data["link_for_going_only"],
             "capacity": data["capacity"],
             "visibility": data["visibility"],
+            "is_public": data["is_public"],
             "reminder_minutes": data["reminder_minutes"],
             "themes": [*data["themes"], *data["free_themes"]],
         }

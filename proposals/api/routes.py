@@ -145,6 +145,7 @@ def proposal_create(
         tags=payload.tags,
         roles=_roles(payload.roles),
         submission_key=idempotency_key or "",
+        is_public=payload.is_public,
     )
     return Status(201, _detail(proposal.pk))
 
@@ -170,6 +171,7 @@ def proposal_edit(request: HttpRequest, id: ObjectId, payload: ProposalPatch):
         body=payload.body,
         tags=payload.tags,
         roles=None if payload.roles is None else _roles(payload.roles),
+        is_public=payload.is_public,
     )
     return _detail(id)
 

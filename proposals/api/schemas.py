@@ -122,12 +122,19 @@ class RoleIn(Input):
     pace: _text(80) = ""
 
 
+VISITORS = (
+    "Visitors outside the community see its title, summary, stage and open roles on the public "
+    "page (the proposer's or a moderator's choice)."
+)
+
+
 class ProposalIn(Input):
     title: _text(TITLE_MAX, required=True)
     summary: _text(SUMMARY_MAX, required=True)
     body: _text(BODY_MAX) = Field("", description="Markdown; raw HTML is not rendered.")
     tags: Annotated[list[_text(40)], Field(max_length=10)] = []
     roles: Annotated[list[RoleIn], Field(max_length=10)] = []
+    is_public: Annotated[bool, Strict()] = Field(False, description=VISITORS)
 
 
 class ProposalPatch(Input):
@@ -138,6 +145,7 @@ class ProposalPatch(Input):
     body: _text(BODY_MAX) | None = None
     tags: Annotated[list[_text(40)], Field(max_length=10)] | None = None
     roles: Annotated[list[RoleIn], Field(max_length=10)] | None = None
+    is_public: Annotated[bool, Strict()] | None = Field(None, description=VISITORS)
 
 
 class OpenRoleOut(Schema):
@@ -285,6 +293,7 @@ class SlackOriginOut(Schema):
 
 class ProposalOut(ProposalSummaryOut):
     body: str
+    is_public: bool = Field(description=VISITORS)
     body_html: str = Field(description="The body rendered from Markdown and sanitised.")
     outcome_note: str
     archive_reason: str

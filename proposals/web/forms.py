@@ -121,6 +121,15 @@ class ProposalForm(KindForm):
         max_length=400,
         help_text=_("Separate them with commas."),
     )
+    is_public = forms.BooleanField(
+        label=_("Show it to visitors outside the community"),
+        required=False,
+        help_text=_(
+            "Visitors outside the community can see the title, summary, stage and open roles on "
+            "the public page, and are invited to ask to join. Never the rest of what you write, "
+            "the discussion or the team. You can change this any time."
+        ),
+    )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, suggested_themes: list[str], **kwargs):

@@ -206,6 +206,7 @@ def proposal_create(request: HtmxHttpRequest) -> HttpResponse:
                 tags=form.theme_names,
                 roles=roles.roles,
                 submission_key=form.cleaned_data["submission_key"],
+                is_public=form.cleaned_data["is_public"],
             )
         except ValidationError as error:
             apply_service_errors(form, error, PROPOSAL_FIELDS)
@@ -223,6 +224,7 @@ def _edit_initial(proposal: Proposal, themes: list[str]) -> tuple[dict, list[dic
         "body": proposal.body,
         "themes": [name for name in tag_names if name in themes],
         "free_themes": join_names(name for name in tag_names if name not in themes),
+        "is_public": proposal.is_public,
     }
     roles = [
         {"name": role.name, "count": role.count, "pace": role.pace}
@@ -257,6 +259,7 @@ def proposal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 tags=form.theme_names,
                 roles=roles.roles,
+                is_public=form.cleaned_data["is_public"],
             )
         except ValidationError as error:
             apply_service_errors(form, error, PROPOSAL_FIELDS)

@@ -26,11 +26,13 @@ LOCALES = {"ja": "ja-JP", "en": "en-US"}
 CHECKED = {"board", "form", "detail", "list", "notifications", "settings", "email", "member"}
 CHECKED |= {"members", "meetups", "meetups-month", "meetup", "meetup-form", "insight"}
 CHECKED |= {"board-suited", "introductions", "introduction-counts", "webhooks"}
+CHECKED |= {"public", "public-proposal", "privacy"}
 
 
 def _pages(member: User, moderator: User) -> dict[str, tuple[User | None, str]]:
     busy = Proposal.objects.order_by("-comment_count", "pk").first()
     meetup = Meetup.objects.filter(starts_at__gt=timezone.now(), visibility="community").first()
+    shown = Proposal.objects.filter(is_public=True, status="team_forming").first()
     return {
         "board": (member, "/"),
         "list": (member, "/proposals/"),
@@ -57,6 +59,10 @@ def _pages(member: User, moderator: User) -> dict[str, tuple[User | None, str]]:
         "onboarding": (member, "/members/welcome/?step=interests"),
         "account-delete": (member, "/members/settings/delete/"),
         "login": (None, "/accounts/login/"),
+        "public": (None, "/"),
+        "public-proposal": (None, f"/p/{shown.pk}/"),
+        "privacy": (None, "/privacy/"),
+        "public-texts": (moderator, "/public/texts/about/"),
         "missing": (member, "/no-such-page/"),
     }
 
@@ -100,8 +106,9 @@ def test_every_page_in_both_languages_on_a_desk_and_a_phone(
                     where = f"{language}-{screen}-{name}"
                     page.screenshot(path=str(folder / f"{where}.png"), full_page=True)
                     expected = 404 if name == "missing" else 200
+                    # Sent to log in: only the visitors' own pages are for visitors.
                     signed_out = "/accounts/login/" in page.url
-                    if response.status != expected or signed_out != (user is None):
+                    if response.status != expected or signed_out != (path == "/accounts/login/"):
                         problems[where] = [{"id": f"HTTP {response.status}", "nodes": [page.url]}]
                     if errors:
                         problems.setdefault(where, []).append({"id": "script", "nodes": errors})

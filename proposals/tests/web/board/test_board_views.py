@@ -261,7 +261,12 @@ def test_show_more_refuses_nonsense(member_client):
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
-    assert client.get(BOARD).status_code == 302
+    """The board's address shows visitors the public page (entrance/); the board itself, its
+    partials and its drops are for members."""
+    public = client.get(BOARD)
+    assert public.status_code == 200 and 'id="board"' not in public.content.decode()
+    assert client.get(BOARD, headers={"HX-Request": "true"}).status_code == 302
+    assert client.get(reverse("board:more"), {"status": "idea"}).status_code == 302
     assert client.post(reverse("board:move", args=[1])).status_code == 302
 
 
