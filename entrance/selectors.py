@@ -47,7 +47,7 @@ def _default_html(kind: str, language: str, settings_url: str) -> str:
 
 
 def default_text_html(*, kind: str, language: str) -> str:
-    return _default_html(kind, language, reverse("members:settings"))
+    return _default_html(kind, language, reverse("members:settings") + "#privacy")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ def test_before_anything_is_written_visitors_read_the_communitys_own_words():
     assert "take their next step" in _read("/", "en")
     privacy = _read("/privacy/", "en")
     assert "download their data and delete their account" in privacy
-    assert f'href="{reverse("members:settings")}"' in privacy
+    assert f'href="{reverse("members:settings")}#privacy"' in privacy
     assert "ダウンロード" in _read("/privacy/", "ja")
 
 
