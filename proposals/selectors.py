@@ -768,11 +768,14 @@ def _with_card_rows(proposals: list) -> list:
     ids = [proposal.pk for proposal in proposals]
     teams: dict[int, list[CardPlace]] = defaultdict(list)
     filled: dict[tuple[int, str], int] = defaultdict(int)  # accepted members per role
+    places: dict[int, CardPlace] = {}  # the same people are on many cards: one place each
     for proposal_id, user_id, username, display_name, role in card_rows.team_rows(ids):
-        person = CardPerson(
-            pk=user_id, public_name=shown_name(display_name, username), username=username
-        )
-        teams[proposal_id].append(CardPlace(user_id=user_id, user=person))
+        place = places.get(user_id)
+        if place is None:
+            public_name = shown_name(display_name, username)
+            person = CardPerson(pk=user_id, public_name=public_name, username=username)
+            place = places[user_id] = CardPlace(user_id=user_id, user=person)
+        teams[proposal_id].append(place)
         filled[proposal_id, role] += 1
     roles: dict[int, list[OpenRole]] = defaultdict(list)
     for proposal_id, name, count, pace in card_rows.role_rows(ids):
@@ -780,8 +783,12 @@ def _with_card_rows(proposals: list) -> list:
             OpenRole(name=name, wanted=count, filled=filled[proposal_id, name], pace=pace)
         )
     themes: dict[int, list[CardTheme]] = defaultdict(list)
+    named: dict[str, CardTheme] = {}
     for proposal_id, name in card_rows.theme_rows(ids):
-        themes[proposal_id].append(CardTheme(name))
+        theme = named.get(name)
+        if theme is None:
+            theme = named[name] = CardTheme(name)
+        themes[proposal_id].append(theme)
     for proposal in proposals:
         proposal.card_roles = roles[proposal.pk]
         proposal.board_themes = themes[proposal.pk]
