@@ -171,7 +171,7 @@ def proposal_detail(*, pk: int, viewer=None, comments: int | None = COMMENTS_PAG
     places = [
         TeamPlace(
             *row[:2],
-            CardPerson(pk=row[1], public_name=row[12] or row[11], username=row[11]),
+            CardPerson(pk=row[1], public_name=shown_name(row[12], row[11]), username=row[11]),
             *row[2:11],
             proposal_id=proposal.pk,
         )
@@ -189,7 +189,7 @@ def proposal_detail(*, pk: int, viewer=None, comments: int | None = COMMENTS_PAG
             *row[:6],
             actor=None
             if row[6] is None
-            else CardPerson(pk=row[6], public_name=row[8] or row[7], username=row[7]),
+            else CardPerson(pk=row[6], public_name=shown_name(row[8], row[7]), username=row[7]),
             proposal_id=proposal.pk,
         )
         for row in detail_rows.history_rows(proposal.pk)
@@ -206,7 +206,7 @@ def proposal_detail(*, pk: int, viewer=None, comments: int | None = COMMENTS_PAG
             PageComment(
                 row[0],
                 row[1],
-                CardPerson(pk=row[1], public_name=row[8] or row[7], username=row[7]),
+                CardPerson(pk=row[1], public_name=shown_name(row[8], row[7]), username=row[7]),
                 *row[2:7],
                 proposal_id=proposal.pk,
             )
