@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -189,16 +190,44 @@ def meetup_page(*, user, meetup: Meetup) -> MeetupPage:
 
 def next_meetup_for(proposal, *, user=None, now: datetime | None = None) -> Meetup | None:
     """The proposal's next meetup (not cancelled, not over) for its card and page. Without a
-    `user`, only one the whole community may see; with one, any this person may see. One query."""
+    `user`, only one the whole community may see; with one, any this person may see (one query;
+    three when it is a team-only one, as for the cards)."""
     now = now or timezone.now()
+    if user is not None:
+        # The cards' read for one card (as one filtered queryset, `meetups_visible_to`'s
+        # subqueries cost the proposal page more to build than to run).
+        return next_meetups_for([proposal.pk], user=user, now=now).get(proposal.pk)
     meetups = Meetup.objects.filter(
         proposal=proposal, status=MeetupStatus.SCHEDULED, ends_at__gt=now
     )
-    if user is None:
-        meetups = meetups.filter(visibility=Visibility.COMMUNITY)
-    else:
-        meetups = meetups.filter(permissions.meetups_visible_to(user))
-    return meetups.order_by("starts_at", "pk").first()
+    return meetups.filter(visibility=Visibility.COMMUNITY).order_by("starts_at", "pk").first()
+
+
+def _upcoming_sql(proposal_ids: list[int], now: datetime) -> tuple[str, list]:
+    """The scheduled, not yet ended meetups of these proposals (their id, title, start, proposal
+    and visibility), each proposal's soonest first: one statement written once, for
+    `Meetup.objects.raw` (the ORM prepares an IN of a hundred keys key by key, which cost a
+    board more than the query)."""
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(Meetup._meta.get_field(name).column)
+
+    shown = ", ".join(
+        column(name) for name in ("id", "title", "starts_at", "proposal", "visibility")
+    )
+    sql = (
+        f"SELECT {shown} FROM {quote(Meetup._meta.db_table)} "
+        f"WHERE {column('proposal')} IN ({', '.join(['%s'] * len(proposal_ids))}) "
+        f"AND {column('status')} = %s AND {column('ends_at')} > %s "
+        f"ORDER BY {column('proposal')}, {column('starts_at')}, {column('id')}"
+    )
+    params = [
+        *proposal_ids,
+        MeetupStatus.SCHEDULED.value,
+        connection.ops.adapt_datetimefield_value(now),
+    ]
+    return sql, params
 
 
 def next_meetups_for(proposal_ids, *, user, now: datetime | None = None) -> dict[int, Meetup]:
@@ -210,11 +239,7 @@ def next_meetups_for(proposal_ids, *, user, now: datetime | None = None) -> dict
     if not ids or not (user and user.is_authenticated):
         return {}
     now = now or timezone.now()
-    meetups = list(
-        Meetup.objects.filter(proposal_id__in=ids, status=MeetupStatus.SCHEDULED, ends_at__gt=now)
-        .only("id", "title", "starts_at", "proposal_id", "visibility")
-        .order_by("proposal_id", "starts_at", "pk")
-    )
+    meetups = list(Meetup.objects.raw(*_upcoming_sql(ids, now)))
     team_only = [meetup for meetup in meetups if meetup.visibility != Visibility.COMMUNITY]
     hosts: dict[int, set[int]] = {meetup.pk: set() for meetup in team_only}
     teams: set[int] = set()

@@ -10,10 +10,12 @@ Never suggested: the proposer, anyone already on the team or who asked to join (
 answered), anyone with an invitation to it (open or declined: "not now" is respected), members not
 open to suggestions, and members who show their profile to their teams only."""
 
+import json
 import re
 from dataclasses import dataclass, replace
+from functools import partial
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db import connection
 from django.utils.translation import gettext, pgettext
 
 from proposals import permissions
@@ -22,7 +24,6 @@ from proposals.choices import ACTIVE_STATUSES, MembershipStatus
 from proposals.models import Invitation, InvitationStatus, Membership, Proposal, RoleWanted
 
 from .models import ProfileVisibility, User
-from .selectors import has_interest
 
 INTEREST_POINTS = 3
 SKILL_POINTS = 2
@@ -100,26 +101,85 @@ class TeamSuggestion:
     match: Match
 
 
-def _not_asked_before(proposal_id: int) -> Q:
-    """Nobody who is on the team, asked, left or was answered, nor anyone invited to it."""
-    return ~Q(pk__in=Membership.objects.filter(proposal_id=proposal_id).values("user_id")) & ~Q(
-        pk__in=Invitation.objects.filter(
-            proposal_id=proposal_id,
-            status__in=(InvitationStatus.OPEN, InvitationStatus.DECLINED),
-        ).values("invitee_id")
+def _quoted(model, name: str | None = None) -> str:
+    """A table's (or, with `name`, one of its columns') name as the database spells it."""
+    quote = connection.ops.quote_name
+    return quote(model._meta.db_table if name is None else model._meta.get_field(name).column)
+
+
+def _like(value: str) -> str:
+    """`value` anywhere in a text, as Django's `contains` lookups ask for it."""
+    return f"%{connection.ops.prep_for_like_query(value)}%"
+
+
+def _has_interest_sql(column: str, theme: str) -> tuple[str, list]:
+    """members.selectors.has_interest for one row's own column: PostgreSQL asks the JSON list,
+    SQLite its stored text (where Django writes each name as json.dumps does)."""
+    if connection.vendor == "postgresql":
+        return f"{column} @> %s::jsonb", [json.dumps([theme])]
+    contains = connection.operators["contains"] % "%s"
+    return f"CAST({column} AS text) {contains}", [_like(json.dumps(theme))]
+
+
+def _names_a_role_sql(column: str, role: str) -> tuple[str, list]:
+    """role_matches in SQL: the role's name or one of its words in the skills, ignoring case (the
+    `icontains` of the database, as the ORM writes it)."""
+    text = connection.ops.lookup_cast("icontains", "TextField") % column
+    icontains = connection.operators["icontains"] % "%s"
+    terms = role_terms(role)
+    return "(" + " OR ".join(f"{text} {icontains}" for _term in terms) + ")", [
+        _like(term) for term in terms
+    ]
+
+
+def _ranking_sql(
+    *, proposal: Proposal, themes: list[str], open_roles: list[str], limit: int
+) -> tuple[str, list]:
+    """One statement, written once (compiling the same thing through the ORM cost the proposal
+    page more than running it): the members open to suggestions who share something with the
+    proposal and were never asked before, best first, then the longest-standing member first."""
+    user, column = _quoted(User), partial(_quoted, User)
+    membership, invitation = _quoted(Membership), _quoted(Invitation)
+    shared, shared_params = [], []
+    for theme in themes:
+        condition, params = _has_interest_sql(f"{user}.{column('interests')}", theme)
+        shared.append(f"CASE WHEN {condition} THEN {INTEREST_POINTS} ELSE 0 END")
+        shared_params += params
+    for role in open_roles:
+        condition, params = _names_a_role_sql(f"{user}.{column('skills')}", role)
+        shared.append(f"CASE WHEN {condition} THEN {SKILL_POINTS} ELSE 0 END")
+        shared_params += params
+    points = " + ".join(shared)
+    availability = f"{user}.{column('availability')}"
+    selected = ", ".join(
+        f"{user}.{column(name)}"
+        for name in ("id", "username", "display_name", "interests", "skills", "availability")
     )
-
-
-def suggestable_members() -> QuerySet[User]:
-    return User.objects.filter(
-        is_active=True,
-        open_to_suggestions=True,
-        profile_visibility=ProfileVisibility.COMMUNITY,
+    sql = (
+        f"SELECT {selected}, ({points}) + CASE WHEN {availability} <> '' "
+        f"THEN {AVAILABILITY_POINTS} ELSE 0 END AS score FROM {user} "
+        f"WHERE {user}.{column('is_active')} AND {user}.{column('open_to_suggestions')} "
+        f"AND {user}.{column('profile_visibility')} = %s AND {user}.{column('id')} <> %s "
+        f"AND {user}.{column('id')} NOT IN (SELECT {_quoted(Membership, 'user')} FROM "
+        f"{membership} WHERE {_quoted(Membership, 'proposal')} = %s) "
+        f"AND {user}.{column('id')} NOT IN (SELECT {_quoted(Invitation, 'invitee')} FROM "
+        f"{invitation} WHERE {_quoted(Invitation, 'proposal')} = %s "
+        f"AND {_quoted(Invitation, 'status')} IN (%s, %s)) "
+        f"AND ({points}) > 0 "
+        f"ORDER BY score DESC, {user}.{column('date_joined')}, {user}.{column('id')} LIMIT %s"
     )
-
-
-def _points(condition: Q, points: int):
-    return Case(When(condition, then=Value(points)), default=Value(0), output_field=IntegerField())
+    params = [
+        *shared_params,
+        ProfileVisibility.COMMUNITY.value,
+        proposal.proposer_id,
+        proposal.pk,
+        proposal.pk,
+        InvitationStatus.OPEN.value,
+        InvitationStatus.DECLINED.value,
+        *shared_params,
+        limit,
+    ]
+    return sql, params
 
 
 def people_for_proposal(*, proposal: Proposal, limit: int = PEOPLE_SHOWN) -> list[PersonSuggestion]:
@@ -129,28 +189,11 @@ def people_for_proposal(*, proposal: Proposal, limit: int = PEOPLE_SHOWN) -> lis
         return []
     themes = [tag.name for tag in proposal.tags.all()]  # the proposal page's prefetch
     open_roles = [role.name for role in proposal_selectors.roles_still_open(proposal)]
-    interest_points = [_points(has_interest(theme), INTEREST_POINTS) for theme in themes]
-    skill_points = [
-        _points(
-            Q(*(Q(skills__icontains=term) for term in role_terms(role)), _connector=Q.OR),
-            SKILL_POINTS,
-        )
-        for role in open_roles
-    ]
-    if not (interest_points or skill_points):
+    if not (themes or open_roles):
         return []
-    ranked = (
-        suggestable_members()
-        .exclude(pk=proposal.proposer_id)
-        .filter(_not_asked_before(proposal.pk))
-        .annotate(shared=sum(interest_points + skill_points, start=Value(0)))
-        .filter(shared__gt=0)
-        .annotate(score=F("shared") + _points(~Q(availability=""), AVAILABILITY_POINTS))
-        .only("id", "username", "display_name", "interests", "skills", "availability")
-        .order_by("-score", "date_joined", "pk")[:limit]
-    )
+    sql, params = _ranking_sql(proposal=proposal, themes=themes, open_roles=open_roles, limit=limit)
     suggestions = []
-    for member in ranked:
+    for member in User.objects.raw(sql, params):
         found = match(member=member, themes=themes, open_roles=open_roles)
         role = found.roles[0] if found.roles else (open_roles[0] if open_roles else "")
         suggestions.append(PersonSuggestion(member=member, match=found, role=role))

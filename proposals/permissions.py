@@ -115,6 +115,16 @@ def comments_visible_to(user) -> Q:
     return Q(is_hidden=False)
 
 
+def comments_visible_sql(user, *, is_hidden: str, author: str) -> tuple[str, list]:
+    """`comments_visible_to` as SQL over the comment table's `is_hidden` and `author` columns (and
+    its parameters), for reading the proposal page's comments as plain rows ("" lets all through)."""
+    if is_moderator(user):
+        return "", []
+    if user and user.is_authenticated:
+        return f"{is_hidden} = %s OR {author} = %s", [False, user.pk]
+    return f"{is_hidden} = %s", [False]
+
+
 def can_hide_comment(user, comment) -> bool:
     return is_moderator(user)
 

@@ -7,7 +7,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -21,8 +21,14 @@ from incubator.links import pk_url
 from members.models import shown_name
 from members.selectors import person_columns_left_out
 
-from . import card_rows, permissions
-from .choices import ACTIVE_STATUSES, SUGGESTED_THEMES, MembershipStatus, Status
+from . import card_rows, detail_rows, permissions
+from .choices import (
+    ACTIVE_STATUSES,
+    PROPOSER_ROLE,
+    SUGGESTED_THEMES,
+    MembershipStatus,
+    Status,
+)
 from .lifecycle import BY_NAME, targets_from
 from .models import (
     Cheer,
@@ -33,7 +39,6 @@ from .models import (
     Membership,
     Proposal,
     RoleWanted,
-    TransitionLog,
 )
 
 
@@ -162,49 +167,134 @@ def proposal_detail(*, pk: int, viewer=None, comments: int | None = COMMENTS_PAG
         )
     proposal = proposals.get(pk=pk)
     proposal.loaded_for = viewer.pk if signed_in else None
-    memberships = list(
-        Membership.objects.filter(
-            proposal=proposal,
-            status__in=[
-                MembershipStatus.ACCEPTED,
-                MembershipStatus.REQUESTED,
-                MembershipStatus.FINISHED,
-            ],
+    # The page's lists as plain rows (detail_rows): no queryset to compile, no model instances.
+    places = [
+        TeamPlace(
+            *row[:2],
+            CardPerson(pk=row[1], public_name=shown_name(row[12], row[11]), username=row[11]),
+            *row[2:11],
+            proposal_id=proposal.pk,
         )
-        .select_related("user")
-        .defer(*person_columns_left_out("user"))
-    )
-    proposal.current_memberships = [m for m in memberships if m.status != MembershipStatus.FINISHED]
+        for row in detail_rows.membership_rows(proposal.pk, DETAIL_MEMBERSHIPS)
+    ]
+    proposal.current_memberships = [m for m in places if m.status != MembershipStatus.FINISHED]
     # これまでに関わった人: who finished their time here, with thanks (latest first).
     proposal.finished_memberships = sorted(
-        (m for m in memberships if m.status == MembershipStatus.FINISHED),
+        (m for m in places if m.status == MembershipStatus.FINISHED),
         key=lambda m: (m.updated_at, m.pk),
         reverse=True,
     )
-    proposal.history = list(
-        TransitionLog.objects.filter(proposal=proposal)
-        .select_related("actor")
-        .defer(*person_columns_left_out("actor"))
-    )
-    if comments != 0:
-        latest = (
-            Comment.objects.filter(proposal=proposal)
-            .filter(permissions.comments_visible_to(viewer))
-            .select_related("author")
-            # The page shows the rendered text; the Markdown is for the edit form.
-            .defer("body", *person_columns_left_out("author"))
-            .order_by("-created_at", "-id")
+    proposal.history = [
+        HistoryEntry(
+            *row[:6],
+            actor=None
+            if row[6] is None
+            else CardPerson(pk=row[6], public_name=shown_name(row[8], row[7]), username=row[7]),
+            proposal_id=proposal.pk,
         )
-        if comments is not None:
-            latest = latest[: comments + 1]
-        proposal.recent_comments = list(latest)[::-1]
-    for row in (
-        *memberships,
-        *proposal.history,
-        *getattr(proposal, "recent_comments", ()),
-    ):
-        row.proposal = proposal  # so that nothing asks the database for it again
+        for row in detail_rows.history_rows(proposal.pk)
+    ]
+    if comments != 0:
+        columns = detail_rows.comment_columns()
+        visible = permissions.comments_visible_sql(
+            viewer, is_hidden=columns["is_hidden"], author=columns["author"]
+        )
+        latest = detail_rows.comment_rows(
+            proposal.pk, visible, limit=None if comments is None else comments + 1
+        )
+        proposal.recent_comments = [
+            PageComment(
+                row[0],
+                row[1],
+                CardPerson(pk=row[1], public_name=shown_name(row[8], row[7]), username=row[7]),
+                *row[2:7],
+                proposal_id=proposal.pk,
+            )
+            for row in reversed(latest)
+        ]
     return proposal
+
+
+DETAIL_MEMBERSHIPS = (
+    MembershipStatus.ACCEPTED.value,
+    MembershipStatus.REQUESTED.value,
+    MembershipStatus.FINISHED.value,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPlace:
+    """A Membership as the proposal page, the API and the rules read it (detail_rows)."""
+
+    pk: int
+    user_id: int
+    user: CardPerson
+    role: str
+    availability: str
+    message: str
+    status: str
+    response: str
+    created_at: datetime
+    decided_at: datetime | None
+    until: date | None
+    updated_at: datetime
+    proposal_id: int
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @property
+    def is_proposer(self) -> bool:
+        return self.role == PROPOSER_ROLE
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """A TransitionLog as the page's timeline and stage times and the API read it."""
+
+    pk: int
+    name: str
+    from_status: str
+    to_status: str
+    note: str
+    created_at: datetime
+    actor: CardPerson | None
+    proposal_id: int
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def get_from_status_display(self) -> str:
+        return _status_label(self.from_status)
+
+    def get_to_status_display(self) -> str:
+        return _status_label(self.to_status)
+
+
+def _status_label(value: str) -> str:
+    """What Django's get_FOO_display gives for a stage (its value when it is not one)."""
+    return str(Status(value).label) if value in Status.values else value
+
+
+@dataclass(frozen=True, slots=True)
+class PageComment:
+    """A Comment as the proposal page shows it (comment_html) and the rules ask about it."""
+
+    pk: int
+    author_id: int
+    author: CardPerson
+    body_html: str
+    is_hidden: bool
+    created_at: datetime
+    edited_at: datetime | None
+    slack_ts: str
+    proposal_id: int
+
+    @property
+    def id(self) -> int:
+        return self.pk
 
 
 @dataclass(frozen=True)
@@ -678,11 +768,14 @@ def _with_card_rows(proposals: list) -> list:
     ids = [proposal.pk for proposal in proposals]
     teams: dict[int, list[CardPlace]] = defaultdict(list)
     filled: dict[tuple[int, str], int] = defaultdict(int)  # accepted members per role
+    places: dict[int, CardPlace] = {}  # the same people are on many cards: one place each
     for proposal_id, user_id, username, display_name, role in card_rows.team_rows(ids):
-        person = CardPerson(
-            pk=user_id, public_name=shown_name(display_name, username), username=username
-        )
-        teams[proposal_id].append(CardPlace(user_id=user_id, user=person))
+        place = places.get(user_id)
+        if place is None:
+            public_name = shown_name(display_name, username)
+            person = CardPerson(pk=user_id, public_name=public_name, username=username)
+            place = places[user_id] = CardPlace(user_id=user_id, user=person)
+        teams[proposal_id].append(place)
         filled[proposal_id, role] += 1
     roles: dict[int, list[OpenRole]] = defaultdict(list)
     for proposal_id, name, count, pace in card_rows.role_rows(ids):
@@ -690,8 +783,12 @@ def _with_card_rows(proposals: list) -> list:
             OpenRole(name=name, wanted=count, filled=filled[proposal_id, name], pace=pace)
         )
     themes: dict[int, list[CardTheme]] = defaultdict(list)
+    named: dict[str, CardTheme] = {}
     for proposal_id, name in card_rows.theme_rows(ids):
-        themes[proposal_id].append(CardTheme(name))
+        theme = named.get(name)
+        if theme is None:
+            theme = named[name] = CardTheme(name)
+        themes[proposal_id].append(theme)
     for proposal in proposals:
         proposal.card_roles = roles[proposal.pk]
         proposal.board_themes = themes[proposal.pk]

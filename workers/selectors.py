@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -172,7 +173,20 @@ def inbox(*, user) -> QuerySet[Delivery]:
 def unread_count(*, user) -> int:
     """Counted on every page from the (recipient, channel, read_at) index: always the truth, and
     nothing outside the database to keep in step (or to be down) when the inbox changes."""
-    return inbox(user=user).filter(read_at__isnull=True).count()
+    # One statement written once: as a queryset, building and compiling the count cost every
+    # page several times what the count itself did.
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(Delivery._meta.get_field(name).column)
+
+    sql = (
+        f"SELECT COUNT(*) FROM {quote(Delivery._meta.db_table)} WHERE {column('channel')} = %s "
+        f"AND {column('recipient')} = %s AND {column('read_at')} IS NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Channel.INAPP.value, user.pk])
+        return cursor.fetchone()[0]
 
 
 def notification_text(*, kind: str, payload: dict, recipient_id: int | None) -> str:

@@ -201,3 +201,13 @@ def test_team_suggestions_cost_the_same_queries_for_5_or_50_proposals():
         assert len(found) == suggestions.TEAMS_SHOWN
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_role_or_theme_with_like_wildcards_matches_only_its_own_letters():
+    """`%` and `_` in a role's or theme's name are letters, not patterns, as role_matches reads
+    them: the ranking in the database agrees with the explanation."""
+    proposal = make_proposal(tags=["100%_応援"], roles=("c_d",), status="team_forming")
+    UserFactory(username="literal", skills="C_D", interests=["100%_応援"])
+    UserFactory(username="pattern", skills="cxd", interests=["100x応援", "100%y応援"])
+    found = suggestions.people_for_proposal(proposal=proposal)
+    assert [(s.member.username, s.match.score) for s in found] == [("literal", 5)]

@@ -35,6 +35,7 @@ from ..templatetags.cards import CardFacts, Relations, RoleSlots, card_facts, ro
 from ..templatetags.proposal_tags import age
 from .card_html import CardPage, card_html
 from .errors import described
+from .html import esc
 
 # Far beyond any column, far below what a database's OFFSET accepts.
 MAX_OFFSET = 1_000_000
@@ -210,6 +211,67 @@ class ColumnView:
         )
 
 
+def _counted_proposals(count: int) -> str:
+    return ngettext("%(counter)s proposal", "%(counter)s proposals", count) % {"counter": count}
+
+
+def _stage_tabs_html(columns: list[ColumnView]) -> SafeString:
+    """The phone's stage tabs (templates/board/_columns.html puts them in their nav)."""
+    tabs = []
+    for index, column in enumerate(columns):
+        status = esc(column.status)
+        current = ' aria-current="true"' if index == 0 else ""
+        tabs.append(
+            f'<a class="tab" href="#column-{status}" data-stage="{status}"{current}>'
+            f'{esc(column.label)} <span class="tab-count" aria-hidden="true">{column.count}</span>'
+            f'<span class="visually-hidden">{esc(_counted_proposals(column.count))}</span></a>\n'
+        )
+    return mark_safe("".join(tabs))
+
+
+def _more_button_html(status: str, *, has_more: bool, next_offset: int, filter_query: str) -> str:
+    """templates/board/_more_button.html (which "show more" itself still renders, out of band)."""
+    button = ""
+    if has_more:
+        filters = f"&amp;{esc(filter_query)}" if filter_query else ""
+        button = (
+            '<button type="button" class="board-more-button" '
+            f'hx-get="{reverse("board:more")}?status={esc(status)}&amp;offset={next_offset}'
+            f'{filters}" hx-target="#cards-{esc(status)}" hx-swap="beforeend">'
+            f"{esc(_('Show more'))}</button>"
+        )
+    return f'<div id="more-{esc(status)}" class="board-more">{button}</div>'
+
+
+def _columns_html(columns: list[ColumnView], *, filter_query: str) -> SafeString:
+    """Every column with its cards, written in Python as the cards are (as template loops, the
+    five columns' counted words and "show more" buttons cost a tenth of the board's render)."""
+    empty = esc(_("Nothing here right now."))
+    parts = []
+    for column in columns:
+        status = esc(column.status)
+        parts.append(
+            f'<section class="board-column board-stage-{status}" data-status="{status}" '
+            f'aria-labelledby="column-{status}">\n<header class="board-column-header">\n'
+            f'<h2 id="column-{status}" tabindex="-1">\n'
+            f'<span class="board-column-label">{esc(column.label)}</span>\n'
+            f'<span class="board-column-count"><span aria-hidden="true">{column.count}</span>'
+            f'<span class="visually-hidden">{esc(_counted_proposals(column.count))}</span></span>\n'
+            f'</h2>\n<p class="board-column-explanation">{esc(column.explanation)}</p>\n'
+            f'</header>\n<ol id="cards-{status}" class="board-cards" data-status="{status}">\n'
+            f"{column.cards}\n</ol>\n"
+            + ("" if column.shown else f'<p class="board-empty">{empty}</p>\n')
+            + _more_button_html(
+                column.status,
+                has_more=column.has_more,
+                next_offset=column.shown,
+                filter_query=filter_query,
+            )
+            + "\n</section>\n"
+        )
+    return mark_safe("".join(parts))
+
+
 def _filter_context(filters: selectors.BoardFilters) -> dict:
     params = filters.as_params()
     return {"filters": filters, "filter_query": urlencode(params)}
@@ -225,12 +287,13 @@ def _board_context(
         user=request.user, filters=filters, shown=shown, counts=version.counts
     )
     page = _card_page(request, filters, [card for column in columns for card in column.cards])
+    views = [ColumnView.of(column, _cards(request, page, column.cards)) for column in columns]
+    context = _filter_context(filters)
     return {
-        "columns": [
-            ColumnView.of(column, _cards(request, page, column.cards)) for column in columns
-        ],
+        "stage_tabs": _stage_tabs_html(views),
+        "columns_html": _columns_html(views, filter_query=context["filter_query"]),
         "columns_etag": _etag(version.fingerprint, "columns", shown),
-        **_filter_context(filters),
+        **context,
         "poll_seconds": getattr(settings, "BOARD_POLL_SECONDS", 15),
         "page_size": selectors.BOARD_PAGE_SIZE,
     }

@@ -33,6 +33,7 @@ from ..templatetags.cards import card_facts, role_slots
 from ..wording import join_names
 from .card_html import ListPage, list_card_html
 from .comment_html import comments_html
+from .detail_html import team_html, timeline_html
 from .errors import back_to, domain_errors, forbidden
 from .forms import (
     CommentForm,
@@ -343,6 +344,11 @@ def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: boo
     timeline_more = not everything and len(timeline) > selectors.TIMELINE_SHOWN
     spent = selectors.time_in_state(proposal=proposal)
     origin = origins.origin_for(proposal_id=proposal.pk)
+    team = selectors.accepted_members(proposal)
+    shows_untils = can_steer or (
+        viewer.membership is not None and viewer.membership.status == MembershipStatus.ACCEPTED
+    )
+    shown = timeline[-selectors.TIMELINE_SHOWN :] if timeline_more else timeline
     return {
         "proposal": proposal,
         # Made from a Slack message (issue 12): where, and whether its author has confirmed.
@@ -354,17 +360,14 @@ def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: boo
         "can_switch_slack_replies": bool(settings.SLACK_BOT_TOKEN)
         and permissions.can_switch_slack_replies(user, proposal),
         "options": selectors.transition_options(proposal=proposal, user=user),
-        "team": selectors.accepted_members(proposal),
+        "team_html": team_html(team, shows_untils=shows_untils),
         "helped": selectors.finished_members(proposal),
         "open_roles": roles,
         "recruiting": permissions.is_recruiting(proposal),
         "pending": selectors.pending_requests(proposal) if can_steer else [],
         # Issue 13: "people who might like to help", for the proposer and moderators.
         "helpers": people_for_proposal(proposal=proposal) if can_steer else [],
-        "timeline": [
-            TimelineView.of(entry)
-            for entry in (timeline[-selectors.TIMELINE_SHOWN :] if timeline_more else timeline)
-        ],
+        "timeline_html": timeline_html(TimelineView.of(entry) for entry in shown),
         "timeline_more": timeline_more,
         "time_in_state": [
             (Status(s).label, spent[s], s == proposal.status) for s in Status.values if s in spent
@@ -376,10 +379,7 @@ def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: boo
         "comments_earliest": comments[0].pk if comments else None,
         "can_join": permissions.can_request_to_join(user, proposal, membership=viewer.membership),
         # How long each person offered their time is for the team and the people who steer it.
-        "shows_untils": can_steer
-        or (
-            viewer.membership is not None and viewer.membership.status == MembershipStatus.ACCEPTED
-        ),
+        "shows_untils": shows_untils,
         "can_cheer": permissions.can_cheer(user, proposal),
         "join_form": forms.get("join_form")
         or JoinForm(role_names=[role.name for role in selectors.roles_still_open(proposal)]),
