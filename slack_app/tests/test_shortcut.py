@@ -391,6 +391,10 @@ def test_not_me_on_the_web_leaves_it_with_the_submitter(
         (_message("from the bot", bot_id="B0INCUBATOR"), "Messages from apps and bots"),
         (_message("from a bot", subtype="bot_message"), "Messages from apps and bots"),
         (_message("  "), "That message has no text"),
+        # Longer than the origin keeps: refused here, not a 500 when the form is submitted.
+        (_message("idea", ts="1764500000." + "1" * 30), "I couldn't read that message."),
+        (_message("idea", user="U" * 40), "I couldn't read that message."),
+        (_message("idea", thread_ts="1764500000." + "1" * 30), "I couldn't read that message."),
     ],
 )
 def test_a_message_that_cannot_be_a_proposal_is_refused_in_words(
@@ -402,6 +406,16 @@ def test_a_message_that_cannot_be_a_proposal_is_refused_in_words(
     assert said.startswith(reason)
     assert not any(job.name == publish.SLACK_OPEN_VIEW for job in published)
     assert not Proposal.objects.exists()
+
+
+def test_a_channel_id_longer_than_slack_s_is_refused_in_words(
+    client, fake_slack, published, slack_member, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _shortcut(client, "U0AIKO", MESSAGE, channel="C" * 40).status_code == 200
+    [said] = _said(published)
+    assert said.startswith("I couldn't read that message.")
+    assert not any(job.name == publish.SLACK_OPEN_VIEW for job in published)
 
 
 def test_a_foreign_workspace_is_refused_in_words(
