@@ -191,6 +191,22 @@ def test_the_shortcut_opens_the_form_prefilled_from_the_message(
     assert not Proposal.objects.exists()
 
 
+def test_an_author_with_a_long_name_still_gets_a_form_slack_accepts(
+    client, fake_slack, published, slack_member, author, django_capture_on_commit_callbacks
+):
+    """Slack refuses a whole modal (views.open: invalid_blocks) whose radio option text is over
+    75 characters; the author's name is shortened there, escaped, never cut in an entity."""
+    author.display_name = ("はる & <!channel> " * 8)[:80]
+    author.save()
+    view = _form(client, fake_slack, published, django_capture_on_commit_callbacks)
+    who = next(block for block in view["blocks"] if block.get("block_id") == "who")
+    texts = [option["text"]["text"] for option in who["element"]["options"]]
+    assert all(len(text) <= 75 for text in texts), texts
+    assert texts[1].startswith("It's はる &amp; &lt;!channel&gt;")
+    assert "<!channel>" not in texts[1]
+    assert who["element"]["initial_option"] == who["element"]["options"][0]
+
+
 def test_an_unlinked_author_is_not_offered_as_proposer(
     client, fake_slack, published, slack_member, django_capture_on_commit_callbacks
 ):
