@@ -66,10 +66,11 @@ def test_the_app_asks_for_what_issue_12_uses():
     assert features["app_home"]["home_tab_enabled"] is True
     assert features["unfurl_domains"]
     assert set(HTTP["settings"]["event_subscriptions"]["bot_events"]) == {
-        "message.channels", "reaction_added", "app_home_opened", "link_shared"
+        "message.channels", "message.groups", "reaction_added", "app_home_opened", "link_shared"
     }  # fmt: skip
     scopes = set(HTTP["oauth_config"]["scopes"]["bot"])
     assert {
-        "chat:write", "channels:history", "commands", "im:write", "reactions:read",
+        "chat:write", "channels:history", "groups:history", "commands", "im:write",
+        "reactions:read",
         "links:read", "links:write", "users:read",
     } <= scopes  # fmt: skip
