@@ -328,7 +328,7 @@ def author_message(origin: SlackOrigin) -> blocks.Message:
 
 
 def _origin(value: str) -> SlackOrigin | None:
-    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
+    if not (value.isascii() and value.isdigit()) or len(value) > 19 or not 0 < int(value) < 2**63:
         return None
     return (
         SlackOrigin.objects.select_related("proposal", "submitted_by").filter(pk=int(value)).first()
