@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from workers import publish
 
-from . import blocks, client, handlers, receipts
+from . import blocks, client, handlers, home, receipts
 from .handlers import ButtonPress, Command, ViewSubmission
 from .interactions import MessageAction
 from .models import EVENT_TYPE_MAX
@@ -291,6 +291,10 @@ def _block_actions(
         _open_view_later(trigger_id, answer.view)
     _replace_later(response_url, answer.replace)
     _respond_later(response_url, answer.text)
+    if answer.text and not response_url and _object(payload, "view").get("type") == "home":
+        # A press in the Home tab has no response_url for the answer's words (a refusal: the
+        # request was answered or withdrawn meanwhile): the Home is shown as it is now instead.
+        home.home_pressed(slack_user_id=user_id)
     return None
 
 
