@@ -73,7 +73,12 @@ def _settings_context(request: HttpRequest, **overrides) -> dict:
         "tokens": request.user.api_tokens.order_by("-created_at"),
         "new_token": None,
         "slack_sign_in": bool(settings.SLACK_CLIENT_ID),
-        "slack_command": settings.SLACK_COMMAND if settings.SLACK_SIGNING_SECRET else "",
+        # The slash command reaches us over HTTP (signed) or Socket Mode (the app-level token).
+        "slack_command": (
+            settings.SLACK_COMMAND
+            if settings.SLACK_SIGNING_SECRET or settings.SLACK_APP_TOKEN
+            else ""
+        ),
         "paused_until": selectors.notifications_paused_until(user=request.user),
         **overrides,
     }

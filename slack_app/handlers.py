@@ -217,7 +217,8 @@ def command(command: Command) -> Answer:
 
 
 def _object_id(value: str) -> int | None:
-    if not (value.isascii() and value.isdigit()):
+    # An id fits in 19 digits; Python refuses to read a number of thousands (a ValueError).
+    if not (value.isascii() and value.isdigit()) or len(value) > 19:
         return None
     number = int(value)
     return number if 0 < number < 2**63 else None

@@ -33,6 +33,12 @@ def app_home_opened(slack_event: SlackEvent) -> None:
     home_state.home_refresh(slack_user_id=user)
 
 
+def home_pressed(*, slack_user_id: str) -> None:
+    """A button in the Home tab was pressed and its answer has no place to be shown: publish the
+    Home with the current state (after commit, through its one publisher)."""
+    home_state.home_refresh(slack_user_id=slack_user_id)
+
+
 def _links(member: User) -> home_blocks.HomeLinks:
     proposal = _absolute(reverse("proposals:detail", args=[PROPOSAL_ID]))
     return home_blocks.HomeLinks(

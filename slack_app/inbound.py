@@ -24,13 +24,16 @@ from django.views.decorators.http import require_POST
 
 from workers import publish
 
-from . import blocks, client, handlers, receipts
+from . import blocks, client, handlers, home, receipts
 from .handlers import ButtonPress, Command, ViewSubmission
 from .interactions import MessageAction
+from .models import EVENT_TYPE_MAX
 
 log = logging.getLogger(__name__)
 
 ID_MAX = 255
+# Slack's deepest payloads (rich_text lists in a message, a modal's state) stay far above this.
+DEPTH_MAX = 64
 
 
 class Malformed(ValueError):
@@ -102,17 +105,32 @@ def _object(container: dict, key: str, *, required: bool = False) -> dict:
 
 
 def _no_nul(value, where: str = "payload") -> None:
-    """Slack clients cannot send a NUL; a payload holding one is refused as a whole."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise Malformed(f"{where} contains a NUL character")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _no_nul(key, where)
-            _no_nul(item, f"{where}.{key}")
-    elif isinstance(value, list):
-        for item in value:
-            _no_nul(item, where)
+    """Slack clients cannot send a NUL; a payload holding one is refused as a whole, and so is
+    one nested deeper than Slack nests anything (the handlers walk what they are given)."""
+    pending = [(value, where, 0)]
+    while pending:
+        value, where, depth = pending.pop()
+        if depth > DEPTH_MAX:
+            raise Malformed(f"{where} is nested too deep")
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise Malformed(f"{where} contains a NUL character")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and "\x00" in key:
+                    raise Malformed(f"{where} contains a NUL character")
+                pending.append((item, f"{where}.{key}", depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, where, depth + 1) for item in value)
+
+
+def _json(raw: bytes | str, what: str):
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise Malformed(f"{what} is not JSON") from None
+    except RecursionError:
+        raise Malformed(f"{what} is nested too deep") from None
 
 
 def command_key(*, timestamp: str, body: bytes) -> str:
@@ -243,6 +261,8 @@ def receive_event(body: dict) -> dict | None:
     event_id = _identifier(body, "event_id", required=True)
     event = _object(body, "event", required=True)
     event_type = _identifier(event, "type", required=True, where="event.")
+    if len(event_type) > EVENT_TYPE_MAX:
+        raise Malformed("event.type is not an event type")
     if _foreign(team_id, _identifier(body, "api_app_id")):
         log.warning("Ignored a Slack event from another workspace or app (%s)", team_id)
         return None
@@ -271,6 +291,10 @@ def _block_actions(
         _open_view_later(trigger_id, answer.view)
     _replace_later(response_url, answer.replace)
     _respond_later(response_url, answer.text)
+    if answer.text and not response_url and _object(payload, "view").get("type") == "home":
+        # A press in the Home tab has no response_url for the answer's words (a refusal: the
+        # request was answered or withdrawn meanwhile): the Home is shown as it is now instead.
+        home.home_pressed(slack_user_id=user_id)
     return None
 
 
@@ -327,10 +351,7 @@ def slash_command(request: HttpRequest) -> HttpResponse:
 
 
 def _payload(request: HttpRequest) -> dict:
-    try:
-        payload = json.loads(request.POST.get("payload", ""))
-    except ValueError:
-        raise Malformed("payload is not JSON") from None
+    payload = _json(request.POST.get("payload", ""), "payload")
     if not isinstance(payload, dict):
         raise Malformed("payload must be an object")
     return payload
@@ -345,8 +366,4 @@ def interaction(request: HttpRequest) -> HttpResponse:
 def events(request: HttpRequest) -> HttpResponse:
     """The Events API. Answered at once: the work is a worker's (Slack retries an event it does
     not hear back about within three seconds, and the receipt makes the retry do nothing)."""
-    try:
-        body = json.loads(request.body)
-    except ValueError:
-        raise Malformed("the body is not JSON") from None
-    return _answer(receive_event(body))
+    return _answer(receive_event(_json(request.body, "the body")))

@@ -16,6 +16,10 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]#|])")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 
+def _string(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _decode(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
@@ -40,7 +44,7 @@ def _name(user_id: str, names: Mapping[str, str], label: str = "") -> str:
 
 def mentioned_users(message: dict) -> set[str]:
     """The Slack user ids a message mentions, to look their names up in one query."""
-    found = set(re.findall(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", str(message.get("text") or "")))
+    found = set(re.findall(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", _string(message.get("text"))))
 
     def walk(value):
         if isinstance(value, dict):
@@ -77,6 +81,25 @@ def _styled(text: str, style: Mapping) -> str:
     return lead + core + trail
 
 
+def _code_point(part: str) -> str:
+    """One of an emoji's code points (hex): a character, never a control character (a NUL the
+    database refuses), a lone surrogate or a number past Unicode."""
+    if not (0 < len(part) <= 6) or not all(c in "0123456789abcdefABCDEF" for c in part):
+        raise ValueError(part)
+    point = int(part, 16)
+    if point < 0x20 or 0x7F <= point < 0xA0 or 0xD800 <= point <= 0xDFFF or point > 0x10FFFF:
+        raise ValueError(part)
+    return chr(point)
+
+
+def _emoji(element: Mapping) -> str:
+    unicode = str(element.get("unicode") or "")
+    try:
+        return "".join(_code_point(part) for part in unicode.split("-"))
+    except ValueError:  # and a custom emoji, which has no code points: its name
+        return f":{_literal(str(element.get('name') or ''))}:"
+
+
 def _inline(element: Mapping, names: Mapping[str, str], *, code: bool = False) -> str:
     kind = element.get("type")
     style = element.get("style") if isinstance(element.get("style"), dict) else {}
@@ -95,11 +118,7 @@ def _inline(element: Mapping, names: Mapping[str, str], *, code: bool = False) -
     if kind == "broadcast":
         return "@" + _literal(str(element.get("range") or ""))
     if kind == "emoji":
-        unicode = str(element.get("unicode") or "")
-        try:
-            return "".join(chr(int(part, 16)) for part in unicode.split("-") if part)
-        except ValueError:
-            return f":{_literal(str(element.get('name') or ''))}:"
+        return _emoji(element)
     if kind == "date":
         return _literal(str(element.get("fallback") or ""))
     return ""
@@ -233,7 +252,7 @@ def to_markdown(message: dict, *, names: Mapping[str, str]) -> str:
     """The message (a `message` event, or the `message` of a `message_changed`) as Markdown."""
     body = _from_blocks(_elements(message.get("blocks")), names)
     if body is None:
-        body = _from_text(str(message.get("text") or ""), names)
+        body = _from_text(_string(message.get("text")), names)
     files = _files(message.get("files"))
     if files:
         body = "\n\n".join(

@@ -22,6 +22,7 @@ from .blocks import (
     _modal,
     _mrkdwn,
     _plain,
+    clip,
     escape,
 )
 from .message_text import SUMMARY_MAX, TITLE_MAX, Draft
@@ -35,6 +36,7 @@ AUTHOR_DECLINE = "author_decline"
 WHO_ME = "me"
 WHO_AUTHOR = "author"
 THEMES_MAX = 400
+OPTION_MAX = 75  # a radio button's text (Block Kit's option object)
 
 
 def _prefilled(block: dict, value: str) -> dict:
@@ -61,15 +63,13 @@ def proposal_modal(*, draft: Draft, metadata: str, author_name: str = "") -> dic
         ),
     ]
     if author_name:
-        me = {"text": _plain(_("I propose it"), LABEL_MAX), "value": WHO_ME}
-        author = {
-            "text": _plain(
-                _("It's %(name)s's idea (they'll be asked to confirm)")
-                % {"name": escape(author_name)},
-                LABEL_MAX,
-            ),
-            "value": WHO_AUTHOR,
-        }
+        me = {"text": _plain(_("I propose it"), OPTION_MAX), "value": WHO_ME}
+        # Slack refuses the whole form for an option over 75 characters: a long name is
+        # shortened, the sentence around it kept.
+        sentence = _("It's %(name)s's idea (they'll be asked to confirm)")
+        room = max(OPTION_MAX - len(sentence % {"name": ""}), 10)
+        name = clip(escape(author_name), room)
+        author = {"text": _plain(sentence % {"name": name}, OPTION_MAX), "value": WHO_AUTHOR}
         blocks.append(
             {
                 "type": "input",

@@ -41,7 +41,9 @@ logger = logging.getLogger(__name__)
 SALT = "slack_app.shortcuts.message"
 # A form opened from a message is good for a day (Slack closes an unsubmitted modal long before).
 METADATA_MAX_AGE = 24 * 3600
-ID_MAX = 64
+# Slack's channel ids, user ids and ts are short; the origin keeps 32 characters of each (a longer
+# one is no Slack id, and would fail in the database when the form is submitted).
+ID_MAX = SlackOrigin._meta.get_field("message_ts").max_length
 TEXT_MAX = 40_000  # Slack's own limit on a message's text
 MENTIONS_NAMED = 10
 
@@ -326,7 +328,7 @@ def author_message(origin: SlackOrigin) -> blocks.Message:
 
 
 def _origin(value: str) -> SlackOrigin | None:
-    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
+    if not (value.isascii() and value.isdigit()) or len(value) > 19 or not 0 < int(value) < 2**63:
         return None
     return (
         SlackOrigin.objects.select_related("proposal", "submitted_by").filter(pk=int(value)).first()

@@ -39,8 +39,17 @@ CONNECT_PROMPT_SECONDS = 24 * 3600
 IMPORT_OFF_NOTE_SECONDS = 90 * 24 * 3600
 
 
+# Slack's channel ids, user ids and ts are short; the comment keeps 32 characters of its message's.
+ID_MAX = 32
+
+
 def _text(value) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _id(value) -> str:
+    """One of Slack's ids or ts, or "" for anything that is not one."""
+    return value if isinstance(value, str) and len(value) <= ID_MAX and value.isprintable() else ""
 
 
 def _absolute(path: str) -> str:
@@ -114,8 +123,8 @@ def _connect_prompt(*, team_id: str, channel: str, user: str, thread_ts: str) ->
 
 
 def _posted(team_id: str, event: dict) -> None:
-    channel, ts = _text(event.get("channel")), _text(event.get("ts"))
-    thread_ts, user = _text(event.get("thread_ts")), _text(event.get("user"))
+    channel, ts = _id(event.get("channel")), _id(event.get("ts"))
+    thread_ts, user = _id(event.get("thread_ts")), _id(event.get("user"))
     if not (channel and ts and user and thread_ts) or thread_ts == ts:
         return  # not a reply in a thread
     proposal = _thread_proposal(channel=channel, thread_ts=thread_ts)

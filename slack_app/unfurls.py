@@ -33,12 +33,12 @@ def _proposal_id(url: str) -> int | None:
     site = urlsplit(settings.SITE_URL)
     try:
         link = urlsplit(url)
-        host = link.hostname
+        host, port = link.hostname, link.port  # either raises for a link that names none
     except ValueError:
         return None
     if link.scheme not in ("http", "https") or not host or host != site.hostname:
         return None
-    if link.port != site.port and not (site.port is None and link.port in (80, 443)):
+    if port != site.port and not (site.port is None and port in (80, 443)):
         return None
     prefix = site.path.rstrip("/")
     if prefix and not link.path.startswith(prefix + "/"):

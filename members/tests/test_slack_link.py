@@ -132,6 +132,17 @@ def test_the_settings_page_has_no_slack_id_to_type(client, member, settings):
     assert "Connect with Slack" not in page
 
 
+def test_over_socket_mode_the_settings_page_still_says_how_to_connect(client, member, settings):
+    """Socket Mode needs no signing secret (the README says so): the slash command still works,
+    so the settings page still tells a member how to connect their Slack account."""
+    settings.SLACK_CLIENT_ID = ""
+    settings.SLACK_SIGNING_SECRET = ""
+    settings.SLACK_APP_TOKEN = "xapp-1-A0-1-x"
+    page = client.get(SETTINGS).content.decode()
+
+    assert "Type <code>/yattemitai link</code> in Slack" in page
+
+
 def test_a_typed_slack_id_is_ignored(client, member):
     client.post(SETTINGS, {"display_name": "あいこ", "slack_user_id": "U0SOMEONE"})
 

@@ -87,6 +87,10 @@ MALFORMED = {
     "NUL in the event": _body(event={**REACTION, "reaction": "bulb\x00"}),
     "NUL in a key": _body(event={**REACTION, "x\x00": "y"}),
     "challenge missing": json.dumps({"type": "url_verification"}).encode(),
+    # Longer than the receipt keeps (a 500 from the database before).
+    "event type too long": _body(event={**REACTION, "type": "reaction_added" * 10}),
+    # Deeper than Python's JSON decoder goes (a RecursionError, so a 500, before).
+    "nested too deep": b'{"type": "event_callback", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
 }
 
 

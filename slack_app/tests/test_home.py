@@ -306,7 +306,9 @@ def test_accept_from_the_home_adds_the_member_and_refreshes_both_homes(
     request.refresh_from_db()
     assert request.status == MembershipStatus.ACCEPTED
 
-    assert sorted(_run(published)) == ["published", "published"]
+    # One publish for each Home (the press's own refresh of the proposer's Home and the event's
+    # find one change to show between them: the second of them has nothing left to do).
+    assert sorted(r for r in _run(published) if r != "idle") == ["published", "published"]
     assert sorted(call.body["user_id"] for call in fake_slack.calls_to("views.publish")) == [
         "U0AIKO",
         "U0HARU",
@@ -331,6 +333,29 @@ def test_a_request_answered_twice_from_the_home_changes_nothing_more(
     assert response.status_code == 200
     request.refresh_from_db()
     assert request.status == MembershipStatus.DECLINED
+
+
+def test_a_press_on_a_home_that_was_behind_shows_the_home_as_it_is_now(
+    fake_slack, published, django_capture_on_commit_callbacks, client, aiko, haruka
+):
+    """The Home has no response_url for a refusal's words: a press it cannot act on (the request
+    was withdrawn meanwhile, and that Home's publish was lost) publishes the Home again, so the
+    stale request goes instead of the button doing nothing."""
+    proposal = make_proposal(proposer=haruka, status=Status.TEAM_FORMING)
+    request = services.membership_request(proposal=proposal, user=aiko, role="stall")
+    _open("U0HARU", django_capture_on_commit_callbacks)
+    _run(published)
+    assert "membership_accept" in _buttons(fake_slack.homes["U0HARU"])
+    services.membership_leave(proposal=proposal, user=aiko)
+    published.clear()  # the Home's refresh lost on the way (the sweep would find it later)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _press_from_home(client, "U0HARU", "membership_accept", str(request.pk))
+    request.refresh_from_db()
+    assert request.status != MembershipStatus.ACCEPTED
+    assert _run(published) == ["published"]
+    assert "membership_accept" not in _buttons(fake_slack.homes["U0HARU"])
+    assert "Nothing is waiting for you." in _shown(fake_slack.homes["U0HARU"])
 
 
 def test_several_changes_make_one_publish_with_the_latest_state(

@@ -137,6 +137,7 @@ MALFORMED_INTERACTIONS = {
     "team as a string": _interaction(team=TEAM, actions=[CHEER]),
     "user missing": _interaction(user=..., actions=[CHEER]),
     "user as a string": _interaction(user="U0AIKO", actions=[CHEER]),
+    "nested too deep": '{"type": "block_actions", "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
     "user id a number": _interaction(user={"id": 42}, actions=[CHEER]),
     "user id with NUL": _interaction(user={"id": "U0AIKO\x00"}, actions=[CHEER]),
     "type missing": _interaction(type=..., actions=[CHEER]),
@@ -204,6 +205,13 @@ def test_a_signed_interaction_of_the_wrong_shape_is_a_clear_400(
             view={"callback_id": "join_request", "private_metadata": "../1", "state": {}},
         ),
         _interaction(team=..., actions=[{"action_id": "proposal_cheer", "value": "x"}]),
+        # More digits than Python turns into a number (a ValueError, so a 500, before).
+        _interaction(actions=[{"action_id": "proposal_cheer", "value": "1" * 5000}]),
+        _interaction(actions=[{"action_id": "author_confirm", "value": "1" * 5000}]),
+        _interaction(
+            type="view_submission",
+            view={"callback_id": "join_request", "private_metadata": "1" * 5000, "state": {}},
+        ),
     ],
 )
 def test_odd_but_well_formed_interactions_are_answered_calmly(client, slack_member, payload):

@@ -1,6 +1,7 @@
 """The Slack app manifests a self-hoster creates the app from: over HTTP, every request URL is one
 of our endpoints; over Socket Mode, none is needed; both ask for the same features and scopes."""
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -66,10 +67,40 @@ def test_the_app_asks_for_what_issue_12_uses():
     assert features["app_home"]["home_tab_enabled"] is True
     assert features["unfurl_domains"]
     assert set(HTTP["settings"]["event_subscriptions"]["bot_events"]) == {
-        "message.channels", "reaction_added", "app_home_opened", "link_shared"
+        "message.channels", "message.groups", "reaction_added", "app_home_opened", "link_shared"
     }  # fmt: skip
     scopes = set(HTTP["oauth_config"]["scopes"]["bot"])
     assert {
-        "chat:write", "channels:history", "commands", "im:write", "reactions:read",
+        "chat:write", "channels:history", "groups:history", "commands", "im:write",
+        "reactions:read",
         "links:read", "links:write", "users:read",
     } <= scopes  # fmt: skip
+
+
+# Each Web API method slack_app.client calls → the bot scopes it needs in the conversations we
+# call it on (a proposals channel public or private, a member's DM, an introduction's group DM).
+METHOD_SCOPES = {
+    "chat.postMessage": {"chat:write"},
+    "chat.update": {"chat:write"},
+    "chat.postEphemeral": {"chat:write"},
+    "chat.getPermalink": set(),
+    "chat.unfurl": {"links:write"},
+    "conversations.open": {"im:write", "mpim:write"},
+    # Finding an earlier post: in the channel, a member's DM, an introduction's group DM.
+    "conversations.history": {"channels:history", "groups:history", "im:history", "mpim:history"},
+    "conversations.replies": {"channels:history", "groups:history"},
+    "views.open": set(),
+    "views.publish": set(),
+}
+
+
+def test_every_web_api_method_the_code_calls_has_its_scopes():
+    source = (Path(settings.BASE_DIR) / "slack_app" / "client.py").read_text()
+    called = set(
+        re.findall(r'"((?:chat|conversations|views|users|reactions)\.[A-Za-z.]+)"', source)
+    )
+    assert called == set(METHOD_SCOPES)  # a new method: say here which scopes it needs
+    for manifest in (HTTP, SOCKET_MODE):
+        scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+        for method, needed in METHOD_SCOPES.items():
+            assert needed <= scopes, (method, needed - scopes)

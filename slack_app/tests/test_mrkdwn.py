@@ -118,3 +118,16 @@ def test_hostile_names_of_mentioned_members_are_plain_text():
     message = _message(_section({"type": "user", "user_id": "U0EVIL"}))
     markdown = to_markdown(message, names={"U0EVIL": "**[x](https://evil.example)**"})
     assert "<a " not in render_markdown(markdown)
+
+
+def test_an_emoji_with_an_odd_code_point_is_its_name_never_a_nul_or_a_crash():
+    """Slack names an emoji's code points in hex; one that is no character (a NUL the database
+    refuses, a lone surrogate, a number past Unicode or past a C int) falls back to its name."""
+    for unicode in ("0", "1f389-0", "d800", "110000", "f" * 40, "1f"):
+        message = _message(_section({"type": "emoji", "name": "odd", "unicode": unicode}))
+        body = to_markdown(message, names=NAMES)
+        assert body == ":odd:", unicode
+    custom = _message(_section({"type": "emoji", "name": "party_parrot"}))
+    assert to_markdown(custom, names=NAMES) == r":party\_parrot:"
+    tada = _message(_section({"type": "emoji", "name": "tada", "unicode": "1f389-fe0f"}))
+    assert to_markdown(tada, names=NAMES) == "🎉\ufe0f"

@@ -191,6 +191,22 @@ def test_the_shortcut_opens_the_form_prefilled_from_the_message(
     assert not Proposal.objects.exists()
 
 
+def test_an_author_with_a_long_name_still_gets_a_form_slack_accepts(
+    client, fake_slack, published, slack_member, author, django_capture_on_commit_callbacks
+):
+    """Slack refuses a whole modal (views.open: invalid_blocks) whose radio option text is over
+    75 characters; the author's name is shortened there, escaped, never cut in an entity."""
+    author.display_name = ("はる & <!channel> " * 8)[:80]
+    author.save()
+    view = _form(client, fake_slack, published, django_capture_on_commit_callbacks)
+    who = next(block for block in view["blocks"] if block.get("block_id") == "who")
+    texts = [option["text"]["text"] for option in who["element"]["options"]]
+    assert all(len(text) <= 75 for text in texts), texts
+    assert texts[1].startswith("It's はる &amp; &lt;!channel&gt;")
+    assert "<!channel>" not in texts[1]
+    assert who["element"]["initial_option"] == who["element"]["options"][0]
+
+
 def test_an_unlinked_author_is_not_offered_as_proposer(
     client, fake_slack, published, slack_member, django_capture_on_commit_callbacks
 ):
@@ -391,6 +407,10 @@ def test_not_me_on_the_web_leaves_it_with_the_submitter(
         (_message("from the bot", bot_id="B0INCUBATOR"), "Messages from apps and bots"),
         (_message("from a bot", subtype="bot_message"), "Messages from apps and bots"),
         (_message("  "), "That message has no text"),
+        # Longer than the origin keeps: refused here, not a 500 when the form is submitted.
+        (_message("idea", ts="1764500000." + "1" * 30), "I couldn't read that message."),
+        (_message("idea", user="U" * 40), "I couldn't read that message."),
+        (_message("idea", thread_ts="1764500000." + "1" * 30), "I couldn't read that message."),
     ],
 )
 def test_a_message_that_cannot_be_a_proposal_is_refused_in_words(
@@ -402,6 +422,16 @@ def test_a_message_that_cannot_be_a_proposal_is_refused_in_words(
     assert said.startswith(reason)
     assert not any(job.name == publish.SLACK_OPEN_VIEW for job in published)
     assert not Proposal.objects.exists()
+
+
+def test_a_channel_id_longer_than_slack_s_is_refused_in_words(
+    client, fake_slack, published, slack_member, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _shortcut(client, "U0AIKO", MESSAGE, channel="C" * 40).status_code == 200
+    [said] = _said(published)
+    assert said.startswith("I couldn't read that message.")
+    assert not any(job.name == publish.SLACK_OPEN_VIEW for job in published)
 
 
 def test_a_foreign_workspace_is_refused_in_words(

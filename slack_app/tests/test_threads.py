@@ -439,3 +439,38 @@ def test_the_same_reply_handled_by_two_workers_at_once_is_one_comment(proposal, 
     assert errors == []
     assert Comment.objects.count() == 1
     assert Proposal.objects.get(pk=proposal.pk).comment_count == 1
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"ts": "1700000000." + "1" * 30},  # longer than Slack's: the comment could not keep it
+        {"user": "U" * 40},
+        {"user": None},
+        {"thread_ts": 1700000000.1},
+        {"blocks": "not a list", "text": ["not", "text"]},
+        {"blocks": [{"type": "rich_text", "elements": "odd"}, "odd", {"type": 7}]},
+    ],
+)
+def test_a_reply_of_an_odd_shape_makes_no_comment_and_does_not_fail(
+    proposal, slack_member, django_capture_on_commit_callbacks, odd
+):
+    _handle({**_reply(proposal), **odd}, django_capture_on_commit_callbacks)
+    assert Comment.objects.count() <= 1
+    assert all(len(comment.slack_ts) <= 32 for comment in Comment.objects.all())
+
+
+@pytest.mark.parametrize(
+    "message", ["a string", None, {}, {"ts": 7, "user": ["U0AIKO"]}, {"ts": "x" * 40}]
+)
+def test_an_edit_of_an_odd_shape_changes_nothing_and_does_not_fail(
+    proposal, slack_member, django_capture_on_commit_callbacks, message
+):
+    reply = _reply(proposal, text="わたしの言葉")
+    _handle(reply, django_capture_on_commit_callbacks)
+    edited = {**_edited(reply, "x"), "message": message}
+    _handle(edited, django_capture_on_commit_callbacks)
+    _handle(
+        {**_deleted(reply), "deleted_ts": {"ts": reply["ts"]}}, django_capture_on_commit_callbacks
+    )
+    assert Comment.objects.get().body == "わたしの言葉"

@@ -150,6 +150,8 @@ def test_the_unfurl_is_retried_after_a_passing_failure_and_set_once(
         "http://testserver/proposals/{pk}/edit/",
         "http://testserver/proposals/999999/",
         "javascript:alert(1)//testserver/proposals/{pk}/",
+        "http://testserver:99999/proposals/{pk}/",  # no port at all (Python refuses to read it)
+        "http://testserver:x/proposals/{pk}/",
     ],
 )
 def test_links_that_are_not_a_proposal_page_of_ours_get_nothing(
