@@ -86,7 +86,9 @@ def notification_read_all(request: HtmxHttpRequest) -> HttpResponse:
     proposal = request.POST.get("proposal", "")
     services.notification_mark_all_read(
         user=request.user,
-        proposal_id=int(proposal) if proposal.isascii() and proposal.isdigit() else None,
+        proposal_id=int(proposal)
+        if proposal.isascii() and proposal.isdigit() and len(proposal) < 19
+        else None,
     )
     if request.htmx:
         return _first_page(request, "workers/read_all.html")

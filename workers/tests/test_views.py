@@ -103,6 +103,15 @@ def test_one_member_cannot_mark_anothers_notifications(client):
     assert _unread(member) == 1
 
 
+@pytest.mark.parametrize("proposal", ["9" * 5000, "12a", "-3", "４２"])
+def test_an_odd_proposal_in_mark_all_read_marks_them_all_never_an_error(client, proposal):
+    member, _first, _second = _member_with_news(2)
+    client.force_login(member)
+    response = client.post(reverse("workers:read_all"), {"proposal": proposal})
+    assert response.status_code == 302
+    assert _unread(member) == 0
+
+
 def test_the_unread_badge(client):
     member, _first, _second = _member_with_news(3)
     client.force_login(member)
