@@ -13,6 +13,7 @@ pick their first cards' keys (`column_keys`), for the filters' condition selecto
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from django.db import connection
 from django.utils.dateparse import parse_datetime
@@ -24,10 +25,21 @@ from .models import AuthorAnswer, Cheer, Membership, Proposal, RoleWanted, Slack
 
 
 def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+    return _quoted_table(connection.vendor, model)
 
 
 def _column(model, name: str) -> str:
+    return _quoted_column(connection.vendor, model, name)
+
+
+# A statement's names, quoted once per database (a board's statements name some fifty).
+@lru_cache(maxsize=256)
+def _quoted_table(vendor: str, model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@lru_cache(maxsize=1024)
+def _quoted_column(vendor: str, model, name: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(name).column)
 
 
