@@ -7,10 +7,13 @@ read is one statement written once, with the tables' and columns' names taken fr
 so a renamed field still breaks loudly (a test reads every column). The queries select the
 cards' proposals themselves (`proposal_rows`) and then, for those keys, three kinds of row
 (`team_rows`, `role_rows`, `theme_rows`). selectors.board_columns and board_cards call them.
+Before those, the board's validator reads its columns' counts (`stage_counts`) and its columns
+pick their first cards' keys (`column_keys`), for the filters' condition selectors compiled.
 """
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from django.db import connection
 from django.utils.dateparse import parse_datetime
@@ -22,10 +25,21 @@ from .models import AuthorAnswer, Cheer, Membership, Proposal, RoleWanted, Slack
 
 
 def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+    return _quoted_table(connection.vendor, model)
 
 
 def _column(model, name: str) -> str:
+    return _quoted_column(connection.vendor, model, name)
+
+
+# A statement's names, quoted once per database (a board's statements name some fifty).
+@lru_cache(maxsize=256)
+def _quoted_table(vendor: str, model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@lru_cache(maxsize=1024)
+def _quoted_column(vendor: str, model, name: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(name).column)
 
 
@@ -47,6 +61,52 @@ def _rows(sql: str, params: Sequence) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def stage_counts(
+    statuses: Sequence[str], condition: str | None, params: Sequence
+) -> tuple[list[int], datetime | None]:
+    """How many proposals in each of `statuses` meet `condition` (SQL on the proposal table that
+    follows an AND, with its `params`; None: it meets none, "": every proposal), and the latest
+    change to any proposal, in one row. One count per stage, each down the stage's index: a
+    grouped count over the stages (which the ORM writes) aggregated every row and cost twice as
+    much at 10,000 proposals, besides building and compiling the queryset."""
+    p = _table(Proposal)
+    changed = f"{p}.{_column(Proposal, 'updated_at')}"
+    latest = f"(SELECT {changed} FROM {p} ORDER BY {changed} DESC LIMIT 1)"
+    if condition is None:
+        return [0] * len(statuses), moment(_rows(f"SELECT {latest}", [])[0][0])
+    status = f"{p}.{_column(Proposal, 'status')}"
+    counts = [f"(SELECT COUNT(*) FROM {p} WHERE {status} = %s{condition})" for _ in statuses]
+    row = _rows(
+        f"SELECT {', '.join(counts)}, {latest}",
+        [value for stage in statuses for value in (stage, *params)],
+    )[0]
+    return list(row[:-1]), moment(row[-1])
+
+
+def column_keys(
+    columns: Sequence[tuple[str, Sequence[str], int]], condition: str, params: Sequence
+) -> tuple[str, list]:
+    """A statement for the keys of each column's first cards: (stage, order, how many) per
+    column, where order names the proposal's fields as QuerySet.order_by does ("-pk" last, to
+    break ties) — each an index-ordered, limited SELECT, joined by UNION ALL, so the rows are
+    read by primary key (an OR of IN-subqueries made PostgreSQL scan the table)."""
+    p = _table(Proposal)
+    status = f"{p}.{_column(Proposal, 'status')}"
+    pages, values = [], []
+    for number, (stage, order, limit) in enumerate(columns):
+        by = ", ".join(
+            f"{p}.{_column(Proposal, 'id' if name.lstrip('-') == 'pk' else name.lstrip('-'))}"
+            + (" DESC" if name.startswith("-") else " ASC")
+            for name in order
+        )
+        pages.append(
+            f"SELECT * FROM (SELECT {p}.{_column(Proposal, 'id')} FROM {p} WHERE {status} = %s"
+            f"{condition} ORDER BY {by} LIMIT {int(limit)}) AS column_{number}"
+        )
+        values.extend([stage, *params])
+    return " UNION ALL ".join(pages), values
 
 
 # The proposal's columns a card reads, in this order (selectors.CardProposal's first fields).

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,8 +10,9 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
@@ -584,7 +584,31 @@ def _quarter_hour() -> str:
     return f"{now:%Y-%m-%d %H}:{now.minute // 15}"
 
 
-_LATEST_CHANGE = Proposal.objects.order_by("-updated_at").values("updated_at")[:1]
+def _board_condition(*, user, filters: BoardFilters) -> tuple[str | None, list]:
+    """What the filters ask of a board's proposal beyond its stage, as SQL on the proposal table
+    that follows an AND (`board_queryset`'s condition, compiled once): "" when no filter is set
+    (no queryset to build at all), None when they match nothing."""
+    proposals = filter_proposals(
+        Proposal.objects.all(),
+        user=user,
+        theme=filters.theme,
+        q=filters.q,
+        mine=filters.mine,
+        looking=filters.looking,
+        interests=filters.interests,
+    )
+    if filters.within is not None:
+        proposals = proposals.filter(pk__in=filters.within)
+    query = proposals.query
+    if not query.where:
+        return "", []
+    try:
+        sql, params = query.get_compiler(connection=connection).compile(query.where)
+    except EmptyResultSet:
+        return None, []
+    except FullResultSet:
+        return "", []
+    return f" AND ({sql})", list(params)
 
 
 def board_version(*, user, filters: BoardFilters) -> BoardVersion:
@@ -595,18 +619,13 @@ def board_version(*, user, filters: BoardFilters) -> BoardVersion:
     board depends on: the viewer and their moderator flag (what they may move), their interests
     when that filter is on, the language and time zone, the quarter hour and the filters. The
     counts are also the columns' counts."""
-    # One statement: the counts read the (status, …) index only; the latest change is one step
-    # down the updated_at index (as one grouped MAX per stage it read every row's time). (With
-    # no proposal on the board at all, the latest change takes a query of its own.)
-    rows = list(
-        board_queryset(user=user, filters=filters)
-        .values("status")
-        .annotate(n=Count("pk"), latest=Subquery(_LATEST_CHANGE))
-        .order_by("status")
-        .values_list("status", "n", "latest")
-    )
-    columns = [(status, n) for status, n, _latest in rows]
-    latest = rows[0][2] if rows else Proposal.objects.aggregate(latest=Max("updated_at"))["latest"]
+    # One statement, written once (card_rows.stage_counts): a count per stage down the
+    # (status, …) index, and one step down the updated_at index for the latest change.
+    condition, params = _board_condition(user=user, filters=filters)
+    counted, latest = card_rows.stage_counts(filters.statuses, condition, params)
+    columns = [
+        (status, n) for status, n in sorted(zip(filters.statuses, counted, strict=True)) if n
+    ]
     raw = "|".join(
         [
             repr(columns),
@@ -624,8 +643,7 @@ def board_version(*, user, filters: BoardFilters) -> BoardVersion:
             repr(filters.within),  # what the suggestions found for the viewer just now
         ]
     )
-    counts = dict.fromkeys(filters.statuses, 0)
-    counts.update(columns)
+    counts = dict(zip(filters.statuses, counted, strict=True))
     return BoardVersion(hashlib.blake2b(raw.encode(), digest_size=12).hexdigest(), counts)
 
 
@@ -865,9 +883,6 @@ class BoardColumn:
 
 
 BOARD_MAX_SHOWN = 200
-# The placeholder stage of a column's compiled statement (see board_columns): no stage, filter
-# value or search word is ever this.
-_ANY_STAGE = f"any-stage-{secrets.token_hex(16)}"
 
 
 def board_columns(
@@ -884,29 +899,20 @@ def board_columns(
     """
     if counts is None:  # the caller's board_version has them
         counts = board_counts(user=user, filters=filters)
-    base = board_queryset(user=user, filters=filters)
-    # Each column's first cards come from its own index-ordered, limited subquery; UNION ALL joins
-    # them so the outer query reads ~100 rows by primary key (an OR of IN-subqueries would make
-    # PostgreSQL scan the whole table). The columns' statements differ only in their stage (and
-    # the done column in its order), so each shape is compiled once, for a placeholder stage that
-    # each column then puts its own in for.
-    shapes: dict[tuple, tuple[str, list]] = {}
-    pages, params = [], []
-    for number, status in enumerate(filters.statuses):
-        limit = min(max(BOARD_PAGE_SIZE, (shown or {}).get(status, 0)), BOARD_MAX_SHOWN)
-        order = _board_order(status)
-        shape = (tuple(order), limit)
-        if shape not in shapes:
-            column = base.filter(status=_ANY_STAGE).order_by(*order).values("pk")[:limit]
-            try:
-                shapes[shape] = column.query.sql_with_params()
-            except EmptyResultSet:  # the filters match nothing at all
-                pages = []
-                break
-        sql, shape_params = shapes[shape]
-        pages.append(f"SELECT * FROM ({sql}) AS column_{number}")
-        params.extend(status if param == _ANY_STAGE else param for param in shape_params)
-    cards = _card_proposals((" UNION ALL ".join(pages), params), user=user) if pages else []
+    # Each column's first cards come from its own index-ordered, limited SELECT, joined by UNION
+    # ALL (card_rows.column_keys), with the filters' condition compiled once for them all.
+    condition, params = _board_condition(user=user, filters=filters)
+    cards = []
+    if condition is not None:  # else the filters match nothing at all
+        limits = [
+            (
+                status,
+                _board_order(status),
+                min(max(BOARD_PAGE_SIZE, (shown or {}).get(status, 0)), BOARD_MAX_SHOWN),
+            )
+            for status in filters.statuses
+        ]
+        cards = _card_proposals(card_rows.column_keys(limits, condition, params), user=user)
     by_status: dict[str, list[CardProposal]] = defaultdict(list)
     for proposal in cards:
         by_status[proposal.status].append(proposal)

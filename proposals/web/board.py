@@ -18,6 +18,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext as translate_counted
@@ -32,7 +33,6 @@ from ..choices import Status
 from ..errors import ProposalError
 from ..models import Proposal
 from ..templatetags.cards import CardFacts, Relations, RoleSlots, card_facts, role_slots
-from ..templatetags.proposal_tags import age
 from .card_html import CardPage, card_html
 from .errors import described
 from .html import esc
@@ -99,7 +99,7 @@ class CardView:
             proposal.comment_count,
         )
         quiet = card.quiet_days
-        in_stage = age(proposal.status_changed_at)
+        in_stage = words.age(proposal.status_changed_at)
         ngettext = words.ngettext  # the name makemessages looks for
         return cls(
             card=card,
@@ -131,6 +131,7 @@ class CardWords:
     language: str | None
     now: datetime
     today: str
+    less_than_a_day: str
     in_stage: str
     move_label: str
     relations: Relations
@@ -141,6 +142,7 @@ class CardWords:
             language=get_language(),
             now=timezone.now(),
             today=_("today"),
+            less_than_a_day=_("less than a day"),
             in_stage=_("In this stage for %(time)s"),
             move_label=_("Move to… (%(title)s)"),
             relations=Relations.translated(),
@@ -148,6 +150,15 @@ class CardWords:
 
     def ngettext(self, singular: str, plural: str, number: int) -> str:
         return _counted(self.language, singular, plural, number)
+
+    def age(self, moment: datetime | None) -> str:
+        """templatetags.proposal_tags.age, against the page's one "now" (most cards on a busy
+        board changed stage within the day: their words are looked up once)."""
+        if moment is None:
+            return ""
+        if self.now - moment < timedelta(days=1):
+            return self.less_than_a_day
+        return timesince(moment, self.now, depth=1)
 
 
 def _since_today(moment, now: datetime) -> bool:
@@ -179,9 +190,14 @@ def _card_page(
 
 
 def _cards(
-    request: HttpRequest, page: CardPage, cards: list[selectors.BoardCard]
+    request: HttpRequest,
+    page: CardPage,
+    cards: list[selectors.BoardCard],
+    *,
+    words: CardWords | None = None,
 ) -> list[SafeString]:
-    words, viewer = CardWords.for_page(), permissions.Asker.of(request.user)
+    """The cards' HTML (`words`: the page's, when it writes several columns)."""
+    words, viewer = words or CardWords.for_page(), permissions.Asker.of(request.user)
     return [card_html(CardView.of(card, viewer=viewer, words=words), page) for card in cards]
 
 
@@ -287,7 +303,11 @@ def _board_context(
         user=request.user, filters=filters, shown=shown, counts=version.counts
     )
     page = _card_page(request, filters, [card for column in columns for card in column.cards])
-    views = [ColumnView.of(column, _cards(request, page, column.cards)) for column in columns]
+    words = CardWords.for_page()  # once for the five columns
+    views = [
+        ColumnView.of(column, _cards(request, page, column.cards, words=words))
+        for column in columns
+    ]
     context = _filter_context(filters)
     return {
         "stage_tabs": _stage_tabs_html(views),

@@ -8,6 +8,7 @@ exactly as `{{ value }}` would escape it; the markup is the same one the templat
 Change the card here, and its look in the stylesheets.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import quote
@@ -35,6 +36,9 @@ class CardPage:
     filter_inputs: str  # the filters as hidden inputs (SafeString)
     next_meetup: str = ""  # "Next meetup:", for screen readers
     meetups: dict = field(default_factory=dict)  # proposal id → its next meetup the viewer sees
+    # A card's page and its "move" address, by key: looked up once for the page's cards.
+    detail_url: Callable[[int], str] = field(default_factory=lambda: pk_url("proposals:detail"))
+    move_url: Callable[[int], str] = field(default_factory=lambda: pk_url("board:move"))
 
 
 def _card_classes(view, card, facts) -> str:
@@ -192,7 +196,7 @@ def _move_menu(view, proposal, page: CardPage) -> str:
     moves = view.card.moves
     if not moves:
         return ""
-    action = pk_url("board:move")(proposal.pk)
+    action = page.move_url(proposal.pk)
     return (
         '<details class="move-menu">'
         f'<summary aria-label="{_e(view.move_label)}">{_e(page.move_to)}</summary>'
@@ -209,7 +213,7 @@ def card_html(view, page: CardPage) -> SafeString:
     return mark_safe(
         f'<li class="{_card_classes(view, card, facts)}" id="card-{proposal.pk}" tabindex="-1" '
         f'data-id="{proposal.pk}" data-status="{_e(proposal.status)}"{_move_data(card)}>'
-        f'<h3 class="card-title"><a href="{proposal.get_absolute_url()}" title="{title}">'
+        f'<h3 class="card-title"><a href="{page.detail_url(proposal.pk)}" title="{title}">'
         f"{title}</a></h3>"
         f"{_meta(view, proposal, facts, page)}{_roles(view.roles, page.looking_for)}{_themes(proposal, page)}"
         f"{_footer(view, proposal, facts, page)}\n</li>\n"

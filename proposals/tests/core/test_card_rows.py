@@ -88,3 +88,44 @@ def test_the_board_card_fills_places_from_the_team_rows():
         ("designer", 1, 2)
     ]
     assert len(card.proposal.board_team) == 2
+
+
+def _filter_cases():
+    return [
+        selectors.BoardFilters(),
+        selectors.BoardFilters(theme="食"),
+        selectors.BoardFilters(q="食堂 手伝い"),
+        selectors.BoardFilters(mine=True),
+        selectors.BoardFilters(looking=True),
+        selectors.BoardFilters(interests=True, archived=True),
+        selectors.BoardFilters(theme="食", mine=True, within=()),  # matches nothing at all
+    ]
+
+
+def test_the_boards_counts_and_first_cards_are_the_ones_its_queryset_finds():
+    """The counts and the columns' keys (card_rows.stage_counts, column_keys, with the filters'
+    condition compiled once) are what board_queryset finds, filter by filter."""
+    member = UserFactory(interests=["食"])
+    mine = make_proposal(proposer=member, tags=["食"], status=Status.DISCUSSION)
+    joined = make_proposal(title="公園の掃除", summary="一緒に", status=Status.TEAM_FORMING)
+    add_member(joined, member)
+    make_proposal(tags=["子ども"], status=Status.TEAM_FORMING)
+    make_proposal(title="読書会", summary="静かに", roles=(), status=Status.RUNNING)
+    make_proposal(tags=["食"], status=Status.ARCHIVED)
+    for _ in range(3):
+        make_proposal(tags=["食"])
+    assert mine.pk and joined.pk
+
+    for filters in _filter_cases():
+        found = selectors.board_queryset(user=member, filters=filters)
+        version = selectors.board_version(user=member, filters=filters)
+        assert version.counts == {
+            status: found.filter(status=status).count() for status in filters.statuses
+        }, filters
+        for column in selectors.board_columns(user=member, filters=filters, counts=version.counts):
+            expected = list(
+                found.filter(status=column.status)
+                .order_by(*selectors._board_order(column.status))
+                .values_list("pk", flat=True)[: selectors.BOARD_PAGE_SIZE]
+            )
+            assert [card.proposal.pk for card in column.cards] == expected, filters
