@@ -6,6 +6,9 @@ PORT ?= 8000
 # The settings read PORT too (SITE_URL's default), so mail links point at the port being served.
 export PORT
 PYTEST_ARGS ?=
+# `make test` runs the suite in parallel processes (pytest-xdist; each has its own test database,
+# Redis and browser: conftest.py). 2 pays on a 2-core machine; PYTEST_WORKERS=0 runs it in one.
+PYTEST_WORKERS ?= 2
 
 .PHONY: setup run test bench lint check test-deps messages
 
@@ -44,7 +47,7 @@ run: setup
 	$(PY) -m workers.devstack --port $(PORT)
 
 test: setup test-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) -m bench

@@ -27,22 +27,25 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _redis_for_tests() -> str:
+def _redis_for_tests(*, private: bool) -> str:
     """The Redis the worker tests use: REDIS_URL's server (CI), the local one, or a private one.
 
     A fresh machine without a Redis service still runs the real thing: `make test` installs
-    Debian's redis-server and this starts a throwaway instance for the session.
+    Debian's redis-server and this starts a throwaway instance for the session. Each pytest-xdist
+    worker (`private`) always gets a throwaway instance of its own: the tests flush their Redis
+    databases (5, 8) and consume their queues, which two workers sharing one server would see.
     """
     global _private_redis
     configured = urlparse(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379")
     host, port = configured.hostname or "127.0.0.1", configured.port or 6379
-    if _answers(host, port):
+    if not private and _answers(host, port):
         return f"redis://{host}:{port}"
     binary = shutil.which("redis-server")
     if binary is None:
         raise pytest.UsageError(
-            "The worker tests need Redis: none answers and redis-server is not installed "
-            "(`make test` installs it)."
+            "The worker tests need Redis: "
+            + ("each parallel worker starts its own" if private else "none answers")
+            + " and redis-server is not installed (`make test` installs it)."
         )
     port = _free_port()
     _private_redis = subprocess.Popen(
@@ -57,8 +60,15 @@ def _redis_for_tests() -> str:
     return f"redis://127.0.0.1:{port}"
 
 
-if "REDIS_TEST_SERVER" not in os.environ:  # before any test module reads it
-    os.environ["REDIS_TEST_SERVER"] = _redis_for_tests()
+# Under pytest-xdist (`make test` runs `-n 2`) each worker process is "gw0", "gw1", ...; its test
+# database is suffixed by pytest-django, its live server and loopback fakes take free ports, and
+# its Redis is its own (below). Everything else a test writes lives under tmp_path.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+if XDIST_WORKER:  # before any test module reads it; the controller's value is not this worker's
+    os.environ["REDIS_TEST_SERVER"] = _redis_for_tests(private=True)
+elif "REDIS_TEST_SERVER" not in os.environ:
+    os.environ["REDIS_TEST_SERVER"] = _redis_for_tests(private=False)
 
 
 def pytest_unconfigure(config):
