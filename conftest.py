@@ -6,6 +6,7 @@ import time
 from urllib.parse import urlparse
 
 import pytest
+import redis
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is used beside it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -47,17 +48,25 @@ def _redis_for_tests(*, private: bool) -> str:
             + ("each parallel worker starts its own" if private else "none answers")
             + " and redis-server is not installed (`make test` installs it)."
         )
-    port = _free_port()
-    _private_redis = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not _answers("127.0.0.1", port):
-        if time.monotonic() > deadline:
-            raise pytest.UsageError("A private redis-server for the tests did not start.")
-        time.sleep(0.05)
-    return f"redis://127.0.0.1:{port}"
+    for _attempt in range(5):
+        port = _free_port()
+        options = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        _private_redis = subprocess.Popen([binary, *options], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while _private_redis.poll() is None and not _answers("127.0.0.1", port):
+            if time.monotonic() > deadline:
+                raise pytest.UsageError("A private redis-server for the tests did not start.")
+            time.sleep(0.05)
+        # Ours, not another process's that took the free port first (then ours exits).
+        if _private_redis.poll() is None and _redis_pid(port) == _private_redis.pid:
+            return f"redis://127.0.0.1:{port}"
+        _private_redis.kill()
+        _private_redis.wait()
+    raise pytest.UsageError("A private redis-server for the tests found no free port.")
+
+
+def _redis_pid(port: int) -> int:
+    return redis.Redis(port=port, socket_timeout=2).info("server")["process_id"]
 
 
 # Under pytest-xdist (`make test` runs `-n 2`) each worker process is "gw0", "gw1", ...; its test
