@@ -28,3 +28,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"incubator-test-{os.getpid()}.sqlite3")
     }
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # The same PostgreSQL, emptied between transactional tests by DELETE instead of TRUNCATE.
+    DATABASES["default"]["ENGINE"] = "incubator.test_postgresql"  # noqa: F405

@@ -216,7 +216,7 @@ def test_the_image_carries_no_test_or_lint_tools_and_development_has_all_it_runs
     production = requirements("production.txt")
     development = requirements("dev.txt")
     tools = {"pytest", "pytest-django", "playwright", "ruff", "factory-boy", "hypothesis"}
-    tools |= {"schemathesis", "import-linter"}
+    tools |= {"schemathesis", "import-linter", "pytest-xdist"}
 
     assert {"django", "gunicorn", "celery", "whitenoise", "django-csp"} <= set(production)
     assert tools & set(production) == set()

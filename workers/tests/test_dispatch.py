@@ -362,6 +362,7 @@ def test_two_events_of_a_proposal_without_a_root_make_one_card_and_two_replies(
     assert "1 comments" not in card_text
 
 
+@pytest.mark.paced
 def test_at_slacks_pace_a_burst_in_one_channel_gets_no_429(fake_slack, settings):
     settings.SLACK_MESSAGES_PER_SECOND = 20
     fake_slack.enforce_pace(window=1 / 20)

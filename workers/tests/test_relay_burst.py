@@ -32,7 +32,7 @@ from .processes import PrivateRedis, celery_workers, children, worker_env
 from .test_embedded_broker import use_embedded_broker
 from .test_worker_redis import _use_broker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.paced]
 
 RATE = 20
 # Slack's limits (1 post a second per channel, 300 writes and 50 card updates a minute over the

@@ -313,6 +313,7 @@ def test_a_member_who_unlinked_slack_meanwhile_is_skipped(fake_slack, one_dm):
 # --- the workspace's pace ------------------------------------------------------------------------
 
 
+@pytest.mark.paced
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_of_dms_keeps_within_the_workspace_budget_shared_with_the_channels(
     fake_slack, settings, published

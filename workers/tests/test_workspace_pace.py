@@ -30,7 +30,7 @@ from workers.models import ChannelState, Delivery, SlackThread, SlackWorkspace
 
 from .fake_slack import Fault
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.paced]
 
 RATE = 20  # posts a second in each channel
 MAIN, BOSAI = "C0MAIN", "C0BOSAI"
