@@ -8,6 +8,8 @@ instead of repeating the work.
 
 import logging
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from celery import shared_task
 from django.conf import settings
@@ -222,58 +224,51 @@ def _retry_later(task, error: SlackRateLimited | SlackTransient):
     return task.retry(exc=error, countdown=countdown + random.uniform(0, 1))
 
 
+@contextmanager
+def _calling_slack(task, refused: str) -> Iterator[None]:
+    """A task's Slack call: a rate limit or a passing failure tries again later (_retry_later);
+    a refusal is logged and let go, since sending the same call again cannot help. Code after the
+    `with` block runs only after a refusal."""
+    try:
+        yield
+    except (SlackRateLimited, SlackTransient) as error:
+        raise _retry_later(task, error) from error
+    except SlackPermanent:
+        logger.warning(refused, exc_info=True)
+
+
 @shared_task(name=publish.SLACK_OPEN_VIEW, bind=True, acks_late=True, max_retries=3)
 def slack_open_view(self, trigger_id: str, view: dict) -> None:
     """Open a modal. A trigger id lives three seconds, so a late retry fails harmlessly."""
-    try:
+    with _calling_slack(self, "Slack refused to open a modal"):
         slack_client.open_view(trigger_id=trigger_id, view=view)
-    except (SlackRateLimited, SlackTransient) as error:
-        raise _retry_later(self, error) from error
-    except SlackPermanent:
-        logger.warning("Slack refused to open a modal", exc_info=True)
 
 
 @shared_task(name=publish.SLACK_RESPOND, bind=True, acks_late=True, max_retries=5)
 def slack_respond(self, response_url: str, text: str) -> None:
-    try:
+    with _calling_slack(self, "Slack refused an ephemeral answer"):
         slack_client.respond_ephemeral(response_url=response_url, text=text)
-    except (SlackRateLimited, SlackTransient) as error:
-        raise _retry_later(self, error) from error
-    except SlackPermanent:
-        logger.warning("Slack refused an ephemeral answer", exc_info=True)
 
 
 @shared_task(name=publish.SLACK_REPLACE_MESSAGE, bind=True, acks_late=True, max_retries=5)
 def slack_replace_message(self, response_url: str, text: str, blocks: list[dict]) -> None:
     """Show a pressed message as it reads now (a direct message's invitation, answered)."""
-    try:
+    with _calling_slack(self, "Slack refused to replace a message"):
         slack_client.respond_replace(response_url=response_url, text=text, blocks=blocks)
-    except (SlackRateLimited, SlackTransient) as error:
-        raise _retry_later(self, error) from error
-    except SlackPermanent:
-        logger.warning("Slack refused to replace a message", exc_info=True)
 
 
 @shared_task(name=publish.SLACK_POST_EPHEMERAL, bind=True, acks_late=True, max_retries=5)
 def slack_post_ephemeral(self, channel: str, user: str, text: str, thread_ts: str = "") -> None:
     """A private note to one person in a channel (or thread), e.g. "connect your account"."""
-    try:
+    with _calling_slack(self, "Slack refused an ephemeral note"):
         slack_client.post_ephemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
-    except (SlackRateLimited, SlackTransient) as error:
-        raise _retry_later(self, error) from error
-    except SlackPermanent:
-        logger.warning("Slack refused an ephemeral note", exc_info=True)
 
 
 @shared_task(name=publish.SLACK_UNFURL, bind=True, acks_late=True, max_retries=5)
 def slack_unfurl(self, target: dict, unfurls: dict) -> None:
     """Links' cards (chat.unfurl): the same unfurls set twice change nothing, so a retry is safe."""
-    try:
+    with _calling_slack(self, "Slack refused an unfurl"):
         slack_client.unfurl(target=target, unfurls=unfurls)
-    except (SlackRateLimited, SlackTransient) as error:
-        raise _retry_later(self, error) from error
-    except SlackPermanent:
-        logger.warning("Slack refused an unfurl", exc_info=True)
 
 
 @shared_task(
@@ -310,29 +305,21 @@ def slack_origin_permalink(self, origin_id: int) -> str:
     origin = proposal_origins.origin_by_id(origin_id=origin_id)
     if origin is None or origin.permalink or not slack_client.is_configured():
         return "skipped"
-    try:
+    with _calling_slack(self, f"Slack gave no permalink for origin {origin_id}"):
         link = slack_client.permalink(channel=origin.channel_id, ts=origin.message_ts)
-    except (SlackRateLimited, SlackTransient) as error:
-        raise _retry_later(self, error) from error
-    except SlackPermanent:
-        logger.warning("Slack gave no permalink for origin %s", origin_id, exc_info=True)
-        return "failed"
-    proposal_origins.origin_permalink_set(origin_id=origin_id, permalink=link)
-    return "kept"
+        proposal_origins.origin_permalink_set(origin_id=origin_id, permalink=link)
+        return "kept"
+    return "failed"
 
 
 @shared_task(name=publish.SLACK_REACTION_PROMPT, bind=True, acks_late=True, max_retries=5)
 def slack_reaction_prompt(self, channel_id: str, ts: str, slack_user_id: str) -> str:
     """The private "make it a proposal?" prompt after a reaction with the proposal emoji."""
-    try:
+    with _calling_slack(self, "Slack refused the reaction's prompt"):
         return slack_shortcuts.reaction_prompt(
             channel_id=channel_id, ts=ts, slack_user_id=slack_user_id
         )
-    except (SlackRateLimited, SlackTransient) as error:
-        raise _retry_later(self, error) from error
-    except SlackPermanent:
-        logger.warning("Slack refused the reaction's prompt", exc_info=True)
-        return "failed"
+    return "failed"
 
 
 @shared_task(name=publish.SLACK_OPEN_MESSAGE_MODAL, bind=True, acks_late=True, max_retries=1)
@@ -341,15 +328,11 @@ def slack_open_message_modal(
 ) -> str:
     """The prompt's button: read the message and open the prefilled form. A trigger id lives
     three seconds, so a late retry fails harmlessly."""
-    try:
+    with _calling_slack(self, "Slack refused to open the message's form"):
         return slack_shortcuts.open_message_modal(
             trigger_id=trigger_id, channel_id=channel_id, ts=ts, member_id=member_id
         )
-    except (SlackRateLimited, SlackTransient) as error:
-        raise _retry_later(self, error) from error
-    except SlackPermanent:
-        logger.warning("Slack refused to open the message's form", exc_info=True)
-        return "failed"
+    return "failed"
 
 
 @_beat_job(publish.SEND_MEETUP_REMINDERS)
