@@ -11,7 +11,7 @@ from applications.tests.factories import waiting_application
 from members import services
 from members.models import User
 from members.tests.factories import UserFactory
-from members.tests.test_slack_login import OUR_TEAM, FakeSlackOIDC, sign_in
+from members.tests.test_slack_login import OUR_TEAM, sign_in
 from workers import dispatch, relay
 from workers.events import Channel, EventKind
 from workers.models import Delivery, DeliveryStatus, Event
@@ -211,28 +211,6 @@ def test_without_an_introductions_channel_the_choice_is_not_offered(newcomer_cli
     assert "Post my introduction to Slack" not in page
     newcomer_client.post(_step("introduction"), {"bio": "はじめまして", "share_introduction": "on"})
     assert not Event.objects.filter(kind=EventKind.SELF_INTRODUCTION).exists()
-
-
-@pytest.fixture
-def slack_oidc(settings):
-    fake = FakeSlackOIDC()
-    fake.thread.start()
-    settings.SOCIALACCOUNT_PROVIDERS = {
-        "openid_connect": {
-            "APPS": [
-                {
-                    "provider_id": "slack",
-                    "name": "Slack",
-                    "client_id": "client-id",
-                    "secret": "client-secret",
-                    "settings": {"server_url": fake.url, "auth_params": {"team": OUR_TEAM}},
-                }
-            ]
-        }
-    }
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
 
 
 def test_signing_up_with_slack_also_leads_to_the_first_steps_and_a_welcome(

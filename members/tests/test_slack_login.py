@@ -83,28 +83,6 @@ class FakeSlackOIDC:
         }
 
 
-@pytest.fixture
-def fake_slack(settings):
-    fake = FakeSlackOIDC()
-    fake.thread.start()
-    settings.SOCIALACCOUNT_PROVIDERS = {
-        "openid_connect": {
-            "APPS": [
-                {
-                    "provider_id": "slack",
-                    "name": "Slack",
-                    "client_id": "client-id",
-                    "secret": "client-secret",
-                    "settings": {"server_url": fake.url, "auth_params": {"team": OUR_TEAM}},
-                }
-            ]
-        }
-    }
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
-
-
 def sign_in(client, code: str, *, process: str = "login"):
     start = client.post(f"/accounts/oidc/slack/login/?process={process}")
     assert start.status_code == 302
@@ -116,8 +94,8 @@ def sign_in(client, code: str, *, process: str = "login"):
     )
 
 
-def test_a_member_of_our_workspace_signs_up_and_is_linked(client, fake_slack):
-    fake_slack.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
+def test_a_member_of_our_workspace_signs_up_and_is_linked(client, slack_oidc):
+    slack_oidc.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
     response = sign_in(client, "good")
     assert response.status_code == 302
     user = User.objects.get(email="aiko@example.org")
@@ -125,8 +103,8 @@ def test_a_member_of_our_workspace_signs_up_and_is_linked(client, fake_slack):
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
-def test_an_existing_slack_login_logs_in(client, fake_slack):
-    fake_slack.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
+def test_an_existing_slack_login_logs_in(client, slack_oidc):
+    slack_oidc.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
     sign_in(client, "good")
     client.logout()
     sign_in(client, "good")
@@ -134,8 +112,8 @@ def test_an_existing_slack_login_logs_in(client, fake_slack):
     assert client.session["_auth_user_id"] == str(User.objects.get().pk)
 
 
-def test_another_workspace_is_refused(client, fake_slack):
-    fake_slack.identity("foreign", team="T0OTHER", user="U0EVE", email="eve@example.org")
+def test_another_workspace_is_refused(client, slack_oidc):
+    slack_oidc.identity("foreign", team="T0OTHER", user="U0EVE", email="eve@example.org")
     response = sign_in(client, "foreign")
     assert response.status_code == 302
     assert response["Location"].endswith("/accounts/login/")
@@ -144,19 +122,19 @@ def test_another_workspace_is_refused(client, fake_slack):
     assert not SocialAccount.objects.exists()
 
 
-def test_an_existing_member_connects_slack_from_settings(client, fake_slack):
+def test_an_existing_member_connects_slack_from_settings(client, slack_oidc):
     member = UserFactory(email="ken@example.org", slack_user_id="")
     client.force_login(member)
-    fake_slack.identity("ken", team=OUR_TEAM, user="U0KEN", email="ken@example.org")
+    slack_oidc.identity("ken", team=OUR_TEAM, user="U0KEN", email="ken@example.org")
     sign_in(client, "ken", process="connect")
     member.refresh_from_db()
     assert member.slack_user_id == "U0KEN"
     assert SocialAccount.objects.get(user=member).uid == "U0KEN"
 
 
-def test_invite_only_still_holds_for_slack(client, fake_slack, settings):
+def test_invite_only_still_holds_for_slack(client, slack_oidc, settings):
     settings.INVITE_ONLY = True
-    fake_slack.identity("new", team=OUR_TEAM, user="U0NEW", email="new@example.org")
+    slack_oidc.identity("new", team=OUR_TEAM, user="U0NEW", email="new@example.org")
     sign_in(client, "new")
     assert not User.objects.filter(email="new@example.org").exists()
     assert "_auth_user_id" not in client.session
@@ -166,9 +144,9 @@ TAKEN = "This Slack account is already linked to another member."
 TAKEN_AT_SIGN_UP = "This Slack account is already linked to a member."
 
 
-def test_signing_up_with_a_slack_account_another_member_holds_is_refused(client, fake_slack):
+def test_signing_up_with_a_slack_account_another_member_holds_is_refused(client, slack_oidc):
     holder = UserFactory(slack_user_id="U0AIKO")
-    fake_slack.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
+    slack_oidc.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
 
     response = sign_in(client, "good")
 
@@ -180,11 +158,11 @@ def test_signing_up_with_a_slack_account_another_member_holds_is_refused(client,
     assert not SocialAccount.objects.exists()
 
 
-def test_connecting_a_slack_account_another_member_holds_is_refused(client, fake_slack):
+def test_connecting_a_slack_account_another_member_holds_is_refused(client, slack_oidc):
     holder = UserFactory(slack_user_id="U0KEN")
     member = UserFactory(email="ken@example.org", slack_user_id="U0MINE")
     client.force_login(member)
-    fake_slack.identity("ken", team=OUR_TEAM, user="U0KEN", email="ken@example.org")
+    slack_oidc.identity("ken", team=OUR_TEAM, user="U0KEN", email="ken@example.org")
 
     response = sign_in(client, "ken", process="connect")
 
@@ -196,8 +174,8 @@ def test_connecting_a_slack_account_another_member_holds_is_refused(client, fake
     assert not SocialAccount.objects.exists()
 
 
-def test_signing_in_still_works_when_someone_else_holds_the_id_meanwhile(client, fake_slack):
-    fake_slack.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
+def test_signing_in_still_works_when_someone_else_holds_the_id_meanwhile(client, slack_oidc):
+    slack_oidc.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
     sign_in(client, "good")
     client.logout()
     aiko = User.objects.get(email="aiko@example.org")
@@ -213,11 +191,11 @@ def test_signing_in_still_works_when_someone_else_holds_the_id_meanwhile(client,
     assert (aiko.slack_user_id, other.slack_user_id) == ("", "U0AIKO")
 
 
-def test_a_sign_up_finished_after_the_id_was_taken_makes_no_account(client, fake_slack):
+def test_a_sign_up_finished_after_the_id_was_taken_makes_no_account(client, slack_oidc):
     """Slack's e-mail is already a member's, so allauth asks for a username first; meanwhile
     someone else links the Slack id. Finishing the form then makes nothing."""
     UserFactory(username="aiko", email="aiko@example.org")
-    fake_slack.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
+    slack_oidc.identity("good", team=OUR_TEAM, user="U0AIKO", email="aiko@example.org")
     form = sign_in(client, "good")
     assert form.status_code == 302 and "signup" in form["Location"]
     holder = UserFactory(slack_user_id="U0AIKO")
