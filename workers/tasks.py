@@ -42,6 +42,19 @@ LONGEST_COUNTDOWN = 600
 RELAY_SOFT_LIMIT = settings.WORKERS_RELAY_RUN_SECONDS + 4 * settings.SLACK_TIMEOUT_SECONDS + 30
 
 
+def _answered(task, row_id: int, outcome) -> str:
+    """What a delivery task does with its outcome (a workers delivery, a webhook's, an
+    applicant's email): a retry soon is a Celery retry; one later than LONGEST_COUNTDOWN is left to
+    the sweeper, since a countdown near the Redis visibility timeout would be redelivered early,
+    again and again. Either way the row already says when it is due (status pending,
+    not_before), so a lost publish loses nothing."""
+    if outcome.result == "retry" and outcome.retry_in > LONGEST_COUNTDOWN:
+        return "deferred"
+    if outcome.result == "retry":
+        raise task.retry(args=(row_id,), kwargs={}, countdown=outcome.retry_in)
+    return outcome.result
+
+
 @shared_task(
     name=publish.DELIVER,
     bind=True,
@@ -53,16 +66,7 @@ RELAY_SOFT_LIMIT = settings.WORKERS_RELAY_RUN_SECONDS + 4 * settings.SLACK_TIMEO
 )
 def deliver(self, delivery_id: int, slot_at: float | None = None) -> str:
     """An email or in-app delivery (a Slack one is handed to its channel's relay)."""
-    outcome = dispatch.process(delivery_id)
-    if outcome.result == "retry" and outcome.retry_in > LONGEST_COUNTDOWN:
-        # A countdown near the Redis visibility timeout would be redelivered early, again and
-        # again; the row already says when it is due, and the sweeper sends it then.
-        return "deferred"
-    if outcome.result == "retry":
-        # Also recorded on the row (status pending, not_before): if this publish is lost, the
-        # sweeper sends it when it is due.
-        raise self.retry(args=(delivery_id,), kwargs={}, countdown=outcome.retry_in)
-    return outcome.result
+    return _answered(self, delivery_id, dispatch.process(delivery_id))
 
 
 @shared_task(
@@ -76,12 +80,7 @@ def deliver(self, delivery_id: int, slot_at: float | None = None) -> str:
 )
 def deliver_webhook(self, delivery_id: int) -> str:
     """One request to a moderator's webhook (webhooks.dispatch), retried as `deliver` is."""
-    outcome = webhook_dispatch.process(delivery_id)
-    if outcome.result == "retry" and outcome.retry_in > LONGEST_COUNTDOWN:
-        return "deferred"  # the row says when it is due; the sweeper sends it then
-    if outcome.result == "retry":
-        raise self.retry(args=(delivery_id,), kwargs={}, countdown=outcome.retry_in)
-    return outcome.result
+    return _answered(self, delivery_id, webhook_dispatch.process(delivery_id))
 
 
 @shared_task(
@@ -96,12 +95,7 @@ def deliver_webhook(self, delivery_id: int) -> str:
 def send_application_mail(self, mail_id: int) -> str:
     """One email to someone who asked to join (applications.mail), retried as `deliver` is; a
     second run finds it sent (or held) and sends nothing."""
-    outcome = application_mail.process(mail_id)
-    if outcome.result == "retry" and outcome.retry_in > LONGEST_COUNTDOWN:
-        return "deferred"  # the row says when it is due; the sweeper sends it then
-    if outcome.result == "retry":
-        raise self.retry(args=(mail_id,), kwargs={}, countdown=outcome.retry_in)
-    return outcome.result
+    return _answered(self, mail_id, application_mail.process(mail_id))
 
 
 @shared_task(
