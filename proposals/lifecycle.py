@@ -191,8 +191,16 @@ def spec_for(source: str, target: str) -> TransitionSpec | None:
     return None
 
 
-def targets_from(source: str) -> list[TransitionSpec]:
-    return [spec for spec in TRANSITIONS if source in spec.sources]
+def targets_from(source: str) -> tuple[TransitionSpec, ...]:
+    """The transitions out of `source`, in the table's order."""
+    return _TARGETS.get(source, ())
+
+
+# Looked up by stage (a board asks for every card's moves).
+_TARGETS: dict[str, tuple[TransitionSpec, ...]] = {
+    source: tuple(spec for spec in TRANSITIONS if source in spec.sources)
+    for source in {source for spec in TRANSITIONS for source in spec.sources}
+}
 
 
 def guard_failure(proposal: Proposal, spec: TransitionSpec) -> str | None:

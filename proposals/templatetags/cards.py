@@ -43,7 +43,7 @@ class Face:
     tone: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one per card, and a frozen one costs several times as much
 class CardFacts:
     faces: list[Face]
     more: int  # team members beyond the faces shown ("+N")
@@ -119,7 +119,7 @@ def card_facts_tag(proposal, viewer) -> CardFacts:
     return card_facts(proposal, viewer)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RoleSlots:
     name: str
     slots: str  # "1/2": places filled of places wanted
