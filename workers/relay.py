@@ -15,7 +15,10 @@ name, with an ETA when the next thing is due later). Deliveries only poke the re
 after commit; beat's sweeper pokes a channel whose sender is gone (no live lease, no wake-up).
 
 Pace, in the channel: one post per slot, a slot being 1 / SLACK_MESSAGES_PER_SECOND plus
-SLACK_PACE_MARGIN_SECONDS (for the network's jitter) after the previous post was sent.
+SLACK_PACE_MARGIN_SECONDS after Slack answered the previous post. Counted from the answer, not
+from the sending: Slack counts the gap between the posts it receives, and a slow answer (a cold
+connection, a busy network) would otherwise bring the next post closer to the previous one on
+Slack's side than the slot.
 
 Pace, in the workspace: Slack also limits each method per app over the whole workspace, so every
 write of every channel (posts, cards posted again, card updates) takes a slot from one shared
@@ -186,13 +189,12 @@ class _Sender:
             moments.append(step.wake)
         return min(moments) if moments else None
 
-    def answered(
-        self, result: dispatch.Step, *, post: bool, slot: outbox.WorkspaceSlot, sent_at: datetime
-    ) -> None:
+    def answered(self, result: dispatch.Step, *, post: bool, slot: outbox.WorkspaceSlot) -> None:
+        """Called once the step's Slack call has its answer (the channel's pace counts from now)."""
         if not result.called:
             outbox.workspace_unused(slot)
         elif post:
-            self.post_at = sent_at + _slot()
+            self.post_at = timezone.now() + _slot()
         if result.result != "paused":
             return
         margin = settings.SLACK_RETRY_AFTER_MARGIN_SECONDS
@@ -243,9 +245,7 @@ def run(lane: str, *, holder: str | None = None) -> str:
                         return "lost its lease"
                     dispatch.pace(slot.at)
                     result = dispatch.slack_card_update(step.update)
-                    sender.answered(
-                        result, post=False, slot=slot, sent_at=dispatch.last_write_at(since=now)
-                    )
+                    sender.answered(result, post=False, slot=slot)
                     continue
                 # Another channel's sender took this update slot: the card waits for the next.
                 updates_at = _updates_open_at(step, now)
@@ -266,9 +266,7 @@ def run(lane: str, *, holder: str | None = None) -> str:
                     result = dispatch.slack_card_repost(target)
                 else:
                     result = dispatch.slack_post(target)
-                sender.answered(
-                    result, post=True, slot=slot, sent_at=dispatch.last_write_at(since=now)
-                )
+                sender.answered(result, post=True, slot=slot)
                 sent += result.result == "sent"
                 if result.result == "busy":
                     time.sleep(0.05)  # someone changed the row under us: look again shortly
