@@ -24,6 +24,8 @@ class ApplicationStatus(models.TextChoices):
     WAITING = "waiting", _("Waiting for a moderator")
     APPROVED = "approved", _("Invited")
     DECLINED = "declined", _("Declined")
+    # The same address confirmed a newer application while this one waited: moderators see one.
+    REPLACED = "replaced", _("Replaced by a newer application")
 
 
 class Application(models.Model):

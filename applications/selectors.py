@@ -25,11 +25,15 @@ def suggested_themes() -> list[str]:
 
 def waiting_applications() -> QuerySet[Application]:
     """Confirmed applications no moderator has decided on, oldest first, with the questions
-    already asked (two queries)."""
+    already asked (two queries). One per address: a newer one replaced the earlier ones
+    (`applied_before`)."""
     questions = ApplicationMail.objects.filter(kind=MailKind.QUESTION).select_related("written_by")
+    replaced = Application.objects.filter(
+        email=OuterRef("email"), status=ApplicationStatus.REPLACED
+    )
     return (
         Application.objects.filter(status=ApplicationStatus.WAITING)
-        .annotate(already_member=_has_account())
+        .annotate(already_member=_has_account(), applied_before=Exists(replaced))
         .order_by("confirmed_at", "pk")
         .prefetch_related(Prefetch("mails", queryset=questions, to_attr="questions"))
     )

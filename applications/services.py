@@ -156,6 +156,7 @@ def application_confirm(*, token: str) -> Application:
         application.status = ApplicationStatus.WAITING
         application.confirmed_at = timezone.now()
         application.save(update_fields=["status", "confirmed_at"])
+        _replace_earlier(application)
         worker_services.record_event(
             kind=EventKind.APPLICATION_RECEIVED,
             payload={
@@ -166,6 +167,26 @@ def application_confirm(*, token: str) -> Application:
             dedupe_key=f"application_received:{application.pk}",
         )
     return application
+
+
+def _replace_earlier(application: Application) -> None:
+    """Someone who applies again while an earlier application still waits is one person waiting,
+    not two: the newer application replaces the earlier ones, and takes the moderators'
+    questions to them along, so the conversation so far stays in view."""
+    earlier = list(
+        Application.objects.select_for_update()
+        .filter(email=application.email, status=ApplicationStatus.WAITING)
+        .exclude(pk=application.pk)
+        .values_list("pk", flat=True)
+    )
+    if not earlier:
+        return
+    ApplicationMail.objects.filter(application_id__in=earlier, kind=MailKind.QUESTION).update(
+        application=application
+    )
+    Application.objects.filter(pk__in=earlier).update(
+        status=ApplicationStatus.REPLACED, decided_at=application.confirmed_at
+    )
 
 
 # --- the moderators' decisions ----------------------------------------------------------------

@@ -68,6 +68,32 @@ def test_moderators_see_confirmed_applications_only(as_moderator, published):
     assert "We are not able to send you an invitation this time" in page
 
 
+def test_applying_again_while_waiting_shows_one_card_that_keeps_the_questions(
+    as_moderator, moderator, published
+):
+    first = waiting_application(name="Hana Yamada", hopes="最初の申し込み")
+    services.application_ask(application=first, by=moderator, text="どの地域にお住まいですか")
+    again = waiting_application(name="Hana Yamada", email="HANA@example.org", hopes="二回目です")
+    other = waiting_application(name="Someone Else", email="someone@example.org")
+
+    page = as_moderator.get(REVIEW).content.decode()
+
+    # One card for the address: the newer one, with the question asked on the earlier one.
+    assert page.count('id="application-') == 2
+    assert f'id="application-{again.pk}"' in page and f'id="application-{other.pk}"' in page
+    assert f'id="application-{first.pk}"' not in page
+    assert "二回目です" in page and "最初の申し込み" not in page
+    assert "どの地域にお住まいですか" in page
+    assert "this newer application replaces the earlier one" in page
+    assert "replaces the earlier one" not in page.split(f'id="application-{other.pk}"')[1]
+    first.refresh_from_db()
+    assert first.status == ApplicationStatus.REPLACED
+    # Deciding on the newer one leaves nobody from that address waiting.
+    services.application_decline(application=again, by=moderator, text="ごめんなさい")
+    page = as_moderator.get(REVIEW).content.decode()
+    assert "二回目です" not in page and "最初の申し込み" not in page
+
+
 def test_the_moderation_page_links_to_the_applications(as_moderator):
     assert REVIEW in as_moderator.get(reverse("moderation:page")).content.decode()
 
