@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -164,12 +165,16 @@ def _public_rows(proposals) -> list[PublicProposal]:
     ]
 
 
-def public_proposals(*, limit: int = PUBLIC_PROPOSALS_SHOWN) -> list[PublicProposal]:
-    """What is being tried now: public proposals that are alive, the most recently active first."""
+def public_proposals(*, page: str | int | None = 1, per_page: int = PUBLIC_PROPOSALS_SHOWN) -> Page:
+    """What is being tried now: public proposals that are alive, the most recently active first,
+    a page at a time (`page` as it came in the address: anything odd is the first or last
+    page). The page's `object_list` holds PublicProposals."""
     proposals = Proposal.objects.filter(
         proposal_permissions.public_to_visitors(), status__in=ACTIVE_STATUSES
-    ).order_by("-last_activity_at", "-pk")[:limit]
-    return _public_rows(proposals)
+    ).order_by("-last_activity_at", "-pk")
+    shown = Paginator(proposals, per_page).get_page(page)
+    shown.object_list = _public_rows(shown.object_list)
+    return shown
 
 
 def public_proposal(*, pk: int) -> PublicProposal | None:

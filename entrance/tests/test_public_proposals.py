@@ -7,6 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from entrance import selectors
 from members.tests.factories import UserFactory
 from proposals import services
 from proposals.errors import ActionNotPermitted
@@ -136,6 +137,33 @@ def test_the_public_page_answers_in_a_fixed_number_of_queries():
         )
         add_member(proposal)
     assert count() == few
+
+
+def test_a_long_public_list_goes_on_over_pages():
+    proposals = [
+        make_proposal(title=f"公開案{index:02d}", is_public=True)
+        for index in range(selectors.PUBLIC_PROPOSALS_SHOWN + 3)
+    ]
+    newest_first = [p.title for p in reversed(proposals)]
+
+    first = Client().get("/").content.decode()
+    assert all(title in first for title in newest_first[: selectors.PUBLIC_PROPOSALS_SHOWN])
+    assert not any(title in first for title in newest_first[selectors.PUBLIC_PROPOSALS_SHOWN :])
+    assert 'rel="next" href="?page=2#trying-title"' in first and 'rel="prev"' not in first
+
+    second = Client().get("/?page=2").content.decode()
+    assert all(title in second for title in newest_first[selectors.PUBLIC_PROPOSALS_SHOWN :])
+    assert newest_first[0] not in second
+    assert 'rel="prev" href="?page=1#trying-title"' in second and 'rel="next"' not in second
+    # Odd page numbers show a page, never an error.
+    assert newest_first[0] in Client().get("/public/?page=nope").content.decode()
+    assert newest_first[-1] in Client().get("/public/?page=99999999999999999999").content.decode()
+
+
+def test_a_short_public_list_has_no_pages():
+    make_proposal(title="ひとつだけ", is_public=True)
+    page = Client().get("/").content.decode()
+    assert "ひとつだけ" in page and 'class="pagination"' not in page
 
 
 def test_members_still_land_on_the_board_and_can_see_the_public_page(client):

@@ -47,7 +47,7 @@ def _for_visitors(response: HttpResponse) -> HttpResponse:
 def _public_page(request: HttpRequest, *, path: str) -> HttpResponse:
     context = {
         "about": selectors.community_text(kind=TextKind.ABOUT),
-        "proposals": selectors.public_proposals(),
+        "proposals": selectors.public_proposals(page=request.GET.get("page")),
         "meetups": selectors.public_meetups(),
         "can_edit": permissions.can_edit_texts(request.user),
         "og": _open_graph(
