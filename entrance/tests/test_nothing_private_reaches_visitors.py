@@ -4,11 +4,14 @@ that holds private things; none of them appears in any answer, and every page th
 visitors sends them to log in or says 404."""
 
 import re
+import struct
 from datetime import date
 from html.parser import HTMLParser
 from itertools import chain
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -229,9 +232,17 @@ def test_a_shared_link_shows_a_card_of_public_content_only():
     assert card["og:description"] == PUBLIC_SUMMARY
     assert card["og:url"] == f"http://testserver/p/{world.public.pk}/"
     assert card["og:type"] == "article"
-    assert card["twitter:card"] == "summary"
+    assert card["twitter:card"] == "summary_large_image"
     home = _card(visitor.get("/").content.decode())
     assert home["og:url"] == "http://testserver/" and home["og:type"] == "website"
+    # The picture is the community's own, the same on every page, and really there.
+    assert card["og:image"] == home["og:image"] == card["twitter:image"]
+    assert card["og:image"].startswith("http://testserver/static/") and card["og:image:alt"]
+    found = finders.find(card["og:image"].removeprefix("http://testserver/static/"))
+    png = Path(found).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk: as the tags say
+    assert (str(width), str(height)) == (card["og:image:width"], card["og:image:height"])
     assert not _leaks(" ".join(chain(card.values(), home.values())))
 
 

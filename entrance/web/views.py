@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from ..choices import TEXT_LANGUAGES, TextKind
 from .forms import CommunityTextForm
 
 OG_DESCRIPTION_MAX = 200
+OG_IMAGE = "img/og-card.png"  # 1200×630, as the templates/entrance/_og.html tags say
 
 
 def _absolute(path: str) -> str:
@@ -28,13 +30,17 @@ def _absolute(path: str) -> str:
 
 
 def _open_graph(*, title: str, description: str, path: str, kind: str = "website") -> dict:
-    """The card a shared link shows (Open Graph, Twitter's summary card): only ever built from
-    what visitors may see."""
+    """The card a shared link shows (Open Graph, Twitter's large summary card): only ever built
+    from what visitors may see. Its picture is the community's own (static/img/og-card.png,
+    made by deploy/og/render.py), the same for every page: nothing of a proposal is drawn."""
+    image = static(OG_IMAGE)
     return {
         "title": title,
         "description": " ".join(description.split())[:OG_DESCRIPTION_MAX],
         "url": _absolute(path),
         "type": kind,
+        "image": image if image.startswith(("https://", "http://")) else _absolute(image),
+        "image_alt": _("incubator: “I’d like to try this”, at your own pace, together"),
     }
 
 
