@@ -19,3 +19,6 @@ class SlackEvent:
     # The inner event as Slack sent it: an object, already checked for NUL bytes; each handler
     # checks the fields it reads.
     event: dict
+    # It happened in a channel shared with another organisation (Slack Connect): people outside
+    # the workspace are in it (the envelope's `is_ext_shared_channel`).
+    ext_shared: bool = False

@@ -266,7 +266,13 @@ def receive_event(body: dict) -> dict | None:
     if _foreign(team_id, _identifier(body, "api_app_id")):
         log.warning("Ignored a Slack event from another workspace or app (%s)", team_id)
         return None
-    receipts.event_receipt_record(event_id=event_id, team_id=team_id, type=event_type, event=event)
+    receipts.event_receipt_record(
+        event_id=event_id,
+        team_id=team_id,
+        type=event_type,
+        event=event,
+        ext_shared=body.get("is_ext_shared_channel") is True,
+    )
     return None
 
 

@@ -19,6 +19,8 @@ class SlackEventReceipt(models.Model):
     # (already checked for shape and NUL bytes); the worker builds the SlackEvent from these.
     type = models.CharField(max_length=EVENT_TYPE_MAX)
     event = models.JSONField(default=dict)
+    # In a channel shared with another organisation (Slack Connect), as the envelope said.
+    ext_shared = models.BooleanField(default=False)
     received_at = models.DateTimeField(auto_now_add=True)
     # How many times it arrived (the first time and Slack's retries or a second runner).
     deliveries = models.PositiveIntegerField(default=1)

@@ -31,12 +31,14 @@ REPUBLISH_AFTER = timedelta(minutes=2)
 REPUBLISH_UNTIL = timedelta(hours=1)
 
 
-def event_receipt_record(*, event_id: str, team_id: str, type: str, event: dict) -> bool:
+def event_receipt_record(
+    *, event_id: str, team_id: str, type: str, event: dict, ext_shared: bool = False
+) -> bool:
     """Record one arrival of an event. True when it is the first (the work is published)."""
     try:
         with transaction.atomic():
             SlackEventReceipt.objects.create(
-                event_id=event_id, team_id=team_id, type=type, event=event
+                event_id=event_id, team_id=team_id, type=type, event=event, ext_shared=ext_shared
             )
     except IntegrityError:
         SlackEventReceipt.objects.filter(event_id=event_id).update(deliveries=F("deliveries") + 1)
@@ -64,6 +66,7 @@ def event_receipt_handle(*, event_id: str) -> str:
                 team_id=receipt.team_id,
                 type=receipt.type,
                 event=receipt.event,
+                ext_shared=receipt.ext_shared,
             )
         )
         receipt.handled_at = timezone.now()

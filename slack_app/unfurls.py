@@ -1,8 +1,9 @@
 """Unfurls: a link to a proposal's page posted in the workspace shows a compact card.
 
 The `link_shared` event's handler (slack_app.handlers.EVENT_HANDLERS). Only links to this site's
-proposal pages (SITE_URL's host, `/proposals/<id>/`), only from the configured workspace, and only
-for proposals out in the open (permissions.can_unfurl) get a card; anything else gets nothing, so
+proposal pages (SITE_URL's host, `/proposals/<id>/`), only from the configured workspace, never in
+a channel shared with another organisation (Slack Connect), and only for proposals out in the
+open (permissions.can_unfurl) get a card; anything else gets nothing, so
 Slack shows the link as it is. chat.unfurl is called by a task after commit (retried; setting the
 same unfurls twice changes nothing).
 """
@@ -96,6 +97,10 @@ def unfurls_for(links: list) -> dict[str, dict]:
 
 def link_shared(slack_event: SlackEvent) -> None:
     if settings.SLACK_TEAM_ID and slack_event.team_id != settings.SLACK_TEAM_ID:
+        return
+    if slack_event.ext_shared:
+        # A channel shared with another organisation (Slack Connect): a card would show the
+        # community's proposal to people outside it.
         return
     event = slack_event.event
     links = event.get("links")

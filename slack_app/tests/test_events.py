@@ -121,6 +121,18 @@ def test_an_event_is_answered_at_once_and_handled_by_a_worker(
     assert SlackEventReceipt.objects.get().handled_at is not None
 
 
+@pytest.mark.parametrize("flag, shared", [(True, True), (False, False), ("yes", False)])
+def test_the_handler_knows_an_event_from_a_channel_shared_with_another_organisation(
+    client, published, handled, django_capture_on_commit_callbacks, flag, shared
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_json(client, "/slack/events", _body(is_ext_shared_channel=flag))
+    assert response.status_code == 200
+    _run(published)
+    [event] = handled
+    assert event.ext_shared is shared
+
+
 def test_an_event_retried_by_slack_is_handled_once(
     client, published, handled, django_capture_on_commit_callbacks
 ):

@@ -190,6 +190,21 @@ def test_another_workspace_gets_nothing(published, django_capture_on_commit_call
     assert _unfurl_jobs(published) == []
 
 
+def test_a_channel_shared_with_another_organisation_gets_nothing(
+    published, django_capture_on_commit_callbacks
+):
+    proposal = make_proposal(status=Status.TEAM_FORMING)
+    url = f"http://testserver/proposals/{proposal.pk}/"
+    shared = _link_shared(url)
+    _share(
+        SlackEvent(shared.event_id, shared.team_id, shared.type, shared.event, ext_shared=True),
+        django_capture_on_commit_callbacks,
+    )
+    assert _unfurl_jobs(published) == []
+    _share(shared, django_capture_on_commit_callbacks)  # the same link in the workspace's own
+    assert len(_unfurl_jobs(published)) == 1
+
+
 def test_every_member_text_in_the_unfurl_is_escaped(
     fake_slack, published, django_capture_on_commit_callbacks
 ):
