@@ -23,6 +23,7 @@ from meetups import services as meetup_services
 from meetups.choices import Answer, RsvpStatus
 from meetups.errors import MeetupError
 from meetups.models import CalendarFeed, Rsvp
+from proposals import origins
 from proposals import services as proposal_services
 from proposals.choices import MembershipStatus
 from proposals.errors import ProposalError
@@ -515,6 +516,7 @@ def member_delete(*, user: User, confirmation: str) -> User:
             SlackOrigin.objects.filter(author_slack_user_id=slack_user_id).update(
                 author_slack_user_id=""
             )
+        origins.origins_unanswered_end(author=user)
         _scrub_snapshots(traces, slack_user_id=slack_user_id)
         notify.deliveries_cancel_for_member(
             user_id=user.pk, reason="The member deleted their account; nothing more is sent."

@@ -163,6 +163,21 @@ def origin_decline(*, origin: SlackOrigin, by) -> SlackOrigin:
     return locked
 
 
+def origins_unanswered_end(*, author) -> int:
+    """The author's account is going: ideas made from their messages that still wait for them to
+    say "it's mine" will never be answered. They stay with the members who shared them, as after
+    "not me", and stop saying they wait for anyone (pages and cards move on). Returns how many."""
+    now = timezone.now()
+    pending = SlackOrigin.objects.filter(author=author, author_answer=AuthorAnswer.PENDING)
+    proposal_ids = list(pending.values_list("proposal_id", flat=True))
+    if proposal_ids:
+        pending.update(author_answer=AuthorAnswer.DECLINED, answered_at=now)
+        Proposal.objects.filter(pk__in=proposal_ids).update(updated_at=now)
+        for proposal in Proposal.objects.filter(pk__in=proposal_ids):
+            notify.proposal_changed(proposal=proposal)
+    return len(proposal_ids)
+
+
 def origin_permalink_set(*, origin_id: int, permalink: str) -> bool:
     """What chat.getPermalink answered (a worker asks once the proposal has committed)."""
     return bool(

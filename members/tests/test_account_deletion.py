@@ -311,6 +311,33 @@ def test_the_slack_card_that_named_them_is_edited(fake_slack, world, client, pub
     assert Proposal.objects.get(pk=own.pk).member_count == 2
 
 
+def test_an_idea_still_waiting_for_them_to_say_its_theirs_stops_waiting(client):
+    sharer = UserFactory(display_name="はなこ")
+    author = UserFactory(username="kenji", display_name="けんじ", slack_user_id="U0KENJI")
+    proposal = make_proposal(proposer=sharer, title="防災マップ")
+    origin = SlackOrigin.objects.create(
+        proposal=proposal,
+        channel_id="C0MAIN",
+        message_ts="1700000000.000900",
+        author_slack_user_id="U0KENJI",
+        author=author,
+        submitted_by=sharer,
+        author_answer="pending",
+    )
+    client.force_login(sharer)
+    page = reverse("proposals:detail", args=[proposal.pk])
+    assert "waiting for them to confirm" in client.get(page).content.decode()
+    assert "waiting for them to confirm" in client.get("/").content.decode()
+
+    assert _delete(Client(), author, "kenji").status_code == 302
+    origin.refresh_from_db()
+    assert origin.author_answer == "declined" and origin.answered_at is not None
+    proposal.refresh_from_db()
+    assert proposal.proposer == sharer
+    assert "waiting for them to confirm" not in client.get(page).content.decode()
+    assert "waiting for them to confirm" not in client.get("/").content.decode()
+
+
 def test_a_wrong_confirmation_deletes_nothing_and_says_why(world, client):
     leaver = world["leaver"]
     response = _delete(client, leaver, "kazuo")
