@@ -120,6 +120,10 @@ def _send(delivery: WebhookDelivery) -> Outcome:
             secret=endpoint.secret, timestamp=timestamp, body=raw
         ),
     }
+    if endpoint.previous_secret and (endpoint.previous_secret_until or started_at) > started_at:
+        headers["X-Incubator-Signature-Previous"] = signing.signature(
+            secret=endpoint.previous_secret, timestamp=timestamp, body=raw
+        )
     try:
         answer = sender.post(
             target, body=raw, headers=headers, timeout=settings.WEBHOOKS_TIMEOUT_SECONDS

@@ -48,6 +48,10 @@ class Endpoint(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     secret_changed_at = models.DateTimeField(default=timezone.now)
+    # The secret before the last new one, when the moderator kept it working for a while (the
+    # receiver switches over meanwhile): requests are signed with it too until that time.
+    previous_secret = models.CharField(max_length=80, blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "pk"]

@@ -15,7 +15,7 @@ LOG_PAGE = 30
 
 def endpoints() -> QuerySet[Endpoint]:
     """Every webhook, with how many deliveries failed, how many wait, and its last success."""
-    return Endpoint.objects.defer("secret").annotate(
+    return Endpoint.objects.defer("secret", "previous_secret").annotate(
         failed_count=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.FAILED)),
         waiting_count=Count(
             "deliveries",

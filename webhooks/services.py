@@ -67,13 +67,20 @@ def endpoint_update(*, endpoint: Endpoint, by, name: str, url: str, events: list
     return endpoint
 
 
-def endpoint_secret_rotate(*, endpoint: Endpoint, by) -> str:
-    """A new secret, in use from the next request on (the old one stops working at once)."""
+def endpoint_secret_rotate(*, endpoint: Endpoint, by, keep_old: bool = False) -> str:
+    """A new secret, in use from the next request on. With `keep_old`, the old one keeps working
+    for signing.PREVIOUS_SECRET_GRACE while the receiver switches (each request is signed with
+    both); without (the old one leaked, or nobody uses it), it stops working at once."""
     _require_moderator(by)
     secret = signing.new_secret()
     now = timezone.now()
+    current = Endpoint.objects.filter(pk=endpoint.pk).values_list("secret", flat=True).first()
     Endpoint.objects.filter(pk=endpoint.pk).update(
-        secret=secret, secret_changed_at=now, updated_at=now
+        secret=secret,
+        secret_changed_at=now,
+        updated_at=now,
+        previous_secret=(current or "") if keep_old else "",
+        previous_secret_until=now + signing.PREVIOUS_SECRET_GRACE if keep_old else None,
     )
     endpoint.refresh_from_db()
     return secret

@@ -1,9 +1,11 @@
 """The moderators' webhook pages: who may open them, and each action through the real services."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from members.tests.factories import UserFactory
 from proposals import services as proposal_services
@@ -173,20 +175,57 @@ def test_a_moderator_changes_the_events_and_the_address(
     assert (endpoint.name, endpoint.events) == ("Stages", ["transitioned"])
 
 
-def test_a_new_secret_replaces_the_old_one_at_once(as_moderator, endpoint_for, receiver):
+def test_a_new_secret_without_the_grace_replaces_the_old_one_at_once(
+    as_moderator, endpoint_for, receiver
+):
     endpoint = endpoint_for(events=[EventKind.COMMENTED])
     old = endpoint.secret
 
     response = as_moderator.post(reverse("webhooks:rotate", args=[endpoint.pk]))
 
     endpoint.refresh_from_db()
-    assert endpoint.secret != old
+    assert endpoint.secret != old and endpoint.previous_secret == ""
     assert endpoint.secret in response.content.decode()
     proposal_services.comment_create(proposal=make_proposal(), author=UserFactory(), body="x")
     dispatch.process(WebhookDelivery.objects.get().pk)
     [request] = receiver.requests
     assert not request.verified, "the receiver still has the old secret"
+    assert "X-Incubator-Signature-Previous" not in request.headers
     assert receiver.verify(endpoint.secret, request.headers, request.body)
+
+
+def test_the_old_secret_keeps_working_for_a_day_while_the_receiver_switches(
+    as_moderator, endpoint_for, receiver
+):
+    endpoint = endpoint_for(events=[EventKind.COMMENTED])
+    old = endpoint.secret
+    detail = as_moderator.get(reverse("webhooks:detail", args=[endpoint.pk])).content.decode()
+    assert 'name="keep_old" value="1" checked' in detail  # the default in the form
+
+    response = as_moderator.post(reverse("webhooks:rotate", args=[endpoint.pk]), {"keep_old": "1"})
+
+    endpoint.refresh_from_db()
+    assert endpoint.secret != old and endpoint.secret in response.content.decode()
+    assert old not in response.content.decode()
+    assert "the old one keeps working for 24 hours" in response.content.decode()
+    assert "The old one still works until" in response.content.decode()
+    author = UserFactory()
+    proposal_services.comment_create(proposal=make_proposal(), author=author, body="x")
+    dispatch.process(WebhookDelivery.objects.get().pk)
+    [request] = receiver.requests
+    # The receiver (the documented snippet) on the old secret accepts it, and on the new one.
+    assert request.verified and receiver.verify(endpoint.secret, request.headers, request.body)
+    # A day later only the new secret signs.
+    Endpoint.objects.filter(pk=endpoint.pk).update(
+        previous_secret_until=timezone.now() - timedelta(seconds=1)
+    )
+    proposal_services.comment_create(proposal=make_proposal(), author=author, body="y")
+    dispatch.process(WebhookDelivery.objects.latest("pk").pk)
+    later = receiver.requests[-1]
+    assert not later.verified and "X-Incubator-Signature-Previous" not in later.headers
+    assert receiver.verify(endpoint.secret, later.headers, later.body)
+    page = as_moderator.get(reverse("webhooks:detail", args=[endpoint.pk])).content.decode()
+    assert "The old one still works until" not in page
 
 
 def test_the_log_shows_each_attempt_and_retry_now_sends_again(

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -73,6 +74,7 @@ def _render_detail(request, endpoint: Endpoint, *, new_secret: str = "") -> Http
         "events": [kind_label(kind) for kind in endpoint.events],
         "log": log,
         "new_secret": new_secret,
+        "now": timezone.now(),
         "max_attempts": settings.WEBHOOKS_MAX_ATTEMPTS,
         "disable_after": settings.WEBHOOKS_DISABLE_AFTER_FAILURES,
     }
@@ -124,10 +126,21 @@ def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @moderators_only
 def secret_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = _endpoint_or_404(pk)
-    secret = services.endpoint_secret_rotate(endpoint=endpoint, by=request.user)
-    messages.success(
-        request, _("A new secret is in use from now on. Copy it now and give it to the receiver.")
-    )
+    keep_old = request.POST.get("keep_old") == "1"
+    secret = services.endpoint_secret_rotate(endpoint=endpoint, by=request.user, keep_old=keep_old)
+    if keep_old:
+        messages.success(
+            request,
+            _(
+                "A new secret is in use from now on; the old one keeps working for 24 hours. Copy "
+                "the new one now and give it to the receiver."
+            ),
+        )
+    else:
+        messages.success(
+            request,
+            _("A new secret is in use from now on. Copy it now and give it to the receiver."),
+        )
     return _render_detail(request, endpoint, new_secret=secret)
 
 
