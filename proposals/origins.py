@@ -160,6 +160,8 @@ def origin_decline(*, origin: SlackOrigin, by) -> SlackOrigin:
         locked.answered_at = timezone.now()
         locked.save(update_fields=["author_answer", "answered_at"])
         Proposal.objects.filter(pk=proposal.pk).update(updated_at=locked.answered_at)
+        # The cards stop saying it waits for them.
+        notify.proposal_changed(proposal=proposal)
     return locked
 
 

@@ -31,6 +31,7 @@ from .choices import (
 )
 from .lifecycle import BY_NAME, targets_from
 from .models import (
+    AuthorAnswer,
     Cheer,
     Comment,
     Follow,
@@ -39,6 +40,7 @@ from .models import (
     Membership,
     Proposal,
     RoleWanted,
+    SlackOrigin,
 )
 
 
@@ -981,6 +983,17 @@ def member_teams(*, member) -> QuerySet[Membership]:
         .select_related("proposal")
         .order_by("-decided_at")
     )
+
+
+def idea_from(proposal: Proposal) -> str:
+    """The name of the person whose Slack message this proposal was made from, while they have
+    not said it is theirs yet (the Slack cards say "an idea from …"), else "" (one query)."""
+    origin = (
+        SlackOrigin.objects.filter(proposal_id=proposal.pk, author_answer=AuthorAnswer.PENDING)
+        .select_related("author")
+        .first()
+    )
+    return origin.author.public_name if origin is not None and origin.author else ""
 
 
 def visible_comments(*, proposal: Proposal, viewer=None) -> QuerySet[Comment]:

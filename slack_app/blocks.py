@@ -121,6 +121,8 @@ class Card:
     comments: int
     url: str
     open_roles: tuple[OpenRole, ...] = field(default=())
+    # Made from someone's Slack message as their idea, not confirmed by them yet: their name.
+    idea_from: str = ""
 
 
 def stage_label(status: str) -> str:
@@ -166,6 +168,13 @@ def card(data: Card, *, version: int) -> Message:
         {"type": "context", "block_id": f"{block}c", "elements": [_mrkdwn(counts)]},
         {"type": "actions", "block_id": f"{block}a", "elements": buttons},
     ]
+    if data.idea_from:
+        waiting = _("An idea from %(name)s, waiting for them to confirm") % {
+            "name": escape(data.idea_from)
+        }
+        blocks.insert(
+            2, {"type": "context", "block_id": f"{block}o", "elements": [_mrkdwn(waiting)]}
+        )
     return _message(f"{escape(data.title)} — {stage}", blocks)
 
 

@@ -80,6 +80,7 @@ def _messages():
         "card, idea without roles": blocks.card(
             _card(status=Status.IDEA, open_roles=(), proposer=HOSTILE_PERSON), version=1
         ),
+        "card, an idea from someone": blocks.card(_card(idea_from=LONG_EVIL), version=2),
         "weekly digest": blocks.weekly_digest(sections=sections, site_url=SITE),
         "quiet weekly digest": blocks.weekly_digest(sections={}, site_url=SITE),
     }

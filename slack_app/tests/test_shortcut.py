@@ -333,6 +333,10 @@ def test_the_author_is_asked_in_a_dm_and_confirming_makes_them_the_proposer(
     assert api["origin"]["author_answer"] == "pending"
     assert api["origin"]["author"]["display_name"] == "はる"
     assert api["proposer"]["id"] == slack_member.pk
+    # So do the channel's card and the one in the message's thread (the author's name escaped).
+    relay.run(TALK)
+    [source_card] = fake_slack.replies(MESSAGE_TS)
+    assert "An idea from はる, waiting for them to confirm" in _texts(source_card)
 
     delivery = Delivery.objects.get(channel=Channel.SLACK_DM, event__kind=EventKind.AUTHOR_ASKED)
     assert delivery.recipient == author
@@ -369,6 +373,7 @@ def test_the_author_is_asked_in_a_dm_and_confirming_makes_them_the_proposer(
     relay.run(TALK)
     [card] = fake_slack.replies(MESSAGE_TS)
     assert "<@U0HARU>" in _texts(card) and "<@U0AIKO>" not in _texts(card)
+    assert "An idea from" not in _texts(card)
     # The author now steers it; the submitter no longer does.
     services.proposal_transition(proposal=proposal, to=Status.DISCUSSION, by=author)
 

@@ -51,6 +51,7 @@ def card_data(proposal) -> blocks.Card:
             blocks.OpenRole(name=role.name, open=role.open)
             for role in proposal_selectors.open_roles(proposal)
         ),
+        idea_from=proposal_selectors.idea_from(proposal),
     )
 
 
