@@ -85,20 +85,48 @@ def test_the_punctuation_check_catches_what_it_should():
     assert not ASCII_BESIDE_JAPANESE.search("API: %(name)s、Slack")  # ASCII between Latin words
 
 
+MARKERS = {"_", "gettext", "ngettext", "pgettext", "npgettext", "gettext_lazy", "ngettext_lazy"}
+
+
+def _marked_inside_f_strings(source: str, name: str) -> list[int]:
+    """Lines where a message is marked (`_("…")`, `gettext(…)`, …) anywhere inside an f-string's
+    braces, however deep (`f"{_e(gettext('…'))}"` included)."""
+    lines = []
+    for node in ast.walk(ast.parse(source, name)):
+        if not isinstance(node, ast.JoinedStr):
+            continue
+        for part in node.values:
+            for inner in ast.walk(part):
+                if (
+                    isinstance(inner, ast.Call)
+                    and isinstance(inner.func, ast.Name)
+                    and inner.func.id in MARKERS
+                ):
+                    lines.append(inner.lineno)
+    return lines
+
+
+def _project_sources():
+    base = Path(settings.BASE_DIR)
+    for path in sorted(base.rglob("*.py")):
+        parts = path.relative_to(base).parts
+        if parts[0] in (".venv", "node_modules", "var", "artifacts") or "tests" in parts:
+            continue
+        yield path
+
+
 def test_no_message_is_marked_inside_an_f_string():
     """makemessages cannot see `_("…")` inside an f-string's braces: such a message silently drops
     out of the catalogue and shows in English to Japanese readers."""
-    import re
-    from pathlib import Path
-
-    from django.conf import settings
-
-    hidden = re.compile(r"""\bf["'][^"'\n]*\{\s*(?:_|gettext|ngettext|pgettext)\(""")
     found = [
-        f"{path}:{number}"
-        for package in ("incubator", "proposals", "members", "workers", "slack_app", "moderation")
-        for path in (Path(settings.BASE_DIR) / package).rglob("*.py")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if hidden.search(line)
+        f"{path}:{line}"
+        for path in _project_sources()
+        for line in _marked_inside_f_strings(path.read_text(encoding="utf-8"), str(path))
     ]
     assert found == []
+
+
+def test_the_f_string_check_catches_what_it_should():
+    assert _marked_inside_f_strings("x = f\"{_e(gettext('Hi %(n)s') % {'n': 1})}\"", "t") == [1]
+    assert _marked_inside_f_strings("x = f'{_(\"Hi\")}'", "t") == [1]
+    assert _marked_inside_f_strings("x = _('Hi') + f'{name}'", "t") == []

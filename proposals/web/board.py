@@ -250,11 +250,12 @@ def _more_button_html(status: str, *, has_more: bool, next_offset: int, filter_q
     button = ""
     if has_more:
         filters = f"&amp;{esc(filter_query)}" if filter_query else ""
+        label = _("Show more")  # outside the f-string, where makemessages finds it
         button = (
             '<button type="button" class="board-more-button" '
             f'hx-get="{reverse("board:more")}?status={esc(status)}&amp;offset={next_offset}'
             f'{filters}" hx-target="#cards-{esc(status)}" hx-swap="beforeend">'
-            f"{esc(_('Show more'))}</button>"
+            f"{esc(label)}</button>"
         )
     return f'<div id="more-{esc(status)}" class="board-more">{button}</div>'
 

@@ -88,11 +88,11 @@ def _meetup(meetup, label: str) -> str:
 def _meta(view, proposal, facts, page: CardPage) -> str:
     parts = [f'<span class="card-proposer">{_e(proposal.proposer.public_name)}</span>']
     if proposal.idea_from:
-        parts.append(
-            '<span class="badge badge-info card-idea-from">'
-            f"{_e(gettext('An idea from %(name)s, waiting for them to confirm') % {'name': proposal.idea_from})}"
-            "</span>"
-        )
+        # (Words are looked up outside the f-strings: makemessages does not read inside them.)
+        waiting = gettext("An idea from %(name)s, waiting for them to confirm") % {
+            "name": proposal.idea_from
+        }
+        parts.append(f'<span class="badge badge-info card-idea-from">{_e(waiting)}</span>')
     if facts.relation:
         parts.append(f'<span class="badge badge-primary card-relation">{_e(facts.relation)}</span>')
     if view.card.open_roles:
@@ -257,6 +257,13 @@ def list_card_html(proposal, *, roles, facts, page: ListPage) -> SafeString:
         proposal.cheer_count,
         proposal.comment_count,
     )
+    # Words looked up outside the f-strings: makemessages does not read inside them.
+    by = gettext("by %(name)s") % {"name": proposal.proposer.public_name}
+    team = ngettext("%(counter)s member", "%(counter)s members", members) % {"counter": members}
+    cheered = ngettext("%(counter)s cheer", "%(counter)s cheers", cheers) % {"counter": cheers}
+    discussed = ngettext("%(counter)s comment", "%(counter)s comments", comments) % {
+        "counter": comments
+    }
     title = _e(proposal.title)
     return mark_safe(
         f'<article class="card proposal-card{mine}">'
@@ -269,16 +276,11 @@ def list_card_html(proposal, *, roles, facts, page: ListPage) -> SafeString:
         f"{_roles(roles, page.looking_for)}{themes}"
         '<footer class="card-footer"><div class="card-people">'
         f'<ul class="avatars" aria-hidden="true">{_faces(facts)}</ul> '
-        f'<span class="card-proposer">'
-        f"{_e(gettext('by %(name)s') % {'name': proposal.proposer.public_name})}</span>"
-        '<span class="visually-hidden">'
-        f"{_e(ngettext('%(counter)s member', '%(counter)s members', members) % {'counter': members})}"
-        "</span></div>"
+        f'<span class="card-proposer">{_e(by)}</span>'
+        f'<span class="visually-hidden">{_e(team)}</span></div>'
         '<ul class="card-stats"><li><span class="icon icon-heart" aria-hidden="true"></span>'
-        f'<span aria-hidden="true">{cheers}</span><span class="visually-hidden">'
-        f"{_e(ngettext('%(counter)s cheer', '%(counter)s cheers', cheers) % {'counter': cheers})}"
+        f'<span aria-hidden="true">{cheers}</span><span class="visually-hidden">{_e(cheered)}'
         '</span></li><li><span class="icon icon-comment" aria-hidden="true"></span>'
-        f'<span aria-hidden="true">{comments}</span><span class="visually-hidden">'
-        f"{_e(ngettext('%(counter)s comment', '%(counter)s comments', comments) % {'counter': comments})}"
+        f'<span aria-hidden="true">{comments}</span><span class="visually-hidden">{_e(discussed)}'
         "</span></li></ul></footer></article>"
     )

@@ -6,6 +6,7 @@ from django.urls import reverse
 from members.tests.factories import UserFactory
 from proposals import services
 from proposals.choices import Status
+from proposals.models import SlackOrigin
 from proposals.tests.factories import make_proposal
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +38,28 @@ def test_pages_are_japanese_by_default(client, japanese_by_default):
         assert '<html lang="ja">' in page, url
         assert japanese in page, url
         assert english not in page, url
+
+
+def test_the_cards_words_written_in_python_are_japanese_too(client, japanese_by_default):
+    """The board's and the list's cards are written in Python (card_html): their words, looked up
+    there, are in the catalogue like the templates' (a card once said "by はなこ")."""
+    sharer = UserFactory(display_name="はなこ")
+    author = UserFactory(display_name="けんじ")
+    proposal = make_proposal(proposer=sharer, title="防災マップ", status=Status.DISCUSSION)
+    SlackOrigin.objects.create(
+        proposal=proposal,
+        channel_id="C0MAIN",
+        message_ts="1700000000.000700",
+        author=author,
+        submitted_by=sharer,
+        author_answer="pending",
+    )
+    client.force_login(sharer)
+    listing = client.get(reverse("proposals:list")).content.decode()
+    assert "提案者：はなこ" in listing and "by はなこ" not in listing
+    board = client.get("/").content.decode()
+    assert "けんじさんのアイデア（本人の確認待ち）" in board
+    assert "waiting for them to confirm" not in board
 
 
 def test_pages_are_english_for_an_english_browser(client, japanese_by_default):
