@@ -274,7 +274,7 @@ def api_token_authenticate(raw: str) -> User | None:
 
     Every API request asks this, so it is one plain statement (the token's row by its unique
     hash, joined to its member) read as a User: the ORM's queryset for it (the token with
-    select_related user, ordered by first()) cost four times as much to build as to run."""
+    select_related user, ordered by first()) cost four times as much, most of it in compiling."""
     if not raw or not raw.startswith(ApiToken.PREFIX):
         return None
     found = User.objects.raw(_token_user_sql(connection.vendor), [ApiToken.hash(raw)])
