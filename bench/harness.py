@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FLOOR_PATH = "/__bench__/floor"
+# The API's floor (bench/urls.py): the trivial endpoint of an API that identifies its caller.
+API_FLOOR_PATH = "/__bench__/api/floor"
 # The scale at which the floor targets are judged, and the growth from the smallest scale to it.
 TARGET_SCALE = 10_000
 FLOOR_LIMIT = 10.0  # board, list, detail after a change: at most this many floors
@@ -106,15 +108,18 @@ class Context:
         change: Callable[[], object] | None = None,
         expect: int = 200,
         iterations: int | None = None,
+        floor: tuple[str, dict[str, str]] = (FLOOR_PATH, {}),
     ) -> Timing | None:
         """Time GET `path`, alternating with the floor view; stored as results[(name, scale)].
 
         Request i goes out as viewer `clients[i % len(clients)]` (with `headers[i % …]` when a
         list), and the floor request next to it as the same viewer, so both pay the same session
-        and user lookups. The order of the pair alternates. With `change`, a real change through
-        the services (untimed) comes right before every timed request, the floor's included, so
-        no request ever sees the state the previous one saw. A wrong status is recorded in
-        `errors` (the table says "not measured") and None is returned.
+        and user lookups (`floor` is the floor's path and headers: a caller the API knows by its
+        token gets the API's floor, with the same token). The order of the pair alternates. With
+        `change`, a real change through the services (untimed) comes right before every timed
+        request, the floor's included, so no request ever sees the state the previous one saw. A
+        wrong status is recorded in `errors` (the table says "not measured") and None is
+        returned.
         """
         count = iterations or self.iterations
         if isinstance(headers, dict) or headers is None:
@@ -132,14 +137,14 @@ class Context:
                         f"GET {path} answered {response.status_code}, not {expect}"
                     )
                 change()
-                client.get(FLOOR_PATH)
+                client.get(floor[0], headers=floor[1])
             samples, floor_samples, cpu, floor_cpu = [], [], [], []
             gc.collect()
             for index in range(count):
                 client = clients[index % len(clients)]
                 pair = [
                     (path, headers[index % len(headers)], samples, cpu),
-                    (FLOOR_PATH, {}, floor_samples, floor_cpu),
+                    (floor[0], floor[1], floor_samples, floor_cpu),
                 ]
                 for url, sent, into, cpu_into in pair if index % 2 == 0 else reversed(pair):
                     change()

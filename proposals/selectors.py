@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
@@ -597,10 +597,23 @@ def board_queryset(*, user, filters: BoardFilters) -> QuerySet[Proposal]:
 
 @dataclass(frozen=True)
 class BoardVersion:
-    """What one aggregate over the board's own proposals tells: its validator and its counts."""
+    """The board's validator, and its columns' counts for when it is rendered after all.
+
+    With filters set, the validator's statement counted the columns already (`known_counts`);
+    without, it only counted the proposals, and the columns are counted when first asked for,
+    so an unchanged poll never counts them."""
 
     fingerprint: str
-    counts: dict[str, int]  # how many proposals each column holds
+    user: object = field(repr=False, compare=False)
+    filters: BoardFilters = field(repr=False, compare=False)
+    known_counts: dict[str, int] | None = field(default=None, repr=False)
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        """How many proposals each column holds."""
+        if self.known_counts is not None:
+            return self.known_counts
+        return board_counts(user=self.user, filters=self.filters)
 
 
 def _quarter_hour() -> str:
@@ -612,6 +625,10 @@ def _board_condition(*, user, filters: BoardFilters) -> tuple[str | None, list]:
     """What the filters ask of a board's proposal beyond its stage, as SQL on the proposal table
     that follows an AND (`board_queryset`'s condition, compiled once): "" when no filter is set
     (no queryset to build at all), None when they match nothing."""
+    if filters.within is None and not (
+        filters.theme or filters.q or filters.mine or filters.looking or filters.interests
+    ):
+        return "", []
     proposals = filter_proposals(
         Proposal.objects.all(),
         user=user,
@@ -636,23 +653,31 @@ def _board_condition(*, user, filters: BoardFilters) -> tuple[str | None, list]:
 
 
 def board_version(*, user, filters: BoardFilters) -> BoardVersion:
-    """A validator for the rendered board, from two cheap reads (no lock, no shared counter):
-    how many of the board's proposals each stage holds, and the latest change to any proposal
-    (every service write moves its `updated_at`, so any change the board could show moves this;
-    a change the filters leave out only costs a poll one needless render). Then what else the
-    board depends on: the viewer and their moderator flag (what they may move), their interests
-    when that filter is on, the language and time zone, the quarter hour and the filters. The
-    counts are also the columns' counts."""
-    # One statement, written once (card_rows.stage_counts): a count per stage down the
-    # (status, …) index, and one step down the updated_at index for the latest change.
+    """A validator for the rendered board, from cheap reads (no lock, no shared counter): the
+    latest change to any proposal (every service write moves its `updated_at`, so any change
+    the board could show moves this; a change the filters leave out only costs a poll one
+    needless render) and a count that a deletion moves. Then what else the board depends on:
+    the viewer and their moderator flag (what they may move), their interests when that filter
+    is on, the language and time zone, the quarter hour and the filters.
+
+    Without filters, the count is of every proposal (card_rows.proposal_extent), which both
+    databases answer cheaply; a card changing stage moves the latest change with it, and the
+    columns are only counted if the board is rendered. With filters, what they match also
+    depends on other tables (themes, teams, open roles), so the count is per column, of the
+    proposals they match (card_rows.stage_counts), and those are the columns' counts too."""
     condition, params = _board_condition(user=user, filters=filters)
-    counted, latest = card_rows.stage_counts(filters.statuses, condition, params)
-    columns = [
-        (status, n) for status, n in sorted(zip(filters.statuses, counted, strict=True)) if n
-    ]
+    known_counts = None
+    if condition == "":
+        total, latest = card_rows.proposal_extent()
+        counted = f"all:{total}"
+    else:
+        # A count per stage down the (status, …) index, and one step down the updated_at index.
+        numbers, latest = card_rows.stage_counts(filters.statuses, condition, params)
+        known_counts = dict(zip(filters.statuses, numbers, strict=True))
+        counted = repr(sorted((status, n) for status, n in known_counts.items() if n))
     raw = "|".join(
         [
-            repr(columns),
+            counted,
             latest.isoformat() if latest else "",
             str(user.pk),
             str(permissions.is_moderator(user)),
@@ -667,13 +692,19 @@ def board_version(*, user, filters: BoardFilters) -> BoardVersion:
             repr(filters.within),  # what the suggestions found for the viewer just now
         ]
     )
-    counts = dict(zip(filters.statuses, counted, strict=True))
-    return BoardVersion(hashlib.blake2b(raw.encode(), digest_size=12).hexdigest(), counts)
+    return BoardVersion(
+        hashlib.blake2b(raw.encode(), digest_size=12).hexdigest(),
+        user=user,
+        filters=filters,
+        known_counts=known_counts,
+    )
 
 
 def board_counts(*, user, filters: BoardFilters) -> dict[str, int]:
-    """How many proposals each column holds (one grouped count)."""
-    return board_version(user=user, filters=filters).counts
+    """How many proposals each column holds (one statement, a count per stage)."""
+    condition, params = _board_condition(user=user, filters=filters)
+    counted, _latest = card_rows.stage_counts(filters.statuses, condition, params)
+    return dict(zip(filters.statuses, counted, strict=True))
 
 
 def _board_order(status: str) -> list:

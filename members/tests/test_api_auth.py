@@ -1,12 +1,16 @@
 """Who may call the JSON API: a personal token (Bearer) or a logged-in browser session with CSRF."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from members.models import ApiToken
-from members.services import api_token_create, api_token_revoke
+from members.services import api_token_authenticate, api_token_create, api_token_revoke
 from members.tests.factories import UserFactory
 from proposals.tests.factories import make_proposal
 
@@ -38,6 +42,26 @@ def test_a_personal_token_identifies_the_member():
     assert (data["id"], data["public_name"], data["is_moderator"]) == (user.pk, "はなこ", False)
     token.refresh_from_db()
     assert token.last_used_at is not None
+
+
+def test_a_token_records_its_use_at_most_once_a_minute():
+    user = UserFactory(interests=["食", "子ども"])
+    token, raw = api_token_create(user=user, name="script")
+
+    with CaptureQueriesContext(connection) as first:
+        member = api_token_authenticate(raw)
+    token.refresh_from_db()
+    used = token.last_used_at
+    with CaptureQueriesContext(connection) as again:
+        assert api_token_authenticate(raw) == member
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=used - timedelta(seconds=61))
+    with CaptureQueriesContext(connection) as later:
+        api_token_authenticate(raw)
+    token.refresh_from_db()
+
+    assert (member.pk, member.interests, member.is_active) == (user.pk, ["食", "子ども"], True)
+    assert (len(first), len(again), len(later)) == (2, 1, 2)  # the lookup, and the write
+    assert used is not None and token.last_used_at > used
 
 
 def test_a_moderator_sees_that_they_are_one():

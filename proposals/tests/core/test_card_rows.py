@@ -1,6 +1,8 @@
 """The board's plain-SQL rows (proposals/card_rows.py) say what the ORM says of the same rows."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from members.tests.factories import UserFactory
 from proposals import card_rows, selectors, services
@@ -129,3 +131,38 @@ def test_the_boards_counts_and_first_cards_are_the_ones_its_queryset_finds():
                 .values_list("pk", flat=True)[: selectors.BOARD_PAGE_SIZE]
             )
             assert [card.proposal.pk for card in column.cards] == expected, filters
+
+
+def test_without_filters_the_validator_counts_the_columns_only_when_the_board_is_rendered():
+    """An unchanged poll asks only for the validator: one cheap statement (every proposal's count
+    and the latest change), no count per column; a board rendered after all counts them once."""
+    make_proposal()
+    make_proposal(status=Status.DISCUSSION)
+    make_proposal(status=Status.ARCHIVED)
+    member = UserFactory()
+    assert not member.is_moderator  # asked once per viewer (its own query)
+
+    with CaptureQueriesContext(connection) as validator:
+        version = selectors.board_version(user=member, filters=selectors.BoardFilters())
+    with CaptureQueriesContext(connection) as counting:
+        counts = version.counts
+        assert version.counts is counts
+
+    assert (len(validator), len(counting)) == (1, 1)
+    assert counts == {
+        Status.IDEA: 1,
+        Status.DISCUSSION: 1,
+        Status.TEAM_FORMING: 0,
+        Status.RUNNING: 0,
+        Status.DONE: 0,
+    }
+
+
+def test_the_proposals_extent_is_their_count_and_latest_change():
+    assert card_rows.proposal_extent() == (0, None)
+    first = make_proposal()
+    latest = make_proposal(status=Status.ARCHIVED)
+    latest.refresh_from_db()
+
+    assert card_rows.proposal_extent() == (2, latest.updated_at)
+    assert first.updated_at < latest.updated_at

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -6,6 +8,7 @@ from members.services import api_token_create
 from members.tests.factories import UserFactory
 from proposals import services
 from proposals.choices import Status
+from proposals.models import Proposal
 from proposals.tests.factories import make_proposal
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +90,20 @@ def test_unchanged_board_answers_304_and_a_change_answers_200(client, member, to
     changed = client.get(URL, headers={**bearer(token), "If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.json()["columns"][1]["cards"][0]["id"] == proposal.pk
+
+
+def test_a_deleted_proposal_answers_200_without_it(client, token):
+    kept = make_proposal(title="残る")
+    gone = make_proposal(title="消える")
+    Proposal.objects.filter(pk=gone.pk).update(updated_at=kept.updated_at - timedelta(days=1))
+    etag = client.get(URL, headers=bearer(token))["ETag"]
+
+    gone.delete()
+    changed = client.get(URL, headers={**bearer(token), "If-None-Match": etag})
+
+    assert changed.status_code == 200
+    ideas = changed.json()["columns"][0]
+    assert (ideas["count"], [card["id"] for card in ideas["cards"]]) == (1, [kept.pk])
 
 
 def test_the_etag_belongs_to_the_viewer_and_the_language(client, member, token):
