@@ -7,8 +7,10 @@ read is one statement written once, with the tables' and columns' names taken fr
 so a renamed field still breaks loudly (a test reads every column). The queries select the
 cards' proposals themselves (`proposal_rows`) and then, for those keys, three kinds of row
 (`team_rows`, `role_rows`, `theme_rows`). selectors.board_columns and board_cards call them.
-Before those, the board's validator reads its columns' counts (`stage_counts`) and its columns
-pick their first cards' keys (`column_keys`), for the filters' condition selectors compiled.
+Before those, the board's validator reads how many proposals there are and the latest change
+(`proposal_extent`; with filters set, the columns' counts of what they match, `stage_counts`), a
+rendered board its columns' counts (`stage_counts`), and its columns pick their first cards' keys
+(`column_keys`), for the filters' condition selectors compiled.
 """
 
 from collections.abc import Sequence

@@ -564,6 +564,15 @@ class BoardFilters:
             suited=flag("suited"),
         )
 
+    @property
+    def narrowed(self) -> bool:
+        """Whether any filter leaves out some proposals of the columns' stages (`archived` only
+        adds a column). A new filter belongs here too."""
+        return (
+            bool(self.theme or self.q or self.mine or self.looking or self.interests)
+            or self.within is not None
+        )
+
     def as_params(self) -> dict[str, str]:
         """Only the filters that are set, as they appear in the URL."""
         params = {"theme": self.theme, "q": self.q}
@@ -625,9 +634,7 @@ def _board_condition(*, user, filters: BoardFilters) -> tuple[str | None, list]:
     """What the filters ask of a board's proposal beyond its stage, as SQL on the proposal table
     that follows an AND (`board_queryset`'s condition, compiled once): "" when no filter is set
     (no queryset to build at all), None when they match nothing."""
-    if filters.within is None and not (
-        filters.theme or filters.q or filters.mine or filters.looking or filters.interests
-    ):
+    if not filters.narrowed:
         return "", []
     proposals = filter_proposals(
         Proposal.objects.all(),
