@@ -190,7 +190,10 @@ class Membership(models.Model):
                 fields=["until"],
                 name="membership_until_set",
                 condition=models.Q(until__isnull=False),
-            )
+            ),
+            # "Looking for people" counts a role's accepted places for every proposal it looks
+            # at (selectors.looking_for_people): read from this index alone, not the table.
+            models.Index(fields=["proposal", "role", "status"], name="membership_places"),
         ]
 
     def __str__(self) -> str:
