@@ -543,16 +543,21 @@ def _check_cheer(*, proposal: Proposal, user, cheered: bool) -> None:
         raise ActionNotPermitted(_("Cheers are for other people's ideas; yours is already yours."))
 
 
-def _cheer_change(*, locked: Proposal, user, cheered: bool) -> None:
-    """Cheer or take the cheer back, the proposal's row locked by the caller, who has seen that
-    the member's cheer is not in that state yet."""
-    if cheered:
-        Cheer.objects.create(proposal=locked, user=user)
-        Follow.objects.get_or_create(proposal=locked, user=user)
-        notify.cheered(proposal=locked, user=user)
-    else:
-        Cheer.objects.filter(proposal=locked, user=user).delete()
-        notify.proposal_changed(proposal=locked)  # the Slack card's count goes down too
+def _cheer_added(*, locked: Proposal, user) -> None:
+    """The member cheers (and follows); the caller holds the row lock and saw no cheer of theirs."""
+    Cheer.objects.create(proposal=locked, user=user)
+    Follow.objects.get_or_create(proposal=locked, user=user)
+    notify.cheered(proposal=locked, user=user)
+    _recount_cheers(locked)
+
+
+def _cheer_removed(*, locked: Proposal) -> None:
+    """What follows a cheer taken back (the caller has deleted it, under the row lock)."""
+    notify.proposal_changed(proposal=locked)  # the Slack card's count goes down too
+    _recount_cheers(locked)
+
+
+def _recount_cheers(locked: Proposal) -> None:
     # Counts as activity, so open boards (which poll on last activity) pick the cheer up.
     _touch(locked, cheer_count=_count(Cheer.objects.filter(proposal_id=locked.pk)))
 
@@ -563,21 +568,31 @@ def cheer_set(*, proposal: Proposal, user, cheered: bool) -> bool:
     _check_cheer(proposal=proposal, user=user, cheered=cheered)
     with transaction.atomic():
         locked = _lock(proposal)
-        if Cheer.objects.filter(proposal=locked, user=user).exists() == cheered:
-            return False
-        _cheer_change(locked=locked, user=user, cheered=cheered)
+        theirs = Cheer.objects.filter(proposal=locked, user=user)
+        if cheered:
+            if theirs.exists():
+                return False
+            _cheer_added(locked=locked, user=user)
+        else:
+            # Taking it back is the DELETE itself: nothing deleted, nothing was there to take back.
+            if not theirs.delete()[0]:
+                return False
+            _cheer_removed(locked=locked)
     return True
 
 
 def cheer_toggle(*, proposal: Proposal, user) -> bool:
-    """The web's cheer button. Returns whether it is cheered now. The row is locked once and the
-    member's cheer looked at once (cheer_set would do both again, in a savepoint)."""
+    """The web's cheer button. Returns whether it is cheered now. Under the row lock, a cheer of
+    theirs is taken back by the DELETE itself; only when there was none is it a cheer (the row is
+    locked and the cheer looked at once: cheer_set would do both again, in a savepoint)."""
     with transaction.atomic():
         locked = _lock(proposal)
-        cheered = not Cheer.objects.filter(proposal=locked, user=user).exists()
-        _check_cheer(proposal=proposal, user=user, cheered=cheered)
-        _cheer_change(locked=locked, user=user, cheered=cheered)
-    return cheered
+        if Cheer.objects.filter(proposal=locked, user=user).delete()[0]:
+            _cheer_removed(locked=locked)
+            return False
+        _check_cheer(proposal=proposal, user=user, cheered=True)
+        _cheer_added(locked=locked, user=user)
+    return True
 
 
 def follow_set(*, proposal: Proposal, user, following: bool) -> bool:

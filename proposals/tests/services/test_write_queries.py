@@ -16,10 +16,11 @@ from workers.models import SlackThread
 pytestmark = pytest.mark.django_db
 
 SAVEPOINT = 2
-# Lock, the member's cheer, the cheer, following, the window's batch, the counted UPDATE.
+# Lock, no cheer of theirs to take back, the cheer, following, the window's batch, the counted
+# UPDATE.
 CHEER = 6 + SAVEPOINT
-# Lock, the cheer gone, the cards looked up and marked, the Homes marked, the counted UPDATE.
-UNCHEER = 7 + SAVEPOINT
+# Lock, the cheer taken back, the cards looked up and marked, the Homes marked, the counted UPDATE.
+UNCHEER = 6 + SAVEPOINT
 # Lock, the comment, following, the counted UPDATE, the event, its audience, their email choices,
 # the cards looked up, the deliveries, the webhooks listening, the cards marked.
 COMMENT = 11 + SAVEPOINT
