@@ -88,14 +88,15 @@ def record_event(
         else {}
     )
     slack_on = bool(settings.SLACK_BOT_TOKEN)
+    user_ids = set(recipients)
     linked = {pk for pk, slack_user_id in recipients.items() if slack_user_id}
     common = {"event": event, "proposal": proposal, "created_at": now, "updated_at": now}
     rows = _personal_rows(
         kind=kind,
-        user_ids=set(recipients),
+        user_ids=user_ids,
         not_before=not_before,
         common=common,
-        direct=selectors.slack_dm_ids(user_ids=set(recipients), kind=kind, linked=linked)
+        direct=selectors.slack_dm_ids(user_ids=user_ids, kind=kind, linked=linked)
         if slack_on
         else set(),
     )
