@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Func, IntegerField, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -297,6 +297,13 @@ def _touch(proposal: Proposal, **counts) -> None:
     Proposal.objects.filter(pk=proposal.pk).update(last_activity_at=now, updated_at=now, **counts)
 
 
+def _count(rows) -> Subquery:
+    """The number of `rows`, counted afresh inside the UPDATE that stores it (one statement where
+    a COUNT and then an UPDATE were two), so a count never drifts from the rows it counts."""
+    counted = Func("pk", function="COUNT", output_field=IntegerField())
+    return Subquery(rows.order_by().values(n=counted))
+
+
 def _recount_members(proposal: Proposal) -> int:
     count = proposal.memberships.filter(status=MembershipStatus.ACCEPTED).count()
     _touch(proposal, member_count=count)
@@ -444,7 +451,10 @@ def membership_leave(*, proposal: Proposal, user) -> Membership:
 
 
 def _recount_comments(proposal: Proposal) -> None:
-    _touch(proposal, comment_count=proposal.comments.filter(is_hidden=False).count())
+    _touch(
+        proposal,
+        comment_count=_count(Comment.objects.filter(proposal_id=proposal.pk, is_hidden=False)),
+    )
 
 
 def _clean_comment_body(body: str) -> str:
@@ -528,35 +538,61 @@ def proposal_set_slack_replies(*, proposal: Proposal, by, enabled: bool) -> Prop
     return locked
 
 
+def _check_cheer(*, proposal: Proposal, user, cheered: bool) -> None:
+    if cheered and not permissions.can_cheer(user, proposal):
+        raise ActionNotPermitted(_("Cheers are for other people's ideas; yours is already yours."))
+
+
+def _cheer_added(*, locked: Proposal, user) -> None:
+    """The member cheers (and follows); the caller holds the row lock and saw no cheer of theirs."""
+    Cheer.objects.create(proposal=locked, user=user)
+    Follow.objects.get_or_create(proposal=locked, user=user)
+    notify.cheered(proposal=locked, user=user)
+    _recount_cheers(locked)
+
+
+def _cheer_removed(*, locked: Proposal) -> None:
+    """What follows a cheer taken back (the caller has deleted it, under the row lock)."""
+    notify.proposal_changed(proposal=locked)  # the Slack card's count goes down too
+    _recount_cheers(locked)
+
+
+def _recount_cheers(locked: Proposal) -> None:
+    # Counts as activity, so open boards (which poll on last activity) pick the cheer up.
+    _touch(locked, cheer_count=_count(Cheer.objects.filter(proposal_id=locked.pk)))
+
+
 def cheer_set(*, proposal: Proposal, user, cheered: bool) -> bool:
     """Cheer (応援) or take the cheer back; cheering also follows. Setting the state it already has
     changes nothing, so a replayed click is harmless. Returns whether this call changed anything."""
-    if cheered and not permissions.can_cheer(user, proposal):
-        raise ActionNotPermitted(_("Cheers are for other people's ideas; yours is already yours."))
+    _check_cheer(proposal=proposal, user=user, cheered=cheered)
     with transaction.atomic():
         locked = _lock(proposal)
-        exists = Cheer.objects.filter(proposal=locked, user=user).exists()
-        if exists == cheered:
-            return False
+        theirs = Cheer.objects.filter(proposal=locked, user=user)
         if cheered:
-            Cheer.objects.create(proposal=locked, user=user)
-            Follow.objects.get_or_create(proposal=locked, user=user)
-            notify.cheered(proposal=locked, user=user)
+            if theirs.exists():
+                return False
+            _cheer_added(locked=locked, user=user)
         else:
-            Cheer.objects.filter(proposal=locked, user=user).delete()
-            notify.proposal_changed(proposal=locked)  # the Slack card's count goes down too
-        locked.cheer_count = Cheer.objects.filter(proposal=locked).count()
-        # Counts as activity, so open boards (which poll on last activity) pick the cheer up.
-        _touch(locked, cheer_count=locked.cheer_count)
+            # Taking it back is the DELETE itself: nothing deleted, nothing was there to take back.
+            if not theirs.delete()[0]:
+                return False
+            _cheer_removed(locked=locked)
     return True
 
 
 def cheer_toggle(*, proposal: Proposal, user) -> bool:
-    """The web's cheer button. Returns whether it is cheered now."""
+    """The web's cheer button. Returns whether it is cheered now. Under the row lock, a cheer of
+    theirs is taken back by the DELETE itself; only when there was none is it a cheer (the row is
+    locked and the cheer looked at once: cheer_set would do both again, in a savepoint)."""
     with transaction.atomic():
-        cheered = not Cheer.objects.filter(proposal=_lock(proposal), user=user).exists()
-        cheer_set(proposal=proposal, user=user, cheered=cheered)
-    return cheered
+        locked = _lock(proposal)
+        if Cheer.objects.filter(proposal=locked, user=user).delete()[0]:
+            _cheer_removed(locked=locked)
+            return False
+        _check_cheer(proposal=proposal, user=user, cheered=True)
+        _cheer_added(locked=locked, user=user)
+    return True
 
 
 def follow_set(*, proposal: Proposal, user, following: bool) -> bool:

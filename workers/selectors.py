@@ -43,45 +43,52 @@ from .models import Delivery, EmailDigest, EmailPreference, Event, SlackDmPrefer
 
 # The answers to a join request: the applicant hears these, addressed to them.
 ANSWER_KINDS = frozenset({EventKind.JOIN_ACCEPTED, EventKind.JOIN_DECLINED})
+# The community's moderators (superusers moderate too), as a filter on members.
+MODERATORS = Q(groups__name=MODERATORS_GROUP) | Q(is_superuser=True)
 
 
-def audience_ids(*, kind: str, proposal, actor_id: int | None, payload: dict) -> set[int]:
-    """Who hears an event: proposer, team members and followers (as the kind says), never the actor."""
+def audience_members(*, kind: str, proposal, actor_id: int | None, payload: dict) -> dict[int, str]:
+    """Who hears an event: proposer, team members and followers (as the kind says), never the
+    actor; only active members. Each with their linked Slack account's id ("" when none), which
+    their Slack direct messages need (slack_dm_ids): one query, where looking up the team, the
+    followers, who is active and who linked Slack took four."""
     audience = AUDIENCE[kind]
-    ids: set[int] = set()
-    if audience == Audience.EVERYONE:
-        ids.add(proposal.proposer_id)
-        ids.update(
-            Membership.objects.filter(
-                proposal=proposal, status=MembershipStatus.ACCEPTED
-            ).values_list("user_id", flat=True)
-        )
-        ids.update(Follow.objects.filter(proposal=proposal).values_list("user_id", flat=True))
-    elif audience == Audience.PROPOSER:
-        ids.add(proposal.proposer_id)
-    elif audience == Audience.APPLICANT:
-        ids.add(payload["applicant_id"])
-    elif audience == Audience.MODERATORS:
-        ids.update(moderator_ids())
-    ids.discard(actor_id)
+    left_out = {actor_id, *payload.get("cheerer_ids", [])}
     # Nobody hears of their own joining, leaving or waiting: only an answer is addressed to the
     # person it is about (and reads so, see notification_text).
     if kind not in ANSWER_KINDS:
-        ids.discard(payload.get("applicant_id"))
-    ids.difference_update(payload.get("cheerer_ids", []))
-    if ids:
-        ids = set(
-            get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)
+        left_out.add(payload.get("applicant_id"))
+    if audience == Audience.EVERYONE:
+        people = (
+            Q(pk=proposal.proposer_id)
+            | Q(
+                pk__in=Membership.objects.filter(
+                    proposal=proposal, status=MembershipStatus.ACCEPTED
+                ).values("user_id")
+            )
+            | Q(pk__in=Follow.objects.filter(proposal=proposal).values("user_id"))
         )
-    return ids
+    elif audience == Audience.MODERATORS:
+        people = MODERATORS
+    elif audience in (Audience.PROPOSER, Audience.APPLICANT):
+        named = proposal.proposer_id if audience == Audience.PROPOSER else payload["applicant_id"]
+        if named in left_out:
+            return {}
+        people = Q(pk=named)
+    else:
+        return {}
+    members = get_user_model().objects.filter(people, is_active=True)
+    return {
+        pk: slack_user_id
+        for pk, slack_user_id in members.values_list("pk", "slack_user_id")
+        if pk not in left_out
+    }
 
 
 def moderator_ids() -> set[int]:
     """The community's active moderators (superusers moderate too)."""
     return set(
-        get_user_model()
-        .objects.filter(Q(groups__name=MODERATORS_GROUP) | Q(is_superuser=True), is_active=True)
-        .values_list("pk", flat=True)
+        get_user_model().objects.filter(MODERATORS, is_active=True).values_list("pk", flat=True)
     )
 
 
@@ -103,18 +110,20 @@ def email_modes(*, user_ids: set[int], kind: str) -> dict[int, str]:
     return modes
 
 
-def slack_dm_ids(*, user_ids: set[int], kind: str) -> set[int]:
+def slack_dm_ids(*, user_ids: set[int], kind: str, linked: set[int] | None = None) -> set[int]:
     """Who of these members gets `kind` as a Slack direct message: those who have linked their
     Slack account (a member without one gets none) and want it (their saved choice, else the
-    kind's default). Two queries at most."""
+    kind's default). Two queries at most; one when the caller knows which of them are active
+    and `linked` their account (audience_members)."""
     if kind not in SLACK_DM_DEFAULTS or not user_ids:
         return set()
-    linked = set(
-        get_user_model()
-        .objects.filter(pk__in=user_ids, is_active=True)
-        .exclude(slack_user_id="")
-        .values_list("pk", flat=True)
-    )
+    if linked is None:
+        linked = set(
+            get_user_model()
+            .objects.filter(pk__in=user_ids, is_active=True)
+            .exclude(slack_user_id="")
+            .values_list("pk", flat=True)
+        )
     if not linked:
         return set()
     wants = dict.fromkeys(linked, SLACK_DM_DEFAULTS[kind])

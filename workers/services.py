@@ -7,6 +7,7 @@ published by name after commit; if the broker is down then, the beat sweeper pic
 """
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -80,16 +81,28 @@ def record_event(
     )
     not_before = not_before or now
     recipients = (
-        selectors.audience_ids(
+        selectors.audience_members(
             kind=kind, proposal=proposal, actor_id=getattr(actor, "pk", None), payload=payload
         )
         if proposal is not None or AUDIENCE[kind] == Audience.MODERATORS
-        else set()
+        else {}
     )
-    common = {"event": event, "proposal": proposal, "created_at": now, "updated_at": now}
-    rows = _personal_rows(kind=kind, user_ids=recipients, not_before=not_before, common=common)
     slack_on = bool(settings.SLACK_BOT_TOKEN)
-    slack_lane = _slack_lane(proposal) if slack_on and kind in SLACK_KINDS else None
+    user_ids = set(recipients)
+    linked = {pk for pk, slack_user_id in recipients.items() if slack_user_id}
+    common = {"event": event, "proposal": proposal, "created_at": now, "updated_at": now}
+    rows = _personal_rows(
+        kind=kind,
+        user_ids=user_ids,
+        not_before=not_before,
+        common=common,
+        direct=selectors.slack_dm_ids(user_ids=user_ids, kind=kind, linked=linked)
+        if slack_on
+        else set(),
+    )
+    # The proposal's Slack cards are looked up once, for its thread's lane and for marking them.
+    cards = _cards_of(proposal.pk) if slack_on and proposal is not None else None
+    slack_lane = _slack_lane(proposal, cards) if slack_on and kind in SLACK_KINDS else None
     if kind in SLACK_KINDS:
         sending = slack_on and not in_thread_already
         rows.append(
@@ -116,7 +129,7 @@ def record_event(
     webhooks_fanout.event_recorded(event=event, not_before=not_before)
     home.event_recorded(kind=kind, proposal=proposal, payload=payload)
     # The card shows the proposal's state: this change is one it does not show yet.
-    card_lane = slack_card_changed(proposal=proposal) if slack_on and proposal else None
+    card_lane = _cards_mark(cards) if cards is not None else None
     if slack_lane is not None or card_lane:
         # Slack deliveries are never published one by one: the channel's sender takes them in
         # order, at Slack's pace (workers.relay), and wakes itself when a later one is due.
@@ -170,21 +183,63 @@ def _personal_rows(
     return rows
 
 
-def _slack_lane(proposal) -> str:
+@dataclass
+class _Cards:
+    """A proposal's Slack cards, by their lanes (None: it has no such card): its own thread's in
+    the channel, and its card in the thread of the Slack message it was made from, if any."""
+
+    proposal_id: int
+    own: str | None = None
+    source: str | None = None
+
+    def threads(self):
+        return SlackThread.objects.filter(
+            Q(proposal_id=self.proposal_id) | Q(source_of_id=self.proposal_id)
+        )
+
+
+def _cards_of(proposal_id: int) -> _Cards:
+    """Both cards in one query (a proposal has at most one of each)."""
+    cards = _Cards(proposal_id)
+    for own_of, lane in cards.threads().values_list("proposal_id", "channel_id"):
+        if own_of == proposal_id:
+            cards.own = lane
+        else:
+            cards.source = lane
+    return cards
+
+
+def _cards_mark(cards: _Cards) -> str | None:
+    """Mark both cards changed (one UPDATE), and poke the sender of the source card's channel (it
+    may be another channel than the proposal's own); returns the proposal's own card's lane, whose
+    sender the caller pokes."""
+    if cards.own is None and cards.source is None:
+        return None
+    _mark_cards(cards.threads())
+    if cards.source is not None:
+        publish.relay_after_commit(cards.source)
+    return cards.own
+
+
+def _slack_lane(proposal, cards: _Cards | None) -> str:
     """The proposal's thread (its lane) is opened with its first Slack event, so every later change
     finds it to mark its card; the weekly digest goes to the main channel."""
     if proposal is None:
         return settings.SLACK_CHANNEL_ID
-    thread, _created = SlackThread.objects.get_or_create(
-        proposal=proposal, defaults={"channel_id": lanes.slack_lane_for(proposal)}
-    )
-    return thread.channel_id
+    if cards.own is None:
+        thread, _created = SlackThread.objects.get_or_create(
+            # A callable: the theme's channel is looked up only for a thread not opened yet.
+            proposal=proposal,
+            defaults={"channel_id": lambda: lanes.slack_lane_for(proposal)},
+        )
+        cards.own = thread.channel_id
+    return cards.own
 
 
 def slack_card_refresh(*, proposal_id: int) -> bool:
     """Mark the card changed and poke its channel's sender (outside any domain change)."""
     with transaction.atomic():
-        lane = _card_mark(proposal_id)
+        lane = _cards_mark(_cards_of(proposal_id))
         if lane:
             publish.relay_after_commit(lane)
     return bool(lane)
@@ -197,28 +252,7 @@ def slack_card_changed(*, proposal) -> str | None:
     The card is dirty from its first change not shown yet; a card not posted yet (or lost, and
     waiting to be posted again) renders the latest state when it is posted.
     """
-    return _card_mark(proposal.pk)
-
-
-def _card_mark(proposal_id: int) -> str | None:
-    _source_card_mark(proposal_id)
-    threads = SlackThread.objects.filter(proposal_id=proposal_id)
-    lane = threads.values_list("channel_id", flat=True).first()
-    if lane is None:
-        return None
-    _mark_cards(threads)
-    return lane
-
-
-def _source_card_mark(proposal_id: int) -> None:
-    """The proposal's card in the thread of the Slack message it was made from, if it has one,
-    shows the same state: marked with the same change, and its channel's sender poked (it may be
-    another channel than the proposal's own)."""
-    cards = SlackThread.objects.filter(source_of_id=proposal_id)
-    lane = cards.values_list("channel_id", flat=True).first()
-    if lane is not None:
-        _mark_cards(cards)
-        publish.relay_after_commit(lane)
+    return _cards_mark(_cards_of(proposal.pk))
 
 
 def slack_origin_recorded(*, origin_id: int) -> None:
