@@ -25,8 +25,8 @@ from members.models import ApiToken, Introductions, User
 from members.tests.factories import UserFactory
 from proposals import services as proposal_services
 from proposals.choices import MembershipStatus
-from proposals.models import Cheer, Comment, Follow, Membership, Proposal, SlackOrigin
-from proposals.tests.factories import add_member, make_proposal
+from proposals.models import Cheer, Comment, Follow, Membership, Proposal
+from proposals.tests.factories import add_member, make_proposal, slack_origin
 from slack_app import blocks
 from slack_app.models import SlackEventReceipt
 from webhooks import payload as webhook_payload
@@ -110,15 +110,7 @@ def world(settings, django_capture_on_commit_callbacks, published):
         proposal=theirs, author=leaver, body="配膳を手伝えます。"
     )
     # The proposal came from a message they wrote in Slack.
-    SlackOrigin.objects.create(
-        proposal=theirs,
-        channel_id="C0MAIN",
-        message_ts="1700000000.000100",
-        author_slack_user_id=SLACK_ID,
-        author=leaver,
-        submitted_by=hanako,
-        author_answer="confirmed",
-    )
+    slack_origin(theirs, author=leaver, submitted_by=hanako, answer="confirmed")
     # A request still waiting on a third proposal.
     waiting = make_proposal(proposer=third, title="写真展", status="team_forming")
     proposal_services.membership_request(proposal=waiting, user=leaver, role="designer")
@@ -315,15 +307,7 @@ def test_an_idea_still_waiting_for_them_to_say_its_theirs_stops_waiting(client):
     sharer = UserFactory(display_name="はなこ")
     author = UserFactory(username="kenji", display_name="けんじ", slack_user_id="U0KENJI")
     proposal = make_proposal(proposer=sharer, title="防災マップ")
-    origin = SlackOrigin.objects.create(
-        proposal=proposal,
-        channel_id="C0MAIN",
-        message_ts="1700000000.000900",
-        author_slack_user_id="U0KENJI",
-        author=author,
-        submitted_by=sharer,
-        author_answer="pending",
-    )
+    origin = slack_origin(proposal, author=author, submitted_by=sharer, ts="1700000000.000900")
     client.force_login(sharer)
     page = reverse("proposals:detail", args=[proposal.pk])
     assert "waiting for them to confirm" in client.get(page).content.decode()

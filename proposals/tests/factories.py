@@ -1,6 +1,6 @@
 from members.tests.factories import UserFactory
 from proposals import services
-from proposals.models import Membership, Proposal
+from proposals.models import Membership, Proposal, SlackOrigin
 
 
 def make_proposal(*, proposer=None, status="idea", roles=("designer",), **fields) -> Proposal:
@@ -24,3 +24,24 @@ def add_member(proposal: Proposal, user=None, role: str = "designer") -> Members
         proposal=proposal, user=user or UserFactory(), role=role
     )
     return services.membership_accept(membership=membership, by=proposal.proposer)
+
+
+def slack_origin(
+    proposal: Proposal,
+    *,
+    author,
+    submitted_by,
+    answer: str = "pending",
+    ts: str = "1700000000.000100",
+) -> SlackOrigin:
+    """The proposal was made from `author`'s Slack message by `submitted_by` (in #C0MAIN), with
+    the author's answer to "is this yours?" so far."""
+    return SlackOrigin.objects.create(
+        proposal=proposal,
+        channel_id="C0MAIN",
+        message_ts=ts,
+        author_slack_user_id=author.slack_user_id or "",
+        author=author,
+        submitted_by=submitted_by,
+        author_answer=answer,
+    )

@@ -6,8 +6,7 @@ from django.urls import reverse
 from members.tests.factories import UserFactory
 from proposals import services
 from proposals.choices import Status
-from proposals.models import SlackOrigin
-from proposals.tests.factories import make_proposal
+from proposals.tests.factories import make_proposal, slack_origin
 
 pytestmark = pytest.mark.django_db
 
@@ -46,14 +45,7 @@ def test_the_cards_words_written_in_python_are_japanese_too(client, japanese_by_
     sharer = UserFactory(display_name="はなこ")
     author = UserFactory(display_name="けんじ")
     proposal = make_proposal(proposer=sharer, title="防災マップ", status=Status.DISCUSSION)
-    SlackOrigin.objects.create(
-        proposal=proposal,
-        channel_id="C0MAIN",
-        message_ts="1700000000.000700",
-        author=author,
-        submitted_by=sharer,
-        author_answer="pending",
-    )
+    slack_origin(proposal, author=author, submitted_by=sharer)
     client.force_login(sharer)
     listing = client.get(reverse("proposals:list")).content.decode()
     assert "提案者：はなこ" in listing and "by はなこ" not in listing
