@@ -588,10 +588,10 @@ class BoardFilters:
         return (*BOARD_STATUSES, Status.ARCHIVED) if self.archived else BOARD_STATUSES
 
 
-def board_queryset(*, user, filters: BoardFilters) -> QuerySet[Proposal]:
-    """The proposals the board shows for these filters, unordered and without relations."""
+def _board_filtered(proposals: QuerySet[Proposal], *, user, filters: BoardFilters):
+    """`proposals` narrowed by the board's filters (all but the stages)."""
     proposals = filter_proposals(
-        Proposal.objects.filter(status__in=filters.statuses),
+        proposals,
         user=user,
         theme=filters.theme,
         q=filters.q,
@@ -601,7 +601,13 @@ def board_queryset(*, user, filters: BoardFilters) -> QuerySet[Proposal]:
     )
     if filters.within is not None:
         proposals = proposals.filter(pk__in=filters.within)
-    return proposals.order_by()
+    return proposals
+
+
+def board_queryset(*, user, filters: BoardFilters) -> QuerySet[Proposal]:
+    """The proposals the board shows for these filters, unordered and without relations."""
+    statuses = Proposal.objects.filter(status__in=filters.statuses)
+    return _board_filtered(statuses, user=user, filters=filters).order_by()
 
 
 @dataclass(frozen=True)
@@ -636,18 +642,7 @@ def _board_condition(*, user, filters: BoardFilters) -> tuple[str | None, list]:
     (no queryset to build at all), None when they match nothing."""
     if not filters.narrowed:
         return "", []
-    proposals = filter_proposals(
-        Proposal.objects.all(),
-        user=user,
-        theme=filters.theme,
-        q=filters.q,
-        mine=filters.mine,
-        looking=filters.looking,
-        interests=filters.interests,
-    )
-    if filters.within is not None:
-        proposals = proposals.filter(pk__in=filters.within)
-    query = proposals.query
+    query = _board_filtered(Proposal.objects.all(), user=user, filters=filters).query
     if not query.where:
         return "", []
     try:

@@ -226,20 +226,14 @@ def pace(gate: datetime | None) -> None:
 
 
 def _sending() -> None:
-    """Said right before a Slack write (a post, an update): the channel's pace counts from here."""
+    """Said right before a Slack write (a post, an update): it waits for the gate `pace` set.
+    (The channel's pace counts from Slack's answer: workers.relay.)"""
     gate = getattr(_writes, "gate", None)
     if gate is not None:
         _writes.gate = None
         wait = (gate - timezone.now()).total_seconds()
         if wait > 0:
             time.sleep(wait)
-    _writes.at = timezone.now()
-
-
-def last_write_at(*, since: datetime) -> datetime:
-    """When this thread last sent a Slack write, if it did since `since` (else `since`)."""
-    at = getattr(_writes, "at", None)
-    return at if at is not None and at >= since else since
 
 
 def _posting(delivery: Delivery, post):
