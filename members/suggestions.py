@@ -187,7 +187,7 @@ def people_for_proposal(*, proposal: Proposal, limit: int = PEOPLE_SHOWN) -> lis
     members), best first, then the longest-standing member first among equals."""
     if not permissions.is_recruiting(proposal):
         return []
-    themes = [tag.name for tag in proposal.tags.all()]  # the proposal page's prefetch
+    themes = proposal_selectors.theme_names(proposal)  # as the proposal page loaded them
     open_roles = [role.name for role in proposal_selectors.roles_still_open(proposal)]
     if not (themes or open_roles):
         return []

@@ -30,6 +30,15 @@ def origin_for(*, proposal_id: int) -> SlackOrigin | None:
     return SlackOrigin.objects.select_related("author").filter(proposal_id=proposal_id).first()
 
 
+def origin_of(proposal: Proposal) -> SlackOrigin | None:
+    """The proposal's Slack origin, or None: no query when the proposal was read with it
+    (selectors.proposal_detail), else one."""
+    try:
+        return proposal.slack_origin
+    except SlackOrigin.DoesNotExist:
+        return None
+
+
 def origin_by_id(*, origin_id: int) -> SlackOrigin | None:
     return SlackOrigin.objects.filter(pk=origin_id).first()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -155,19 +155,17 @@ def proposal_detail(*, pk: int, viewer=None, comments: int | None = COMMENTS_PAG
     `recent_comments`, oldest first, with one more than asked for when there are earlier ones),
     None for all of them, 0 for none (the API's detail: comments have their own endpoint).
     """
-    # The proposal's own lists come from one plain query each: Django's prefetch of a list to an
-    # attribute costs as much again as the query itself (a third of this page's loading).
-    proposals = Proposal.objects.select_related("proposer").prefetch_related("tags", "roles_wanted")
+    # The proposal with its proposer, and the Slack message it was made from (if any) with that
+    # message's author. Its own lists come from one plain query each: Django's prefetch of a list
+    # to an attribute costs as much again as the query itself (a third of this page's loading),
+    # and two `Exists` annotations made the proposal's own query cost four times its plain read.
+    proposal = Proposal.objects.select_related("proposer", "slack_origin__author").get(pk=pk)
     signed_in = viewer is not None and viewer.is_authenticated
     if signed_in:
         # The viewer's own cheer and follow, for viewer_state (no query of their own).
-        proposals = proposals.annotate(
-            viewer_cheered=Exists(Cheer.objects.filter(proposal=OuterRef("pk"), user_id=viewer.pk)),
-            viewer_following=Exists(
-                Follow.objects.filter(proposal=OuterRef("pk"), user_id=viewer.pk)
-            ),
+        proposal.viewer_cheered, proposal.viewer_following = detail_rows.viewer_marks(
+            proposal.pk, viewer.pk
         )
-    proposal = proposals.get(pk=pk)
     proposal.loaded_for = viewer.pk if signed_in else None
     # The page's lists as plain rows (detail_rows): no queryset to compile, no model instances.
     places = [
@@ -186,6 +184,15 @@ def proposal_detail(*, pk: int, viewer=None, comments: int | None = COMMENTS_PAG
         key=lambda m: (m.updated_at, m.pk),
         reverse=True,
     )
+    # Its roles, each knowing how many places are filled, and its themes, as a card has them.
+    filled = Counter(
+        m.role for m in proposal.current_memberships if m.status == MembershipStatus.ACCEPTED
+    )
+    proposal.card_roles = [
+        OpenRole(name=name, wanted=count, filled=filled[name], pace=pace)
+        for _proposal, name, count, pace in card_rows.role_rows([proposal.pk])
+    ]
+    proposal.card_themes = [CardTheme(name) for name in detail_rows.theme_names(proposal.pk)]
     proposal.history = [
         HistoryEntry(
             *row[:6],
@@ -363,7 +370,12 @@ class OpenRole:
 
 
 def open_roles(proposal: Proposal) -> list[OpenRole]:
-    """Roles wanted, with how many are filled and still open: they shrink as people are accepted."""
+    """Roles wanted, with how many are filled and still open: they shrink as people are accepted.
+    (Read from `card_roles` where the page loaded them: the board's and list's cards, the
+    proposal page.)"""
+    loaded = getattr(proposal, "card_roles", None)
+    if loaded is not None:
+        return loaded
     filled: dict[str, int] = defaultdict(int)
     for membership in accepted_members(proposal):
         filled[membership.role] += 1
@@ -371,6 +383,15 @@ def open_roles(proposal: Proposal) -> list[OpenRole]:
         OpenRole(name=role.name, wanted=role.count, filled=filled[role.name], pace=role.pace)
         for role in proposal.roles_wanted.all()
     ]
+
+
+def theme_names(proposal: Proposal) -> list[str]:
+    """The proposal's themes: from `card_themes` where the page loaded them (the cards, the
+    proposal page), else its tags (a prefetch, as the API's list has)."""
+    loaded = getattr(proposal, "card_themes", None)
+    if loaded is not None:
+        return [theme.name for theme in loaded]
+    return [tag.name for tag in proposal.tags.all()]
 
 
 def roles_still_open(proposal: Proposal) -> list[OpenRole]:
@@ -777,7 +798,7 @@ class CardProposal:
     idea_from: str = ""
     # Filled by _with_card_rows.
     card_roles: list = field(default_factory=list)
-    board_themes: list = field(default_factory=list)
+    card_themes: list = field(default_factory=list)
     board_team: list = field(default_factory=list)
 
     @property
@@ -843,7 +864,7 @@ def _card_proposals(keys: QuerySet[Proposal] | tuple[str, list], *, user) -> lis
 
 def _with_card_rows(proposals: list) -> list:
     """Each card's roles (`card_roles`: each knows how many places are filled), themes
-    (`board_themes`) and team (`board_team`, for the faces), as plain rows: three queries for
+    (`card_themes`) and team (`board_team`, for the faces), as plain rows: three queries for
     the page and no model instance per role, theme, place or person (card_rows)."""
     ids = [proposal.pk for proposal in proposals]
     teams: dict[int, list[CardPlace]] = defaultdict(list)
@@ -871,16 +892,9 @@ def _with_card_rows(proposals: list) -> list:
         themes[proposal_id].append(theme)
     for proposal in proposals:
         proposal.card_roles = roles[proposal.pk]
-        proposal.board_themes = themes[proposal.pk]
+        proposal.card_themes = themes[proposal.pk]
         proposal.board_team = teams[proposal.pk]
     return proposals
-
-
-def card_open_roles(proposal: Proposal) -> list[OpenRole]:
-    """roles_still_open, from the rows `_with_card_rows` loaded."""
-    if not permissions.is_recruiting(proposal):
-        return []
-    return [role for role in proposal.card_roles if role.open]
 
 
 def listed(*, user, status: str = "") -> QuerySet[Proposal]:
@@ -896,14 +910,14 @@ def list_cards(proposals: Iterable[Proposal]) -> list[tuple[Proposal, list[OpenR
     """A page of `listed` proposals, each with its open roles; themes and team come along as
     plain rows (three queries, however many cards)."""
     loaded = _with_card_rows(list(proposals))
-    return [(proposal, card_open_roles(proposal)) for proposal in loaded]
+    return [(proposal, roles_still_open(proposal)) for proposal in loaded]
 
 
 def _board_card(proposal: CardProposal, *, user, now: datetime, language: str | None) -> BoardCard:
     quiet = now - proposal.last_activity_at
     return BoardCard(
         proposal=proposal,
-        open_roles=card_open_roles(proposal),
+        open_roles=roles_still_open(proposal),
         moves=transition_options(proposal=proposal, user=user, language=language),
         quiet_days=quiet.days
         if quiet >= BOARD_QUIET_AFTER and proposal.status in ACTIVE_STATUSES

@@ -91,7 +91,7 @@ class BoardCardOut(Schema):
 
     @staticmethod
     def resolve_themes(card: selectors.BoardCard) -> list[str]:
-        return [tag.name for tag in card.proposal.board_themes]
+        return [tag.name for tag in card.proposal.card_themes]
 
     @staticmethod
     def resolve_team_size(card: selectors.BoardCard) -> int:

@@ -177,7 +177,7 @@ class ProposalSummaryOut(Schema):
 
     @staticmethod
     def resolve_tags(proposal: Proposal) -> list[str]:
-        return [tag.name for tag in proposal.tags.all()]
+        return selectors.theme_names(proposal)
 
     @staticmethod
     def resolve_open_roles(proposal: Proposal) -> list[selectors.OpenRole]:
@@ -344,7 +344,7 @@ class ProposalOut(ProposalSummaryOut):
 
     @staticmethod
     def resolve_origin(proposal: Proposal):
-        return origins.origin_for(proposal_id=proposal.pk)
+        return origins.origin_of(proposal)
 
     @staticmethod
     def resolve_viewer(proposal: Proposal, context) -> Viewer:

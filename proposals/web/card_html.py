@@ -131,7 +131,7 @@ def _roles(roles, looking_for: str) -> str:
 
 
 def _themes(proposal, page: CardPage) -> str:
-    themes = proposal.board_themes
+    themes = proposal.card_themes
     if not themes:
         return ""
     items = "".join(f"<li>{_e(theme.name)}</li>" for theme in themes)
@@ -245,11 +245,11 @@ def list_card_html(proposal, *, roles, facts, page: ListPage) -> SafeString:
     if roles:
         badges += f' <span class="badge badge-warn card-needs">{_e(page.needs_people)}</span>'
     themes = ""
-    if proposal.board_themes:
+    if proposal.card_themes:
         items = "".join(
             f'<li><a href="{_e(page.list_url)}?theme={_e(quote(theme.name, safe="/"))}">'
             f"{_e(theme.name)}</a></li>"
-            for theme in proposal.board_themes
+            for theme in proposal.card_themes
         )
         themes = f'<ul class="tags" aria-label="{_e(page.themes_label)}">{items}</ul>'
     members, cheers, comments = (

@@ -343,7 +343,7 @@ def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: boo
     timeline = selectors.proposal_timeline(proposal=proposal)
     timeline_more = not everything and len(timeline) > selectors.TIMELINE_SHOWN
     spent = selectors.time_in_state(proposal=proposal)
-    origin = origins.origin_for(proposal_id=proposal.pk)
+    origin = origins.origin_of(proposal)
     team = selectors.accepted_members(proposal)
     shows_untils = can_steer or (
         viewer.membership is not None and viewer.membership.status == MembershipStatus.ACCEPTED
@@ -351,6 +351,7 @@ def _detail_context(request: HttpRequest, proposal: Proposal, *, everything: boo
     shown = timeline[-selectors.TIMELINE_SHOWN :] if timeline_more else timeline
     return {
         "proposal": proposal,
+        "theme_names": selectors.theme_names(proposal),
         # Made from a Slack message (issue 12): where, and whether its author has confirmed.
         "origin": origin,
         "can_answer_origin": origin is not None and permissions.can_answer_authorship(user, origin),

@@ -4,10 +4,10 @@ say what the ORM says of the same rows, and let through the comments the rules l
 import pytest
 
 from members.tests.factories import UserFactory
-from proposals import detail_rows, selectors, services
+from proposals import detail_rows, origins, selectors, services
 from proposals.choices import Status
-from proposals.models import Comment, Membership, TransitionLog
-from proposals.tests.factories import add_member, make_proposal
+from proposals.models import Comment, Membership, Tag, TransitionLog
+from proposals.tests.factories import add_member, make_proposal, slack_origin
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +89,46 @@ def test_comments_are_the_latest_the_viewer_may_see():
         "",
     )
     assert detail_rows.comment_rows(proposal.pk, ("", []), limit=None)[0][0] == hidden.pk
+
+
+def test_themes_roles_and_the_viewers_cheer_and_follow_are_what_the_orm_says():
+    Tag.objects.create(name="zz 提案された", suggested=True)
+    proposal = make_proposal(
+        status=Status.TEAM_FORMING,
+        roles=("designer", "writer"),
+        tags=["b 学び", "a 地域", "zz 提案された"],
+    )
+    add_member(proposal, role="writer")
+    cheering, quiet = UserFactory(), UserFactory()
+    services.cheer_toggle(proposal=proposal, user=cheering)  # cheering also follows
+
+    detail = selectors.proposal_detail(pk=proposal.pk, viewer=cheering)
+
+    # Tag's own order: the suggested ones first, then by name (the page lists them so).
+    assert selectors.theme_names(detail) == [tag.name for tag in proposal.tags.all()]
+    assert selectors.theme_names(detail) == ["zz 提案された", "a 地域", "b 学び"]
+    assert [(r.name, r.wanted, r.filled, r.pace) for r in selectors.open_roles(detail)] == [
+        ("designer", 2, 0, "週2h"),
+        ("writer", 2, 1, "週2h"),
+    ]
+    state = selectors.viewer_state(proposal=detail, user=cheering)
+    assert (state.cheered, state.following) == (True, True)
+    quiet_state = selectors.viewer_state(
+        proposal=selectors.proposal_detail(pk=proposal.pk, viewer=quiet), user=quiet
+    )
+    assert (quiet_state.cheered, quiet_state.following) == (False, False)
+
+
+def test_the_slack_origin_comes_with_the_proposal_and_none_without_one(
+    django_assert_num_queries,
+):
+    plain = make_proposal()
+    author = UserFactory(display_name="ゆい")
+    from_slack = make_proposal()
+    made = slack_origin(from_slack, author=author, submitted_by=from_slack.proposer)
+
+    assert origins.origin_of(selectors.proposal_detail(pk=plain.pk)) is None
+    detail = selectors.proposal_detail(pk=from_slack.pk)
+    with django_assert_num_queries(0):
+        origin = origins.origin_of(detail)
+        assert (origin.pk, origin.author.public_name) == (made.pk, "ゆい")
