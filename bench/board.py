@@ -55,7 +55,7 @@ CONCURRENCY = 4
 SLICE_SECONDS = 0.5
 API_BOARD = "/api/v1/board"
 MEASURES = (
-    Measure("board_page", "board page /", FLOOR_LIMIT, GROWTH_LIMIT),
+    Measure("board_page", "board page /", FLOOR_LIMIT, GROWTH_LIMIT, floor_limit_at_target=True),
     Measure("board_api", f"GET {API_BOARD}"),
     Measure("board_poll", "board poll, unchanged → 304", POLL_LIMIT),
     Measure("board_api_poll", f"GET {API_BOARD}, unchanged → 304", POLL_LIMIT),

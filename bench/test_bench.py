@@ -125,9 +125,11 @@ def test_the_pages_benchmark_measures_and_reports_every_page(settings, capsys):
     assert detail.comment_count == pages.COMMENTS  # the changes left the page as it was
     table = capsys.readouterr().out
     assert "not measured" not in table
-    # Per targeted page: a floor verdict per scale and one growth verdict (in floors).
+    # Per targeted page: a floor verdict at the target scale (issue 9: "≤ 10× the floor at
+    # 10,000"; the smaller scale's ratio is shown for reference) and one growth verdict.
     targeted = [m for m in pages.MEASURES if m.floor_limit]
-    assert _verdicts(table) == len(targeted) * (len(pages.SCALES) + 1)
+    assert _verdicts(table) == len(targeted) * 2
+    assert table.count("(≤ 10× at 10,000)") == len(targeted) * (len(pages.SCALES) - 1)
 
 
 def test_the_api_floor_identifies_its_caller_as_the_api_does_and_nothing_more(settings, client):
