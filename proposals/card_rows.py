@@ -216,7 +216,8 @@ def role_rows(ids: Sequence[int]) -> list[tuple[int, str, int, str]]:
 
 
 def theme_rows(ids: Sequence[int]) -> list[tuple[int, str]]:
-    """(proposal id, theme) of each theme, by name."""
+    """(proposal id, theme) of each theme, in Tag's own order (the suggested ones first, then by
+    name): a proposal's themes read the same on its card and on its page."""
     if not ids:
         return []
     through = Proposal.tags.through
@@ -225,6 +226,6 @@ def theme_rows(ids: Sequence[int]) -> list[tuple[int, str]]:
         f"SELECT {x}.{_column(through, 'proposal')}, {t}.{_column(Tag, 'name')} FROM {x} "
         f"INNER JOIN {t} ON {t}.{_column(Tag, 'id')} = {x}.{_column(through, 'tag')} "
         f"WHERE {x}.{_column(through, 'proposal')} IN ({_keys(ids)}) "
-        f"ORDER BY {t}.{_column(Tag, 'name')}"
+        f"ORDER BY {t}.{_column(Tag, 'suggested')} DESC, {t}.{_column(Tag, 'name')}"
     )
     return _rows(sql, ids)

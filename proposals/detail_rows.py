@@ -1,6 +1,6 @@
 """What the proposal page's lists read, as plain SQL rows: its team, its history and its latest
-comments, with the name of each person, its themes, and the viewer's cheer and follow, one
-statement each and no model instance per row.
+comments, with the name of each person, and the viewer's cheer and follow, one statement each
+and no model instance per row (its roles and themes are the cards' rows, card_rows).
 
 Read through the ORM, each of the three lists cost the page about a millisecond (a queryset to
 build and compile, then two model instances per row: 30 places, 50 moves, 30 comments), against
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from members.models import User
 
 from .card_rows import _column, _rows, _table, moment
-from .models import Cheer, Comment, Follow, Membership, Proposal, Tag, TransitionLog
+from .models import Cheer, Comment, Follow, Membership, TransitionLog
 
 # A place on the team as the page, the API and the rules read it, in this order.
 MEMBERSHIP_COLUMNS = (
@@ -92,19 +92,6 @@ def viewer_marks(proposal_id: int, user_id: int) -> tuple[bool, bool]:
     )
     cheered, following = _rows(sql, [proposal_id, user_id, proposal_id, user_id])[0]
     return bool(cheered), bool(following)
-
-
-def theme_names(proposal_id: int) -> list[str]:
-    """The proposal's themes, in Tag's own order: the suggested ones first, then by name."""
-    through = Proposal.tags.through
-    t, x = _table(Tag), _table(through)
-    sql = (
-        f"SELECT {t}.{_column(Tag, 'name')} FROM {x} INNER JOIN {t} ON "
-        f"{t}.{_column(Tag, 'id')} = {x}.{_column(through, 'tag')} "
-        f"WHERE {x}.{_column(through, 'proposal')} = %s "
-        f"ORDER BY {t}.{_column(Tag, 'suggested')} DESC, {t}.{_column(Tag, 'name')}"
-    )
-    return [name for (name,) in _rows(sql, [proposal_id])]
 
 
 def history_rows(proposal_id: int) -> list[tuple]:

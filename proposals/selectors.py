@@ -192,7 +192,9 @@ def proposal_detail(*, pk: int, viewer=None, comments: int | None = COMMENTS_PAG
         OpenRole(name=name, wanted=count, filled=filled[name], pace=pace)
         for _proposal, name, count, pace in card_rows.role_rows([proposal.pk])
     ]
-    proposal.card_themes = [CardTheme(name) for name in detail_rows.theme_names(proposal.pk)]
+    proposal.card_themes = [
+        CardTheme(name) for _proposal, name in card_rows.theme_rows([proposal.pk])
+    ]
     proposal.history = [
         HistoryEntry(
             *row[:6],

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from members.tests.factories import UserFactory
 from proposals import card_rows, selectors, services
 from proposals.choices import Status
-from proposals.models import Proposal
+from proposals.models import Proposal, Tag
 from proposals.tests.factories import add_member, make_proposal
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,8 @@ def test_a_proposal_row_holds_the_same_values_as_the_model():
 
 
 def test_team_roles_and_themes_come_in_their_orders():
-    proposal = make_proposal(roles=("designer", "writer"), tags=["食", "子ども"])
+    Tag.objects.create(name="龍 提案された", suggested=True)
+    proposal = make_proposal(roles=("designer", "writer"), tags=["食", "子ども", "龍 提案された"])
     first, second = UserFactory(), UserFactory()
     add_member(proposal, first, role="writer")
     add_member(proposal, second, role="designer")
@@ -73,7 +74,8 @@ def test_team_roles_and_themes_come_in_their_orders():
     # Only accepted places, in the order people joined (the proposer first).
     assert [row[1] for row in team] == [proposal.proposer_id, first.pk, second.pk]
     assert [row[1:] for row in roles] == [("designer", 2, "週2h"), ("writer", 2, "週2h")]
-    assert [name for _pk, name in themes] == sorted(["食", "子ども"])
+    # Tag's own order, as the proposal page lists them: the suggested ones first, then by name.
+    assert [name for _pk, name in themes] == ["龍 提案された", *sorted(["食", "子ども"])]
     assert card_rows.team_rows([]) == card_rows.role_rows([]) == card_rows.theme_rows([]) == []
 
 
