@@ -15,6 +15,8 @@ waits.
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -146,8 +148,8 @@ def _dm_conversation(user) -> tuple[str, bool]:
     if known:
         return known, True
     _dm_slot()
-    _sending()
-    channel = slack_dm.open_conversation(slack_user_id=user.slack_user_id)
+    with _writing():
+        channel = slack_dm.open_conversation(slack_user_id=user.slack_user_id)
     outbox.dm_channel_opened(user, channel_id=channel)
     return channel, False
 
@@ -225,15 +227,29 @@ def pace(gate: datetime | None) -> None:
     _writes.gate = gate
 
 
-def _sending() -> None:
-    """Said right before a Slack write (a post, an update): it waits for the gate `pace` set.
-    (The channel's pace counts from Slack's answer: workers.relay.)"""
+@contextmanager
+def _writing() -> Iterator[None]:
+    """Around one Slack write (a post, an update): it waits for the gate `pace` set before it,
+    and notes when Slack answered (or the call gave up) after it."""
     gate = getattr(_writes, "gate", None)
     if gate is not None:
         _writes.gate = None
         wait = (gate - timezone.now()).total_seconds()
         if wait > 0:
             time.sleep(wait)
+    try:
+        yield
+    finally:
+        _writes.answered_at = timezone.now()
+
+
+def answered_at(*, since: datetime) -> datetime:
+    """When Slack last answered a write of this thread's, if it did since `since` (else `since`).
+    A channel's pace counts from that answer (workers.relay): not from the moment the write left,
+    which a slow answer would bring too close to the next on Slack's side, and not from the end
+    of the step, whose bookkeeping would stretch every slot."""
+    at = getattr(_writes, "answered_at", None)
+    return at if at is not None and at >= since else since
 
 
 def _posting(delivery: Delivery, post):
@@ -241,8 +257,8 @@ def _posting(delivery: Delivery, post):
     repeated. The mark stays only when Slack may have kept the post."""
     outbox.mark_posting(delivery)
     try:
-        _sending()
-        ts = post()
+        with _writing():
+            ts = post()
     except SlackError as error:
         if not error.ambiguous:
             outbox.clear_posting(delivery)
@@ -262,10 +278,10 @@ def _post_card(thread: SlackThread, proposal, delivery: Delivery | None) -> str:
         outbox.thread_card_posting(thread)
 
         def post():
-            _sending()
-            return slack_channel.post_card(
-                channel=thread.channel_id, proposal=proposal, delivery=delivery
-            )
+            with _writing():
+                return slack_channel.post_card(
+                    channel=thread.channel_id, proposal=proposal, delivery=delivery
+                )
 
         ts = _posting(delivery, post) if delivery is not None else post()
         if delivery is not None:
@@ -385,8 +401,8 @@ def _source_card_of(thread: SlackThread):
             ts = slack_channel.find_source_card(thread=thread, proposal=proposal)
         if ts is None:
             outbox.thread_card_posting(thread)
-            _sending()
-            ts = slack_channel.post_source_card(thread=thread, proposal=proposal)
+            with _writing():
+                ts = slack_channel.post_source_card(thread=thread, proposal=proposal)
         outbox.thread_rooted(thread, root_ts=ts, changes=changes)
         return ts
 
@@ -408,8 +424,8 @@ def _post_meetup_card(thread: SlackThread, meetup) -> str:
         if not meetup_card.worth_announcing(meetup):
             raise _NotAnnounced
         outbox.thread_card_posting(thread)
-        _sending()
-        ts = meetup_card.post_card(channel=thread.channel_id, meetup=meetup)
+        with _writing():
+            ts = meetup_card.post_card(channel=thread.channel_id, meetup=meetup)
     outbox.thread_rooted(thread, root_ts=ts, changes=changes)
     return ts
 
@@ -434,8 +450,7 @@ def slack_card_update(thread_id: int) -> Step:
     what, _post, update = card
     changes, version = thread.card_changes, thread.card_version + 1
     try:
-        with translation.override(settings.LANGUAGE_CODE):
-            _sending()
+        with translation.override(settings.LANGUAGE_CODE), _writing():
             update(version)
     except SlackRateLimited as limited:
         return Step("paused", pause=limited.retry_after)

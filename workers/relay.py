@@ -15,10 +15,11 @@ name, with an ETA when the next thing is due later). Deliveries only poke the re
 after commit; beat's sweeper pokes a channel whose sender is gone (no live lease, no wake-up).
 
 Pace, in the channel: one post per slot, a slot being 1 / SLACK_MESSAGES_PER_SECOND plus
-SLACK_PACE_MARGIN_SECONDS after Slack answered the previous post. Counted from the answer, not
-from the sending: Slack counts the gap between the posts it receives, and a slow answer (a cold
-connection, a busy network) would otherwise bring the next post closer to the previous one on
-Slack's side than the slot.
+SLACK_PACE_MARGIN_SECONDS after Slack answered the previous post (workers.dispatch.answered_at).
+Counted from the answer, not from the sending: Slack counts the gap between the posts it
+receives, and a slow answer (a cold connection, a busy network) would otherwise bring the next
+post closer to the previous one on Slack's side than the slot. And from the answer itself, not
+from the end of the step: the outbox's bookkeeping after it would stretch every slot.
 
 Pace, in the workspace: Slack also limits each method per app over the whole workspace, so every
 write of every channel (posts, cards posted again, card updates) takes a slot from one shared
@@ -189,12 +190,15 @@ class _Sender:
             moments.append(step.wake)
         return min(moments) if moments else None
 
-    def answered(self, result: dispatch.Step, *, post: bool, slot: outbox.WorkspaceSlot) -> None:
-        """Called once the step's Slack call has its answer (the channel's pace counts from now)."""
+    def answered(
+        self, result: dispatch.Step, *, post: bool, slot: outbox.WorkspaceSlot, since: datetime
+    ) -> None:
+        """Called once the step (begun at `since`) is done: the channel's pace counts from Slack's
+        answer to its write."""
         if not result.called:
             outbox.workspace_unused(slot)
         elif post:
-            self.post_at = timezone.now() + _slot()
+            self.post_at = dispatch.answered_at(since=since) + _slot()
         if result.result != "paused":
             return
         margin = settings.SLACK_RETRY_AFTER_MARGIN_SECONDS
@@ -245,7 +249,7 @@ def run(lane: str, *, holder: str | None = None) -> str:
                         return "lost its lease"
                     dispatch.pace(slot.at)
                     result = dispatch.slack_card_update(step.update)
-                    sender.answered(result, post=False, slot=slot)
+                    sender.answered(result, post=False, slot=slot, since=now)
                     continue
                 # Another channel's sender took this update slot: the card waits for the next.
                 updates_at = _updates_open_at(step, now)
@@ -266,7 +270,7 @@ def run(lane: str, *, holder: str | None = None) -> str:
                     result = dispatch.slack_card_repost(target)
                 else:
                     result = dispatch.slack_post(target)
-                sender.answered(result, post=True, slot=slot)
+                sender.answered(result, post=True, slot=slot, since=now)
                 sent += result.result == "sent"
                 if result.result == "busy":
                     time.sleep(0.05)  # someone changed the row under us: look again shortly
