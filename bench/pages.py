@@ -8,9 +8,9 @@ member and a member outside the team. Targets (issue 9): the list and the propos
 10× the floor at 10,000 proposals, and at 10,000 within 1.2× of their cost at 100, in floors.
 
 In a whole `make bench`, the members benchmark (bench/members.py) has grown the community by the
-time this one runs at 10,000: its members are open to suggestions, so the proposer's page then
-shows "people who might like to help" it did not show at 100 (some 9 KB more), and the proposal
-page's growth includes them. `--only pages` measures the same page at both scales.
+time this one runs at 10,000: its members are open to suggestions, so the page as its proposer
+and as the team member (a moderator) then shows "people who might like to help" it did not show
+at 100 (some 9 KB more each), and the proposal page's growth includes them. `--only pages` measures the same page at both scales.
 """
 
 import sys
