@@ -55,7 +55,7 @@ def _page(proposal: Proposal, view: str, anchor: str = "") -> str:
 
 def roles_are_named(proposal: Proposal) -> Blocked | None:
     """People can only offer to help once the proposal says how (reads the roles a page already
-    loaded: the board's `card_roles`, or a prefetch)."""
+    loaded: `card_roles`, which the cards and the proposal page have, or a prefetch)."""
     loaded = getattr(proposal, "card_roles", None)
     if loaded if loaded is not None else list(proposal.roles_wanted.all()):
         return None

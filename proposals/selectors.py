@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
 
@@ -458,14 +458,9 @@ def transition_options(
         if blocked is None:
             options.append(_open_move(spec.name, language))
             continue
-        label, note_label = _move_words(spec.name, language)
         options.append(
-            TransitionOption(
-                name=spec.name,
-                target=spec.target,
-                label=label,
-                note_required=spec.note_required,
-                note_label=note_label,
+            replace(
+                _open_move(spec.name, language),
                 blocked_reason=blocked.reason,
                 fix_label=blocked.fix_label,
                 fix_url=blocked.fix_url,
